@@ -1,0 +1,62 @@
+/**
+ * Error kinds the CLI and tasks turn into exit codes. Every message is meant for a person:
+ * what went wrong, where (file, line, document id), and what to do about it.
+ */
+export const ExitCode = {
+  ok: 0,
+  /** The run failed: a server, network, disk or authentication problem stopped it. */
+  failed: 1,
+  /** Bad flags, configuration or layout: nothing was read or written. */
+  usage: 2,
+  /** The run finished but some documents were rejected (see the rejects files). */
+  rejected: 3,
+  /** The input was refused before any write: a missing, incomplete or altered export. */
+  inputRefused: 4,
+  /** Verification found differences between source and target. */
+  differences: 5,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export class DocferryError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.failed,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, environment or configuration. */
+export class UsageError extends DocferryError {
+  constructor(message: string) {
+    super(message, ExitCode.usage);
+  }
+}
+
+/** An export directory that must not be imported as it is. */
+export class InputRefusedError extends DocferryError {
+  constructor(message: string) {
+    super(message, ExitCode.inputRefused);
+  }
+}
+
+/** The server refused our credentials (401/403): never a stack trace, always advice. */
+export class AuthenticationError extends DocferryError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, ExitCode.failed, options);
+  }
+}
+
+/** The target is not provisioned the way the layout says (missing container, other partition key). */
+export class TargetSchemaError extends DocferryError {
+  constructor(message: string) {
+    super(message, ExitCode.failed);
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

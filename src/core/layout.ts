@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { UsageError } from './errors.js';
+import { packageRoot } from './package-info.js';
+
+export type PartitionKeyKind = 'Hash' | 'MultiHash';
+
+export interface PartitionKeySpec {
+  paths: string[];
+  kind?: PartitionKeyKind;
+  version?: 1 | 2;
+}
+
+export type ThroughputSpec = { manual: number; autoscaleMax?: never } | { autoscaleMax: number; manual?: never };
+
+export interface ContainerLayout {
+  name: string;
+  partitionKey: PartitionKeySpec;
+  migrate?: boolean;
+  indexingPolicy?: Record<string, unknown>;
+  uniqueKeys?: string[][];
+  defaultTtl?: number;
+  throughput?: ThroughputSpec;
+}
+
+export interface DatabaseLayout {
+  name: string;
+  throughput?: ThroughputSpec;
+  containers: ContainerLayout[];
+}
+
+export interface Layout {
+  name?: string;
+  description?: string;
+  defaultPartitionKey?: PartitionKeySpec;
+  databases: DatabaseLayout[];
+}
+
+/** A partition key with its defaults filled in, as it is compared with a live container. */
+export interface ResolvedPartitionKey {
+  paths: string[];
+  kind: PartitionKeyKind;
+  version: 1 | 2;
+}
+
+/** One collection a run moves: where it lives and how it is partitioned. */
+export interface CollectionScope {
+  database: string;
+  collection: string;
+  partitionKey: ResolvedPartitionKey;
+  container?: ContainerLayout;
+}
+
+export const defaultLayoutPath = resolve(packageRoot, 'layouts', 'default.json');
+export const layoutSchemaPath = resolve(packageRoot, 'layouts', 'layout.schema.json');
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validateAgainstSchema(value: unknown): string[] {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(layoutSchemaPath, 'utf8')) as Record<string, unknown>;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  if (validator(value)) return [];
+  return (validator.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+}
+
+export function resolvePartitionKey(spec: PartitionKeySpec): ResolvedPartitionKey {
+  return {
+    paths: [...spec.paths],
+    kind: spec.kind ?? (spec.paths.length > 1 ? 'MultiHash' : 'Hash'),
+    version: spec.version ?? 2,
+  };
+}
+
+/** Checks beyond the JSON Schema: rules that need to look at several fields at once. */
+function semanticProblems(layout: Layout): string[] {
+  const problems: string[] = [];
+  const checkKey = (where: string, pk: PartitionKeySpec) => {
+    const kind = pk.kind ?? (pk.paths.length > 1 ? 'MultiHash' : 'Hash');
+    if (kind === 'Hash' && pk.paths.length !== 1) problems.push(`${where}: a Hash partition key takes exactly one path (use MultiHash for ${pk.paths.length})`);
+    if (kind === 'MultiHash' && pk.paths.length < 2) problems.push(`${where}: a MultiHash partition key takes two or three paths`);
+    if (kind === 'MultiHash' && pk.version === 1) problems.push(`${where}: MultiHash partition keys require version 2`);
+  };
+  if (layout.defaultPartitionKey) checkKey('defaultPartitionKey', layout.defaultPartitionKey);
+  const dbNames = new Set<string>();
+  for (const db of layout.databases) {
+    if (dbNames.has(db.name)) problems.push(`database "${db.name}" is listed twice`);
+    dbNames.add(db.name);
+    const names = new Set<string>();
+    for (const c of db.containers) {
+      if (names.has(c.name)) problems.push(`container "${db.name}.${c.name}" is listed twice`);
+      names.add(c.name);
+      checkKey(`container "${db.name}.${c.name}"`, c.partitionKey);
+      if (c.throughput?.manual !== undefined && c.throughput.manual % 100 !== 0) problems.push(`container "${db.name}.${c.name}": manual throughput must be a multiple of 100`);
+      if (c.throughput?.autoscaleMax !== undefined && c.throughput.autoscaleMax % 1000 !== 0) problems.push(`container "${db.name}.${c.name}": autoscaleMax must be a multiple of 1000`);
+    }
+  }
+  return problems;
+}
+
+export function parseLayout(value: unknown, source: string): Layout {
+  const problems = validateAgainstSchema(value);
+  if (problems.length === 0) problems.push(...semanticProblems(value as Layout));
+  if (problems.length > 0) {
+    throw new UsageError(`Layout ${source} is not valid:\n  - ${problems.join('\n  - ')}\nSee layouts/layout.schema.json for the format.`);
+  }
+  return value as Layout;
+}
+
+export function loadLayout(path: string = defaultLayoutPath): Layout {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read layout file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}. Pass an existing file with --layout.`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`Layout file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseLayout(value, path);
+}
+
+export function findContainer(layout: Layout, database: string, collection: string): ContainerLayout | undefined {
+  return layout.databases.find((d) => d.name === database)?.containers.find((c) => c.name === collection);
+}
+
+/** The partition key for a collection, also for one the layout does not name (the original scripts' /id rule). */
+export function partitionKeyFor(layout: Layout, database: string, collection: string): ResolvedPartitionKey {
+  const container = findContainer(layout, database, collection);
+  return resolvePartitionKey(container?.partitionKey ?? layout.defaultPartitionKey ?? { paths: ['/id'] });
+}
+
+/**
+ * The collections a run moves: every container the layout marks for migration, narrowed by
+ * `--collections` names. A name that matches nothing is an error, never silently dropped.
+ * A name may be `coll` (matches in every database) or `db.coll`.
+ */
+export function resolveScope(layout: Layout, filter?: readonly string[]): CollectionScope[] {
+  const all: CollectionScope[] = layout.databases.flatMap((db) =>
+    db.containers
+      .filter((c) => c.migrate !== false)
+      .map((c) => ({ database: db.name, collection: c.name, partitionKey: resolvePartitionKey(c.partitionKey), container: c })),
+  );
+  if (!filter || filter.length === 0) return all;
+  const unknown = filter.filter((name) => !all.some((s) => matchesName(s, name)));
+  if (unknown.length > 0) {
+    const known = [...new Set(all.map((s) => s.collection))].join(', ');
+    throw new UsageError(`Unknown collection${unknown.length > 1 ? 's' : ''} in --collections: ${unknown.join(', ')}. The layout has: ${known}.`);
+  }
+  return all.filter((s) => filter.some((name) => matchesName(s, name)));
+}
+
+function matchesName(scope: { database: string; collection: string }, name: string): boolean {
+  return name === scope.collection || name === `${scope.database}.${scope.collection}`;
+}
+
+/** Same rule, for a list of collections found in an export rather than in the layout. */
+export function filterByNames<T extends { database: string; collection: string }>(items: T[], filter?: readonly string[]): T[] {
+  if (!filter || filter.length === 0) return items;
+  const unknown = filter.filter((name) => !items.some((s) => matchesName(s, name)));
+  if (unknown.length > 0) {
+    throw new UsageError(`Unknown collection${unknown.length > 1 ? 's' : ''} in --collections: ${unknown.join(', ')}. Available: ${items.map((s) => `${s.database}.${s.collection}`).join(', ')}.`);
+  }
+  return items.filter((s) => filter.some((name) => matchesName(s, name)));
+}
+
+export function samePartitionKey(a: ResolvedPartitionKey, b: ResolvedPartitionKey): boolean {
+  return a.kind === b.kind && a.paths.length === b.paths.length && a.paths.every((p, i) => p === b.paths[i]);
+}
+
+export function describePartitionKey(pk: ResolvedPartitionKey): string {
+  return pk.kind === 'Hash' ? pk.paths[0]! : `${pk.kind}(${pk.paths.join(', ')})`;
+}

@@ -1,0 +1,89 @@
+import type { Layout } from './layout.js';
+
+/** Bumped when a reader of an older version could misread the directory. */
+export const MANIFEST_FORMAT_VERSION = 1;
+export const MANIFEST_FILE = 'manifest.json';
+
+/**
+ * How documents are encoded in the NDJSON files:
+ * - `json`: plain JSON exactly as Cosmos DB returned it (minus system properties);
+ * - `canonical` / `relaxed`: MongoDB Extended JSON v2, keeping BSON types;
+ * - `plain`: plain JSON after the documented MongoDB -> Cosmos type mapping (lossy, like the original scripts).
+ */
+export type JsonFormat = 'json' | 'canonical' | 'relaxed' | 'plain';
+export const JSON_FORMATS: readonly JsonFormat[] = ['json', 'canonical', 'relaxed', 'plain'];
+
+export type SourceType = 'cosmos' | 'mongodb';
+
+/**
+ * `in-progress` while files are being written; `complete` only once every file was renamed into
+ * place and hashed; `failed` when the run stopped early. Only `complete` exports import without
+ * --allow-partial.
+ */
+export type ManifestStatus = 'in-progress' | 'complete' | 'failed';
+
+export interface ManifestFile {
+  /** Relative to the export directory, with forward slashes: `copilot/messages.json`. */
+  path: string;
+  database: string;
+  collection: string;
+  documents: number;
+  /** Size of the stored file (compressed size when compressed). */
+  bytes: number;
+  /** sha256 of the stored bytes, hex. */
+  sha256: string;
+  compression?: 'gzip';
+}
+
+export interface ManifestFailure {
+  database: string;
+  collection: string;
+  message: string;
+}
+
+export interface Manifest {
+  format_version: number;
+  tool: { name: string; version: string };
+  status: ManifestStatus;
+  /** When the export started, UTC, second precision with Z (as the original scripts wrote it). */
+  exported_at: string;
+  finished_at?: string;
+  source_type: SourceType;
+  /** Endpoint or URI with every credential replaced by `<redacted>`. */
+  source_endpoint: string;
+  json_format: JsonFormat;
+  layout: { name?: string; source: string; sha256: string; document: Layout };
+  databases: Record<string, string[]>;
+  /** `db.coll` -> documents; -1 when that collection failed (the original scripts' convention). */
+  document_counts: Record<string, number>;
+  files: ManifestFile[];
+  failures?: ManifestFailure[];
+}
+
+/** What the original Python scripts wrote: no version, no status, no checksums. */
+export interface LegacyManifest {
+  exported_at?: string;
+  source_type?: string;
+  source_endpoint?: string;
+  databases: Record<string, string[]>;
+  document_counts?: Record<string, number>;
+}
+
+export function isCurrentManifest(value: unknown): value is Manifest {
+  return typeof value === 'object' && value !== null && 'format_version' in value;
+}
+
+export function countKey(database: string, collection: string): string {
+  return `${database}.${collection}`;
+}
+
+/** `data-export-20260212T170000`, the original scripts' default directory name. */
+export function defaultExportDirName(now: Date = new Date()): string {
+  const iso = now.toISOString(); // 2026-02-12T17:00:00.123Z
+  return `data-export-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
+}
+
+/** ISO-8601 UTC at second precision: `2026-02-12T17:00:00Z`. */
+export function isoSeconds(now: Date = new Date()): string {
+  return `${now.toISOString().slice(0, 19)}Z`;
+}
