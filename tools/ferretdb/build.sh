@@ -34,6 +34,9 @@ export GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 
 mkdir -p bin
-go build -trimpath -o "$bin.tmp" .
-mv -f "$bin.tmp" "$bin"
+# Build to a per-process temp name so concurrent builds never see a partial binary.
+tmp="$bin.tmp.$$"
+trap 'rm -f "$tmp"' EXIT
+go build -trimpath -o "$tmp" .
+mv -f "$tmp" "$bin"
 echo "built $(pwd)/$bin" >&2

@@ -49,7 +49,7 @@ func run() error {
 		return fmt.Errorf("invalid -log-level %q: %w", *logLevel, err)
 	}
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(&quietHandler{Handler: slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})})
 	slog.SetDefault(logger)
 
 	if _, _, err := net.SplitHostPort(*listen); err != nil {
@@ -153,4 +153,44 @@ func sqliteURI(dir string) (string, error) {
 	u := &url.URL{Scheme: "file", Opaque: filepath.ToSlash(abs) + "/"}
 
 	return u.String(), nil
+}
+
+// quietHandler demotes FerretDB's per-request noise to debug level.
+//
+// FerretDB logs the full wire response at WARN for every command that fails
+// (including ones drivers send routinely, such as endSessions, and every
+// rejected write a test provokes on purpose), and a WARN "Connection stopped"
+// whenever a client resets its socket. Those are normal for a test server.
+type quietHandler struct {
+	slog.Handler
+}
+
+func (h *quietHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level < slog.LevelError && isNoise(r.Message) {
+		r.Level = slog.LevelDebug
+	}
+
+	if !h.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
+
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h *quietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &quietHandler{Handler: h.Handler.WithAttrs(attrs)}
+}
+
+func (h *quietHandler) WithGroup(name string) slog.Handler {
+	return &quietHandler{Handler: h.Handler.WithGroup(name)}
+}
+
+func isNoise(msg string) bool {
+	for _, p := range []string{"Response header:", "Response message:", "Proxy response header:", "Proxy response message:", "Connection stopped"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+
+	return false
 }
