@@ -1,0 +1,327 @@
+/**
+ * `docferry throughput raise|restore`: the RU/s migration window without Pulumi.
+ * raise reads the offer, reports what the raise costs afterwards (the floor), writes a state file
+ * and raises; restore puts back exactly what the state file says was read, then deletes it.
+ * The logic is src/azure/throughput (shared with pulumi/throughput); this file only parses flags.
+ */
+import type { Command } from 'commander';
+import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
+import {
+  DEFAULT_STATE_FILE,
+  ThroughputRaiseError,
+  describePlan,
+  describeSettings,
+  describeTarget,
+  raiseThroughput,
+  readStateFile,
+  removeStateFile,
+  restoreThroughput,
+  sameTarget,
+  throughputTargetId,
+  writeStateFile,
+  type RaiseResult,
+  type RestoreResult,
+  type RetryHooks,
+  type ThroughputManagementClient,
+  type ThroughputSettings,
+  type ThroughputTarget,
+  type WindowState,
+} from '../../azure/throughput/index.js';
+
+/** Lines for people go to `log` (stderr); the result (or --json) to `result` (stdout). Matches the CLI's Output. */
+export interface ThroughputOutput {
+  log(line: string): void;
+  result(text: string): void;
+}
+
+export interface ThroughputCommandDeps {
+  out?: ThroughputOutput;
+  env?: NodeJS.ProcessEnv;
+  /** When given (the CLI context), its exitCode is set as well as process.exitCode. */
+  exitCode?: number;
+  /** Injected in tests; the default is DefaultAzureCredential + CosmosDBManagementClient. */
+  createClient?: (subscriptionId: string) => ThroughputManagementClient | Promise<ThroughputManagementClient>;
+  retry?: RetryHooks;
+}
+
+const defaultOut: ThroughputOutput = {
+  log: (line) => process.stderr.write(`${line}\n`),
+  result: (text) => process.stdout.write(`${text}\n`),
+};
+
+async function defaultCreateClient(subscriptionId: string): Promise<ThroughputManagementClient> {
+  // Loaded on use: the management SDK is not needed by any other command.
+  const { createArmThroughputClient } = await import('../../azure/throughput/arm.js');
+  return createArmThroughputClient(subscriptionId);
+}
+
+/** Raw commander values. */
+export interface ThroughputFlags {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  accountName?: string;
+  database?: string;
+  container?: string;
+  to?: string;
+  autoscaleMax?: string;
+  stateFile?: string;
+  acknowledgeFloor?: boolean;
+  allowDecrease?: boolean;
+  storageGb?: string;
+  physicalPartitions?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+export interface RaiseCommandOptions {
+  target: ThroughputTarget;
+  to: ThroughputSettings;
+  stateFile: string;
+  acknowledgeFloorIncrease: boolean;
+  allowDecrease: boolean;
+  storageGb?: number;
+  physicalPartitions?: number;
+  dryRun: boolean;
+  json: boolean;
+}
+
+export interface RestoreCommandOptions {
+  stateFile: string;
+  /** Optional check: when any target flag is given, the state file must be for that target. */
+  expect?: Partial<ThroughputTarget>;
+  dryRun: boolean;
+  json: boolean;
+}
+
+function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new UsageError(`${flag} takes a whole number of at least ${min} (got "${value}").`);
+  return n;
+}
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes a number of 0 or more (got "${value}").`);
+  return n;
+}
+
+export function parseRaiseFlags(flags: ThroughputFlags, env: NodeJS.ProcessEnv = process.env): RaiseCommandOptions {
+  const subscriptionId = flags.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID;
+  const missing: string[] = [];
+  if (!subscriptionId) missing.push('--subscription-id (or AZURE_SUBSCRIPTION_ID)');
+  if (!flags.resourceGroup) missing.push('--resource-group');
+  if (!flags.accountName) missing.push('--account-name');
+  if (!flags.database) missing.push('--database');
+  if (missing.length > 0) throw new UsageError(`throughput raise needs ${missing.join(', ')}.`);
+  if ((flags.to === undefined) === (flags.autoscaleMax === undefined)) {
+    throw new UsageError('throughput raise needs exactly one of --to N (manual RU/s) or --autoscale-max N (autoscale maximum RU/s), matching the offer\'s current mode.');
+  }
+  const to: ThroughputSettings = flags.to !== undefined
+    ? { mode: 'manual', value: wholeNumber('--to', flags.to, 1)! }
+    : { mode: 'autoscale', value: wholeNumber('--autoscale-max', flags.autoscaleMax, 1)! };
+  const target: ThroughputTarget = {
+    subscriptionId: subscriptionId!,
+    resourceGroup: flags.resourceGroup!,
+    accountName: flags.accountName!,
+    database: flags.database!,
+    ...(flags.container !== undefined ? { container: flags.container } : {}),
+  };
+  const storageGb = positiveNumber('--storage-gb', flags.storageGb);
+  const physicalPartitions = wholeNumber('--physical-partitions', flags.physicalPartitions, 1);
+  return {
+    target,
+    to,
+    stateFile: flags.stateFile ?? DEFAULT_STATE_FILE,
+    acknowledgeFloorIncrease: Boolean(flags.acknowledgeFloor),
+    allowDecrease: Boolean(flags.allowDecrease),
+    ...(storageGb !== undefined ? { storageGb } : {}),
+    ...(physicalPartitions !== undefined ? { physicalPartitions } : {}),
+    dryRun: Boolean(flags.dryRun),
+    json: Boolean(flags.json),
+  };
+}
+
+export function parseRestoreFlags(flags: ThroughputFlags): RestoreCommandOptions {
+  const expect: Partial<ThroughputTarget> = {};
+  if (flags.subscriptionId) expect.subscriptionId = flags.subscriptionId;
+  if (flags.resourceGroup) expect.resourceGroup = flags.resourceGroup;
+  if (flags.accountName) expect.accountName = flags.accountName;
+  if (flags.database) expect.database = flags.database;
+  if (flags.container) expect.container = flags.container;
+  return {
+    stateFile: flags.stateFile ?? DEFAULT_STATE_FILE,
+    ...(Object.keys(expect).length > 0 ? { expect } : {}),
+    dryRun: Boolean(flags.dryRun),
+    json: Boolean(flags.json),
+  };
+}
+
+export interface RaiseCommandResult extends RaiseResult {
+  stateFile: string;
+  dryRun: boolean;
+}
+
+export async function runThroughputRaise(opts: RaiseCommandOptions, deps: ThroughputCommandDeps = {}): Promise<RaiseCommandResult> {
+  const out = deps.out ?? defaultOut;
+  const existing = await readStateFile(opts.stateFile);
+  if (existing && !sameTarget(existing.target, opts.target)) {
+    throw new UsageError(
+      `${opts.stateFile} holds an open window on ${describeTarget(existing.target)} (raised ${existing.raisedAt}): ` +
+        'restore it first (docferry throughput restore), or pass another --state-file for this target.',
+    );
+  }
+  if (existing) out.log(`A window is already open on ${describeTarget(opts.target)} since ${existing.raisedAt}: the restore will still put back ${describeSettings(existing.before)}.`);
+  const client = await (deps.createClient ?? defaultCreateClient)(opts.target.subscriptionId);
+  out.log(`${opts.dryRun ? 'Planning' : 'Raising'} throughput of ${describeTarget(opts.target)}`);
+  let result: RaiseResult;
+  try {
+    result = await raiseThroughput(client, opts.target, opts.to, {
+      acknowledgeFloorIncrease: opts.acknowledgeFloorIncrease,
+      allowDecrease: opts.allowDecrease,
+      ...(opts.storageGb !== undefined ? { storageGb: opts.storageGb } : {}),
+      ...(opts.physicalPartitions !== undefined ? { physicalPartitions: opts.physicalPartitions } : {}),
+      ...(existing ? { previous: existing } : {}),
+      dryRun: opts.dryRun,
+      // Written before the update is sent: a raise that fails half-way can still be restored.
+      beforeUpdate: (state) => writeStateFile(opts.stateFile, state),
+      ...(deps.retry ? { retry: deps.retry } : {}),
+      log: { info: (m) => out.log(`  ${m}`), warn: (m) => out.log(`  warning: ${m}`) },
+    });
+  } catch (err) {
+    if (err instanceof ThroughputRaiseError) {
+      if (err.changed === false) {
+        if (existing) await writeStateFile(opts.stateFile, existing);
+        else await removeStateFile(opts.stateFile);
+      } else {
+        out.log(`The state file ${opts.stateFile} is kept: run \`docferry throughput restore --state-file ${opts.stateFile}\`.`);
+      }
+    }
+    throw err;
+  }
+  if (!opts.dryRun) await writeStateFile(opts.stateFile, result.state);
+  const summary = opts.dryRun
+    ? `Dry run: would raise ${describeTarget(opts.target)} from ${describeSettings(result.plan.current)} to ${describeSettings(opts.to)}; nothing changed, no state written.`
+    : result.applied
+      ? `Raised ${describeTarget(opts.target)} to ${describeSettings(opts.to)}. State in ${opts.stateFile}: \`docferry throughput restore --state-file ${opts.stateFile}\` puts back ${describeSettings(result.state.before)}.`
+      : `${describeTarget(opts.target)} is already ${describeSettings(opts.to)}: nothing changed. State in ${opts.stateFile}; the restore puts back ${describeSettings(result.state.before)}.`;
+  if (opts.json) {
+    out.log(summary);
+    out.result(JSON.stringify({ action: 'raise', dryRun: opts.dryRun, applied: result.applied, stateFile: opts.dryRun ? null : opts.stateFile, targetId: throughputTargetId(opts.target), plan: result.plan, state: result.state }, null, 2));
+  } else {
+    out.result(summary);
+  }
+  return { ...result, stateFile: opts.stateFile, dryRun: opts.dryRun };
+}
+
+export interface RestoreCommandResult extends RestoreResult {
+  state: WindowState;
+  stateFile: string;
+  stateFileRemoved: boolean;
+}
+
+export async function runThroughputRestore(opts: RestoreCommandOptions, deps: ThroughputCommandDeps = {}): Promise<RestoreCommandResult> {
+  const out = deps.out ?? defaultOut;
+  const state = await readStateFile(opts.stateFile);
+  if (!state) {
+    throw new UsageError(
+      `No throughput window state at ${opts.stateFile}: nothing was raised with this state file, or it was already restored. ` +
+        'Pass --state-file with the file `docferry throughput raise` wrote.',
+    );
+  }
+  if (opts.expect) {
+    const t = state.target as unknown as Record<string, string | undefined>;
+    const wrong = Object.entries(opts.expect).filter(([k, v]) => (t[k] ?? '').toLowerCase() !== String(v).toLowerCase());
+    if (wrong.length > 0) {
+      throw new UsageError(`${opts.stateFile} is for ${describeTarget(state.target)}, not the one named by ${wrong.map(([k]) => k).join(', ')}: nothing restored.`);
+    }
+  }
+  const client = await (deps.createClient ?? defaultCreateClient)(state.target.subscriptionId);
+  out.log(`Restoring throughput of ${describeTarget(state.target)} to ${describeSettings(state.before)} (read before the raise at ${state.raisedAt})`);
+  const result = await restoreThroughput(client, state, {
+    dryRun: opts.dryRun,
+    ...(deps.retry ? { retry: deps.retry } : {}),
+    log: { info: (m) => out.log(`  ${m}`), warn: (m) => out.log(`  warning: ${m}`) },
+  });
+  let removed = false;
+  if (!opts.dryRun) {
+    await removeStateFile(opts.stateFile);
+    removed = true;
+  }
+  const summary =
+    result.outcome === 'dry-run'
+      ? `Dry run: would restore ${describeTarget(state.target)} from ${describeSettings(result.found)} to ${describeSettings(result.restoredTo)}; state file kept.`
+      : result.outcome === 'unchanged'
+        ? `${describeTarget(state.target)} is already ${describeSettings(result.found)}: nothing needed restoring. Removed ${opts.stateFile}.`
+        : result.outcome === 'floor'
+          ? `Restored ${describeTarget(state.target)} to ${describeSettings(result.restoredTo)}, its floor (${describeSettings(state.before)} is no longer allowed). Removed ${opts.stateFile}.`
+          : `Restored ${describeTarget(state.target)} to ${describeSettings(result.restoredTo)}. Removed ${opts.stateFile}.`;
+  if (opts.json) {
+    out.log(summary);
+    out.result(JSON.stringify({ action: 'restore', ...result, targetId: state.targetId, stateFile: opts.stateFile, stateFileRemoved: removed }, null, 2));
+  } else {
+    out.result(summary);
+  }
+  return { ...result, state, stateFile: opts.stateFile, stateFileRemoved: removed };
+}
+
+function setExit(deps: ThroughputCommandDeps, code: number): void {
+  process.exitCode = code;
+  if (deps.exitCode !== undefined) deps.exitCode = code;
+}
+
+async function runAction(deps: ThroughputCommandDeps, body: () => Promise<unknown>): Promise<void> {
+  const out = deps.out ?? defaultOut;
+  try {
+    await body();
+    setExit(deps, ExitCode.ok);
+  } catch (err) {
+    const code = err instanceof DocferryError && err.exitCode === ExitCode.usage ? ExitCode.usage : ExitCode.failed;
+    out.log(`docferry: ${code === ExitCode.usage ? 'usage error' : 'error'}: ${errorMessage(err)}`);
+    if (!(err instanceof DocferryError) && process.env.DOCFERRY_DEBUG) out.log(String((err as Error).stack));
+    setExit(deps, code);
+  }
+}
+
+function addTargetOptions(cmd: Command, required: boolean): Command {
+  const note = required ? '' : ' (optional: checked against the state file)';
+  return cmd
+    .option('--subscription-id <id>', `Azure subscription id (env: AZURE_SUBSCRIPTION_ID)${note}`)
+    .option('--resource-group <name>', `resource group of the Cosmos DB account${note}`)
+    .option('--account-name <name>', `Cosmos DB account name${note}`)
+    .option('--database <name>', `database name${note}`)
+    .option('--container <name>', `container name; omit for database-level (shared) throughput${note}`);
+}
+
+/**
+ * Adds `throughput raise` and `throughput restore`. Pass the CLI context as `deps` so its
+ * exitCode is set too; without it only process.exitCode is set (0 ok, 2 usage, 1 failure).
+ */
+export function registerThroughputCommand(program: Command, deps: ThroughputCommandDeps = {}): void {
+  const throughput = program
+    .command('throughput')
+    .description('Open and close an RU/s window for a migration through the management API (Entra ID, DefaultAzureCredential).');
+
+  addTargetOptions(throughput.command('raise').description('read the current throughput, report the cost of the raise (new floor, instant-scale limit), save it to the state file and raise'), true)
+    .option('--to <ru>', 'manual throughput to raise to (RU/s, multiple of 100)')
+    .option('--autoscale-max <ru>', 'autoscale maximum to raise to (RU/s, multiple of 1000)')
+    .option('--state-file <path>', 'where to keep what was read, for the restore', DEFAULT_STATE_FILE)
+    .option('--acknowledge-floor', 'allow a raise that lifts the floor above the value to restore (the restore then only gets down to the floor)')
+    .option('--allow-decrease', 'allow a target below the current value')
+    .option('--storage-gb <gb>', 'data stored, if known: adds the storage floor (GB x 1 manual, GB x 10 autoscale) and refines the instant-scale estimate')
+    .option('--physical-partitions <n>', 'physical partition count, if known: instant-scale limit = n x 10,000 RU/s when the service does not report it')
+    .option('--dry-run', 'read and report only: change nothing, write no state')
+    .option('--json', 'print the plan and state as JSON on stdout')
+    .action(async (flags: ThroughputFlags) => {
+      await runAction(deps, async () => runThroughputRaise(parseRaiseFlags(flags, deps.env ?? process.env), deps));
+    });
+
+  addTargetOptions(throughput.command('restore').description('put back exactly the throughput read before the raise (from the state file), then delete the state file'), false)
+    .option('--state-file <path>', 'the state file written by `throughput raise`', DEFAULT_STATE_FILE)
+    .option('--dry-run', 'read and report only: change nothing, keep the state file')
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (flags: ThroughputFlags) => {
+      await runAction(deps, async () => runThroughputRestore(parseRestoreFlags(flags), deps));
+    });
+}
