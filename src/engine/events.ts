@@ -1,0 +1,57 @@
+import type { SinkStats } from '../stores/types.js';
+
+export interface CollectionCounts {
+  read: number;
+  written: number;
+  skipped: number;
+  rejected: number;
+}
+
+export interface CollectionSummary extends CollectionCounts {
+  database: string;
+  collection: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  durationMs: number;
+  stats?: SinkStats;
+}
+
+export type Operation = 'export' | 'import' | 'migrate' | 'verify';
+
+export interface RunSummary {
+  operation: Operation;
+  source: string;
+  target: string;
+  mode?: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  collections: CollectionSummary[];
+  totals: CollectionCounts;
+  /** Where rejected documents were written, when any were. */
+  rejectsDir?: string;
+  exportDir?: string;
+  warnings: string[];
+  exitCode: number;
+}
+
+/** What the engine tells the CLI, a pipeline task or a test while it works. */
+export type EngineEvent =
+  | { type: 'collection-start'; database: string; collection: string; total?: number }
+  | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats } & CollectionCounts)
+  | { type: 'collection-end'; summary: CollectionSummary }
+  | { type: 'warning'; message: string }
+  | { type: 'info'; message: string }
+  | { type: 'reject'; database: string; collection: string; id?: string; file?: string; line?: number; reason: string };
+
+export type EventSink = (event: EngineEvent) => void;
+
+export const ignoreEvents: EventSink = () => {};
+
+export function zeroCounts(): CollectionCounts {
+  return { read: 0, written: 0, skipped: 0, rejected: 0 };
+}
+
+export function addCounts(a: CollectionCounts, b: CollectionCounts): CollectionCounts {
+  return { read: a.read + b.read, written: a.written + b.written, skipped: a.skipped + b.skipped, rejected: a.rejected + b.rejected };
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
+import { resolveScope, type Layout } from '../core/layout.js';
+import { MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type JsonFormat, type Manifest } from '../core/manifest.js';
+import { toolName, toolVersion } from '../core/package-info.js';
+import { redact } from '../core/secrets.js';
+import { writeManifest } from '../stores/exportdir/manifest-io.js';
+import { DirSink } from '../stores/exportdir/sink.js';
+import { createSource, type DatabaseSpec } from '../stores/factory.js';
+import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
+import { pickTuning, runCollections, type TuningOptions } from './run.js';
+
+export interface LayoutRef {
+  layout: Layout;
+  /** Path or name the layout came from, recorded in the manifest. */
+  source: string;
+}
+
+export interface ExportOptions extends TuningOptions {
+  source: DatabaseSpec;
+  layout: LayoutRef;
+  collections?: string[];
+  outputDir: string;
+  /** Defaults: `json` from Cosmos DB, `canonical` Extended JSON from MongoDB. */
+  format?: JsonFormat;
+  gzip?: boolean;
+  events?: EventSink;
+}
+
+export function defaultFormat(sourceType: DatabaseSpec['type']): JsonFormat {
+  return sourceType === 'cosmos' ? 'json' : 'canonical';
+}
+
+async function ensureEmptyDir(dir: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      await mkdir(dir, { recursive: true });
+      return;
+    }
+    throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);
+  }
+  if (entries.length > 0) {
+    throw new UsageError(`Output directory ${dir} is not empty${entries.includes('manifest.json') ? ' (it already holds an export)' : ''}. Choose a new --output-dir; an export never overwrites another.`);
+  }
+}
+
+/**
+ * Source database -> export directory. Files appear under their final names only when complete;
+ * manifest.json is written last and says `complete` only when every collection succeeded.
+ */
+export async function runExport(o: ExportOptions): Promise<RunSummary> {
+  const format = o.format ?? defaultFormat(o.source.type);
+  if (o.source.type === 'cosmos' && format !== 'json') {
+    throw new UsageError(`--json-format ${format} applies to MongoDB sources; Cosmos DB items are plain JSON and are exported as such.`);
+  }
+  const scopes = resolveScope(o.layout.layout, o.collections);
+  await ensureEmptyDir(o.outputDir);
+  const startedAt = new Date();
+  const source = createSource(o.source);
+  const sink = new DirSink({ dir: o.outputDir, format, ...(o.gzip ? { gzip: true } : {}) });
+  const events = o.events ?? ignoreEvents;
+
+  const manifest = (status: Manifest['status'], summary?: RunSummary, fatal?: unknown): Manifest => {
+    const failures = [
+      ...(summary?.collections ?? []).filter((c) => c.status === 'failed').map((c) => ({ database: c.database, collection: c.collection, message: c.error ?? 'failed' })),
+      ...(summary && summary.totals.rejected > 0 ? [{ database: '*', collection: '*', message: `${summary.totals.rejected} documents could not be exported; see _rejects/` }] : []),
+      ...(fatal ? [{ database: '*', collection: '*', message: redact(errorMessage(fatal)) }] : []),
+    ];
+    const databases: Record<string, string[]> = {};
+    const counts: Record<string, number> = {};
+    for (const s of scopes) {
+      (databases[s.database] ??= []).push(s.collection);
+      const file = sink.files.find((f) => f.database === s.database && f.collection === s.collection);
+      counts[countKey(s.database, s.collection)] = file ? file.documents : -1;
+    }
+    const layoutText = JSON.stringify(o.layout.layout);
+    return {
+      format_version: MANIFEST_FORMAT_VERSION,
+      tool: { name: toolName, version: toolVersion },
+      status,
+      exported_at: isoSeconds(startedAt),
+      finished_at: isoSeconds(),
+      source_type: o.source.type,
+      source_endpoint: source.describe(),
+      json_format: format,
+      layout: {
+        ...(o.layout.layout.name ? { name: o.layout.layout.name } : {}),
+        source: o.layout.source,
+        sha256: createHash('sha256').update(layoutText).digest('hex'),
+        document: o.layout.layout,
+      },
+      databases,
+      document_counts: counts,
+      files: [...sink.files].sort((a, b) => a.path.localeCompare(b.path)),
+      ...(failures.length > 0 ? { failures } : {}),
+    };
+  };
+
+  let summary: RunSummary;
+  try {
+    summary = await runCollections({
+      operation: 'export',
+      source,
+      sink,
+      scopes,
+      mode: 'upsert',
+      rejectsDir: join(o.outputDir, '_rejects'),
+      events,
+      ...pickTuning(o),
+    });
+  } catch (err) {
+    await writeManifest(o.outputDir, manifest('failed', undefined, err)).catch(() => {});
+    throw err;
+  } finally {
+    await source.close();
+  }
+  const complete = summary.exitCode === ExitCode.ok;
+  await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
+  return { ...summary, target: o.outputDir, exportDir: o.outputDir };
+}

@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { findContainer, partitionKeyFor, type CollectionScope } from '../core/layout.js';
+import { checkExportDir } from '../stores/exportdir/check.js';
+import { DirSource } from '../stores/exportdir/source.js';
+import { createSink, type DatabaseSpec } from '../stores/factory.js';
+import type { WriteMode } from '../stores/types.js';
+import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
+import type { LayoutRef } from './export.js';
+import { pickTuning, runCollections, type TuningOptions } from './run.js';
+
+export interface ImportOptions extends TuningOptions {
+  exportDir: string;
+  target: DatabaseSpec;
+  layout: LayoutRef;
+  collections?: string[];
+  mode: WriteMode;
+  allowPartial?: boolean;
+  /** Default: `<exportDir>/_rejects`. */
+  rejectsDir?: string;
+  events?: EventSink;
+}
+
+/**
+ * Export directory -> target database. The whole export is checked (manifest status, every
+ * file's size, sha256 and count) and every target container is checked or created before the
+ * first document is written.
+ */
+export async function runImport(o: ImportOptions): Promise<RunSummary> {
+  const events = o.events ?? ignoreEvents;
+  const checked = await checkExportDir(o.exportDir, {
+    ...(o.allowPartial ? { allowPartial: true } : {}),
+    ...(o.collections ? { collections: o.collections } : {}),
+  });
+  for (const message of checked.warnings) events({ type: 'warning', message });
+  const scopes: CollectionScope[] = checked.files.map((f) => {
+    const container = findContainer(o.layout.layout, f.database, f.collection);
+    return {
+      database: f.database,
+      collection: f.collection,
+      partitionKey: partitionKeyFor(o.layout.layout, f.database, f.collection),
+      ...(container ? { container } : {}),
+    };
+  });
+  const bsonInput = checked.format === 'canonical' || checked.format === 'relaxed';
+  const sink = createSink(o.target, { bsonInput });
+  const source = new DirSource(checked);
+  try {
+    const summary = await runCollections({
+      operation: 'import',
+      source,
+      sink,
+      scopes,
+      mode: o.mode,
+      rejectsDir: o.rejectsDir ?? join(o.exportDir, '_rejects'),
+      events,
+      warnings: checked.warnings,
+      ...pickTuning(o),
+    });
+    return { ...summary, exportDir: o.exportDir };
+  } finally {
+    await sink.close();
+  }
+}

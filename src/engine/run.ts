@@ -1,0 +1,120 @@
+import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
+import type { CollectionScope } from '../core/layout.js';
+import { redact } from '../core/secrets.js';
+import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
+import { addCounts, zeroCounts, type CollectionSummary, type EventSink, type Operation, type RunSummary } from './events.js';
+import { RejectsWriter } from './rejects.js';
+import { ErrorBudget, forEachLimit, transferCollection } from './transfer.js';
+
+export interface TuningOptions {
+  /** Documents per write batch. */
+  batchSize?: number;
+  /** Write batches in flight per collection. */
+  concurrency?: number;
+  /** Collections moved at once. */
+  parallelCollections?: number;
+  /** Stop after this many rejected documents (default: never stop early). */
+  maxErrors?: number;
+}
+
+export interface RunCollectionsOptions extends TuningOptions {
+  operation: Operation;
+  source: SourceStore;
+  sink: SinkStore;
+  scopes: CollectionScope[];
+  mode: WriteMode;
+  rejectsDir: string;
+  events: EventSink;
+  warnings?: string[];
+}
+
+export const DEFAULT_TUNING = { batchSize: 500, concurrency: 4, parallelCollections: 2 } as const;
+
+/**
+ * Prepares every target, then moves each collection. A collection that fails is recorded and
+ * the others go on, except when the failure would repeat everywhere (authentication, --max-errors).
+ */
+export async function runCollections(o: RunCollectionsOptions): Promise<RunSummary> {
+  const startedAt = new Date();
+  const rejects = new RejectsWriter(o.rejectsDir);
+  const errorBudget = new ErrorBudget(o.maxErrors);
+  const summaries: CollectionSummary[] = [];
+  let fatal: unknown;
+  try {
+    await o.sink.prepareAll(o.scopes);
+    await forEachLimit(o.scopes, o.parallelCollections ?? DEFAULT_TUNING.parallelCollections, async (scope) => {
+      if (fatal) return;
+      const started = Date.now();
+      try {
+        summaries.push(
+          await transferCollection({
+            source: o.source,
+            sink: o.sink,
+            scope,
+            mode: o.mode,
+            batchSize: o.batchSize ?? DEFAULT_TUNING.batchSize,
+            concurrency: o.concurrency ?? DEFAULT_TUNING.concurrency,
+            rejects,
+            errorBudget,
+            events: o.events,
+          }),
+        );
+      } catch (err) {
+        const summary: CollectionSummary = {
+          database: scope.database,
+          collection: scope.collection,
+          status: 'failed',
+          error: redact(errorMessage(err)),
+          read: 0,
+          written: 0,
+          skipped: 0,
+          rejected: 0,
+          durationMs: Date.now() - started,
+        };
+        summaries.push(summary);
+        o.events({ type: 'collection-end', summary });
+        if (isRunWide(err)) fatal = err;
+        return;
+      }
+      o.events({ type: 'collection-end', summary: summaries[summaries.length - 1]! });
+    });
+  } finally {
+    await rejects.close();
+  }
+  if (fatal) throw fatal;
+  // Keep the layout's order in the summary, whatever order collections finished in.
+  const order = new Map(o.scopes.map((s, i) => [`${s.database}.${s.collection}`, i]));
+  summaries.sort((a, b) => order.get(`${a.database}.${a.collection}`)! - order.get(`${b.database}.${b.collection}`)!);
+  const totals = summaries.reduce((acc, s) => addCounts(acc, s), zeroCounts());
+  const failed = summaries.some((s) => s.status === 'failed');
+  const finishedAt = new Date();
+  return {
+    operation: o.operation,
+    source: o.source.describe(),
+    target: o.sink.describe(),
+    mode: o.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    collections: summaries,
+    totals,
+    ...(rejects.used ? { rejectsDir: o.rejectsDir } : {}),
+    warnings: o.warnings ?? [],
+    exitCode: failed ? ExitCode.failed : totals.rejected > 0 ? ExitCode.rejected : ExitCode.ok,
+  };
+}
+
+/** Failures that every other collection would hit too: stop instead of repeating them. */
+function isRunWide(err: unknown): boolean {
+  return err instanceof DocferryError && (err.name === 'AuthenticationError' || err.exitCode === ExitCode.rejected);
+}
+
+/** Only the tuning fields that were set, so engine defaults apply to the rest. */
+export function pickTuning(o: TuningOptions): TuningOptions {
+  const t: TuningOptions = {};
+  if (o.batchSize !== undefined) t.batchSize = o.batchSize;
+  if (o.concurrency !== undefined) t.concurrency = o.concurrency;
+  if (o.parallelCollections !== undefined) t.parallelCollections = o.parallelCollections;
+  if (o.maxErrors !== undefined) t.maxErrors = o.maxErrors;
+  return t;
+}

@@ -1,0 +1,151 @@
+import { displayId, type Doc } from '../core/documents.js';
+import { DocferryError, ExitCode } from '../core/errors.js';
+import type { CollectionScope } from '../core/layout.js';
+import type { CollectionSink, SinkItem, SinkStore, SourceStore, WriteMode } from '../stores/types.js';
+import { zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
+import type { RejectsWriter } from './rejects.js';
+
+/** `--max-errors`: shared by every collection of a run. */
+export class ErrorBudget {
+  count = 0;
+  constructor(readonly max?: number) {}
+  spend(): void {
+    this.count++;
+    if (this.max !== undefined && this.count > this.max) {
+      throw new DocferryError(`Stopped: more than ${this.max} documents were rejected (--max-errors ${this.max}). See the rejects files for each document and reason.`, ExitCode.rejected);
+    }
+  }
+}
+
+export interface TransferOptions {
+  source: SourceStore;
+  sink: SinkStore;
+  scope: CollectionScope;
+  mode: WriteMode;
+  batchSize: number;
+  /** Batches in flight at once (the sink may allow fewer). */
+  concurrency: number;
+  rejects: RejectsWriter;
+  errorBudget: ErrorBudget;
+  events: EventSink;
+  progressIntervalMs?: number;
+}
+
+function idForMessages(doc: Doc): string | undefined {
+  const id = doc.id ?? doc._id;
+  return id === undefined ? undefined : displayId(typeof id === 'string' ? id : String(id));
+}
+
+/**
+ * The one loop every operation runs: read a collection from a source, prepare each document
+ * for the sink, write batches with bounded concurrency, send bad documents to the rejects
+ * file. Memory is bounded by batchSize x concurrency, whatever the collection size.
+ */
+export async function transferCollection(o: TransferOptions): Promise<CollectionSummary> {
+  const { scope, events } = o;
+  const started = Date.now();
+  const counts: CollectionCounts = zeroCounts();
+  const total = await o.source.count(scope).catch(() => undefined);
+  events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}) });
+
+  const target: CollectionSink = await o.sink.open(scope);
+  const concurrency = Math.max(1, Math.min(o.concurrency, o.sink.maxConcurrency ?? Infinity));
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let lastProgress = 0;
+  const progressEvery = o.progressIntervalMs ?? 250;
+
+  const progress = (force = false) => {
+    const now = Date.now();
+    if (!force && now - lastProgress < progressEvery) return;
+    lastProgress = now;
+    const stats = target.stats?.();
+    events({ type: 'progress', database: scope.database, collection: scope.collection, ...counts, ...(total !== undefined ? { total } : {}), ...(stats ? { stats } : {}) });
+  };
+
+  const reject = async (reason: string, extra: { id?: string; position?: SinkItem['position']; doc?: Doc; raw?: string }) => {
+    counts.rejected++;
+    events({ type: 'reject', database: scope.database, collection: scope.collection, reason, ...(extra.id ? { id: extra.id } : {}), ...(extra.position?.file ? { file: extra.position.file } : {}), ...(extra.position?.line ? { line: extra.position.line } : {}) });
+    await o.rejects.add({ database: scope.database, collection: scope.collection, reason, ...extra });
+    o.errorBudget.spend();
+  };
+
+  const dispatch = async (batch: SinkItem[]) => {
+    const p = (async () => {
+      const results = await target.write(batch, o.mode);
+      for (let i = 0; i < batch.length; i++) {
+        const r = results[i]!;
+        if (r.status === 'written') counts.written++;
+        else if (r.status === 'skipped') counts.skipped++;
+        else {
+          const item = batch[i]!;
+          await reject(r.reason, { ...(item.id !== undefined ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
+        }
+      }
+      progress();
+    })().catch((err) => {
+      failure ??= err;
+    });
+    const tracked = p.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+    while (inFlight.size >= concurrency && !failure) await Promise.race(inFlight);
+  };
+
+  try {
+    let batch: SinkItem[] = [];
+    for await (const item of o.source.read(scope)) {
+      if (failure) break;
+      counts.read++;
+      if (!item.doc) {
+        await reject(item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
+        continue;
+      }
+      const prepared = target.prepare(item.doc);
+      if (typeof prepared === 'string') {
+        const id = idForMessages(item.doc);
+        await reject(prepared, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
+        continue;
+      }
+      if (item.position) prepared.position = item.position;
+      batch.push(prepared);
+      if (batch.length >= o.batchSize) {
+        const full = batch;
+        batch = [];
+        await dispatch(full);
+      }
+      progress();
+    }
+    if (batch.length > 0 && !failure) await dispatch(batch);
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    await target.finish();
+  } catch (err) {
+    failure ??= err;
+    await Promise.allSettled(inFlight);
+    await target.abort(failure).catch(() => {});
+    throw failure;
+  } finally {
+    progress(true);
+  }
+  const stats = target.stats?.();
+  return {
+    database: scope.database,
+    collection: scope.collection,
+    status: 'ok',
+    ...counts,
+    durationMs: Date.now() - started,
+    ...(stats ? { stats } : {}),
+  };
+}
+
+/** Runs `work` over items with at most `limit` at once, in order of start. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { InputRefusedError } from '../../core/errors.js';
+import { filterByNames } from '../../core/layout.js';
+import { countKey, type JsonFormat, type Manifest, type ManifestFile, type SourceType } from '../../core/manifest.js';
+import { isGzipFile } from './lines.js';
+import { readManifest } from './manifest-io.js';
+
+export interface CheckedFile {
+  database: string;
+  collection: string;
+  /** Relative to the export directory. */
+  relPath: string;
+  absPath: string;
+  /** From the manifest; undefined when the manifest does not say. */
+  expectedDocuments?: number;
+  compression?: 'gzip';
+}
+
+export interface CheckedExport {
+  dir: string;
+  /** `current`: written by docferry; `legacy`: by the original scripts; `none`: no manifest (--allow-partial). */
+  manifestKind: 'current' | 'legacy' | 'none';
+  manifest?: Manifest;
+  format: JsonFormat;
+  sourceType?: SourceType;
+  files: CheckedFile[];
+  /** Things a person must see: legacy export, partial import, skipped files. */
+  warnings: string[];
+}
+
+export interface CheckOptions {
+  allowPartial?: boolean;
+  collections?: readonly string[];
+}
+
+export interface FileDigest {
+  bytes: number;
+  sha256: string;
+  /** Newline-terminated lines plus an unterminated last one: what the import will read. */
+  lines: number;
+}
+
+/** sha256 and size over the stored bytes, and the line count of the (decompressed) content. */
+export async function digestFile(path: string): Promise<FileDigest> {
+  const gz = await isGzipFile(path);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let lines = 0;
+  let lastByte = 0x0a;
+  const countLines = (chunk: Buffer) => {
+    let i = chunk.indexOf(0x0a);
+    while (i !== -1) {
+      lines++;
+      i = chunk.indexOf(0x0a, i + 1);
+    }
+    if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
+  };
+  const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (gz) {
+    const gunzip = createGunzip();
+    const counted = new Promise<void>((resolve, reject) => {
+      gunzip.on('data', countLines);
+      gunzip.on('end', resolve);
+      gunzip.on('error', reject);
+    });
+    for await (const chunk of raw) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
+    }
+    gunzip.end();
+    await counted;
+  } else {
+    for await (const chunk of raw) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+      countLines(chunk as Buffer);
+    }
+  }
+  if (lastByte !== 0x0a) lines++;
+  return { bytes, sha256: hash.digest('hex'), lines };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Everything an import checks before it writes anything: the manifest says the export is
+ * complete, and every file it lists is there with its size, sha256 and document count.
+ */
+export async function checkExportDir(dir: string, options: CheckOptions = {}): Promise<CheckedExport> {
+  if (!(await exists(dir))) {
+    throw new InputRefusedError(`Export directory ${dir} does not exist. Pass the directory an export wrote (the one holding manifest.json) with --export-dir.`);
+  }
+  const read = await readManifest(dir);
+  const warnings: string[] = [];
+  const problems: string[] = [];
+  const allow = options.allowPartial ?? false;
+
+  if (!read) {
+    if (!allow) {
+      throw new InputRefusedError(
+        `${join(dir, 'manifest.json')} is missing: ${dir} is not a finished export (the manifest is written last). ` +
+          'Re-run the export, or pass --allow-partial to import the files that are there without any check.',
+      );
+    }
+    throw new InputRefusedError(`${dir} has no manifest.json, so there is no list of files to import. Re-run the export.`);
+  }
+
+  if (read.kind === 'legacy') {
+    const legacy = read.manifest;
+    warnings.push(`${dir} was written by the original export scripts: its manifest has no checksums, so only file presence and document counts are checked.`);
+    const entries = Object.entries(legacy.databases).flatMap(([database, colls]) =>
+      (colls ?? []).map((collection) => ({ database, collection })),
+    );
+    const selected = filterByNames(entries, options.collections);
+    const files: CheckedFile[] = [];
+    for (const { database, collection } of selected) {
+      const relPath = `${database}/${collection}.json`;
+      const absPath = join(dir, relPath);
+      const expected = legacy.document_counts?.[countKey(database, collection)];
+      if (expected === -1) {
+        problems.push(`${relPath}: the original export recorded this collection as failed (count -1).`);
+        continue;
+      }
+      if (!(await exists(absPath))) {
+        problems.push(`${relPath} is listed in the manifest but missing.`);
+        continue;
+      }
+      if (expected !== undefined) {
+        const { lines } = await digestFile(absPath);
+        if (lines !== expected) problems.push(`${relPath} holds ${lines} lines but the manifest counts ${expected} documents (truncated or changed).`);
+      }
+      files.push({ database, collection, relPath, absPath, ...(expected !== undefined ? { expectedDocuments: expected } : {}) });
+    }
+    return finish({ dir, manifestKind: 'legacy', format: 'json', ...(legacy.source_type === 'cosmos' || legacy.source_type === 'mongodb' ? { sourceType: legacy.source_type } : {}), files, warnings }, problems, allow);
+  }
+
+  const manifest = read.manifest;
+  if (manifest.status !== 'complete') {
+    const failed = (manifest.failures ?? []).map((f) => `${f.database}.${f.collection} (${f.message})`).join('; ');
+    problems.push(`the export's status is "${manifest.status}"${failed ? `: ${failed}` : ''}; it did not finish.`);
+  }
+  const selected = filterByNames(manifest.files, options.collections);
+  const files: CheckedFile[] = [];
+  for (const f of selected) {
+    const absPath = join(dir, f.path);
+    if (!(await exists(absPath))) {
+      problems.push(`${f.path} is listed in the manifest but missing.`);
+      continue;
+    }
+    const problem = await fileProblem(absPath, f);
+    if (problem) problems.push(problem);
+    files.push({ database: f.database, collection: f.collection, relPath: f.path, absPath, expectedDocuments: f.documents, ...(f.compression ? { compression: f.compression } : {}) });
+  }
+  return finish({ dir, manifestKind: 'current', manifest, format: manifest.json_format, sourceType: manifest.source_type, files, warnings }, problems, allow);
+}
+
+async function fileProblem(absPath: string, f: ManifestFile): Promise<string | undefined> {
+  const digest = await digestFile(absPath);
+  const advice = 'The file was changed, truncated or damaged after the export: restore it from the archive or export again.';
+  if (digest.bytes !== f.bytes) return `${f.path} is ${digest.bytes} bytes but the manifest says ${f.bytes}. ${advice}`;
+  if (digest.sha256 !== f.sha256) return `${f.path} has sha256 ${digest.sha256.slice(0, 16)}… but the manifest says ${f.sha256.slice(0, 16)}…. ${advice}`;
+  if (digest.lines !== f.documents) return `${f.path} holds ${digest.lines} lines but the manifest counts ${f.documents} documents. ${advice}`;
+  return undefined;
+}
+
+function finish(result: CheckedExport, problems: string[], allowPartial: boolean): CheckedExport {
+  if (problems.length === 0) return result;
+  if (!allowPartial) {
+    throw new InputRefusedError(
+      `Refusing to import ${result.dir}; nothing was written:\n  - ${problems.join('\n  - ')}\n` +
+        'Pass --allow-partial to import anyway (documents may be missing or damaged).',
+    );
+  }
+  result.warnings.push(...problems.map((p) => `--allow-partial: importing despite: ${p}`));
+  return result;
+}

@@ -1,0 +1,66 @@
+import type { Doc, PartitionKeyValue } from '../core/documents.js';
+import type { CollectionScope } from '../core/layout.js';
+
+export type StoreKind = 'cosmos' | 'mongodb' | 'dir';
+export type WriteMode = 'upsert' | 'merge';
+
+/** Where a document came from, for rejects and error messages. */
+export interface Position {
+  file?: string;
+  line?: number;
+}
+
+/** A document read from a source, or a line the source could not turn into one. */
+export type SourceItem =
+  | { doc: Doc; position?: Position }
+  | { doc?: undefined; reason: string; raw?: string; id?: string; position?: Position };
+
+export interface SourceStore {
+  readonly kind: StoreKind;
+  /** Endpoint or path with credentials redacted: safe to print and store. */
+  describe(): string;
+  /** Best-effort document count for progress and ETA; undefined when unknown or expensive. */
+  count(scope: CollectionScope): Promise<number | undefined>;
+  read(scope: CollectionScope): AsyncIterable<SourceItem>;
+  close(): Promise<void>;
+}
+
+export interface SinkItem {
+  doc: Doc;
+  /** The id as it will be stored, for rejects and summaries. */
+  id?: string;
+  /** Cosmos DB partition-key value(s), extracted once when the document is prepared. */
+  partitionKey?: PartitionKeyValue | PartitionKeyValue[];
+  position?: Position;
+}
+
+export type WriteResult = { status: 'written' } | { status: 'skipped' } | { status: 'rejected'; reason: string };
+
+/** Request units and throttling a sink saw, for progress and the benchmark. */
+export interface SinkStats {
+  requestCharge?: number;
+  throttled?: number;
+  requests?: number;
+}
+
+export interface CollectionSink {
+  /** Checks and converts a document for this sink; a string is the reason to reject it. */
+  prepare(doc: Doc): SinkItem | string;
+  write(batch: SinkItem[], mode: WriteMode): Promise<WriteResult[]>;
+  /** Called once after every write succeeded; makes the collection's output final. */
+  finish(): Promise<void>;
+  /** Called instead of finish when the collection failed; leaves nothing that looks complete. */
+  abort(error: unknown): Promise<void>;
+  stats?(): SinkStats;
+}
+
+export interface SinkStore {
+  readonly kind: StoreKind;
+  describe(): string;
+  /** Writes to one collection must be sequential (a file); undefined means any concurrency. */
+  readonly maxConcurrency?: number;
+  /** Checks (or creates) every target before any document is written. */
+  prepareAll(scopes: CollectionScope[]): Promise<void>;
+  open(scope: CollectionScope): Promise<CollectionSink>;
+  close(): Promise<void>;
+}
