@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { installMocks, MOCK_SUBSCRIPTION, ofType, recorded, resetRecorded, settled, valueOf } from './support/mocks.js';
+import { installMocks, MOCK_SUBSCRIPTION, ofType, recorded, resetRecorded, settled, valueOf, waitFor } from './support/mocks.js';
 
 type ArchiveModule = typeof import('../../pulumi/archive/archive.js');
 type ConfigModule = typeof import('../../pulumi/archive/config.js');
@@ -138,6 +138,25 @@ describe('pulumi/archive', function () {
       expect(() => m.buildArchive({ resourceGroupName: 'rg', deleteAfterDays: 0 })).to.throw(UsageError, /deleteAfterDays/);
       expect(() => m.buildArchive({ resourceGroupName: 'rg', contributorPrincipalIds: ['pipeline'] })).to.throw(UsageError, /principal/);
       expect(recorded.resources).to.have.length(0);
+    });
+  });
+
+  describe('entry point (index.ts)', () => {
+    it('reads docferry-archive:* config and builds the stack, exporting the outputs', async () => {
+      const pulumi = await import('@pulumi/pulumi');
+      pulumi.runtime.setAllConfig({
+        'docferry-archive:resourceGroupName': 'rg-entry',
+        'docferry-archive:accountName': 'entryexports',
+        'docferry-archive:deleteAfterDays': '9',
+        'docferry-archive:contributorPrincipalIds': JSON.stringify([P2]),
+      });
+      const index = await import('../../pulumi/archive/index.js');
+      expect(await valueOf(index.containerUrl)).to.equal('https://entryexports.blob.core.windows.net/exports');
+      expect(await valueOf(index.accountName)).to.equal('entryexports');
+      await waitFor(() => ofType('azure-native:authorization:RoleAssignment').length > 0 && ofType('azure-native:storage:ManagementPolicy').length > 0);
+      const policy = ofType('azure-native:storage:ManagementPolicy').find((p) => p.inputs.resourceGroupName === 'rg-entry');
+      expect(policy!.inputs.policy.rules[0].definition.actions.baseBlob.delete.daysAfterModificationGreaterThan).to.equal(9);
+      expect(ofType('azure-native:authorization:RoleAssignment').map((r) => r.inputs.principalId)).to.deep.equal([P2]);
     });
   });
 

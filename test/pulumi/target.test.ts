@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installMocks, MOCK_SUBSCRIPTION, ofType, recorded, resetRecorded, settled, valueOf } from './support/mocks.js';
+import { installMocks, MOCK_SUBSCRIPTION, ofType, recorded, resetRecorded, settled, valueOf, waitFor } from './support/mocks.js';
 
 type TargetModule = typeof import('../../pulumi/target/target.js');
 type ConfigModule = typeof import('../../pulumi/target/config.js');
@@ -205,6 +205,26 @@ describe('pulumi/target', function () {
       expect(() => m.accountArgsFromOptions({ create: true, location: 'westeurope', ipRules: ['1.2.3.4'] })).to.throw(UsageError, /ipRules/);
       expect(() => m.accountArgsFromOptions({ create: true, location: '' })).to.throw(UsageError, /location/);
       expect(() => m.accountArgsFromOptions({ create: true, location: 'x', name: 'Bad_Name' })).to.throw(UsageError, /account name/);
+    });
+  });
+
+  describe('entry point (index.ts)', () => {
+    it('reads docferry-target:* config and builds the stack, exporting the outputs', async () => {
+      const pulumi = await import('@pulumi/pulumi');
+      pulumi.runtime.setAllConfig({
+        'docferry-target:resourceGroupName': 'rg-entry',
+        'docferry-target:accountName': 'cosmos-entry',
+        'docferry-target:layoutFile': fixture('multihash.json'),
+        'docferry-target:readerPrincipalIds': JSON.stringify([P1]),
+      });
+      const index = await import('../../pulumi/target/index.js');
+      expect(await valueOf(index.endpoint)).to.equal('https://cosmos-entry.documents.azure.com:443/');
+      expect(index.containerNames).to.deep.equal(['tenants/messages', 'tenants/chunks', 'tenants/sources']);
+      await waitFor(() => ofType('azure-native:cosmosdb:SqlResourceSqlRoleAssignment').length > 0 && ofType('azure-native:cosmosdb:SqlResourceSqlContainer').length === 3);
+      const containers = ofType('azure-native:cosmosdb:SqlResourceSqlContainer').filter((c) => c.inputs.resourceGroupName === 'rg-entry');
+      expect(containers.map((c) => c.inputs.containerName)).to.deep.equal(['messages', 'chunks', 'sources']);
+      const ras = ofType('azure-native:cosmosdb:SqlResourceSqlRoleAssignment').filter((r) => r.inputs.resourceGroupName === 'rg-entry');
+      expect(ras.map((r) => r.inputs.principalId)).to.deep.equal([P1]);
     });
   });
 

@@ -67,6 +67,13 @@ function explain(err: unknown, target: ThroughputTarget): unknown {
       { cause: err },
     );
   }
+  const name = (err as { name?: string } | null)?.name;
+  if (name === 'AggregateAuthenticationError' || name === 'CredentialUnavailableError' || name === 'AuthenticationRequiredError') {
+    return new AuthenticationError(
+      `No Azure credential to reach the management API for ${what}: sign in (az login), or give the pipeline a workload identity / AZURE_CLIENT_ID, AZURE_TENANT_ID and a secret or federated token. (${msg})`,
+      { cause: err },
+    );
+  }
   return err; // 429 and transient errors stay as they are so the retry policy sees them.
 }
 

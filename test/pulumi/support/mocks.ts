@@ -90,3 +90,12 @@ export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
 export function ofType(type: string): RecordedResource[] {
   return recorded.resources.filter((r) => r.type === type);
 }
+
+/** Waits (up to `ms`) until the recorded resources satisfy `done`: for programs whose resources are not handed back. */
+export async function waitFor(done: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > end) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
