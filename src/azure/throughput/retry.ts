@@ -18,10 +18,10 @@ export interface RetryHooks {
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown; what: string }) => void;
 }
 
-/** A raise that cannot get through soon is better given up: nothing has been changed yet. ~4 minutes at most. */
+/** A raise that cannot get through soon is better given up: nothing has been changed yet. Waits 2+4+8+16+32 s (longer if Retry-After asks, 60 s each at most). */
 export const raiseRetryPolicy: RetryPolicy = { attempts: 6, baseDelayMs: 2_000, maxDelayMs: 60_000 };
 
-/** A restore keeps trying past a whole 5-minute control-plane window several times over (~35 minutes). */
+/** A restore keeps trying past a whole 5-minute control-plane window several times over (about 30 minutes of waiting). */
 export const restoreRetryPolicy: RetryPolicy = { attempts: 20, baseDelayMs: 5_000, maxDelayMs: 120_000 };
 
 /** Reads are cheap and not rate-limited the same way, but ARM still throttles them. */
