@@ -5,6 +5,7 @@ import { redact } from '../core/secrets.js';
 import { processContext, type CliContext } from './context.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerThroughputCommand } from './commands/throughput.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('docferry')
@@ -18,6 +19,7 @@ export function buildProgram(ctx: CliContext): Command {
     });
   registerExportCommand(program, ctx);
   registerImportCommand(program, ctx);
+  registerThroughputCommand(program, ctx);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }
