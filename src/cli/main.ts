@@ -5,6 +5,8 @@ import { redact } from '../core/secrets.js';
 import { processContext, type CliContext } from './context.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerArchiveCommand } from './commands/archive.js';
+import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
 
 export function buildProgram(ctx: CliContext): Command {
@@ -19,6 +21,8 @@ export function buildProgram(ctx: CliContext): Command {
     });
   registerExportCommand(program, ctx);
   registerImportCommand(program, ctx);
+  registerArchiveCommand(program, ctx);
+  registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;

@@ -1,0 +1,310 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname } from 'node:path';
+import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
+import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
+import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
+import { redact } from '../core/secrets.js';
+import { checkExportDir } from '../stores/exportdir/check.js';
+import { DirSource } from '../stores/exportdir/source.js';
+import { statusOf } from '../stores/cosmos/connection.js';
+import { createSource, type DatabaseSpec } from '../stores/factory.js';
+import type { SourceStore } from '../stores/types.js';
+import { ignoreEvents, type EventSink } from './events.js';
+import type { LayoutRef } from './export.js';
+import { forEachLimit } from './transfer.js';
+
+export type VerifyEndpoint = DatabaseSpec | { type: 'dir'; path: string };
+
+export interface VerifyOptions {
+  left: VerifyEndpoint;
+  right: VerifyEndpoint;
+  layout: LayoutRef;
+  collections?: string[];
+  /** Ids listed per kind of difference in the summary (default 20); the report file has all. */
+  maxListed?: number;
+  /** NDJSON file listing every difference (see docs/reliability.md). */
+  reportFile?: string;
+  /** Compare an export directory even when it does not match its manifest. */
+  allowPartial?: boolean;
+  /** Collections compared at once (default 2). */
+  parallelCollections?: number;
+  events?: EventSink;
+}
+
+export interface CollectionVerify {
+  database: string;
+  collection: string;
+  leftCount: number;
+  rightCount: number;
+  /** In left, not in right (the first maxListed). */
+  missing: string[];
+  /** In right, not in left. */
+  extra: string[];
+  /** In both, with different content. */
+  differing: string[];
+  missingTotal: number;
+  extraTotal: number;
+  differingTotal: number;
+  /** Things that make the sides unequal without being a document: unreadable lines, duplicate ids, a missing container. */
+  problems: string[];
+  equal: boolean;
+}
+
+export interface VerifySummary {
+  operation: 'verify';
+  left: string;
+  right: string;
+  mode: DigestMode;
+  equal: boolean;
+  exitCode: number;
+  collections: CollectionVerify[];
+  reportFile?: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+const DEFAULT_MAX_LISTED = 20;
+
+/** Marks in the id map once the right side has been seen; real digests are 44 characters. */
+const MATCHED = 'm';
+const EXTRA = 'x';
+
+interface OpenedEndpoint {
+  source: SourceStore;
+  describe: string;
+  /** Whether documents keep BSON types on this side. */
+  bson: boolean;
+  /** Collections an export directory holds (undefined for a database). */
+  collections?: { database: string; collection: string }[];
+}
+
+async function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoint> {
+  if (e.type === 'dir') {
+    const checked = await checkExportDir(e.path, { ...(o.allowPartial ? { allowPartial: true } : {}) });
+    for (const message of checked.warnings) (o.events ?? ignoreEvents)({ type: 'warning', message });
+    return {
+      source: new DirSource(checked),
+      describe: e.path,
+      bson: checked.format === 'canonical' || checked.format === 'relaxed',
+      collections: checked.files.map((f) => ({ database: f.database, collection: f.collection })),
+    };
+  }
+  const source = createSource(e);
+  return { source, describe: source.describe(), bson: e.type === 'mongodb' };
+}
+
+/** The collections to compare: an export directory's files, else the layout's containers. */
+function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint): CollectionScope[] {
+  const fromDirs = [...(left.collections ?? []), ...(right.collections ?? [])];
+  if (left.collections === undefined && right.collections === undefined) return resolveScope(o.layout.layout, o.collections);
+  const seen = new Set<string>();
+  const unique = fromDirs.filter((c) => {
+    const k = `${c.database}.${c.collection}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  return filterByNames(unique, o.collections).map((c) => ({
+    database: c.database,
+    collection: c.collection,
+    partitionKey: partitionKeyFor(o.layout.layout, c.database, c.collection),
+  }));
+}
+
+class Report {
+  private stream: WriteStream | undefined;
+  constructor(private readonly path: string | undefined) {}
+
+  async open(header: Record<string, unknown>): Promise<void> {
+    if (!this.path) return;
+    await mkdir(dirname(this.path), { recursive: true });
+    this.stream = createWriteStream(this.path, { flags: 'w' });
+    await this.line(header);
+  }
+
+  async line(entry: Record<string, unknown>): Promise<void> {
+    if (!this.stream) return;
+    if (!this.stream.write(`${redact(JSON.stringify(entry))}\n`)) await once(this.stream, 'drain');
+  }
+
+  async close(): Promise<void> {
+    if (!this.stream) return;
+    this.stream.end();
+    await once(this.stream, 'close');
+  }
+}
+
+/** A container that does not exist reads as empty: every document of the other side is missing. */
+function isMissingContainer(err: unknown): boolean {
+  return statusOf(err) === 404 || statusOf((err as { cause?: unknown }).cause) === 404;
+}
+
+async function compareCollection(
+  scope: CollectionScope,
+  left: OpenedEndpoint,
+  right: OpenedEndpoint,
+  mode: DigestMode,
+  maxListed: number,
+  report: Report,
+): Promise<CollectionVerify> {
+  const result: CollectionVerify = {
+    database: scope.database,
+    collection: scope.collection,
+    leftCount: 0,
+    rightCount: 0,
+    missing: [],
+    extra: [],
+    differing: [],
+    missingTotal: 0,
+    extraTotal: 0,
+    differingTotal: 0,
+    problems: [],
+    equal: true,
+  };
+  const where = { database: scope.database, collection: scope.collection };
+  const note = async (side: 'left' | 'right', problem: string, extra: Record<string, unknown> = {}) => {
+    if (result.problems.length < maxListed) result.problems.push(`${side}: ${problem}`);
+    await report.line({ type: 'problem', ...where, side, problem, ...extra });
+  };
+  const listed = async (kind: 'missing' | 'extra' | 'differing', id: string) => {
+    result[`${kind}Total`]++;
+    if (result[kind].length < maxListed) result[kind].push(id);
+    await report.line({ type: kind, ...where, id });
+  };
+
+  // Only one side is held in memory: id -> 44-character digest.
+  const digests = new Map<string, string>();
+  const readSide = async (side: 'left' | 'right', ep: OpenedEndpoint, each: (key: string, digest: string) => Promise<void>) => {
+    if (ep.collections && !ep.collections.some((c) => c.database === scope.database && c.collection === scope.collection)) {
+      await note(side, `${ep.describe} holds no ${scope.database}.${scope.collection}`);
+      return;
+    }
+    try {
+      for await (const item of ep.source.read(scope)) {
+        if (side === 'left') result.leftCount++;
+        else result.rightCount++;
+        const at = item.position?.line !== undefined ? `${item.position.file}, line ${item.position.line}` : undefined;
+        if (!item.doc) {
+          await note(side, `${at ?? 'a document'} cannot be read: ${item.reason}`, at ? { file: item.position?.file, line: item.position?.line } : {});
+          continue;
+        }
+        const key = documentKey(item.doc, mode);
+        if (key === undefined) {
+          await note(side, `${at ?? 'a document'} has neither id nor _id`);
+          continue;
+        }
+        await each(key, documentDigest(item.doc, mode));
+      }
+    } catch (err) {
+      if (ep.source.kind === 'cosmos' && isMissingContainer(err)) {
+        await note(side, `${scope.database}.${scope.collection} does not exist in ${ep.describe}`);
+        return;
+      }
+      throw err;
+    }
+  };
+
+  await readSide('left', left, async (key, digest) => {
+    if (digests.has(key)) {
+      await note('left', `id ${key} appears more than once`, { id: key });
+      return;
+    }
+    digests.set(key, digest);
+  });
+  await readSide('right', right, async (key, digest) => {
+    const seen = digests.get(key);
+    if (seen === undefined) {
+      digests.set(key, EXTRA);
+      await listed('extra', key);
+    } else if (seen === MATCHED || seen === EXTRA) {
+      await note('right', `id ${key} appears more than once`, { id: key });
+    } else {
+      digests.set(key, MATCHED);
+      if (seen !== digest) await listed('differing', key);
+    }
+  });
+  for (const [key, value] of digests) {
+    if (value !== MATCHED && value !== EXTRA) await listed('missing', key);
+  }
+  result.equal = result.missingTotal === 0 && result.extraTotal === 0 && result.differingTotal === 0 && result.problems.length === 0;
+  const { missing, extra, differing, problems, ...counts } = result;
+  void missing, extra, differing;
+  await report.line({ type: 'collection', ...counts, problems: problems.length });
+  return result;
+}
+
+/**
+ * Compares two stores collection by collection: counts, and a digest of every document after
+ * the normalisation the import applies. Holds one side's ids and digests in memory (about
+ * 100 bytes per document), never the documents.
+ */
+export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
+  const events = o.events ?? ignoreEvents;
+  const started = new Date();
+  const maxListed = o.maxListed ?? DEFAULT_MAX_LISTED;
+  const left = await openEndpoint(o.left, o);
+  let right: OpenedEndpoint | undefined;
+  const report = new Report(o.reportFile);
+  try {
+    right = await openEndpoint(o.right, o);
+    const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
+    const scopes = scopesFor(o, left, right);
+    await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
+    const results: CollectionVerify[] = [];
+    const r = right;
+    await forEachLimit(scopes, o.parallelCollections ?? 2, async (scope) => {
+      events({ type: 'info', message: `verify ${scope.database}.${scope.collection}: comparing` });
+      let res: CollectionVerify;
+      try {
+        res = await compareCollection(scope, left, r, mode, maxListed, report);
+      } catch (err) {
+        throw new DocferryError(`Cannot verify ${scope.database}.${scope.collection}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
+      }
+      results.push(res);
+      events({ type: res.equal ? 'info' : 'warning', message: describeCollectionResult(res) });
+    });
+    const order = new Map(scopes.map((s, i) => [`${s.database}.${s.collection}`, i]));
+    results.sort((a, b) => order.get(`${a.database}.${a.collection}`)! - order.get(`${b.database}.${b.collection}`)!);
+    const equal = results.every((c) => c.equal);
+    await report.line({ type: 'summary', equal, collections: results.length });
+    return {
+      operation: 'verify',
+      left: left.describe,
+      right: right.describe,
+      mode,
+      equal,
+      exitCode: equal ? ExitCode.ok : ExitCode.differences,
+      collections: results,
+      ...(o.reportFile ? { reportFile: o.reportFile } : {}),
+      startedAt: started.toISOString(),
+      durationMs: Date.now() - started.getTime(),
+    };
+  } finally {
+    await report.close();
+    await left.source.close();
+    await right?.source.close();
+  }
+}
+
+export function describeCollectionResult(c: CollectionVerify): string {
+  const name = `${c.database}.${c.collection}`;
+  if (c.equal) return `verify ${name}: identical (${c.leftCount} documents)`;
+  const parts = [`${c.leftCount} left, ${c.rightCount} right`];
+  const list = (ids: string[], total: number) => `${ids.slice(0, 5).join(', ')}${total > 5 ? ', ...' : ''}`;
+  if (c.missingTotal) parts.push(`${c.missingTotal} missing on the right (${list(c.missing, c.missingTotal)})`);
+  if (c.extraTotal) parts.push(`${c.extraTotal} extra on the right (${list(c.extra, c.extraTotal)})`);
+  if (c.differingTotal) parts.push(`${c.differingTotal} differing (${list(c.differing, c.differingTotal)})`);
+  if (c.problems.length) parts.push(...c.problems.slice(0, 3));
+  return `verify ${name}: DIFFERENT: ${parts.join('; ')}`;
+}
+
+/** Lines for a terminal or a pipeline log. */
+export function verifyTable(s: VerifySummary): string {
+  const lines = [`verify (${s.mode} comparison): left ${s.left}, right ${s.right}`];
+  for (const c of s.collections) lines.push(describeCollectionResult(c));
+  lines.push(s.equal ? `verify: identical (${s.collections.length} collections)` : `verify: DIFFERENCES FOUND in ${s.collections.filter((c) => !c.equal).length} of ${s.collections.length} collections`);
+  if (s.reportFile) lines.push(`verify report: ${s.reportFile}`);
+  return lines.join('\n');
+}
