@@ -6,6 +6,7 @@ import { processContext, type CliContext } from './context.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerArchiveCommand } from './commands/archive.js';
+import { registerArchiveCommand } from './commands/archive.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
 
@@ -21,6 +22,7 @@ export function buildProgram(ctx: CliContext): Command {
     });
   registerExportCommand(program, ctx);
   registerImportCommand(program, ctx);
+  registerArchiveCommand(program, ctx);
   registerArchiveCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);
