@@ -57,8 +57,9 @@ export class RejectsWriter {
     if (!stream.write(`${JSON.stringify(line)}\n`)) await once(stream, 'drain');
   }
 
+  /** Still true after close(): the run summary asks once the files are closed. */
   get used(): boolean {
-    return this.streams.size > 0;
+    return this.total > 0;
   }
 
   async close(): Promise<void> {
