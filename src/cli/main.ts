@@ -5,7 +5,7 @@ import { redact } from '../core/secrets.js';
 import { processContext, type CliContext } from './context.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerImportCommand } from './commands/import.js';
-import { registerArchiveCommand } from './commands/archive.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerArchiveCommand } from './commands/archive.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
@@ -22,7 +22,7 @@ export function buildProgram(ctx: CliContext): Command {
     });
   registerExportCommand(program, ctx);
   registerImportCommand(program, ctx);
-  registerArchiveCommand(program, ctx);
+  registerMigrateCommand(program, ctx);
   registerArchiveCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);

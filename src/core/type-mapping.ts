@@ -1,9 +1,11 @@
-import { Binary, ObjectId } from 'bson';
+import { Binary, Double, Int32, Long, ObjectId } from 'bson';
 import type { Doc } from './documents.js';
 
 /**
  * The cross-backend type rules (docs/type-mapping.md), applied the same way by import, migrate
  * and the `plain` export format. MongoDB values carry BSON types; Cosmos DB stores JSON only.
+ * Every rule that loses information says so in the docs; a value with no JSON form is a
+ * MappingError naming its path, which the sinks turn into a reject (never a silent drop).
  */
 
 export class MappingError extends Error {
@@ -11,29 +13,43 @@ export class MappingError extends Error {
     readonly path: string,
     reason: string,
   ) {
-    super(`${path}: ${reason}`);
+    super(`${path || '(document)'}: ${reason}`);
+    this.name = 'MappingError';
   }
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const INT32_MIN = -0x80000000;
+const INT32_MAX = 0x7fffffff;
+const INT64_MIN = -(2 ** 63);
+const INT64_MAX = 2 ** 63;
 
-function bsonType(value: object): string | undefined {
+/** The `_bsontype` tag every bson value class carries (works across module copies, unlike instanceof). */
+export function bsonTypeOf(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
   const t = (value as { _bsontype?: unknown })._bsontype;
   return typeof t === 'string' ? t : undefined;
 }
 
-function formatUuid(hex: string): string {
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}
+
+/** Int64 as a JSON number while it is exact, else as its decimal string. */
+function bigToJson(big: bigint): number | string {
+  return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : big.toString();
+}
+
+function finite(v: number, path: string): number {
+  if (!Number.isFinite(v)) throw new MappingError(path, `the number ${v} cannot be stored as JSON`);
+  return v;
 }
 
 /** One BSON (or plain JS) value as the JSON value Cosmos DB stores. */
 export function toJsonValue(value: unknown, path: string): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new MappingError(path, `${value} cannot be stored as JSON`);
-    return value;
-  }
-  if (typeof value === 'bigint') return value <= MAX_SAFE && value >= -MAX_SAFE ? Number(value) : value.toString();
+  if (typeof value === 'number') return finite(value, path);
+  if (typeof value === 'bigint') return bigToJson(value);
   if (value === undefined) return null;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new MappingError(path, 'invalid date');
@@ -41,29 +57,23 @@ export function toJsonValue(value: unknown, path: string): unknown {
   }
   if (Array.isArray(value)) return value.map((v, i) => toJsonValue(v, `${path}[${i}]`));
   if (typeof value !== 'object') throw new MappingError(path, `unsupported value of type ${typeof value}`);
-  switch (bsonType(value)) {
+  const type = bsonTypeOf(value);
+  switch (type) {
     case 'ObjectId':
       return (value as ObjectId).toHexString();
     case 'Int32':
-      return (value as { value: number }).value;
-    case 'Double': {
-      const v = (value as { value: number }).value;
-      if (!Number.isFinite(v)) throw new MappingError(path, `${v} cannot be stored as JSON`);
-      return v;
-    }
-    case 'Long': {
-      const big = BigInt((value as { toString(): string }).toString());
-      return big <= MAX_SAFE && big >= -MAX_SAFE ? Number(big) : big.toString();
-    }
+      return (value as Int32).value;
+    case 'Double':
+      return finite((value as Double).value, path);
+    case 'Long':
+      return bigToJson(BigInt((value as Long).toString()));
     case 'Decimal128':
+      // A string keeps every digit; a JSON number would round to a double.
       return (value as { toString(): string }).toString();
-    case 'Binary': {
-      const bin = value as Binary;
-      if (bin.sub_type === Binary.SUBTYPE_UUID && bin.buffer.length === 16) return formatUuid(bin.toString('hex'));
-      return bin.toString('base64');
-    }
+    case 'Binary':
+      return Buffer.from((value as Binary).value()).toString('base64');
     case 'Timestamp': {
-      const ts = value as { t: number; i: number };
+      const ts = value as unknown as { t: number; i: number };
       return { t: ts.t, i: ts.i };
     }
     case 'BSONRegExp': {
@@ -76,47 +86,79 @@ export function toJsonValue(value: unknown, path: string): unknown {
       return (value as { code: string }).code;
     case 'DBRef': {
       const ref = value as { collection: string; oid: unknown; db?: string };
-      return { $ref: ref.collection, $id: toJsonValue(ref.oid, `${path}.$id`), ...(ref.db ? { $db: ref.db } : {}) };
+      return { $ref: ref.collection, $id: toJsonValue(ref.oid, join(path, '$id')), ...(ref.db ? { $db: ref.db } : {}) };
     }
     case 'MinKey':
     case 'MaxKey':
-      throw new MappingError(path, `${bsonType(value)} has no JSON form`);
+      throw new MappingError(path, `${type} has no JSON form`);
     case undefined:
       break;
     default:
-      throw new MappingError(path, `unsupported BSON type ${bsonType(value)}`);
+      throw new MappingError(path, `unsupported BSON type ${type}`);
   }
   if (value instanceof RegExp) return `/${value.source}/${value.flags}`;
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
   const out: Doc = {};
-  for (const [k, v] of Object.entries(value)) out[k] = toJsonValue(v, path ? `${path}.${k}` : k);
+  for (const [k, v] of Object.entries(value)) out[k] = toJsonValue(v, join(path, k));
   return out;
 }
 
-/** The string a MongoDB `_id` becomes as a Cosmos `id`. */
+/**
+ * The string a MongoDB `_id` becomes as a Cosmos DB `id` (and as the top-level `_id` of a
+ * `plain` export). Strings stay as they are; the rest is documented in docs/type-mapping.md.
+ */
 export function idToString(id: unknown): string {
   if (typeof id === 'string') return id;
+  if (id === null || id === undefined) throw new MappingError('_id', '_id is null; Cosmos DB needs a string id');
+  const type = bsonTypeOf(id);
+  // base64 may hold "/", which Cosmos DB forbids in ids; hex never does.
+  if (type === 'Binary') return Buffer.from((id as Binary).value()).toString('hex');
+  if (id instanceof Uint8Array) return Buffer.from(id).toString('hex');
+  if (type === 'Double') return String(finite((id as Double).value, '_id'));
   const mapped = toJsonValue(id, '_id');
   if (typeof mapped === 'string') return mapped;
   if (typeof mapped === 'number' || typeof mapped === 'boolean') return String(mapped);
-  // Compound _id (an embedded document): its JSON text is the stable string form.
+  // A compound _id (an embedded document, or a Timestamp): its JSON text, keys in stored order.
   return JSON.stringify(mapped);
 }
 
 /**
- * MongoDB (or Extended JSON) document -> Cosmos DB item. `_id` is kept (mapped like any value) and
- * copied to `id` when the document has no `id`, as the original scripts did.
+ * MongoDB (or Extended JSON) document -> Cosmos DB item: every value mapped to JSON, and `id`
+ * set from `_id` when the document has no `id` of its own (the original scripts' rule). `_id`
+ * stays too, mapped like any other value, so the application finds it where it looks.
  */
 export function toCosmosDocument(doc: Doc): Doc {
   const out = toJsonValue(doc, '') as Doc;
-  if (out.id === undefined && doc._id !== undefined && doc._id !== null) out.id = idToString(doc._id);
+  if (out.id === undefined && '_id' in doc) out.id = idToString(doc._id);
   return out;
 }
 
-/** `plain` export format: the Cosmos mapping, with the top-level `_id` always a string. */
+/** `plain` export format: the Cosmos DB mapping, with the top-level `_id` a string (no `id` added). */
 export function toPlainDocument(doc: Doc): Doc {
   const out = toJsonValue(doc, '') as Doc;
-  if (doc._id !== undefined && doc._id !== null) out._id = idToString(doc._id);
+  if ('_id' in doc && doc._id !== undefined) out._id = idToString(doc._id);
+  return out;
+}
+
+/**
+ * A plain JSON value (from Cosmos DB or a json/plain export) with BSON number types, by the
+ * rule Extended JSON uses for bare numbers and pymongo used for Python ints: a whole number is
+ * Int32 when it fits, else Int64; any other number is a Double. Without this the driver would
+ * store whole numbers above 2^31 as doubles.
+ */
+export function fromJsonValue(value: unknown): unknown {
+  if (typeof value === 'number') {
+    if (Number.isInteger(value) && !Object.is(value, -0)) {
+      if (value >= INT32_MIN && value <= INT32_MAX) return new Int32(value);
+      if (value >= INT64_MIN && value < INT64_MAX) return Long.fromNumber(value);
+    }
+    return new Double(value);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(fromJsonValue);
+  if (bsonTypeOf(value) !== undefined || value instanceof Date) return value;
+  const out: Doc = {};
+  for (const [k, v] of Object.entries(value)) out[k] = fromJsonValue(v);
   return out;
 }
 
@@ -125,13 +167,23 @@ const OBJECT_ID_HEX = /^[0-9a-f]{24}$/i;
 export interface ToMongoOptions {
   /** Turn 24-hex string `_id`s back into ObjectIds (what the application looks user_roles up by). */
   restoreObjectIds?: boolean;
+  /** The document is plain JSON (Cosmos DB, a json or plain export): give its numbers BSON types. */
+  json?: boolean;
 }
 
-/** Cosmos DB item (or plain JSON) -> MongoDB document: `_id` from `_id`, else from `id`. */
-export function toMongoDocument(doc: Doc, options: ToMongoOptions = {}): Doc {
+/**
+ * Cosmos DB item, plain JSON or BSON document -> MongoDB document: `_id` from `_id`, else from
+ * `id` (which stays as a field: nothing is dropped). `_id` goes first, where MongoDB keeps it.
+ */
+export function toMongoDocument(input: Doc, options: ToMongoOptions = {}): Doc {
+  const doc = options.json ? (fromJsonValue(input) as Doc) : input;
   let id = doc._id ?? doc.id;
-  if (id === undefined || id === null) throw new MappingError('_id', 'document has neither _id nor id');
+  if (id === undefined || id === null) {
+    // The driver would invent an ObjectId, and a re-run would then duplicate the document.
+    throw new MappingError('_id', doc._id === null ? '_id is null and there is no id to use instead' : 'document has neither _id nor id');
+  }
   if (options.restoreObjectIds && typeof id === 'string' && OBJECT_ID_HEX.test(id)) id = ObjectId.createFromHexString(id.toLowerCase());
-  if (doc._id === id) return doc;
-  return { _id: id, ...Object.fromEntries(Object.entries(doc).filter(([k]) => k !== '_id')) };
+  const out: Doc = { _id: id };
+  for (const [k, v] of Object.entries(doc)) if (k !== '_id') out[k] = v;
+  return out;
 }

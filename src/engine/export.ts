@@ -58,6 +58,12 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   if (o.source.type === 'cosmos' && format !== 'json') {
     throw new UsageError(`--json-format ${format} applies to MongoDB sources; Cosmos DB items are plain JSON and are exported as such.`);
   }
+  if (o.source.type === 'mongodb' && format === 'json') {
+    // JSON.stringify of BSON values is neither Extended JSON nor the documented mapping.
+    throw new UsageError(
+      '--json-format json is the format of Cosmos DB exports. A MongoDB export is canonical Extended JSON (the default, every BSON type kept), relaxed Extended JSON, or plain JSON after the documented type mapping (--json-format plain).',
+    );
+  }
   const scopes = resolveScope(o.layout.layout, o.collections);
   await ensureEmptyDir(o.outputDir);
   const startedAt = new Date();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isExtendedJson } from '../core/codec.js';
 import { findContainer, partitionKeyFor, type CollectionScope } from '../core/layout.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
@@ -31,6 +32,11 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.collections ? { collections: o.collections } : {}),
   });
+  if (o.target.type === 'mongodb' && !o.target.restoreObjectIds && checked.sourceType === 'mongodb' && !isExtendedJson(checked.format)) {
+    checked.warnings.push(
+      `${o.exportDir} is a ${checked.format} export of MongoDB: its ObjectId _ids are now 24-hex strings. Pass --restore-objectids to turn them back into ObjectIds (the application looks user_roles up by ObjectId).`,
+    );
+  }
   for (const message of checked.warnings) events({ type: 'warning', message });
   const scopes: CollectionScope[] = checked.files.map((f) => {
     const container = findContainer(o.layout.layout, f.database, f.collection);
@@ -41,7 +47,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(container ? { container } : {}),
     };
   });
-  const bsonInput = checked.format === 'canonical' || checked.format === 'relaxed';
+  // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
+  const bsonInput = isExtendedJson(checked.format);
   const sink = createSink(o.target, { bsonInput });
   const source = new DirSource(checked);
   try {

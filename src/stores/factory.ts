@@ -1,7 +1,8 @@
-import { UsageError } from '../core/errors.js';
 import type { CosmosConnection } from './cosmos/connection.js';
 import { CosmosSink } from './cosmos/sink.js';
 import { CosmosSource } from './cosmos/source.js';
+import { MongoSink } from './mongo/sink.js';
+import { MongoSource } from './mongo/source.js';
 import type { SinkStore, SourceStore } from './types.js';
 
 /** A database docferry reads from or writes to, as the CLI and the pipeline tasks describe it. */
@@ -19,7 +20,7 @@ export function createSource(spec: DatabaseSpec): SourceStore {
     case 'cosmos':
       return new CosmosSource(spec.connection, spec.pageSize !== undefined ? { pageSize: spec.pageSize } : {});
     case 'mongodb':
-      throw new UsageError('MongoDB as a source is not available yet.');
+      return new MongoSource(spec.uri);
   }
 }
 
@@ -28,6 +29,6 @@ export function createSink(spec: DatabaseSpec, options: SinkFactoryOptions): Sin
     case 'cosmos':
       return new CosmosSink(spec.connection, { bsonInput: options.bsonInput });
     case 'mongodb':
-      throw new UsageError('MongoDB as a target is not available yet.');
+      return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
   }
 }

@@ -1,0 +1,124 @@
+import { BSONError } from 'bson';
+import { MongoBulkWriteError, MongoClient, MongoError, MongoInvalidArgumentError, MongoNetworkError, MongoServerSelectionError, type WriteError } from 'mongodb';
+import { AuthenticationError, DocferryError, UsageError, errorMessage } from '../../core/errors.js';
+import { toolName, toolVersion } from '../../core/package-info.js';
+import { redact, redactUri, registerSecret } from '../../core/secrets.js';
+
+/**
+ * Read options that keep every BSON type as it is stored. By default the driver turns Int32,
+ * Double and Int64 into JS numbers, after which a Double 5.0 would be written back as Int32 5.
+ */
+export const RAW_BSON_READ = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
+
+/**
+ * The user and password inside a MongoDB URI are secrets wherever the URI could be printed.
+ * Registered here as well as in the CLI, so that the engine used as a library redacts them too.
+ */
+export function registerUriCredentials(uri: string): void {
+  const userInfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(uri)?.[1];
+  const secrets: string[] = [];
+  if (userInfo) {
+    const colon = userInfo.indexOf(':');
+    if (colon >= 0) secrets.push(userInfo.slice(colon + 1));
+  }
+  for (const m of uri.matchAll(/[?&](?:password|pwd)=([^&#]*)/gi)) secrets.push(m[1]!);
+  for (const s of secrets) {
+    registerSecret(s);
+    try {
+      registerSecret(decodeURIComponent(s));
+    } catch {
+      // not percent-encoded: registered as it is
+    }
+  }
+}
+
+export function createMongoClient(uri: string, flag = '--mongo-uri'): MongoClient {
+  registerUriCredentials(uri);
+  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) {
+    throw new UsageError(`${flag} "${redactUri(uri)}" is not a MongoDB connection string; expected mongodb://host:27017/ or mongodb+srv://cluster.example.net/.`);
+  }
+  try {
+    return new MongoClient(uri, { appName: `${toolName}/${toolVersion}` });
+  } catch (err) {
+    throw new UsageError(`${flag} "${redactUri(uri)}" is not a valid MongoDB connection string: ${redact(errorMessage(err))}`);
+  }
+}
+
+export function writeErrorsOf(err: MongoBulkWriteError): WriteError[] {
+  return [err.writeErrors ?? []].flat();
+}
+
+/** A driver error the bulk API wrapped (network and other non-write errors); otherwise the error itself. */
+export function unwrapMongoError(err: unknown): unknown {
+  if (err instanceof MongoBulkWriteError && writeErrorsOf(err).length === 0) {
+    const inner = (err as { errorResponse?: unknown }).errorResponse;
+    if (inner instanceof Error) return inner;
+  }
+  return err;
+}
+
+/**
+ * Codes worth another try: the retryable-writes set of the MongoDB specifications, plus
+ * CursorNotFound (a read resumes from the last _id) and 16500, the throttling answer of Azure
+ * Cosmos DB for MongoDB ("Request rate is large").
+ */
+const RETRYABLE_CODES = new Set([6, 7, 43, 89, 91, 134, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 16500]);
+export const THROTTLED_CODE = 16500;
+
+export function codeOf(err: unknown): number | undefined {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export function isRetryableCode(code: number | undefined): boolean {
+  return code !== undefined && RETRYABLE_CODES.has(code);
+}
+
+export function isRetryableMongoError(err: unknown): boolean {
+  const e = unwrapMongoError(err);
+  if (e instanceof MongoNetworkError) return true;
+  if (e instanceof MongoError && (e.hasErrorLabel('RetryableWriteError') || e.hasErrorLabel('ResetPool') || e.hasErrorLabel('PoolRequestedRetry'))) return true;
+  return isRetryableCode(codeOf(e));
+}
+
+/** Errors about one document (too large, not serialisable), raised by the driver before anything is sent. */
+export function isDocumentLevelError(err: unknown): boolean {
+  return err instanceof BSONError || err instanceof MongoInvalidArgumentError;
+}
+
+/** Cosmos DB for MongoDB says how long to wait in the message: "RetryAfterMs=123". */
+export function serverAskedMs(message: string | undefined): number {
+  const m = /RetryAfterMs=(\d+)/i.exec(message ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.slice(0, 300);
+}
+
+/** Driver errors as messages a person can act on; never the URI's credentials. */
+export function describeMongoError(err: unknown, uri: string, what: string): DocferryError {
+  if (err instanceof DocferryError) return err;
+  const e = unwrapMongoError(err);
+  const where = redactUri(uri);
+  const message = redact(firstLine(errorMessage(e)));
+  const code = codeOf(e);
+  const codeName = (e as { codeName?: unknown }).codeName;
+  if (code === 18 || /authentication failed|unsupported authentication mechanism/i.test(message)) {
+    return new AuthenticationError(
+      `MongoDB at ${where} refused the credentials while ${what}: ${message}. Check the user and password in the URI and where the user is defined (usually ?authSource=admin).`,
+      { cause: err },
+    );
+  }
+  if (code === 13) {
+    return new AuthenticationError(
+      `MongoDB at ${where} did not allow ${what}: ${message}. The user needs the read role on the source databases (export) or readWrite on the target databases (import, migrate).`,
+      { cause: err },
+    );
+  }
+  if (e instanceof MongoServerSelectionError || e instanceof MongoNetworkError) {
+    return new DocferryError(`Cannot reach MongoDB at ${where} while ${what}: ${message}. Check the host, port and TLS options of the URI and the network.`, 1, { cause: err });
+  }
+  const label = code !== undefined ? ` (code ${code}${typeof codeName === 'string' ? ` ${codeName}` : ''})` : '';
+  return new DocferryError(`MongoDB at ${where} failed while ${what}${label}: ${message}`, 1, { cause: err });
+}

@@ -1,0 +1,301 @@
+import { BSON } from 'bson';
+import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter, type MongoClient } from 'mongodb';
+import { backoffDelay, sleep } from '../../core/backoff.js';
+import { displayId, type Doc } from '../../core/documents.js';
+import { DocferryError } from '../../core/errors.js';
+import type { CollectionScope } from '../../core/layout.js';
+import { redactUri } from '../../core/secrets.js';
+import { MappingError, idToString, toMongoDocument } from '../../core/type-mapping.js';
+import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
+import {
+  RAW_BSON_READ,
+  THROTTLED_CODE,
+  codeOf,
+  createMongoClient,
+  describeMongoError,
+  isDocumentLevelError,
+  isRetryableCode,
+  isRetryableMongoError,
+  serverAskedMs,
+  unwrapMongoError,
+  writeErrorsOf,
+} from './connection.js';
+
+export interface MongoSinkOptions {
+  /** Documents carry BSON types (from MongoDB or Extended JSON); otherwise they are plain JSON. */
+  bsonInput?: boolean;
+  /** Turn 24-hex string `_id`s into ObjectIds. */
+  restoreObjectIds?: boolean;
+  /** Rounds of re-sending writes that failed with a retryable error. */
+  maxRetryRounds?: number;
+}
+
+const DUPLICATE_KEY = 11000;
+/** Single-document writes in flight while a batch is settled one document at a time. */
+const SETTLE_CONCURRENCY = 8;
+
+async function eachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Writes to MongoDB collections with unordered bulk writes. Collections are created before the
+ * first document, so an empty source collection still exists in the target.
+ */
+export class MongoSink implements SinkStore {
+  readonly kind = 'mongodb' as const;
+  private readonly client: MongoClient;
+
+  constructor(
+    private readonly uri: string,
+    private readonly options: MongoSinkOptions = {},
+  ) {
+    this.client = createMongoClient(uri);
+  }
+
+  describe(): string {
+    return redactUri(this.uri);
+  }
+
+  async prepareAll(scopes: CollectionScope[]): Promise<void> {
+    for (const database of new Set(scopes.map((s) => s.database))) {
+      const db = this.client.db(database);
+      try {
+        const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
+        for (const scope of scopes.filter((s) => s.database === database && !existing.has(s.collection))) {
+          await db.createCollection(scope.collection).catch((err: unknown) => {
+            if (codeOf(err) !== 48) throw err; // NamespaceExists: created meanwhile, fine
+          });
+        }
+      } catch (err) {
+        throw describeMongoError(err, this.uri, `preparing the collections of database ${database}`);
+      }
+    }
+  }
+
+  async open(scope: CollectionScope): Promise<CollectionSink> {
+    return new MongoCollectionSink(this.client.db(scope.database).collection<Doc>(scope.collection), scope, this.uri, this.options);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+interface Attempt {
+  /** Failed with a retryable error: send again after a pause. */
+  retry: number[];
+  /** The server's answer does not say which documents were written: settle them one by one. */
+  unsettled: number[];
+  problem?: string;
+  waitMs?: number;
+}
+
+function idText(id: unknown): string {
+  try {
+    return displayId(idToString(id));
+  } catch {
+    return displayId(String(id));
+  }
+}
+
+/** `_id` as bytes, to find a document again among those a query returns. */
+function idKey(id: unknown): string {
+  return Buffer.from(BSON.serialize({ _id: id })).toString('hex');
+}
+
+class MongoCollectionSink implements CollectionSink {
+  private readonly counters = { throttled: 0, requests: 0 };
+
+  constructor(
+    private readonly collection: Collection<Doc>,
+    private readonly scope: CollectionScope,
+    private readonly uri: string,
+    private readonly options: MongoSinkOptions,
+  ) {}
+
+  private get name(): string {
+    return `${this.scope.database}.${this.scope.collection}`;
+  }
+
+  prepare(input: Doc): SinkItem | string {
+    let doc: Doc;
+    try {
+      doc = toMongoDocument(input, { json: !this.options.bsonInput, ...(this.options.restoreObjectIds ? { restoreObjectIds: true } : {}) });
+    } catch (err) {
+      if (err instanceof MappingError) return `cannot convert for MongoDB at ${err.message}`;
+      throw err;
+    }
+    return { doc, id: idText(doc._id) };
+  }
+
+  /**
+   * One unordered bulk write per batch. Only a batch the server answers unclearly (a partial
+   * failure whose counts do not add up, or an error about one document raised before sending)
+   * is settled one document at a time, so every document ends with its own outcome.
+   */
+  async write(batch: SinkItem[], mode: WriteMode): Promise<WriteResult[]> {
+    const results: WriteResult[] = new Array(batch.length);
+    // Documents an earlier attempt may have written although its answer was lost.
+    const maybeOurs = new Set<number>();
+    const maxRounds = this.options.maxRetryRounds ?? 8;
+    let pending = batch.map((_, i) => i);
+    let oneByOne = false;
+    let round = 0;
+    while (pending.length > 0) {
+      const groups = oneByOne ? pending.map((i) => [i]) : [pending];
+      const attempts: Attempt[] = [];
+      await eachLimit(groups, SETTLE_CONCURRENCY, async (group) => {
+        attempts.push(await this.attempt(batch, group, mode, results, maybeOurs));
+      });
+      const retry = attempts.flatMap((a) => a.retry);
+      const unsettled = attempts.flatMap((a) => a.unsettled);
+      if (unsettled.length > 0) oneByOne = true;
+      pending = [...unsettled, ...retry].sort((a, b) => a - b);
+      if (retry.length === 0) continue;
+      round++;
+      if (round >= maxRounds) {
+        const last = attempts.find((a) => a.problem)?.problem ?? 'unknown error';
+        throw new DocferryError(
+          `MongoDB kept failing ${retry.length} writes to ${this.name} after ${maxRounds} rounds of retries (last: ${last}). ` +
+            'Re-run the same command: upsert rewrites the same documents, merge skips those already there.',
+        );
+      }
+      await sleep(backoffDelay(round - 1, { serverAskedMs: Math.max(0, ...attempts.map((a) => a.waitMs ?? 0)) }));
+    }
+    return results;
+  }
+
+  private operations(batch: SinkItem[], indices: number[], mode: WriteMode): AnyBulkWriteOperation<Doc>[] {
+    return indices.map((i) => {
+      const doc = batch[i]!.doc;
+      return mode === 'upsert' ? { replaceOne: { filter: { _id: doc._id } as Filter<Doc>, replacement: doc, upsert: true } } : { insertOne: { document: doc } };
+    });
+  }
+
+  private async attempt(batch: SinkItem[], indices: number[], mode: WriteMode, results: WriteResult[], maybeOurs: Set<number>): Promise<Attempt> {
+    this.counters.requests++;
+    try {
+      await this.collection.bulkWrite(this.operations(batch, indices, mode), { ordered: false });
+      for (const i of indices) results[i] = { status: 'written' };
+      return { retry: [], unsettled: [] };
+    } catch (err) {
+      if (err instanceof MongoBulkWriteError && (writeErrorsOf(err).length > 0 || err.result?.getWriteConcernError())) {
+        return this.partialFailure(err, batch, indices, mode, results, maybeOurs);
+      }
+      return this.wholeFailure(err, indices, results, maybeOurs);
+    }
+  }
+
+  /** Nothing says which documents were written: the error is about the request as a whole. */
+  private wholeFailure(err: unknown, indices: number[], results: WriteResult[], maybeOurs: Set<number>): Attempt {
+    const inner = unwrapMongoError(err);
+    if (isDocumentLevelError(inner)) {
+      if (indices.length > 1) return { retry: [], unsettled: indices };
+      results[indices[0]!] = { status: 'rejected', reason: `the MongoDB driver refused the document: ${(inner as Error).message.split('\n')[0]}` };
+      return { retry: [], unsettled: [] };
+    }
+    if (isRetryableMongoError(err)) {
+      if (codeOf(inner) === THROTTLED_CODE) this.counters.throttled++;
+      // The request may have reached the server before the connection broke.
+      for (const i of indices) maybeOurs.add(i);
+      const message = (inner as Error).message ?? String(inner);
+      return { retry: indices, unsettled: [], problem: message.split('\n')[0], waitMs: serverAskedMs(message) };
+    }
+    throw describeMongoError(err, this.uri, `writing to ${this.name}`);
+  }
+
+  private async partialFailure(
+    err: MongoBulkWriteError,
+    batch: SinkItem[],
+    indices: number[],
+    mode: WriteMode,
+    results: WriteResult[],
+    maybeOurs: Set<number>,
+  ): Promise<Attempt> {
+    const writeErrors = writeErrorsOf(err);
+    const applied = mode === 'upsert' ? err.result.matchedCount + err.result.upsertedCount : err.result.insertedCount;
+    const reported = new Set(writeErrors.map((w) => w.index));
+    const consistent =
+      reported.size === writeErrors.length && writeErrors.every((w) => w.index >= 0 && w.index < indices.length) && applied + writeErrors.length === indices.length;
+    // FerretDB stops an unordered update at its first failure and reports the wrong index; other
+    // servers may do similar things. Counts that do not add up are not trusted.
+    if (!consistent && indices.length > 1) {
+      for (const i of indices) maybeOurs.add(i);
+      return { retry: [], unsettled: indices };
+    }
+    const attempt: Attempt = { retry: [], unsettled: [] };
+    const failedBy = new Map(writeErrors.map((w) => [indices[Math.min(w.index, indices.length - 1)]!, w]));
+    // Applied on the primary but not acknowledged as asked: written again (upsert is idempotent;
+    // in merge mode the duplicate-key answer is then checked against our copy).
+    const concern = err.result.getWriteConcernError();
+    const duplicates: number[] = [];
+    for (const i of indices) {
+      const w = failedBy.get(i);
+      if (!w) {
+        if (concern) {
+          maybeOurs.add(i);
+          attempt.retry.push(i);
+          attempt.problem = `write concern not satisfied: ${concern.errmsg ?? `code ${concern.code}`}`;
+        } else {
+          results[i] = { status: 'written' };
+        }
+        continue;
+      }
+      const code = w.code;
+      const message = (w.errmsg ?? '').split('\n')[0]!.slice(0, 300);
+      if (code === DUPLICATE_KEY && mode === 'merge') {
+        if (maybeOurs.has(i)) duplicates.push(i);
+        else results[i] = { status: 'skipped' };
+      } else if (isRetryableCode(code)) {
+        if (code === THROTTLED_CODE) this.counters.throttled++;
+        attempt.retry.push(i);
+        attempt.problem = `code ${code}: ${message}`;
+        attempt.waitMs = Math.max(attempt.waitMs ?? 0, serverAskedMs(message));
+      } else {
+        results[i] = { status: 'rejected', reason: `MongoDB refused the document (code ${code}): ${message}` };
+      }
+    }
+    if (duplicates.length > 0) await this.settleDuplicates(batch, duplicates, results, attempt);
+    return attempt;
+  }
+
+  /**
+   * Merge mode, re-sent inserts that met a duplicate key: the earlier attempt whose answer was
+   * lost may have written them. A stored document equal to ours, byte for byte as BSON, is
+   * counted as written; a different one was there before and is skipped.
+   */
+  private async settleDuplicates(batch: SinkItem[], indices: number[], results: WriteResult[], attempt: Attempt): Promise<void> {
+    let stored: Doc[];
+    try {
+      stored = await this.collection.find({ _id: { $in: indices.map((i) => batch[i]!.doc._id) } } as never, RAW_BSON_READ).toArray();
+    } catch (err) {
+      if (!isRetryableMongoError(err)) throw describeMongoError(err, this.uri, `reading back documents of ${this.name}`);
+      attempt.retry.push(...indices);
+      attempt.problem = (err as Error).message;
+      return;
+    }
+    const byId = new Map(stored.map((d) => [idKey(d._id), d]));
+    for (const i of indices) {
+      const ours = batch[i]!.doc;
+      const theirs = byId.get(idKey(ours._id));
+      if (!theirs) {
+        attempt.retry.push(i); // deleted meanwhile: insert it again
+        continue;
+      }
+      const same = Buffer.from(BSON.serialize(ours)).equals(Buffer.from(BSON.serialize(theirs)));
+      results[i] = { status: same ? 'written' : 'skipped' };
+    }
+  }
+
+  async finish(): Promise<void> {}
+  async abort(): Promise<void> {}
+
+  stats(): SinkStats {
+    return { ...this.counters };
+  }
+}

@@ -1,0 +1,150 @@
+import type { Document, Filter, MongoClient } from 'mongodb';
+import { backoffDelay, sleep } from '../../core/backoff.js';
+import { displayId, type Doc } from '../../core/documents.js';
+import type { CollectionScope } from '../../core/layout.js';
+import { redactUri } from '../../core/secrets.js';
+import { bsonTypeOf, idToString } from '../../core/type-mapping.js';
+import type { SourceItem, SourceStore } from '../types.js';
+import { RAW_BSON_READ, createMongoClient, describeMongoError, isRetryableMongoError } from './connection.js';
+
+export interface MongoSourceOptions {
+  /** Documents per cursor batch; with the server's own 16 MB batch cap this bounds memory. */
+  batchSize?: number;
+  /** Consecutive failed attempts to resume a broken cursor before the collection fails. */
+  maxResumes?: number;
+}
+
+/**
+ * MongoDB's comparison order of types, as `$type` aliases. `_id` can be of any type but an
+ * array, and `$gt` only compares within one of these brackets, so resuming after an `_id` also
+ * needs every later bracket. MinKey and MaxKey are left out because FerretDB rejects their
+ * aliases: a MinKey `_id` would be read twice after a resume, a MaxKey `_id` is still read.
+ */
+const TYPE_BRACKETS: readonly (readonly string[])[] = [
+  ['null'],
+  ['number'],
+  ['string', 'symbol'],
+  ['object'],
+  ['array'],
+  ['binData'],
+  ['objectId'],
+  ['bool'],
+  ['date'],
+  ['timestamp'],
+  ['regex'],
+];
+
+function bracketOf(id: unknown): number | undefined {
+  if (id === null || id === undefined) return 0;
+  if (typeof id === 'number' || typeof id === 'bigint') return 1;
+  if (typeof id === 'string') return 2;
+  if (typeof id === 'boolean') return 7;
+  if (id instanceof Date) return 8;
+  if (Array.isArray(id)) return 4;
+  switch (bsonTypeOf(id)) {
+    case 'Int32':
+    case 'Double':
+    case 'Long':
+    case 'Decimal128':
+      return 1;
+    case 'BSONSymbol':
+      return 2;
+    case 'Binary':
+      return 5;
+    case 'ObjectId':
+      return 6;
+    case 'Timestamp':
+      return 9;
+    case 'BSONRegExp':
+      return 10;
+    case undefined:
+      return id instanceof RegExp ? 10 : 3;
+    default:
+      return undefined;
+  }
+}
+
+/** Documents that sort after `id` in `_id` order, whatever their `_id` type. */
+export function afterIdFilter(id: unknown): Filter<Document> | undefined {
+  const bracket = bracketOf(id);
+  if (bracket === undefined) return undefined;
+  const seen = TYPE_BRACKETS.slice(0, bracket + 1).flat();
+  return { $or: [{ _id: { $gt: id } }, { _id: { $not: { $type: seen } } }] } as Filter<Document>;
+}
+
+function printableId(id: unknown): string {
+  try {
+    return displayId(idToString(id));
+  } catch {
+    return String(id);
+  }
+}
+
+/**
+ * Reads a collection with one cursor in `_id` order, a batch at a time, with every BSON type
+ * kept. A cursor that breaks on a retryable error (network, failover, an expired cursor) is
+ * reopened after the last `_id` read, so nothing is read twice or skipped.
+ */
+export class MongoSource implements SourceStore {
+  readonly kind = 'mongodb' as const;
+  private readonly client: MongoClient;
+
+  constructor(
+    private readonly uri: string,
+    private readonly options: MongoSourceOptions = {},
+  ) {
+    this.client = createMongoClient(uri);
+  }
+
+  describe(): string {
+    return redactUri(this.uri);
+  }
+
+  private collection(scope: CollectionScope) {
+    return this.client.db(scope.database).collection<Doc>(scope.collection);
+  }
+
+  async count(scope: CollectionScope): Promise<number | undefined> {
+    try {
+      return await this.collection(scope).estimatedDocumentCount();
+    } catch {
+      return undefined;
+    }
+  }
+
+  async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
+    const name = `${scope.database}.${scope.collection}`;
+    const maxResumes = this.options.maxResumes ?? 5;
+    let last: { id: unknown } | undefined;
+    let failures = 0;
+    for (;;) {
+      let filter: Filter<Document> = {};
+      if (last) {
+        const after = afterIdFilter(last.id);
+        if (!after) throw describeMongoError(new Error(`cannot resume after an _id of type ${bsonTypeOf(last.id)}`), this.uri, `reading ${name}`);
+        filter = after;
+      }
+      const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize: this.options.batchSize ?? 1000, ...RAW_BSON_READ });
+      try {
+        for await (const doc of cursor) {
+          last = { id: doc._id };
+          failures = 0;
+          yield { doc: doc as Doc };
+        }
+        return;
+      } catch (err) {
+        if (!isRetryableMongoError(err) || failures >= maxResumes) {
+          const where = last ? ` after _id ${printableId(last.id)}` : '';
+          throw describeMongoError(err, this.uri, `reading ${name}${where}`);
+        }
+        await sleep(backoffDelay(failures++));
+      } finally {
+        await cursor.close().catch(() => {});
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
