@@ -1,0 +1,43 @@
+import { join, resolve } from 'node:path';
+import { JSON_FORMATS, defaultExportDirName } from '../../../src/core/manifest.js';
+import { resolveScope } from '../../../src/core/layout.js';
+import { runExport } from '../../../src/engine/export.js';
+import type { DatabaseSpec } from '../../../src/stores/factory.js';
+import type { OperationContext, OperationResult } from '../context.js';
+import { transferOutputs } from '../outcome.js';
+import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
+
+/** Cosmos DB or MongoDB -> a checked export directory. */
+export async function exportOperation(ctx: OperationContext): Promise<OperationResult> {
+  const { inputs } = ctx;
+  const sourceType = inputs.getRequiredChoiceInput('sourceType', STORE_TYPES);
+  let source: DatabaseSpec;
+  if (sourceType === 'cosmos') {
+    const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
+    source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'));
+  } else {
+    source = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri');
+  }
+  const { layout, collections } = layoutInputs(ctx);
+  const { tuning, allowedRejects } = transferInputs(ctx);
+  const chosen = inputs.getChoiceInput('jsonFormat', ['auto', ...JSON_FORMATS], 'auto');
+  const format = chosen === 'auto' ? undefined : chosen;
+  const outputDir = resolve(inputs.getInput('outputDir') ?? join(ctx.defaultExportParent, defaultExportDirName()));
+  ctx.expectCollections(resolveScope(layout.layout, collections).length);
+  const summary = await runExport({
+    source,
+    layout,
+    outputDir,
+    events: ctx.events,
+    ...(collections ? { collections } : {}),
+    ...(format ? { format } : {}),
+    ...(inputs.getBoolInput('gzip') ? { gzip: true } : {}),
+    ...tuning,
+  });
+  return {
+    title: `Export from ${summary.source}`,
+    summary,
+    allowedRejects,
+    outputs: { ...transferOutputs(summary), exportDir: outputDir },
+  };
+}

@@ -1,0 +1,64 @@
+import { resolve } from 'node:path';
+import { filterByNames } from '../../../src/core/layout.js';
+import { runImport } from '../../../src/engine/import.js';
+import { readManifest } from '../../../src/stores/exportdir/manifest-io.js';
+import type { DatabaseSpec } from '../../../src/stores/factory.js';
+import type { WriteMode } from '../../../src/stores/types.js';
+import type { OperationContext, OperationResult } from '../context.js';
+import { transferOutputs } from '../outcome.js';
+import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
+import { verifyAfter } from './verify-after.js';
+
+export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
+
+/** How many collections the import will move, for the progress bar only: the engine does the real check. */
+async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
+  try {
+    const read = await readManifest(exportDir);
+    if (!read) return undefined;
+    const names = Object.entries(read.manifest.databases ?? {}).flatMap(([database, colls]) => (colls as string[]).map((collection) => ({ database, collection })));
+    return filterByNames(names, collections).length;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A checked export directory -> Cosmos DB or MongoDB, optionally verified afterwards. */
+export async function importOperation(ctx: OperationContext): Promise<OperationResult> {
+  const { inputs } = ctx;
+  const destType = inputs.getRequiredChoiceInput('destType', STORE_TYPES);
+  const exportDir = resolve(inputs.getRequiredInput('exportDir', '(the directory an export wrote, holding manifest.json)'));
+  const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
+  let target: DatabaseSpec;
+  if (destType === 'cosmos') {
+    const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
+    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'));
+  } else {
+    target = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
+  }
+  const { layout, collections } = layoutInputs(ctx);
+  const { tuning, allowedRejects } = transferInputs(ctx);
+  const rejectsDir = inputs.getInput('rejectsDir');
+  const verify = inputs.getBoolInput('verify');
+  const expected = await countCollections(exportDir, collections);
+  if (expected !== undefined) ctx.expectCollections(expected);
+  const summary = await runImport({
+    exportDir,
+    target,
+    layout,
+    mode,
+    events: ctx.events,
+    ...(collections ? { collections } : {}),
+    ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
+    ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
+    ...tuning,
+  });
+  const result: OperationResult = {
+    title: `Import into ${summary.target}`,
+    summary,
+    allowedRejects,
+    outputs: { ...transferOutputs(summary), exportDir },
+  };
+  if (verify && summary.exitCode !== 1) await verifyAfter(ctx, result, { type: 'dir', path: exportDir }, target, layout, collections);
+  return result;
+}

@@ -1,0 +1,111 @@
+/**
+ * The end of a run, the same on both platforms: output values, the markdown summary page and the
+ * step's result. The step fails on anything the engine would exit non-zero for, except rejected
+ * documents within the author's allowedRejects (then it succeeds with issues, loudly).
+ */
+import { ExitCode } from '../../src/core/errors.js';
+import { redact } from '../../src/core/secrets.js';
+import type { RunSummary } from '../../src/engine/events.js';
+import type { OperationResult, VerifyResult } from './context.js';
+
+export function transferOutputs(summary: RunSummary): Record<string, string> {
+  return {
+    documentsRead: String(summary.totals.read),
+    documentsWritten: String(summary.totals.written),
+    documentsSkipped: String(summary.totals.skipped),
+    documentsRejected: String(summary.totals.rejected),
+  };
+}
+
+export type StepStatus = 'succeeded' | 'succeededWithIssues' | 'failed';
+
+export interface Verdict {
+  status: StepStatus;
+  /** One line for the step's result; with the error issue when it failed. */
+  message: string;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** `label` spells an input name the platform's way, for advice in the message. */
+export function judge(result: OperationResult, label: (name: string) => string): Verdict {
+  const s = result.summary;
+  const problems: string[] = [];
+  let issues: string | undefined;
+  if (s) {
+    const failed = s.collections.filter((c) => c.status === 'failed');
+    if (failed.length > 0) {
+      problems.push(`${plural(failed.length, 'collection')} failed: ${failed.map((c) => `${c.database}.${c.collection}: ${c.error ?? 'failed'}`).join('; ')}`);
+    } else if (s.exitCode !== ExitCode.ok && s.exitCode !== ExitCode.rejected) {
+      problems.push(`${s.operation} ended with exit code ${s.exitCode}`);
+    }
+    const rejected = s.totals.rejected;
+    const allowed = result.allowedRejects ?? 0;
+    const where = s.rejectsDir ? ` (see ${s.rejectsDir})` : '';
+    if (rejected > allowed) {
+      problems.push(`${plural(rejected, 'document')} rejected${where}; ${label('allowedRejects')} is ${allowed}`);
+    } else if (rejected > 0) {
+      issues = `${plural(rejected, 'document')} rejected${where}, within ${label('allowedRejects')} (${allowed})`;
+    }
+  }
+  if (result.verify && !result.verify.equal) problems.push(verifyProblem(result.verify));
+  if (result.failure) problems.push(result.failure);
+  if (problems.length > 0) return { status: 'failed', message: redact(`${result.title}: ${problems.join('. ')}.`) };
+  if (issues) return { status: 'succeededWithIssues', message: redact(`${result.title}: ${issues}.`) };
+  return { status: 'succeeded', message: redact(`${result.title}: done.`) };
+}
+
+function verifyProblem(v: VerifyResult): string {
+  const differ = v.collections.filter((c) => !c.equal);
+  const parts = differ.map((c) => `${c.database}.${c.collection} (${c.missing.length} missing, ${c.extra.length} extra, ${c.differing.length} differing)`);
+  return `verification found differences in ${plural(differ.length, 'collection')}: ${parts.join(', ')}`;
+}
+
+const cell = (v: string | number) => String(v).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function transferTable(s: RunSummary): string[] {
+  const lines = [
+    '| Collection | Read | Written | Skipped | Rejected | Time | Docs/s | Status |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+  ];
+  for (const c of s.collections) {
+    const done = c.written + c.skipped + c.rejected;
+    const rate = c.durationMs > 0 ? Math.round((done * 1000) / c.durationMs) : 0;
+    const status = c.status === 'ok' ? (c.rejected > 0 ? 'rejects' : 'ok') : `**failed**: ${cell(c.error ?? '')}`;
+    lines.push(`| ${cell(`${c.database}.${c.collection}`)} | ${c.read} | ${c.written} | ${c.skipped} | ${c.rejected} | ${seconds(c.durationMs)} | ${rate} | ${status} |`);
+  }
+  const t = s.totals;
+  lines.push(`| **Total** | **${t.read}** | **${t.written}** | **${t.skipped}** | **${t.rejected}** | **${seconds(s.durationMs)}** | | |`);
+  return lines;
+}
+
+function verifyTable(v: VerifyResult): string[] {
+  const lines = ['| Collection | Left | Right | Missing | Extra | Differing | Equal |', '|---|---:|---:|---:|---:|---:|---|'];
+  for (const c of v.collections) {
+    lines.push(`| ${cell(`${c.database}.${c.collection}`)} | ${c.leftCount} | ${c.rightCount} | ${c.missing.length} | ${c.extra.length} | ${c.differing.length} | ${c.equal ? 'yes' : '**no**'} |`);
+  }
+  return lines;
+}
+
+/** The summary page: markdown for ##vso[task.uploadsummary] and $GITHUB_STEP_SUMMARY alike. */
+export function summaryMarkdown(result: OperationResult, verdict: Verdict): string {
+  const lines: string[] = [`## docferry: ${cell(result.title)}`, ''];
+  const icon = verdict.status === 'succeeded' ? '✅' : verdict.status === 'succeededWithIssues' ? '⚠️' : '❌';
+  lines.push(`${icon} ${cell(verdict.message)}`, '');
+  const s = result.summary;
+  if (s) {
+    lines.push(`${cell(s.source)} → ${cell(s.target)}${s.mode ? ` (mode ${s.mode})` : ''}, started ${s.startedAt}`, '');
+    lines.push(...transferTable(s), '');
+    if (s.rejectsDir) lines.push(`Rejected documents: \`${s.rejectsDir}\``, '');
+    for (const w of s.warnings) lines.push(`> ⚠️ ${cell(w)}`, '');
+  }
+  if (result.verify) lines.push('### Verification', '', ...verifyTable(result.verify), '');
+  for (const block of result.markdown ?? []) lines.push(block, '');
+  return redact(`${lines.join('\n').trimEnd()}\n`);
+}

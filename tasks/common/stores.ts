@@ -1,0 +1,77 @@
+/** Turns input values into the engine's DatabaseSpec, with messages that name the inputs to fix. */
+import { UsageError } from '../../src/core/errors.js';
+import { loadLayout, defaultLayoutPath } from '../../src/core/layout.js';
+import type { LayoutRef } from '../../src/engine/export.js';
+import type { TuningOptions } from '../../src/engine/run.js';
+import { validateEndpoint } from '../../src/stores/cosmos/connection.js';
+import type { DatabaseSpec } from '../../src/stores/factory.js';
+import { registerUriSecrets } from '../../src/cli/options.js';
+import type { OperationContext } from './context.js';
+
+export type StoreType = 'cosmos' | 'mongodb';
+export const STORE_TYPES: readonly StoreType[] = ['cosmos', 'mongodb'];
+
+export interface CosmosValues {
+  endpoint: string | undefined;
+  endpointInput: string;
+  key: string | undefined;
+  keyInput: string;
+}
+
+/**
+ * Entra ID when the author asks for it (useRbac) or configured an Azure identity and gave no key;
+ * the account key otherwise. Never both silently: with useRbac the key is ignored, and said so.
+ */
+export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boolean): DatabaseSpec {
+  const { inputs } = ctx;
+  const endpoint = validateEndpoint(v.endpoint, `input "${inputs.label(v.endpointInput)}"`);
+  const azure = ctx.azure();
+  if (useRbac || (!v.key && azure && !azure.ambient)) {
+    if (!azure) {
+      throw new UsageError(
+        `Input "${inputs.label('useRbac')}" asks for Entra ID authentication to ${endpoint}, but no Azure identity is configured: set ${ctx.azureInputHint}.`,
+      );
+    }
+    if (v.key && useRbac) ctx.log.warning(`"${inputs.label(v.keyInput)}" is ignored: "${inputs.label('useRbac')}" is true, so ${endpoint} is reached with ${azure.description}.`);
+    return { type: 'cosmos', connection: { endpoint, credential: azure.credential } };
+  }
+  if (!v.key) {
+    throw new UsageError(
+      `No credential for Cosmos DB at ${endpoint}: set "${inputs.label(v.keyInput)}" (from a secret variable), ` +
+        `or ${ctx.azureInputHint} with "${inputs.label('useRbac')}: true" for Entra ID (data-plane RBAC).`,
+    );
+  }
+  return { type: 'cosmos', connection: { endpoint, key: v.key } };
+}
+
+export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
+  if (!uri) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" is required for MongoDB (a mongodb:// or mongodb+srv:// connection string, from a secret variable).`);
+  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" must start with mongodb:// or mongodb+srv://.`);
+  registerUriSecrets(uri);
+  return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}) };
+}
+
+/** The layout file (or the built-in one) and the collection filter. */
+export function layoutInputs(ctx: OperationContext): { layout: LayoutRef; collections?: string[] } {
+  const file = ctx.inputs.getInput('layoutFile');
+  const collections = ctx.inputs.getListInput('collections');
+  return {
+    layout: { layout: loadLayout(file ?? defaultLayoutPath), source: file ?? 'default' },
+    ...(collections ? { collections } : {}),
+  };
+}
+
+/** Tuning and the reject budget of a transfer (export, import, migrate). */
+export function transferInputs(ctx: OperationContext): { tuning: TuningOptions; allowedRejects: number } {
+  const { inputs } = ctx;
+  const tuning: TuningOptions = {};
+  const batchSize = inputs.getIntInput('batchSize', 1);
+  const concurrency = inputs.getIntInput('concurrency', 1);
+  const parallelCollections = inputs.getIntInput('parallelCollections', 1);
+  const maxErrors = inputs.getIntInput('maxErrors', 0);
+  if (batchSize !== undefined) tuning.batchSize = batchSize;
+  if (concurrency !== undefined) tuning.concurrency = concurrency;
+  if (parallelCollections !== undefined) tuning.parallelCollections = parallelCollections;
+  if (maxErrors !== undefined) tuning.maxErrors = maxErrors;
+  return { tuning, allowedRejects: inputs.getIntInput('allowedRejects', 0) ?? 0 };
+}

@@ -1,0 +1,180 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { buildAzureDevOpsTask } from '../../scripts/build-tasks.js';
+import type { Manifest } from '../../src/core/manifest.js';
+import { generateDocuments } from '../../src/synthetic/copilot.js';
+import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { readTaskJson, runAgentTask, type AgentResult, type TaskJson } from './support/agent.js';
+
+const COUNTS = { messages: 30, threads: 20, user_roles: 3 };
+
+describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as the agent runs them', function () {
+  this.timeout(120_000);
+  let source: CosmosTestServer;
+  let target: CosmosTestServer;
+  let work: string;
+  let layoutFile: string;
+  const bundles: Record<string, { dir: string; task: TaskJson }> = {};
+
+  const db = (name: string) => `${name}${source.suffix}`;
+
+  async function run(name: 'DocferryExport' | 'DocferryImport', inputs: Record<string, string>, extra: { systemDebug?: boolean; workDir?: string } = {}): Promise<AgentResult> {
+    const b = bundles[name]!;
+    return runAgentTask({ bundleDir: b.dir, task: b.task, inputs, workDir: extra.workDir ?? (await tempDir('docferry-agent-')), ...(extra.systemDebug ? { systemDebug: true } : {}) });
+  }
+
+  before(async () => {
+    work = await tempDir();
+    for (const name of ['DocferryExport', 'DocferryImport']) {
+      const dir = join(work, 'bundles', name);
+      await buildAzureDevOpsTask(name, dir);
+      bundles[name] = { dir, task: readTaskJson(name) };
+    }
+    source = await startCosmosTestServer();
+    target = await startCosmosTestServer();
+    await seedCosmos(source, db('copilot'), 'messages', generateDocuments('messages', COUNTS.messages, { seed: 11 }));
+    await seedCosmos(source, db('copilot'), 'threads', generateDocuments('threads', COUNTS.threads, { seed: 11 }));
+    await seedCosmos(source, db('auth'), 'user_roles', generateDocuments('user_roles', COUNTS.user_roles, { seed: 11 }));
+    layoutFile = join(work, 'layout.json');
+    await writeFile(layoutFile, JSON.stringify(testLayout(source)));
+  });
+
+  after(async () => {
+    await source?.stop();
+    await target?.stop();
+    await removeTempDirs();
+  });
+
+  describe('export then import with an account key', () => {
+    let exported: AgentResult;
+    let exportDir: string;
+
+    before(async () => {
+      exported = await run(
+        'DocferryExport',
+        { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'messages,threads,user_roles' },
+        { systemDebug: true },
+      );
+      exportDir = exported.outputs.exportDir!;
+    });
+
+    it('succeeds and sets the count and exportDir output variables', () => {
+      expect(exported.result, exported.stdout + exported.stderr).to.equal('Succeeded');
+      expect(exported.code).to.equal(0);
+      expect(exported.outputs).to.include({ documentsRead: '53', documentsWritten: '53', documentsSkipped: '0', documentsRejected: '0' });
+      // The default places the export under the staging directory, ready to publish as an artifact.
+      expect(exportDir).to.match(/[\\/]a[\\/]data-export-\d{8}T\d{6}$/);
+    });
+
+    it('writes a complete export directory with a manifest', async () => {
+      const manifest = JSON.parse(await readFile(join(exportDir, 'manifest.json'), 'utf8')) as Manifest;
+      expect(manifest.status).to.equal('complete');
+      expect(manifest.document_counts).to.deep.equal({ [`${db('copilot')}.messages`]: 30, [`${db('copilot')}.threads`]: 20, [`${db('auth')}.user_roles`]: 3 });
+    });
+
+    it('reports progress through ##vso[task.setprogress], ending at 100', () => {
+      expect(exported.progress.length).to.be.greaterThan(0);
+      expect(exported.progress).to.deep.equal([...exported.progress].sort((a, b) => a - b));
+      expect(exported.progress.at(-1)).to.equal(100);
+    });
+
+    it('attaches a markdown summary with a row of counts per collection', () => {
+      expect(exported.summaries).to.have.length(1);
+      const md = exported.summaries[0]!;
+      expect(md).to.include('| Collection | Read | Written | Skipped | Rejected |');
+      expect(md).to.match(new RegExp(`\\| ${db('copilot')}\\.messages \\| 30 \\| 30 \\| 0 \\| 0 \\|`));
+      expect(md).to.match(new RegExp(`\\| ${db('auth')}\\.user_roles \\| 3 \\| 3 \\| 0 \\| 0 \\|`));
+      expect(md).to.include('| **Total** | **53** | **53** | **0** | **0** |');
+    });
+
+    it('masks the key with ##vso[task.setsecret] before anything else and never prints it, even with System.Debug', () => {
+      expect(exported.secrets).to.include(source.key);
+      const lines = exported.stdout.split('\n');
+      const firstMention = lines.findIndex((l) => l.includes(source.key));
+      expect(lines[firstMention]).to.equal(`##vso[task.setsecret]${source.key}`);
+      const elsewhere = lines.filter((l) => l.includes(source.key) && !l.startsWith('##vso[task.setsecret]'));
+      expect(elsewhere).to.deep.equal([]);
+      expect(exported.stderr).to.not.include(source.key);
+      // System.Debug really was on: task-lib's debug lines for plain inputs are there.
+      expect(exported.commands.some((c) => c.command === 'task.debug' && c.message.startsWith('sourceType='))).to.equal(true);
+    });
+
+    it('imports the export into another account: every document arrives', async () => {
+      const imported = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir });
+      expect(imported.result, imported.stdout).to.equal('Succeeded');
+      expect(imported.outputs).to.include({ documentsRead: '53', documentsWritten: '53', documentsRejected: '0', exportDir });
+      for (const [database, coll] of [[db('copilot'), 'messages'], [db('copilot'), 'threads'], [db('auth'), 'user_roles']] as const) {
+        expect(await readAllCosmos(target, database, coll)).to.deep.equal(await readAllCosmos(source, database, coll));
+      }
+      expect(imported.summaries[0]).to.include('mode upsert');
+    });
+
+    it('merge mode counts documents already there as skipped', async () => {
+      const merged = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir, mode: 'merge', collections: 'threads' });
+      expect(merged.result).to.equal('Succeeded');
+      expect(merged.outputs).to.include({ documentsRead: '20', documentsWritten: '0', documentsSkipped: '20' });
+    });
+  });
+
+  describe('rejected documents', () => {
+    let rejectsExport: string;
+
+    before(async () => {
+      rejectsExport = join(work, 'with-bad-lines');
+      const database = db('copilot');
+      const docs = [...generateDocuments('threads', 4, { seed: 5 })].map((d) => JSON.stringify(d));
+      const lines = [docs[0]!, '{"id": "broken", ', docs[1]!, JSON.stringify({ id: 'has/slash' }), docs[2]!, docs[3]!];
+      await mkdir(join(rejectsExport, database), { recursive: true });
+      await writeFile(join(rejectsExport, database, 'threads.json'), `${lines.join('\n')}\n`);
+      await writeFile(
+        join(rejectsExport, 'manifest.json'),
+        JSON.stringify({ exported_at: '2026-02-12T17:00:00Z', source_type: 'cosmos', databases: { [database]: ['threads'] }, document_counts: { [`${database}.threads`]: lines.length } }),
+      );
+    });
+
+    it('fails the step when documents are rejected and allowedRejects is 0, with the counts still set', async () => {
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: rejectsExport, rejectsDir: join(work, 'rejects-0') });
+      expect(r.result).to.equal('Failed');
+      expect(r.code).to.equal(1);
+      expect(r.outputs).to.include({ documentsRead: '6', documentsWritten: '4', documentsRejected: '2' });
+      expect(r.errors).to.have.length(1);
+      expect(r.errors[0], r.errors[0]).to.include("2 documents rejected").and.include("allowedRejects is 0").and.include(join(work, "rejects-0"));
+      expect(r.summaries[0]).to.include('| **Total** | **6** | **4** | **0** | **2** |');
+      // The original scripts' manifest (no checksums) is imported with a warning.
+      expect(r.warnings.join('\n')).to.include('original export scripts');
+    });
+
+    it('succeeds with issues when the rejects are within allowedRejects', async () => {
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: rejectsExport, allowedRejects: '2', rejectsDir: join(work, 'rejects-2') });
+      expect(r.result).to.equal('SucceededWithIssues');
+      expect(r.code).to.equal(0);
+      expect(r.resultMessage).to.include('2 documents rejected').and.include('within allowedRejects (2)');
+      expect(r.errors).to.deep.equal([]);
+    });
+  });
+
+  describe('errors', () => {
+    it('turns the engine\'s refusal of an export directory into an error issue with its message', async () => {
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: join(work, 'does-not-exist') });
+      expect(r.result).to.equal('Failed');
+      expect(r.code).to.equal(1);
+      expect(r.errors).to.have.length(1);
+      expect(r.errors[0]).to.include('does not exist').and.include('manifest.json');
+      expect(r.summaries).to.deep.equal([]);
+    });
+
+    it('names the input to fix when no credential is given', async () => {
+      const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, layoutFile });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.include('"cosmosKey"').and.include('"azureSubscription"');
+    });
+
+    it('rejects a value outside a pick list', async () => {
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, exportDir: work, mode: 'overwrite' });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.equal('Input "mode" must be one of upsert, merge, not "overwrite".');
+    });
+  });
+});
