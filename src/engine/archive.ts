@@ -320,6 +320,9 @@ export async function archivePull(o: ArchivePullOptions): Promise<ArchivePullRes
   } else {
     const entries = await step('listing the archived exports', () => listArchiveEntries(container, display));
     const newest = newestComplete(entries);
+    for (const e of entries.filter((x) => x.status === 'damaged' || x.status === 'unreadable')) {
+      events({ type: 'warning', message: `not considered: ${e.prefix} is ${e.status} (${(e.note ?? '').split('\n')[0]})` });
+    }
     if (!newest) {
       const others = entries.map((e) => `${e.prefix} (${e.status})`).join(', ');
       throw new InputRefusedError(`${display} holds no complete archived export${others ? `; it has only ${others}` : ''}. Push a complete export first, or name one with --prefix.`);

@@ -277,6 +277,16 @@ describe('archive push, list and pull through Blob Storage', function () {
       const missing = await archive(['pull', ...at(box), '--prefix', 'cut', '--dest-dir', join(work, 'pulled-missing')]);
       expect(missing.code).to.equal(4);
       expect(missing.stderr).to.include(`${chunks} is listed in the archived manifest but missing`);
+
+      // list compares the manifest with the blobs it finds, and pull never picks such an export by default.
+      const listed = JSON.parse((await archive(['list', ...at(box), '--json'])).stdout) as { prefix: string; status: string; note?: string }[];
+      expect(listed).to.have.length(1);
+      expect(listed[0]).to.include({ prefix: 'cut/', status: 'damaged' });
+      expect(listed[0]!.note).to.include(`${dbName(cosmos, 'copilot')}/chunks.json missing`);
+      const newest = await archive(['pull', ...at(box), '--dest-dir', join(work, 'pulled-damaged')]);
+      expect(newest.code).to.equal(4);
+      expect(newest.stderr).to.include('not considered: cut/ is damaged');
+      expect(newest.stderr).to.include('holds no complete archived export; it has only cut/ (damaged)');
     });
 
     it('refuses a manifest whose file paths would leave the destination directory', async () => {

@@ -9,9 +9,11 @@ import { SHA256_METADATA, forEachLimited } from './transfer.js';
 /**
  * `complete` / `failed` / `in-progress`: what the archived manifest says (a legacy manifest is
  * `complete` unless a count is -1). `incomplete`: blobs without a manifest, a push that never
- * finished. `unreadable`: a manifest that is not valid JSON or not a manifest.
+ * finished. `damaged`: the manifest lists a blob that is missing or has another size (e.g. the
+ * lifecycle rule deleted the data blobs a few seconds before their manifest). `unreadable`: a
+ * manifest that is not valid JSON or not a manifest.
  */
-export type ArchiveStatus = Manifest['status'] | 'incomplete' | 'unreadable';
+export type ArchiveStatus = Manifest['status'] | 'incomplete' | 'damaged' | 'unreadable';
 
 export interface ArchiveEntry {
   /** With the trailing `/`, as `--prefix` takes it. */
@@ -123,6 +125,7 @@ export async function listArchiveEntries(container: ContainerClient, display: st
     if (blob.name === MANIFEST_FILE || blob.name.endsWith(`/${MANIFEST_FILE}`)) manifests.push(blob.name.slice(0, blob.name.length - MANIFEST_FILE.length));
     else data.push({ name: blob.name, bytes: blob.properties.contentLength ?? 0 });
   }
+  const sizes = new Map(data.map((b) => [b.name, b.bytes]));
   // Longest first, so a data blob belongs to the deepest archive whose prefix it starts with.
   const byLength = [...manifests].sort((a, b) => b.length - a.length);
   const usage = new Map<string, { blobs: number; bytes: number }>();
@@ -141,7 +144,9 @@ export async function listArchiveEntries(container: ContainerClient, display: st
       const fetched = await fetchManifest(container, prefix, display);
       // Deleted between the listing and the download: it is no longer an archive.
       if (!fetched) return;
-      entries.push({ ...summarize(prefix, fetched.parsed), ...u });
+      const summary = summarize(prefix, fetched.parsed);
+      const damage = missingOrResized(prefix, fetched.parsed, sizes);
+      entries.push(damage.length > 0 && summary.status === 'complete' ? { ...summary, ...u, status: 'damaged', note: describeDamage(damage) } : { ...summary, ...u });
     } catch (err) {
       if (!(err instanceof InputRefusedError)) throw err;
       entries.push({ prefix, status: 'unreadable', documentCounts: {}, totalDocuments: 0, ...u, note: err.message });
@@ -151,6 +156,25 @@ export async function listArchiveEntries(container: ContainerClient, display: st
     if (!manifests.includes(prefix)) entries.push({ prefix, status: 'incomplete', documentCounts: {}, totalDocuments: 0, ...u, note: 'no manifest.json: the push did not finish' });
   }
   return entries.sort(newestFirst);
+}
+
+/** Files the manifest lists whose blob is absent or not the size the manifest says. */
+function missingOrResized(prefix: string, parsed: ParsedManifest, sizes: ReadonlyMap<string, number>): string[] {
+  if (parsed.kind === 'current') {
+    return parsed.manifest.files.flatMap((f) => {
+      const size = sizes.get(`${prefix}${f.path}`);
+      if (size === undefined) return [`${f.path} missing`];
+      return size === f.bytes ? [] : [`${f.path} is ${size} bytes, not ${f.bytes}`];
+    });
+  }
+  const counts = parsed.manifest.document_counts ?? {};
+  return Object.entries(parsed.manifest.databases).flatMap(([db, colls]) =>
+    (colls ?? []).filter((c) => counts[`${db}.${c}`] !== -1 && !sizes.has(`${prefix}${db}/${c}.json`)).map((c) => `${db}/${c}.json missing`),
+  );
+}
+
+function describeDamage(damage: string[]): string {
+  return `${damage.slice(0, 3).join('; ')}${damage.length > 3 ? `; and ${damage.length - 3} more` : ''}`;
 }
 
 /** A data blob `<prefix><db>/<coll>.json` with no manifest above it: its prefix is two levels up. */
