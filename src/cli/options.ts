@@ -8,6 +8,7 @@ import { registerSecret } from '../core/secrets.js';
 import type { LayoutRef } from '../engine/export.js';
 import type { TuningOptions } from '../engine/run.js';
 import { validateEndpoint } from '../stores/cosmos/connection.js';
+import type { CosmosRuOptions } from '../stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../stores/factory.js';
 
 export function positiveInt(name: string) {
@@ -22,6 +23,25 @@ export function nonNegativeInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} takes a whole number of 0 or more.`);
+    return n;
+  };
+}
+
+/** A positive number, e.g. RU/s. */
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} takes a positive number.`);
+    return n;
+  };
+}
+
+/** `0.5` or `50%`: a share in (0, 1]. */
+export function share(name: string) {
+  return (value: string): number => {
+    const pct = value.trim().endsWith('%');
+    const n = Number(pct ? value.trim().slice(0, -1) : value) / (pct ? 100 : 1);
+    if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`${name} takes a share between 0 and 1, such as 0.5 or 50%.`);
     return n;
   };
 }
@@ -58,7 +78,10 @@ export function addCosmosOptions(cmd: Command, direction: Direction, prefix = ''
     .option(`--${prefix}cosmos-endpoint <url>`, `Cosmos DB account endpoint (env: ${env.endpoint.join(', ')})`)
     .option(`--${prefix}cosmos-key <key>`, `Cosmos DB account key (env: ${env.key.join(', ')}); prefer the environment, arguments are visible to other processes`)
     .option(`--${prefix}use-rbac`, 'authenticate with Entra ID (DefaultAzureCredential) instead of a key; wins over a key')
-    .option(`--${prefix}cosmos-ca-file <pem>`, 'also trust this CA certificate (e.g. the Cosmos DB emulator\'s self-signed one)');
+    .option(`--${prefix}cosmos-ca-file <pem>`, 'also trust this CA certificate (e.g. the Cosmos DB emulator\'s self-signed one)')
+    .option(`--${prefix}max-ru <ru/s>`, 'Cosmos DB: request units per second the run may use, all collections together', positiveNumber(`--${prefix}max-ru`))
+    .option(`--${prefix}ru-share <share>`, 'Cosmos DB: share of each container\'s provisioned RU/s the run may use, e.g. 0.5 or 50% (needs an account key)', share(`--${prefix}ru-share`))
+    .addOption(new Option(`--${prefix}priority <level>`, 'Cosmos DB priority-based execution: low yields to the application when the account is busy').choices(['low', 'high']));
 }
 
 export function addMongoOptions(cmd: Command, direction: Direction, prefix = ''): Command {
@@ -93,6 +116,18 @@ export interface CosmosFlags {
   cosmosKey?: string;
   useRbac?: boolean;
   cosmosCaFile?: string;
+  maxRu?: number;
+  ruShare?: number;
+  priority?: 'low' | 'high';
+}
+
+function ruOptions(flags: CosmosFlags): { ru?: CosmosRuOptions } {
+  const ru: CosmosRuOptions = {
+    ...(flags.maxRu !== undefined ? { maxRu: flags.maxRu } : {}),
+    ...(flags.ruShare !== undefined ? { ruShare: flags.ruShare } : {}),
+    ...(flags.priority ? { priority: flags.priority } : {}),
+  };
+  return Object.keys(ru).length > 0 ? { ru } : {};
 }
 
 function readCa(path: string | undefined): { caCertificate?: string } {
@@ -111,11 +146,11 @@ export function cosmosSpec(flags: CosmosFlags, direction: Direction, env: NodeJS
   const key = flags.cosmosKey ?? fromEnv(names.key, env);
   registerSecret(key);
   const ca = readCa(flags.cosmosCaFile);
-  if (flags.useRbac) return { type: 'cosmos', connection: { endpoint, credential: new DefaultAzureCredential(), ...ca } };
+  if (flags.useRbac) return { type: 'cosmos', connection: { endpoint, credential: new DefaultAzureCredential(), ...ca }, ...ruOptions(flags) };
   if (!key) {
     throw new UsageError(`No Cosmos DB key: pass --${flagPrefix}cosmos-key, set ${names.key.join(' or ')}, or use --${flagPrefix}use-rbac for Entra ID authentication.`);
   }
-  return { type: 'cosmos', connection: { endpoint, key, ...ca } };
+  return { type: 'cosmos', connection: { endpoint, key, ...ca }, ...ruOptions(flags) };
 }
 
 export function mongoUri(flags: { mongoUri?: string }, direction: Direction, env: NodeJS.ProcessEnv = process.env): string {

@@ -1,4 +1,5 @@
 import type { CosmosConnection } from './cosmos/connection.js';
+import type { CosmosRuOptions } from './cosmos/ru-budget.js';
 import { CosmosSink } from './cosmos/sink.js';
 import { CosmosSource } from './cosmos/source.js';
 import { MongoSink } from './mongo/sink.js';
@@ -7,7 +8,7 @@ import type { SinkStore, SourceStore } from './types.js';
 
 /** A database docferry reads from or writes to, as the CLI and the pipeline tasks describe it. */
 export type DatabaseSpec =
-  | { type: 'cosmos'; connection: CosmosConnection; pageSize?: number }
+  | { type: 'cosmos'; connection: CosmosConnection; pageSize?: number; ru?: CosmosRuOptions }
   | { type: 'mongodb'; uri: string; restoreObjectIds?: boolean };
 
 export interface SinkFactoryOptions {
@@ -18,7 +19,7 @@ export interface SinkFactoryOptions {
 export function createSource(spec: DatabaseSpec): SourceStore {
   switch (spec.type) {
     case 'cosmos':
-      return new CosmosSource(spec.connection, spec.pageSize !== undefined ? { pageSize: spec.pageSize } : {});
+      return new CosmosSource(spec.connection, { ...(spec.pageSize !== undefined ? { pageSize: spec.pageSize } : {}), ...(spec.ru ? { ru: spec.ru } : {}) });
     case 'mongodb':
       return new MongoSource(spec.uri);
   }
@@ -27,7 +28,7 @@ export function createSource(spec: DatabaseSpec): SourceStore {
 export function createSink(spec: DatabaseSpec, options: SinkFactoryOptions): SinkStore {
   switch (spec.type) {
     case 'cosmos':
-      return new CosmosSink(spec.connection, { bsonInput: options.bsonInput });
+      return new CosmosSink(spec.connection, { bsonInput: options.bsonInput, ...(spec.ru ? { ru: spec.ru } : {}) });
     case 'mongodb':
       return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
   }

@@ -41,6 +41,10 @@ export interface SinkStats {
   requestCharge?: number;
   throttled?: number;
   requests?: number;
+  /** Consumption over the last few seconds, RU/s (of the budget the collection shares). */
+  ruPerSecond?: number;
+  /** The RU/s budget the sink steers by, when there is one. */
+  ruBudget?: number;
 }
 
 export interface CollectionSink {

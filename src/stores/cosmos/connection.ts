@@ -1,6 +1,6 @@
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { CosmosClient, type CosmosClientOptions } from '@azure/cosmos';
+import { CosmosClient, type CosmosClientOptions, type PluginConfig } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
 import { AuthenticationError, DocferryError, UsageError } from '../../core/errors.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
@@ -34,7 +34,42 @@ function isLoopback(endpoint: string): boolean {
   return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }
 
-export function createCosmosClient(conn: CosmosConnection): CosmosClient {
+/**
+ * The retry-after of the latest 429 a client received. The SDK's bulk call turns a throttled
+ * request into a plain Error without its headers; this keeps the server's wait so it is honoured.
+ */
+export class ThrottleObserver {
+  private at = Number.NEGATIVE_INFINITY;
+  private retryAfterMs = 0;
+
+  record(retryAfterMs: number): void {
+    const now = Date.now();
+    // Concurrent 429s: keep the longest wait asked for recently.
+    this.retryAfterMs = now - this.at < 1000 ? Math.max(this.retryAfterMs, retryAfterMs) : retryAfterMs;
+    this.at = now;
+  }
+
+  /** The wait the server asked for in a 429 within the last `withinMs`, if any. */
+  recentRetryAfterMs(withinMs = 2000): number | undefined {
+    return Date.now() - this.at <= withinMs ? this.retryAfterMs : undefined;
+  }
+}
+
+function observing(observer: ThrottleObserver): PluginConfig {
+  return {
+    on: 'request',
+    plugin: async (context, diagnosticNode, next) => {
+      try {
+        return await next(context);
+      } catch (err) {
+        if (statusOf(err) === 429) observer.record(Number((err as { retryAfterInMs?: number }).retryAfterInMs ?? 0) || 0);
+        throw err;
+      }
+    },
+  };
+}
+
+export function createCosmosClient(conn: CosmosConnection, observer?: ThrottleObserver): CosmosClient {
   if (!conn.key && !conn.credential) throw new UsageError('No Cosmos DB credential: pass --cosmos-key (or set the key variable) or --use-rbac.');
   const options: CosmosClientOptions = {
     endpoint: conn.endpoint,
@@ -48,6 +83,8 @@ export function createCosmosClient(conn: CosmosConnection): CosmosClient {
   if (conn.caCertificate) options.agent = new https.Agent({ keepAlive: true, ca: [...rootCertificates, conn.caCertificate] });
   if (conn.key) options.key = conn.key;
   else options.aadCredentials = conn.credential!;
+  // `plugins` is a documented-but-hidden client option (PluginConfig is exported, the field is not typed).
+  if (observer) (options as CosmosClientOptions & { plugins?: PluginConfig[] }).plugins = [observing(observer)];
   return new CosmosClient(options);
 }
 

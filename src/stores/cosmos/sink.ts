@@ -1,4 +1,4 @@
-import type { Container, CosmosClient, OperationInput, PartitionKeyDefinition } from '@azure/cosmos';
+import type { Container, CosmosClient, OperationInput, OperationResponse, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
 import { backoffDelay, sleep } from '../../core/backoff.js';
 import {
   COSMOS_MAX_DOCUMENT_BYTES,
@@ -10,15 +10,19 @@ import {
 import { AuthenticationError, DocferryError, TargetSchemaError } from '../../core/errors.js';
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
+import type { RuController } from '../../core/ru-controller.js';
 import { MappingError, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
-import { createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection } from './connection.js';
+import { ThrottleObserver, createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection } from './connection.js';
+import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSinkOptions {
   /** Documents may hold BSON values (from MongoDB or Extended JSON) that need the type mapping. */
   bsonInput?: boolean;
-  /** Rounds of re-sending operations the SDK gave up on (after its own retries). */
+  /** Rounds of re-sending operations that failed with a transient error (timeouts, 503, 410...). */
   maxRetryRounds?: number;
+  /** RU budget and request priority. */
+  ru?: CosmosRuOptions;
 }
 
 function pkDefinition(pk: ResolvedPartitionKey): PartitionKeyDefinition {
@@ -38,12 +42,15 @@ function livePartitionKey(def: PartitionKeyDefinition | undefined): ResolvedPart
 export class CosmosSink implements SinkStore {
   readonly kind = 'cosmos' as const;
   private readonly client: CosmosClient;
+  private readonly budgets: RuBudgets;
+  private readonly throttles = new ThrottleObserver();
 
   constructor(
     private readonly conn: CosmosConnection,
     private readonly options: CosmosSinkOptions = {},
   ) {
-    this.client = createCosmosClient(conn);
+    this.client = createCosmosClient(conn, this.throttles);
+    this.budgets = new RuBudgets(this.client, conn.endpoint, options.ru);
   }
 
   describe(): string {
@@ -101,11 +108,12 @@ export class CosmosSink implements SinkStore {
           'A container\'s partition key cannot be changed: import into a new container, or pass the layout that matches with --layout.',
       );
     }
+    await this.budgets.prepare(scopes);
   }
 
   async open(scope: CollectionScope): Promise<CollectionSink> {
     const container = this.client.database(scope.database).container(scope.collection);
-    return new CosmosCollectionSink(container, scope, this.conn.endpoint, this.options);
+    return new CosmosCollectionSink(container, scope, this.conn.endpoint, this.options, await this.budgets.controllerFor(scope), this.throttles);
   }
 
   async close(): Promise<void> {
@@ -113,15 +121,61 @@ export class CosmosSink implements SinkStore {
   }
 }
 
+/** The SDK's bulk call sends at most 100 operations per partition range in one request. */
+const MAX_OPS_PER_REQUEST = 100;
+/** Below the SDK's 220,201-byte split point, so one call is one HTTP request per partition range. */
+const MAX_REQUEST_BYTES = 200 * 1024;
+/** Rounds of re-sending throttled operations; each waits for the RU controller, so this is minutes. */
+const MAX_THROTTLE_ROUNDS = 60;
+
+interface CosmosItem extends SinkItem {
+  /** Serialized size, measured once in prepare: the RU estimate and request packing use it. */
+  bytes?: number;
+}
+
+/** Per-operation fields the service sends that the SDK's OperationResponse type leaves out. */
+type BulkOperationResult = OperationResponse & { subStatusCode?: number; retryAfterMilliseconds?: number; message?: string };
+
+/** The HTTP status behind a failed bulk call: the SDK wraps it in a plain Error, its diagnostics keep it. */
+function failedBulkStatus(err: unknown): { status?: number; charge: number } {
+  const direct = statusOf(err);
+  const stats = (err as { diagnostics?: { clientSideRequestStatistics?: { gatewayStatistics?: { statusCode?: number; requestCharge?: number }[] } } })
+    .diagnostics?.clientSideRequestStatistics?.gatewayStatistics ?? [];
+  const charge = stats.reduce((sum, g) => sum + (g.requestCharge ?? 0), 0);
+  const last = [...stats].reverse().find((g) => typeof g.statusCode === 'number' && g.statusCode >= 400);
+  const status = direct ?? last?.statusCode;
+  return { ...(status !== undefined ? { status } : {}), charge };
+}
+
+interface GroupOutcome {
+  throttled: number[];
+  failed: number[];
+  problem?: string;
+  serverAskedMs?: number;
+}
+
+/**
+ * Writes one collection with the SDK's bulk request (non-atomic batch per partition range), in
+ * requests of at most 100 operations that an RU controller admits: it keeps the consumption at
+ * the budget and the 429s few, raising the number of requests in flight while there is room.
+ * `executeBulkOperations` is not used: it waits a fixed 1 s before flushing a partial batch, so
+ * every call took at least a second, however few documents it carried (docs/BENCHMARKS.md).
+ */
 class CosmosCollectionSink implements CollectionSink {
-  private readonly counters: Required<SinkStats> = { requestCharge: 0, throttled: 0, requests: 0 };
+  private readonly counters = { requestCharge: 0, throttled: 0, requests: 0 };
+  private readonly requestOptions: RequestOptions;
 
   constructor(
     private readonly container: Container,
     private readonly scope: CollectionScope,
     private readonly endpoint: string,
     private readonly options: CosmosSinkOptions,
-  ) {}
+    private readonly controller: RuController,
+    private readonly throttles: ThrottleObserver,
+  ) {
+    // Prefer: return=minimal: the service does not send every written document back.
+    this.requestOptions = { ...requestOptionsFor(options.ru ?? {}), contentResponseOnWriteEnabled: false };
+  }
 
   prepare(input: Doc): SinkItem | string {
     let doc: Doc;
@@ -142,60 +196,121 @@ class CosmosCollectionSink implements CollectionSink {
     if (!pk.ok) return pk.reason;
     const bytes = Buffer.byteLength(JSON.stringify(doc), 'utf8');
     if (bytes > COSMOS_MAX_DOCUMENT_BYTES) return `document is ${bytes} bytes; Cosmos DB items are limited to 2 MB (${COSMOS_MAX_DOCUMENT_BYTES} bytes)`;
-    return { doc, id: doc.id as string, partitionKey: pk.value as PartitionKeyValue | PartitionKeyValue[] };
+    const item: CosmosItem = { doc, id: doc.id as string, partitionKey: pk.value as PartitionKeyValue | PartitionKeyValue[], bytes };
+    return item;
   }
 
   async write(batch: SinkItem[], mode: WriteMode): Promise<WriteResult[]> {
     const results: WriteResult[] = new Array(batch.length);
-    const operationType = mode === 'upsert' ? 'Upsert' : 'Create';
     let pending = batch.map((_, i) => i);
-    const maxRounds = this.options.maxRetryRounds ?? 8;
-    for (let round = 0; pending.length > 0; round++) {
-      const ops = pending.map(
-        (i) => ({ operationType, partitionKey: batch[i]!.partitionKey, resourceBody: batch[i]!.doc }) as OperationInput,
-      );
-      let retry: number[] = [];
-      let serverAskedMs = 0;
-      let lastProblem = '';
-      try {
-        const response = await this.container.items.executeBulkOperations(ops);
-        this.counters.requests++;
-        response.forEach((r, k) => {
-          const i = pending[k]!;
-          const code = r.response?.statusCode ?? statusOf(r.error);
-          this.counters.requestCharge += r.response?.requestCharge ?? 0;
-          if (code !== undefined && code >= 200 && code < 300) results[i] = { status: 'written' };
-          else if (code === 409 && mode === 'merge') results[i] = { status: 'skipped' };
-          else if (code === 401 || code === 403) throw describeCosmosError(r.error ?? { code }, this.endpoint, `writing to ${this.name}`);
-          else if (isRetryableStatus(code)) {
-            if (code === 429) this.counters.throttled++;
-            serverAskedMs = Math.max(serverAskedMs, r.error?.retryAfterInMs ?? 0);
-            lastProblem = `HTTP ${code ?? 'error'}${r.error?.message ? `: ${r.error.message.split('\n')[0]}` : ''}`;
-            retry.push(i);
-          } else {
-            results[i] = { status: 'rejected', reason: `Cosmos DB refused the document (HTTP ${code}): ${(r.error?.message ?? '').split('\n')[0]!.slice(0, 300)}` };
-          }
-        });
-      } catch (err) {
-        if (err instanceof AuthenticationError || err instanceof DocferryError) throw err;
-        const code = statusOf(err);
-        if (code === 401 || code === 403 || !isRetryableStatus(code)) throw describeCosmosError(err, this.endpoint, `writing to ${this.name}`);
-        if (code === 429) this.counters.throttled++;
-        serverAskedMs = (err as { retryAfterInMs?: number }).retryAfterInMs ?? 0;
-        lastProblem = `${(err as Error).message?.split('\n')[0] ?? String(err)}`;
-        retry = pending;
-      }
-      if (retry.length === 0) break;
-      if (round + 1 >= maxRounds) {
+    const maxErrorRounds = this.options.maxRetryRounds ?? 8;
+    let errorRounds = 0;
+    let throttleRounds = 0;
+    while (pending.length > 0) {
+      const outcomes = await Promise.all(this.pack(batch, pending).map((group) => this.send(batch, group, mode, results)));
+      const throttled = outcomes.flatMap((o) => o.throttled);
+      const failed = outcomes.flatMap((o) => o.failed);
+      if (throttled.length + failed.length === 0) break;
+      if (failed.length > 0) {
+        const last = outcomes.find((o) => o.problem)?.problem ?? 'unknown error';
+        if (++errorRounds >= maxErrorRounds) {
+          throw new DocferryError(
+            `Cosmos DB kept failing ${failed.length} writes to ${this.name} after ${maxErrorRounds} rounds of retries (last: ${last}). ` +
+              'Nothing was lost: re-run the import (upsert is idempotent), lower --concurrency, or raise the container\'s RU/s.',
+          );
+        }
+        const serverAskedMs = Math.max(0, ...outcomes.map((o) => o.serverAskedMs ?? 0));
+        await sleep(backoffDelay(errorRounds - 1, { serverAskedMs }));
+      } else if (++throttleRounds >= MAX_THROTTLE_ROUNDS) {
+        // The controller already waited before every round; this is a container that never has room.
         throw new DocferryError(
-          `Cosmos DB kept failing ${retry.length} writes to ${this.name} after ${maxRounds} rounds of retries (last: ${lastProblem}). ` +
-            'Nothing was lost: re-run the import (upsert is idempotent), lower --concurrency, or raise the container\'s RU/s.',
+          `Cosmos DB throttled ${throttled.length} writes to ${this.name} in ${MAX_THROTTLE_ROUNDS} rounds in a row (HTTP 429). ` +
+            'Nothing was lost: raise the container\'s RU/s (docferry throughput raise), or run when the application is quieter, then re-run the import.',
         );
       }
-      await sleep(backoffDelay(round, { serverAskedMs }));
-      pending = retry;
+      pending = [...throttled, ...failed].sort((a, b) => a - b);
     }
     return results;
+  }
+
+  /** Groups operations into requests of at most 100 operations and about 200 KB. */
+  private pack(batch: SinkItem[], indexes: number[]): number[][] {
+    const groups: number[][] = [];
+    let current: number[] = [];
+    let bytes = 0;
+    for (const i of indexes) {
+      const size = (batch[i] as CosmosItem).bytes ?? 1024;
+      if (current.length > 0 && (current.length >= MAX_OPS_PER_REQUEST || bytes + size > MAX_REQUEST_BYTES)) {
+        groups.push(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(i);
+      bytes += size;
+    }
+    if (current.length > 0) groups.push(current);
+    return groups;
+  }
+
+  private async send(batch: SinkItem[], group: number[], mode: WriteMode, results: WriteResult[]): Promise<GroupOutcome> {
+    const operationType = mode === 'upsert' ? 'Upsert' : 'Create';
+    const ops = group.map((i) => ({ operationType, partitionKey: batch[i]!.partitionKey, resourceBody: batch[i]!.doc }) as OperationInput);
+    const bytes = group.reduce((sum, i) => sum + ((batch[i] as CosmosItem).bytes ?? 1024), 0);
+    const permit = await this.controller.acquire(this.controller.estimate(bytes), bytes);
+    const outcome: GroupOutcome = { throttled: [], failed: [] };
+    let charge = 0;
+    let retryAfterMs: number | undefined;
+    try {
+      let response: BulkOperationResult[];
+      try {
+        response = await this.container.items.bulk(ops, { continueOnError: true }, this.requestOptions);
+      } catch (err) {
+        const { status, charge: spent } = failedBulkStatus(err);
+        charge += spent;
+        if (status === 401 || status === 403) throw describeCosmosError({ ...(err as object), code: status, message: (err as Error).message }, this.endpoint, `writing to ${this.name}`);
+        if (!isRetryableStatus(status)) throw describeCosmosError(Object.assign(err as object, { code: status }), this.endpoint, `writing to ${this.name}`);
+        if (status === 429) {
+          this.counters.throttled += group.length;
+          outcome.throttled = group;
+          retryAfterMs = this.throttles.recentRetryAfterMs();
+        } else {
+          outcome.failed = group;
+          outcome.problem = `HTTP ${status ?? 'error'}: ${((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300)}`;
+        }
+        return outcome;
+      } finally {
+        this.counters.requests++;
+      }
+      for (let k = 0; k < group.length; k++) {
+        const i = group[k]!;
+        const r = response[k];
+        const code = r?.statusCode;
+        charge += r?.requestCharge ?? 0;
+        if (code !== undefined && code >= 200 && code < 300) results[i] = { status: 'written' };
+        else if (code === 409 && mode === 'merge') results[i] = { status: 'skipped' };
+        else if (code === 401 || code === 403) throw describeCosmosError({ code }, this.endpoint, `writing to ${this.name}`);
+        else if (code === 429) {
+          this.counters.throttled++;
+          retryAfterMs = Math.max(retryAfterMs ?? 0, r?.retryAfterMilliseconds ?? 0);
+          outcome.throttled.push(i);
+        } else if (isRetryableStatus(code)) {
+          outcome.failed.push(i);
+          outcome.problem = `HTTP ${code ?? 'error'}${r?.subStatusCode ? `.${r.subStatusCode}` : ''}`;
+        } else {
+          const detail = r?.message ?? (r?.resourceBody as { message?: string } | undefined)?.message ?? '';
+          results[i] = { status: 'rejected', reason: `Cosmos DB refused the document (HTTP ${code}${r?.subStatusCode ? `.${r.subStatusCode}` : ''})${detail ? `: ${String(detail).split('\n')[0]!.slice(0, 300)}` : ''}` };
+        }
+      }
+      if (outcome.throttled.length > 0 && retryAfterMs) outcome.serverAskedMs = retryAfterMs;
+      return outcome;
+    } finally {
+      this.counters.requestCharge += charge;
+      this.controller.complete(permit, {
+        charge,
+        throttled: outcome.throttled.length > 0,
+        ...(retryAfterMs !== undefined && retryAfterMs > 0 ? { retryAfterMs } : {}),
+      });
+    }
   }
 
   private get name(): string {
@@ -206,6 +321,7 @@ class CosmosCollectionSink implements CollectionSink {
   async abort(): Promise<void> {}
 
   stats(): SinkStats {
-    return { ...this.counters };
+    const ru = this.controller.snapshot();
+    return { ...this.counters, ruPerSecond: Math.round(ru.ruPerSecond), ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
   }
 }

@@ -1,25 +1,41 @@
-import type { CosmosClient } from '@azure/cosmos';
+import type { CosmosClient, FeedOptions } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { SourceItem, SourceStore } from '../types.js';
-import { createCosmosClient, describeCosmosError, type CosmosConnection } from './connection.js';
+import { createCosmosClient, describeCosmosError, statusOf, type CosmosConnection } from './connection.js';
+import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSourceOptions {
   /** Documents per page of the query; bounds memory with the SDK's prefetch. */
   pageSize?: number;
+  /** Partition ranges read at once (default: every range, at most 8). */
+  maxParallelRanges?: number;
+  /** RU budget and request priority. */
+  ru?: CosmosRuOptions;
 }
 
-/** Reads every item of a container with a cross-partition `SELECT * FROM c`, page by page. */
+const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_PARALLEL_RANGES = 8;
+
+/**
+ * Reads every item of a container with a cross-partition `SELECT * FROM c`, page by page. The
+ * container's feed ranges (physical partitions) are read in parallel by the SDK's parallel query
+ * (this SDK version cannot scope a query to one feed range), and every page is admitted by the
+ * RU controller so an export from a live database stays within its budget.
+ */
 export class CosmosSource implements SourceStore {
   readonly kind = 'cosmos' as const;
   private readonly client: CosmosClient;
+  private readonly budgets: RuBudgets;
 
   constructor(
     private readonly conn: CosmosConnection,
     private readonly options: CosmosSourceOptions = {},
   ) {
     this.client = createCosmosClient(conn);
+    // Reads are charged per page, not per byte sent: the first page's charge is learnt, not guessed.
+    this.budgets = new RuBudgets(this.client, conn.endpoint, options.ru, { initialConcurrency: 1, maxConcurrency: 1 });
   }
 
   describe(): string {
@@ -32,7 +48,7 @@ export class CosmosSource implements SourceStore {
 
   async count(scope: CollectionScope): Promise<number | undefined> {
     try {
-      const { resources } = await this.container(scope).items.query<number>('SELECT VALUE COUNT(1) FROM c').fetchAll();
+      const { resources } = await this.container(scope).items.query<number>('SELECT VALUE COUNT(1) FROM c', requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
       return resources.reduce((a, b) => a + b, 0);
     } catch (err) {
       throw describeCosmosError(err, this.conn.endpoint, `counting ${scope.database}.${scope.collection}`);
@@ -40,15 +56,38 @@ export class CosmosSource implements SourceStore {
   }
 
   async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
-    const iterator = this.container(scope)
-      .items.query<Doc>('SELECT * FROM c', { maxItemCount: this.options.pageSize ?? 1000 })
-      .getAsyncIterator();
+    const name = `${scope.database}.${scope.collection}`;
+    const controller = await this.budgets.controllerFor(scope);
+    const container = this.container(scope);
+    let ranges = 1;
     try {
-      for await (const page of iterator) {
-        for (const item of page.resources) yield { doc: stripSystemProperties(item) };
-      }
+      ranges = (await container.getFeedRanges()).length;
     } catch (err) {
-      throw describeCosmosError(err, this.conn.endpoint, `reading ${scope.database}.${scope.collection}`);
+      throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`);
+    }
+    const parallel = Math.max(1, Math.min(ranges, this.options.maxParallelRanges ?? DEFAULT_PARALLEL_RANGES));
+    const query = container.items.query<Doc>('SELECT * FROM c', {
+      ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions),
+      maxItemCount: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+      maxDegreeOfParallelism: parallel,
+      // One page ahead per range keeps every range busy while the engine writes the previous one.
+      bufferItems: parallel > 1,
+    });
+    let lastCharge = 0;
+    while (query.hasMoreResults()) {
+      const permit = await controller.acquire(lastCharge);
+      let page;
+      try {
+        page = await query.fetchNext();
+      } catch (err) {
+        controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
+        throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`);
+      }
+      // The SDK retries throttled reads itself; its diagnostics say how often.
+      const retries = (page.diagnostics?.clientSideRequestStatistics?.retryDiagnostics?.failedAttempts ?? []).filter((a) => a.statusCode === 429).length;
+      lastCharge = page.requestCharge ?? 0;
+      controller.complete(permit, { charge: lastCharge, throttled: retries > 0 });
+      for (const item of page.resources) yield { doc: stripSystemProperties(item) };
     }
   }
 

@@ -1,0 +1,127 @@
+import type { Container, CosmosClient, OfferDefinition, RequestOptions } from '@azure/cosmos';
+import { UsageError } from '../../core/errors.js';
+import type { CollectionScope } from '../../core/layout.js';
+import { RuController, type RuControllerOptions } from '../../core/ru-controller.js';
+import { describeCosmosError, statusOf } from './connection.js';
+
+/** How much of a Cosmos DB account a run may use, and how politely. */
+export interface CosmosRuOptions {
+  /** RU/s for everything this store sends, all collections together (`--max-ru`). */
+  maxRu?: number;
+  /**
+   * Share, in (0, 1], of each container's provisioned throughput, or of its database's when the
+   * throughput is shared (`--ru-share`). With `maxRu` too, each container gets the smaller of both.
+   */
+  ruShare?: number;
+  /** Priority-based execution: `low` requests are throttled first when the account is busy (`--priority`). */
+  priority?: 'low' | 'high';
+}
+
+export interface ProvisionedThroughput {
+  /** RU/s: the manual throughput, or the autoscale maximum. */
+  ru: number;
+  level: 'container' | 'database';
+  autoscale: boolean;
+}
+
+function throughputOf(offer: OfferDefinition | undefined): { ru: number; autoscale: boolean } | undefined {
+  if (!offer?.content) return undefined;
+  const autoscaleMax = (offer.content as { offerAutopilotSettings?: { maxThroughput?: number } }).offerAutopilotSettings?.maxThroughput;
+  if (typeof autoscaleMax === 'number' && autoscaleMax > 0) return { ru: autoscaleMax, autoscale: true };
+  const manual = offer.content.offerThroughput;
+  return typeof manual === 'number' && manual > 0 ? { ru: manual, autoscale: false } : undefined;
+}
+
+/**
+ * The container's provisioned RU/s, or its database's when the throughput is shared; undefined
+ * on a serverless account. Reading offers needs an account key: a data-plane RBAC token cannot.
+ */
+export async function readProvisionedThroughput(container: Container, endpoint: string): Promise<ProvisionedThroughput | undefined> {
+  const name = `${container.database.id}.${container.id}`;
+  try {
+    const own = throughputOf((await container.readOffer()).resource);
+    if (own) return { ...own, level: 'container' };
+    const shared = throughputOf((await container.database.readOffer()).resource);
+    if (shared) return { ...shared, level: 'database' };
+    return undefined;
+  } catch (err) {
+    const code = statusOf(err);
+    const why =
+      code === 401 || code === 403
+        ? 'the credential may not read throughput settings (a data-plane RBAC token cannot; an account key can)'
+        : code === 404 || code === 400
+          ? 'the endpoint does not serve throughput offers (an emulator such as cosmosdb-server has none)'
+          : describeCosmosError(err, endpoint, `reading the throughput of ${name}`).message;
+    throw new UsageError(`--ru-share needs the provisioned throughput of ${name}, which could not be read (HTTP ${code ?? 'error'}): ${why}. Pass --max-ru <RU/s> instead.`);
+  }
+}
+
+/** Request options every data request of the run carries. */
+export function requestOptionsFor(options: CosmosRuOptions): RequestOptions {
+  return options.priority ? { priorityLevel: options.priority === 'low' ? 'Low' : 'High' } as RequestOptions : {};
+}
+
+/**
+ * Hands out the RU controller each collection steers by: one for the whole store under
+ * `--max-ru` alone (the budget is the run's), one per container (or per shared-throughput
+ * database) under `--ru-share`, and without any budget one per container, since Cosmos DB
+ * throttles each container on its own.
+ */
+export class RuBudgets {
+  private readonly controllers = new Map<string, RuController>();
+  private readonly provisioned = new Map<string, Promise<ProvisionedThroughput | undefined>>();
+
+  constructor(
+    private readonly client: CosmosClient,
+    private readonly endpoint: string,
+    readonly options: CosmosRuOptions = {},
+    private readonly tuning: Omit<RuControllerOptions, 'budget'> = {},
+  ) {
+    if (options.maxRu !== undefined && !(options.maxRu > 0)) throw new UsageError(`--max-ru takes a positive number of RU/s, not ${options.maxRu}.`);
+    if (options.ruShare !== undefined && !(options.ruShare > 0 && options.ruShare <= 1)) {
+      throw new UsageError(`--ru-share takes a share between 0 and 1 (or a percentage up to 100%), not ${options.ruShare}.`);
+    }
+  }
+
+  /** Reads what `--ru-share` needs before anything is written, so a missing offer fails the run up front. */
+  async prepare(scopes: CollectionScope[]): Promise<void> {
+    if (this.options.ruShare === undefined) return;
+    for (const scope of scopes) await this.throughputOf(scope);
+  }
+
+  async controllerFor(scope: CollectionScope): Promise<RuController> {
+    const { key, budget } = await this.budgetFor(scope);
+    let controller = this.controllers.get(key);
+    if (!controller) {
+      controller = new RuController({ ...this.tuning, ...(budget !== undefined ? { budget } : {}) });
+      this.controllers.set(key, controller);
+    }
+    return controller;
+  }
+
+  private async budgetFor(scope: CollectionScope): Promise<{ key: string; budget?: number }> {
+    const { maxRu, ruShare } = this.options;
+    if (ruShare === undefined) {
+      return maxRu !== undefined ? { key: '*', budget: maxRu } : { key: `${scope.database}/${scope.collection}` };
+    }
+    const provisioned = await this.throughputOf(scope);
+    if (!provisioned) {
+      throw new UsageError(
+        `--ru-share: ${scope.database}.${scope.collection} has no provisioned throughput (a serverless account). Pass --max-ru <RU/s> instead.`,
+      );
+    }
+    const share = Math.max(1, Math.floor(provisioned.ru * ruShare));
+    const key = provisioned.level === 'database' ? scope.database : `${scope.database}/${scope.collection}`;
+    return { key, budget: maxRu !== undefined ? Math.min(maxRu, share) : share };
+  }
+
+  private throughputOf(scope: CollectionScope): Promise<ProvisionedThroughput | undefined> {
+    const key = `${scope.database}/${scope.collection}`;
+    let p = this.provisioned.get(key);
+    if (!p) {
+      p = readProvisionedThroughput(this.client.database(scope.database).container(scope.collection), this.endpoint);
+      this.provisioned.set(key, p);
+    }
+    return p;
+  }
+}
