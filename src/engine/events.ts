@@ -1,4 +1,5 @@
 import type { SinkStats } from '../stores/types.js';
+import type { VerifySummary } from './verify.js';
 
 export interface CollectionCounts {
   read: number;
@@ -14,6 +15,8 @@ export interface CollectionSummary extends CollectionCounts {
   error?: string;
   durationMs: number;
   stats?: SinkStats;
+  /** Documents an interrupted earlier run had completed (included in the counts); with --resume. */
+  resumed?: number;
 }
 
 export type Operation = 'export' | 'import' | 'migrate' | 'verify';
@@ -33,6 +36,10 @@ export interface RunSummary {
   exportDir?: string;
   warnings: string[];
   exitCode: number;
+  /** With --verify: the comparison of source and target after the run. */
+  verify?: VerifySummary;
+  /** Where the run's checkpoint is kept while it can be resumed. */
+  checkpointDir?: string;
 }
 
 /** What the engine tells the CLI, a pipeline task or a test while it works. */

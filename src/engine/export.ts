@@ -6,11 +6,13 @@ import { resolveScope, type Layout } from '../core/layout.js';
 import { MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type JsonFormat, type Manifest } from '../core/manifest.js';
 import { toolName, toolVersion } from '../core/package-info.js';
 import { redact } from '../core/secrets.js';
-import { writeManifest } from '../stores/exportdir/manifest-io.js';
+import { readManifest, writeManifest } from '../stores/exportdir/manifest-io.js';
 import { DirSink } from '../stores/exportdir/sink.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
+import { RunCheckpoint, hasCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
+import { runVerify } from './verify.js';
 
 export interface LayoutRef {
   layout: Layout;
@@ -27,6 +29,14 @@ export interface ExportOptions extends TuningOptions {
   format?: JsonFormat;
   gzip?: boolean;
   events?: EventSink;
+  /** Continue an interrupted export in the same directory from its checkpoint. */
+  resume?: boolean;
+  /** Default: `<outputDir>/_checkpoint` (removed once the export is complete). */
+  checkpointDir?: string;
+  /** Re-read the finished export and compare it with the source (exit 5 on differences). */
+  verify?: boolean;
+  /** With `verify`: every difference to this NDJSON file. */
+  reportFile?: string;
 }
 
 export function defaultFormat(sourceType: DatabaseSpec['type']): JsonFormat {
@@ -45,7 +55,10 @@ async function ensureEmptyDir(dir: string): Promise<void> {
     throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);
   }
   if (entries.length > 0) {
-    throw new UsageError(`Output directory ${dir} is not empty${entries.includes('manifest.json') ? ' (it already holds an export)' : ''}. Choose a new --output-dir; an export never overwrites another.`);
+    throw new UsageError(
+      `Output directory ${dir} is not empty${entries.includes('manifest.json') ? ' (it already holds an export)' : ''}. Choose a new --output-dir; an export never overwrites another` +
+        `${entries.includes('_checkpoint') ? '. An interrupted export is there: re-run the same command with --resume to finish it' : ''}.`,
+    );
   }
 }
 
@@ -65,11 +78,37 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     );
   }
   const scopes = resolveScope(o.layout.layout, o.collections);
-  await ensureEmptyDir(o.outputDir);
+  const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
+  const events = o.events ?? ignoreEvents;
+  if (o.resume && !(await hasCheckpoint(checkpointDir))) {
+    const existing = await readManifest(o.outputDir).catch(() => undefined);
+    if (existing?.kind === 'current' && existing.manifest.status === 'complete') {
+      events({ type: 'info', message: `${o.outputDir} already holds a complete export; nothing to resume.` });
+      return withVerify(o, completeSummary(o.outputDir, existing.manifest), events);
+    }
+    await ensureEmptyDir(o.outputDir).catch((err: unknown) => {
+      throw new UsageError(`Cannot resume: ${o.outputDir} holds no checkpoint (${checkpointDir}) but is not empty. ${errorMessage(err).split('. ')[0]}; start the export again in a new directory.`);
+    });
+  } else if (!o.resume) {
+    await ensureEmptyDir(o.outputDir);
+  }
   const startedAt = new Date();
   const source = createSource(o.source);
-  const sink = new DirSink({ dir: o.outputDir, format, ...(o.gzip ? { gzip: true } : {}) });
-  const events = o.events ?? ignoreEvents;
+  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}) });
+  let checkpoint: RunCheckpoint;
+  try {
+    checkpoint = await RunCheckpoint.open({
+      dir: checkpointDir,
+      operation: 'export',
+      fingerprint: { source: source.describe(), json_format: format, gzip: o.gzip ?? false },
+      resume: o.resume ?? false,
+      sourceKind: source.kind,
+      events,
+    });
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
 
   const manifest = (status: Manifest['status'], summary?: RunSummary, fatal?: unknown): Manifest => {
     const failures = [
@@ -117,6 +156,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       mode: 'upsert',
       rejectsDir: join(o.outputDir, '_rejects'),
       events,
+      checkpoint,
       ...pickTuning(o),
     });
   } catch (err) {
@@ -126,6 +166,53 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     await source.close();
   }
   const complete = summary.exitCode === ExitCode.ok;
-  await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
-  return { ...summary, target: o.outputDir, exportDir: o.outputDir };
+  try {
+    await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
+  } catch (err) {
+    throw new DocferryError(
+      `Cannot write the manifest of ${o.outputDir}: ${errorMessage(err)}. The export is not complete. ` +
+        `${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'The disk is full: free space, then ' : 'Fix the problem, then '}re-run the same export with --resume.`,
+      ExitCode.failed,
+      { cause: err },
+    );
+  }
+  const finished = !summary.collections.some((c) => c.status === 'failed');
+  if (finished) await checkpoint.remove();
+  const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }) };
+  return complete ? withVerify(o, result, events) : result;
+}
+
+/** `--verify`: the export just written, re-read and compared with the source. */
+async function withVerify(o: ExportOptions, summary: RunSummary, events: EventSink): Promise<RunSummary> {
+  if (!o.verify) return summary;
+  const verify = await runVerify({
+    left: o.source,
+    right: { type: 'dir', path: o.outputDir },
+    layout: o.layout,
+    ...(o.collections ? { collections: o.collections } : {}),
+    ...(o.reportFile ? { reportFile: o.reportFile } : {}),
+    events,
+  });
+  return { ...summary, verify, exitCode: summary.exitCode !== ExitCode.ok ? summary.exitCode : verify.exitCode };
+}
+
+/** What a resumed export reports when the directory was already complete. */
+function completeSummary(dir: string, m: Manifest): RunSummary {
+  const collections = m.files.map((f) => ({ database: f.database, collection: f.collection, status: 'ok' as const, read: f.documents, written: f.documents, skipped: 0, rejected: 0, resumed: f.documents, durationMs: 0 }));
+  const total = collections.reduce((n, c) => n + c.read, 0);
+  const now = new Date().toISOString();
+  return {
+    operation: 'export',
+    source: m.source_endpoint,
+    target: dir,
+    mode: 'upsert',
+    startedAt: now,
+    finishedAt: now,
+    durationMs: 0,
+    collections,
+    totals: { read: total, written: total, skipped: 0, rejected: 0 },
+    exportDir: dir,
+    warnings: [],
+    exitCode: ExitCode.ok,
+  };
 }

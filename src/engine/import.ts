@@ -5,9 +5,11 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import type { WriteMode } from '../stores/types.js';
+import { checkpointName, openRunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
+import { withVerification } from './verify.js';
 
 export interface ImportOptions extends TuningOptions {
   exportDir: string;
@@ -19,6 +21,14 @@ export interface ImportOptions extends TuningOptions {
   /** Default: `<exportDir>/_rejects`. */
   rejectsDir?: string;
   events?: EventSink;
+  /** Continue an interrupted import of the same export into the same target. */
+  resume?: boolean;
+  /** Default: `<exportDir>/_checkpoints/import-<hash of the target>` (removed once the import finished). */
+  checkpointDir?: string;
+  /** Compare the export with the target afterwards (exit 5 on differences). */
+  verify?: boolean;
+  /** With `verify`: every difference to this NDJSON file. */
+  reportFile?: string;
 }
 
 /**
@@ -51,8 +61,25 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const bsonInput = isExtendedJson(checked.format);
   const sink = createSink(o.target, { bsonInput });
   const source = new DirSource(checked);
+  const checkpointDir = o.checkpointDir ?? join(o.exportDir, '_checkpoints', checkpointName('import', sink.describe()));
+  let summary: RunSummary;
   try {
-    const summary = await runCollections({
+    const checkpoint = await openRunCheckpoint({
+      dir: checkpointDir,
+      explicit: o.checkpointDir !== undefined,
+      operation: 'import',
+      // The same files (by checksum) into the same target in the same mode, or no resume.
+      fingerprint: {
+        target: sink.describe(),
+        mode: o.mode,
+        restore_object_ids: o.target.type === 'mongodb' ? (o.target.restoreObjectIds ?? false) : undefined,
+        files: checked.files.map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
+      },
+      resume: o.resume ?? false,
+      sourceKind: source.kind,
+      events,
+    });
+    summary = await runCollections({
       operation: 'import',
       source,
       sink,
@@ -61,10 +88,23 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       rejectsDir: o.rejectsDir ?? join(o.exportDir, '_rejects'),
       events,
       warnings: checked.warnings,
+      ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
-    return { ...summary, exportDir: o.exportDir };
+    if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
+    else if (checkpoint) summary = { ...summary, checkpointDir };
   } finally {
     await sink.close();
   }
+  summary = { ...summary, exportDir: o.exportDir };
+  if (!o.verify) return summary;
+  return withVerification(summary, {
+    left: { type: 'dir', path: o.exportDir },
+    right: o.target,
+    layout: o.layout,
+    ...(o.collections ? { collections: o.collections } : {}),
+    ...(o.allowPartial ? { allowPartial: true } : {}),
+    ...(o.reportFile ? { reportFile: o.reportFile } : {}),
+    events,
+  });
 }

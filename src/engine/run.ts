@@ -3,6 +3,7 @@ import type { CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { addCounts, zeroCounts, type CollectionSummary, type EventSink, type Operation, type RunSummary } from './events.js';
+import type { RunCheckpoint } from './checkpoint.js';
 import { RejectsWriter } from './rejects.js';
 import { ErrorBudget, forEachLimit, transferCollection } from './transfer.js';
 
@@ -26,6 +27,8 @@ export interface RunCollectionsOptions extends TuningOptions {
   rejectsDir: string;
   events: EventSink;
   warnings?: string[];
+  /** Resume support: finished collections are skipped, the others continue from their journal. */
+  checkpoint?: RunCheckpoint;
 }
 
 export const DEFAULT_TUNING = { batchSize: 500, concurrency: 4, parallelCollections: 2 } as const;
@@ -46,8 +49,23 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
       if (fatal) return;
       const started = Date.now();
       try {
+        const done = o.checkpoint?.done(scope);
+        if (done) {
+          const adopted = o.sink.adoptFinished ? await o.sink.adoptFinished(scope, done.finished) : true;
+          if (adopted) {
+            const summary: CollectionSummary = { database: scope.database, collection: scope.collection, status: 'ok', ...done.counts, resumed: done.counts.read, durationMs: 0 };
+            summaries.push(summary);
+            o.events({ type: 'info', message: `${scope.database}.${scope.collection}: already finished by the interrupted run; not redone` });
+            o.events({ type: 'collection-end', summary });
+            return;
+          }
+          o.events({ type: 'warning', message: `${scope.database}.${scope.collection}: the output the interrupted run finished has changed since; doing this collection again.` });
+          await o.checkpoint!.undone(scope);
+        }
+        const checkpoint = o.checkpoint ? await o.checkpoint.collection(scope) : undefined;
         summaries.push(
           await transferCollection({
+            ...(checkpoint ? { checkpoint } : {}),
             source: o.source,
             sink: o.sink,
             scope,

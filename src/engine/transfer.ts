@@ -3,6 +3,7 @@ import { DocferryError, ExitCode } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import type { CollectionSink, SinkItem, SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
+import type { CollectionCheckpoint } from './checkpoint.js';
 import type { RejectsWriter } from './rejects.js';
 
 /** `--max-errors`: shared by every collection of a run. */
@@ -29,6 +30,8 @@ export interface TransferOptions {
   errorBudget: ErrorBudget;
   events: EventSink;
   progressIntervalMs?: number;
+  /** Confirmed units go to this journal; items an earlier run confirmed are skipped. */
+  checkpoint?: CollectionCheckpoint;
 }
 
 function idForMessages(doc: Doc): string | undefined {
@@ -44,11 +47,18 @@ function idForMessages(doc: Doc): string | undefined {
 export async function transferCollection(o: TransferOptions): Promise<CollectionSummary> {
   const { scope, events } = o;
   const started = Date.now();
-  const counts: CollectionCounts = zeroCounts();
+  const cp = o.checkpoint;
   const total = await o.source.count(scope).catch(() => undefined);
   events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}) });
 
-  const target: CollectionSink = await o.sink.open(scope);
+  const target: CollectionSink = await o.sink.open(scope, cp?.sinkState);
+  if (cp && target.resumeProblem) {
+    events({ type: 'warning', message: `${scope.database}.${scope.collection}: cannot continue where the last run stopped (${target.resumeProblem}); starting this collection over.` });
+    await cp.reset();
+  }
+  const counts: CollectionCounts = cp ? { ...cp.counts } : zeroCounts();
+  const resumed = cp?.restored ?? 0;
+  if (resumed > 0) events({ type: 'info', message: `${scope.database}.${scope.collection}: resuming after ${resumed} documents the last run completed` });
   const concurrency = Math.max(1, Math.min(o.concurrency, o.sink.maxConcurrency ?? Infinity));
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
@@ -70,18 +80,39 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     o.errorBudget.spend();
   };
 
+  // The journal unit being gathered: items read since the last dispatched batch.
+  type Unit = { lines: number[]; keys: string[]; delta: CollectionCounts };
+  const newUnit = (): Unit => ({ lines: [], keys: [], delta: zeroCounts() });
+  let unit = newUnit();
+  const remember = (item: { doc?: Doc; position?: SinkItem['position'] }) => {
+    unit.delta.read++;
+    const k = cp?.keyOf(item);
+    if (!k) return;
+    if ('line' in k) unit.lines.push(k.line);
+    else unit.keys.push(k.key);
+  };
+
   const dispatch = async (batch: SinkItem[]) => {
+    const own = unit;
+    unit = newUnit();
     const p = (async () => {
       const results = await target.write(batch, o.mode);
+      const sinkState = target.checkpointState?.();
       for (let i = 0; i < batch.length; i++) {
         const r = results[i]!;
-        if (r.status === 'written') counts.written++;
-        else if (r.status === 'skipped') counts.skipped++;
-        else {
+        if (r.status === 'written') {
+          counts.written++;
+          own.delta.written++;
+        } else if (r.status === 'skipped') {
+          counts.skipped++;
+          own.delta.skipped++;
+        } else {
           const item = batch[i]!;
+          own.delta.rejected++;
           await reject(r.reason, { ...(item.id !== undefined ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
         }
       }
+      if (cp) await cp.commit({ ...own, ...(sinkState !== undefined ? { sinkState } : {}) });
       progress();
     })().catch((err) => {
       failure ??= err;
@@ -95,14 +126,18 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     let batch: SinkItem[] = [];
     for await (const item of o.source.read(scope)) {
       if (failure) break;
+      if (cp && resumed > 0 && cp.isConfirmed(item)) continue;
       counts.read++;
+      remember(item);
       if (!item.doc) {
+        unit.delta.rejected++;
         await reject(item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
         continue;
       }
       const prepared = target.prepare(item.doc);
       if (typeof prepared === 'string') {
         const id = idForMessages(item.doc);
+        unit.delta.rejected++;
         await reject(prepared, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
         continue;
       }
@@ -118,7 +153,9 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     if (batch.length > 0 && !failure) await dispatch(batch);
     await Promise.all(inFlight);
     if (failure) throw failure;
+    if (cp && unit.delta.read > 0) await cp.commit({ ...unit, ...(target.checkpointState ? { sinkState: target.checkpointState() } : {}) });
     await target.finish();
+    if (cp) await cp.markDone({ ...counts }, target.checkpointState?.());
   } catch (err) {
     failure ??= err;
     await Promise.allSettled(inFlight);
@@ -126,6 +163,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     throw failure;
   } finally {
     progress(true);
+    await cp?.close().catch(() => {});
   }
   const stats = target.stats?.();
   return {
@@ -133,6 +171,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     collection: scope.collection,
     status: 'ok',
     ...counts,
+    ...(resumed > 0 ? { resumed } : {}),
     durationMs: Date.now() - started,
     ...(stats ? { stats } : {}),
   };

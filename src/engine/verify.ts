@@ -308,3 +308,9 @@ export function verifyTable(s: VerifySummary): string {
   if (s.reportFile) lines.push(`verify report: ${s.reportFile}`);
   return lines.join('\n');
 }
+
+/** `--verify` after an import, export or migrate: the run's exit code wins, else verify's. */
+export async function withVerification<S extends { exitCode: number }>(summary: S, options: VerifyOptions): Promise<S & { verify: VerifySummary }> {
+  const verify = await runVerify(options);
+  return { ...summary, verify, exitCode: summary.exitCode !== ExitCode.ok ? summary.exitCode : verify.exitCode };
+}

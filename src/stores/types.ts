@@ -56,6 +56,13 @@ export interface CollectionSink {
   /** Called instead of finish when the collection failed; leaves nothing that looks complete. */
   abort(error: unknown): Promise<void>;
   stats?(): SinkStats;
+  /**
+   * Resume support: what must match for the output written so far to be trusted again (an
+   * export file's size and sha256). Read right after `write` and after `finish`.
+   */
+  checkpointState?(): unknown;
+  /** Set when `open` was given a checkpoint state it could not trust: the sink started over. */
+  readonly resumeProblem?: string;
 }
 
 export interface SinkStore {
@@ -65,6 +72,9 @@ export interface SinkStore {
   readonly maxConcurrency?: number;
   /** Checks (or creates) every target before any document is written. */
   prepareAll(scopes: CollectionScope[]): Promise<void>;
-  open(scope: CollectionScope): Promise<CollectionSink>;
+  /** `resume`: a `checkpointState()` of an earlier run to continue from (sinks that keep output). */
+  open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink>;
+  /** Resume support: takes back a collection an earlier run finished; false when it no longer matches. */
+  adoptFinished?(scope: CollectionScope, finished: unknown): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -5,6 +5,7 @@ import { runExport } from '../../engine/export.js';
 import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
+import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
 import {
   addCosmosOptions,
   addLayoutOptions,
@@ -15,10 +16,11 @@ import {
   jsonFormatOption,
   layoutFrom,
   mongoUri,
+  positiveInt,
   type CosmosFlags,
 } from '../options.js';
 
-interface ExportFlags extends CosmosFlags, TuningOptions, ReportingFlags {
+interface ExportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags {
   sourceType: 'cosmos' | 'mongodb';
   mongoUri?: string;
   layout?: string;
@@ -26,10 +28,14 @@ interface ExportFlags extends CosmosFlags, TuningOptions, ReportingFlags {
   outputDir?: string;
   jsonFormat?: JsonFormat;
   gzip?: boolean;
+  pageSize?: number;
 }
 
 export function sourceSpec(flags: ExportFlags, ctx: CliContext): DatabaseSpec {
-  if (flags.sourceType === 'cosmos') return cosmosSpec(flags, 'source', ctx.env);
+  if (flags.sourceType === 'cosmos') {
+    const spec = cosmosSpec(flags, 'source', ctx.env);
+    return flags.pageSize !== undefined && spec.type === 'cosmos' ? { ...spec, pageSize: flags.pageSize } : spec;
+  }
   return { type: 'mongodb', uri: mongoUri(flags, 'source', ctx.env) };
 }
 
@@ -40,12 +46,14 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--source-type <type>', 'cosmos or mongodb')
     .option('--output-dir <dir>', 'directory to create (default: data-export-<UTC yyyymmddTHHMMSS>)')
     .addOption(jsonFormatOption())
-    .option('--gzip', 'compress each collection file (.json.gz)');
+    .option('--gzip', 'compress each collection file (.json.gz)')
+    .option('--page-size <n>', 'Cosmos DB source: documents per query page (default 1000; smaller pages mean less memory and finer resume)', positiveInt('--page-size'));
   addCosmosOptions(cmd, 'source');
   addMongoOptions(cmd, 'source');
   addLayoutOptions(cmd);
   addTuningOptions(cmd);
   addOutputOptions(cmd);
+  addResumeOptions(cmd, 'export');
   cmd.action(async (flags: ExportFlags) => {
     if (flags.sourceType !== 'cosmos' && flags.sourceType !== 'mongodb') {
       throw new UsageError(`--source-type must be cosmos or mongodb, not "${flags.sourceType}".`);
@@ -53,7 +61,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
     const layout = layoutFrom(flags);
     const source = sourceSpec(flags, ctx);
     const outputDir = flags.outputDir ?? defaultExportDirName();
-    await runReported(ctx, flags, (events) =>
+    const summary = await runReported(ctx, flags, (events) =>
       runExport({
         source,
         layout,
@@ -62,8 +70,13 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.jsonFormat ? { format: flags.jsonFormat } : {}),
         ...(flags.gzip ? { gzip: true } : {}),
+        ...(flags.resume ? { resume: true } : {}),
+        ...(flags.checkpoint ? { checkpointDir: flags.checkpoint } : {}),
+        ...(flags.verify ? { verify: true } : {}),
+        ...(flags.report ? { reportFile: flags.report } : {}),
         ...pickTuning(flags),
       }),
     );
+    printVerification(ctx, flags, summary);
   });
 }

@@ -5,6 +5,7 @@ import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import type { WriteMode } from '../../stores/types.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
+import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
 import {
   addCosmosOptions,
   addLayoutOptions,
@@ -17,7 +18,7 @@ import {
   type CosmosFlags,
 } from '../options.js';
 
-interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags {
+interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags {
   destType: 'cosmos' | 'mongodb';
   exportDir: string;
   mode: WriteMode;
@@ -49,6 +50,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
   addLayoutOptions(cmd);
   addTuningOptions(cmd);
   addOutputOptions(cmd);
+  addResumeOptions(cmd, 'import');
   cmd.action(async (flags: ImportFlags) => {
     if (flags.destType !== 'cosmos' && flags.destType !== 'mongodb') {
       throw new UsageError(`--dest-type must be cosmos or mongodb, not "${flags.destType}".`);
@@ -56,7 +58,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     if (flags.mode !== 'upsert' && flags.mode !== 'merge') throw new UsageError(`--mode must be upsert or merge, not "${flags.mode}".`);
     const layout = layoutFrom(flags);
     const target = targetSpec(flags, ctx);
-    await runReported(ctx, flags, (events) =>
+    const summary = await runReported(ctx, flags, (events) =>
       runImport({
         exportDir: flags.exportDir,
         target,
@@ -66,8 +68,13 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.allowPartial ? { allowPartial: true } : {}),
         ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
+        ...(flags.resume ? { resume: true } : {}),
+        ...(flags.checkpoint ? { checkpointDir: flags.checkpoint } : {}),
+        ...(flags.verify ? { verify: true } : {}),
+        ...(flags.report ? { reportFile: flags.report } : {}),
         ...pickTuning(flags),
       }),
     );
+    printVerification(ctx, flags, summary);
   });
 }

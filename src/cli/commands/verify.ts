@@ -93,3 +93,36 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     ctx.exitCode = summary.exitCode;
   });
 }
+
+export interface ResumeFlags {
+  resume?: boolean;
+  checkpoint?: string;
+  verify?: boolean;
+  report?: string;
+}
+
+const CHECKPOINT_DEFAULT: Record<'export' | 'import' | 'migrate', string> = {
+  export: '<output-dir>/_checkpoint',
+  import: '<export-dir>/_checkpoints/import-<target hash>',
+  migrate: 'docferry-checkpoints/migrate-<source and target hash>',
+};
+
+const VERIFY_WHAT: Record<'export' | 'import' | 'migrate', string> = {
+  export: 're-read the finished export and compare it with the source',
+  import: 'compare the export with the target afterwards',
+  migrate: 'compare the source with the target afterwards',
+};
+
+/** --resume, --checkpoint, --verify and --report, worded the same on export, import and migrate. */
+export function addResumeOptions(cmd: Command, operation: 'export' | 'import' | 'migrate'): Command {
+  return cmd
+    .option('--resume', `continue an interrupted ${operation} from its checkpoint (starts from the beginning when there is none)`)
+    .option('--checkpoint <dir>', `where the checkpoint is kept (default: ${CHECKPOINT_DEFAULT[operation]})`)
+    .option('--verify', `${VERIFY_WHAT[operation]}: exit 5 when they differ`)
+    .option('--report <file>', 'with --verify: write every difference to this NDJSON file');
+}
+
+/** The verify part of a run's report, after its summary table (it is in the --json summary already). */
+export function printVerification(ctx: CliContext, flags: { json?: boolean }, summary: { verify?: Parameters<typeof verifyTable>[0] }): void {
+  if (summary.verify && !flags.json) ctx.out.result(verifyTable(summary.verify));
+}

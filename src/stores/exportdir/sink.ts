@@ -1,22 +1,33 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { once } from 'node:events';
-import { createGzip, type Gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
 import { encodeDocument } from '../../core/codec.js';
 import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat, ManifestFile } from '../../core/manifest.js';
 import type { CollectionSink, SinkItem, SinkStore, WriteResult } from '../types.js';
-import { fsyncDir, fsyncFile } from './fsync.js';
+import { fsyncDir } from './fsync.js';
 
 export interface DirSinkOptions {
   dir: string;
   format: JsonFormat;
   gzip?: boolean;
+  /** A checkpoint refers to the `.partial` files: keep them when a collection fails, for --resume. */
+  keepPartialOnAbort?: boolean;
 }
+
+/** What a checkpoint records about a `.partial` file after each batch. */
+export interface PartialFileState {
+  bytes: number;
+  sha256: string;
+  documents: number;
+}
+
+const gzipMember = promisify(gzipCallback);
 
 export function exportFileName(scope: { database: string; collection: string }, gzip: boolean): string {
   return `${scope.database}/${scope.collection}.json${gzip ? '.gz' : ''}`;
@@ -26,16 +37,18 @@ function diskError(err: unknown, path: string): DocferryError {
   const code = (err as NodeJS.ErrnoException).code;
   const advice =
     code === 'ENOSPC'
-      ? 'The disk is full: free space (or choose another --output-dir) and re-run the export.'
+      ? 'The disk is full: free space, then re-run the same export with --resume to continue where it stopped.'
       : code === 'EACCES' || code === 'EPERM'
         ? 'Permission denied: choose a directory you can write to.'
-        : 'Check the disk and re-run the export.';
+        : 'Check the disk, then re-run the same export with --resume.';
   return new DocferryError(`Cannot write ${path}: ${(err as Error).message}. ${advice}`, 1, { cause: err });
 }
 
 /**
  * Writes each collection to `<db>/<coll>.json` through a temporary `.partial` name, hashing the
- * bytes as they are stored; only a finished, flushed file is renamed into place.
+ * bytes as they are stored; only a finished, flushed file is renamed into place. A gzip file is
+ * one gzip member per batch (a multi-member file every gunzip reads), so that a resumed export
+ * can continue after the last batch a checkpoint recorded.
  */
 export class DirSink implements SinkStore {
   readonly kind = 'dir' as const;
@@ -58,28 +71,68 @@ export class DirSink implements SinkStore {
     }
   }
 
-  async open(scope: CollectionScope): Promise<CollectionSink> {
+  private paths(scope: CollectionScope) {
     const relPath = exportFileName(scope, this.options.gzip ?? false);
     const finalPath = join(this.options.dir, relPath);
     const tempPath = join(dirname(finalPath), `.${scope.collection}.json${this.options.gzip ? '.gz' : ''}.partial`);
-    await rm(tempPath, { force: true });
-    return new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => {
-      const i = this.files.findIndex((f) => f.path === file.path);
-      if (i >= 0) this.files.splice(i, 1, file);
-      else this.files.push(file);
-    });
+    return { relPath, finalPath, tempPath };
+  }
+
+  private record(file: ManifestFile): void {
+    const i = this.files.findIndex((f) => f.path === file.path);
+    if (i >= 0) this.files.splice(i, 1, file);
+    else this.files.push(file);
+  }
+
+  async open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink> {
+    const { relPath, finalPath, tempPath } = this.paths(scope);
+    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file));
+    await sink.start(isPartialState(resume) ? resume : undefined);
+    return sink;
+  }
+
+  /** A file an earlier run finished counts only while its size and sha256 are unchanged. */
+  async adoptFinished(scope: CollectionScope, finished: unknown): Promise<boolean> {
+    const f = finished as ManifestFile | undefined;
+    const { relPath, finalPath } = this.paths(scope);
+    if (!f || f.path !== relPath || typeof f.sha256 !== 'string') return false;
+    const digest = await hashPrefix(finalPath, Infinity).catch(() => undefined);
+    if (!digest || digest.bytes !== f.bytes || digest.hash.digest('hex') !== f.sha256) return false;
+    this.record(f);
+    return true;
   }
 
   async close(): Promise<void> {}
 }
 
+function isPartialState(v: unknown): v is PartialFileState {
+  const s = v as PartialFileState | undefined;
+  return typeof s === 'object' && s !== null && typeof s.bytes === 'number' && typeof s.sha256 === 'string' && typeof s.documents === 'number';
+}
+
+/** sha256 of a file's first `limit` bytes, and how many bytes there were (up to the limit). */
+async function hashPrefix(path: string, limit: number): Promise<{ hash: Hash; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  if (limit > 0) {
+    const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(Number.isFinite(limit) ? { end: limit - 1 } : {}) });
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+  } else {
+    await stat(path);
+  }
+  return { hash, bytes };
+}
+
 class DirCollectionSink implements CollectionSink {
-  private readonly file: WriteStream;
-  private readonly head: WriteStream | Gzip;
-  private readonly hash = createHash('sha256');
+  private fh: FileHandle | undefined;
+  private hash: Hash = createHash('sha256');
   private bytes = 0;
   private documents = 0;
-  private failure: Error | undefined;
+  private finished: ManifestFile | undefined;
+  resumeProblem?: string;
 
   constructor(
     private readonly scope: CollectionScope,
@@ -88,21 +141,48 @@ class DirCollectionSink implements CollectionSink {
     private readonly tempPath: string,
     private readonly options: DirSinkOptions,
     private readonly onFinished: (file: ManifestFile) => void,
-  ) {
-    this.file = createWriteStream(tempPath, { flags: 'w', highWaterMark: 1 << 20 });
-    this.file.on('error', (err) => (this.failure ??= err));
-    if (options.gzip) {
-      const gzip = createGzip({ level: 6 });
-      gzip.on('data', (chunk: Buffer) => {
-        this.hash.update(chunk);
-        this.bytes += chunk.length;
-      });
-      gzip.on('error', (err) => (this.failure ??= err));
-      gzip.pipe(this.file);
-      this.head = gzip;
-    } else {
-      this.head = this.file;
+  ) {}
+
+  /** Opens the `.partial` file: fresh, or truncated back to what the checkpoint recorded. */
+  async start(resume: PartialFileState | undefined): Promise<void> {
+    try {
+      if (resume) {
+        const problem = await this.continueFrom(resume);
+        if (!problem) return;
+        this.resumeProblem = problem;
+        this.hash = createHash('sha256');
+        this.bytes = 0;
+        this.documents = 0;
+      }
+      await rm(this.tempPath, { force: true });
+      this.fh = await open(this.tempPath, 'w');
+    } catch (err) {
+      throw diskError(err, this.tempPath);
     }
+  }
+
+  private async continueFrom(state: PartialFileState): Promise<string | undefined> {
+    let exists = await stat(this.tempPath).then(() => true, () => false);
+    if (!exists && (await stat(this.finalPath).then(() => true, () => false))) {
+      // Killed after the rename but before the checkpoint said "done": take the file back as
+      // partial; it is trusted below exactly like one.
+      await rename(this.finalPath, this.tempPath);
+      exists = true;
+    }
+    if (!exists) return `${this.tempPath} is gone`;
+    const { size } = await stat(this.tempPath);
+    if (size < state.bytes) return `${this.tempPath} holds ${size} bytes, fewer than the ${state.bytes} the checkpoint recorded`;
+    const prefix = await hashPrefix(this.tempPath, state.bytes);
+    if (prefix.bytes !== state.bytes || prefix.hash.copy().digest('hex') !== state.sha256) {
+      return `the first ${state.bytes} bytes of ${this.tempPath} are not what the checkpoint recorded`;
+    }
+    this.hash = prefix.hash;
+    this.bytes = state.bytes;
+    this.documents = state.documents;
+    this.fh = await open(this.tempPath, 'r+');
+    // Bytes after the checkpoint belong to batches that were never confirmed: they are re-sent.
+    await this.fh.truncate(state.bytes);
+    return undefined;
   }
 
   prepare(doc: Doc): SinkItem | string {
@@ -110,7 +190,6 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async write(batch: SinkItem[]): Promise<WriteResult[]> {
-    if (this.failure) throw diskError(this.failure, this.tempPath);
     const results: WriteResult[] = [];
     const lines: string[] = [];
     for (const item of batch) {
@@ -122,37 +201,43 @@ class DirCollectionSink implements CollectionSink {
       }
     }
     if (lines.length > 0) {
-      const chunk = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-      if (!this.options.gzip) {
-        this.hash.update(chunk);
-        this.bytes += chunk.length;
+      const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+      const chunk = this.options.gzip ? await gzipMember(text, { level: 6 }) : text;
+      try {
+        let offset = 0;
+        while (offset < chunk.length) {
+          const { bytesWritten } = await this.fh!.write(chunk, offset, chunk.length - offset, this.bytes + offset);
+          offset += bytesWritten;
+        }
+      } catch (err) {
+        throw diskError(err, this.tempPath);
       }
+      this.hash.update(chunk);
+      this.bytes += chunk.length;
       this.documents += lines.length;
-      if (!this.head.write(chunk)) await this.drain();
     }
-    if (this.failure) throw diskError(this.failure, this.tempPath);
     return results;
   }
 
-  private async drain(): Promise<void> {
-    await Promise.race([once(this.head, 'drain'), once(this.file, 'error').then(([e]) => (this.failure ??= e as Error))]);
+  checkpointState(): PartialFileState | ManifestFile {
+    if (this.finished) return this.finished;
+    return { bytes: this.bytes, sha256: this.hash.copy().digest('hex'), documents: this.documents };
   }
 
   async finish(): Promise<void> {
-    this.head.end();
     try {
-      await Promise.race([once(this.file, 'close'), once(this.file, 'error').then(([e]) => Promise.reject(e))]);
-      if (this.failure) throw this.failure;
-      await fsyncFile(this.tempPath);
+      await this.fh!.sync();
+      await this.fh!.close();
+      this.fh = undefined;
       await rename(this.tempPath, this.finalPath);
       await fsyncDir(dirname(this.finalPath));
     } catch (err) {
-      await rm(this.tempPath, { force: true });
+      if (!this.options.keepPartialOnAbort) await rm(this.tempPath, { force: true });
       throw diskError(err, this.finalPath);
     }
     const { size } = await stat(this.finalPath);
     if (size !== this.bytes) throw new DocferryError(`${this.finalPath}: wrote ${this.bytes} bytes but the file holds ${size}; the disk lost data.`);
-    this.onFinished({
+    this.finished = {
       path: this.relPath,
       database: this.scope.database,
       collection: this.scope.collection,
@@ -160,12 +245,14 @@ class DirCollectionSink implements CollectionSink {
       bytes: this.bytes,
       sha256: this.hash.digest('hex'),
       ...(this.options.gzip ? { compression: 'gzip' as const } : {}),
-    });
+    };
+    this.onFinished(this.finished);
   }
 
   async abort(): Promise<void> {
-    this.head.destroy();
-    this.file.destroy();
-    await rm(this.tempPath, { force: true });
+    await this.fh?.close().catch(() => {});
+    this.fh = undefined;
+    // A checkpoint can only continue from bytes that were written; an empty partial is just noise.
+    if (!this.options.keepPartialOnAbort || this.bytes === 0) await rm(this.tempPath, { force: true });
   }
 }

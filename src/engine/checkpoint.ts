@@ -1,0 +1,396 @@
+import { createHash } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { documentKey, idKey } from '../core/digest.js';
+import { valueAtPath, type Doc } from '../core/documents.js';
+import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
+import type { CollectionScope } from '../core/layout.js';
+import { toolName, toolVersion } from '../core/package-info.js';
+import type { SourceItem, StoreKind } from '../stores/types.js';
+import { zeroCounts, type CollectionCounts, type EventSink, type Operation } from './events.js';
+
+/**
+ * A run's checkpoint: a directory holding `checkpoint.json` (what the run is, which collections
+ * are finished) and one append-only journal per collection in progress. Each journal line is
+ * one unit the target confirmed: the source items it covered (line numbers for a file, ids for
+ * a database), the counts it added, and the sink's state after it (an export file's size and
+ * sha256). A resumed run skips confirmed items, so at most the batches in flight at the kill
+ * are sent again. See docs/reliability.md.
+ */
+
+export const CHECKPOINT_FORMAT_VERSION = 1;
+const HEADER = 'checkpoint.json';
+
+export class CheckpointError extends DocferryError {
+  constructor(message: string) {
+    super(message, ExitCode.inputRefused);
+  }
+}
+
+interface DoneEntry {
+  counts: CollectionCounts;
+  /** The sink's finished state (an export file's manifest entry), checked again on resume. */
+  finished?: unknown;
+  finished_at: string;
+}
+
+interface Header {
+  format_version: number;
+  tool: string;
+  operation: Operation;
+  /** What must be the same for the checkpoint to apply: source, target, mode, format, files. */
+  fingerprint: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+  done: Record<string, DoneEntry>;
+}
+
+interface JournalLine {
+  /** Line ranges [from, to] of a file source. */
+  l?: [number, number][];
+  /** Keys of database documents. */
+  k?: string[];
+  /** read, written, skipped, rejected added by this unit. */
+  c: [number, number, number, number];
+  /** The sink's state after this unit. */
+  s?: unknown;
+}
+
+export interface CommitUnit {
+  lines: number[];
+  keys: string[];
+  delta: CollectionCounts;
+  sinkState?: unknown;
+}
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function scopeKey(scope: { database: string; collection: string }): string {
+  return `${scope.database}.${scope.collection}`;
+}
+
+/** Short, filesystem-safe name for a run's checkpoint (e.g. per import target). */
+export function checkpointName(prefix: string, ...parts: string[]): string {
+  return `${prefix}-${createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * The key a database document is remembered by: its `_id` for MongoDB (what it is unique by),
+ * its `id` plus partition-key value for Cosmos DB (ids are unique per logical partition only).
+ */
+export function itemKey(doc: Doc, scope: CollectionScope, sourceKind: StoreKind): string | undefined {
+  if (sourceKind === 'mongodb') {
+    const id = doc._id;
+    if (id === undefined || id === null) return undefined;
+    return typeof id === 'string' ? `s:${id}` : `j:${idKey(id)}`;
+  }
+  const id = documentKey(doc, 'json');
+  if (id === undefined) return undefined;
+  if (scope.partitionKey.paths.length === 1 && scope.partitionKey.paths[0] === '/id') return id;
+  return `${id}\u0000${JSON.stringify(scope.partitionKey.paths.map((p) => valueAtPath(doc, p) ?? null))}`;
+}
+
+class LineSet {
+  private ranges: [number, number][] = [];
+  add(from: number, to: number): void {
+    this.ranges.push([from, to]);
+  }
+  /** Sorts and merges; call once after loading. */
+  seal(): void {
+    this.ranges.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const r of this.ranges) {
+      const last = merged[merged.length - 1];
+      if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
+      else merged.push([r[0], r[1]]);
+    }
+    this.ranges = merged;
+  }
+  has(line: number): boolean {
+    let lo = 0;
+    let hi = this.ranges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const [a, b] = this.ranges[mid]!;
+      if (line < a) hi = mid - 1;
+      else if (line > b) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  }
+  get size(): number {
+    return this.ranges.reduce((n, [a, b]) => n + b - a + 1, 0);
+  }
+}
+
+function toRanges(lines: number[]): [number, number][] {
+  const sorted = [...lines].sort((a, b) => a - b);
+  const out: [number, number][] = [];
+  for (const n of sorted) {
+    const last = out[out.length - 1];
+    if (last && n === last[1] + 1) last[1] = n;
+    else out.push([n, n]);
+  }
+  return out;
+}
+
+/** One collection's progress: what is confirmed, and the counts and sink state that go with it. */
+export class CollectionCheckpoint {
+  private lines = new LineSet();
+  private keys = new Set<string>();
+  private fh: FileHandle | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  /** Totals of the confirmed units (an earlier run's share of the summary). */
+  counts: CollectionCounts = zeroCounts();
+  /** The sink's state after the last confirmed unit. */
+  sinkState: unknown;
+  /** Source items confirmed by earlier runs. */
+  restored = 0;
+
+  constructor(
+    private readonly run: RunCheckpoint,
+    readonly scope: CollectionScope,
+    private readonly path: string,
+    private readonly sourceKind: StoreKind,
+  ) {}
+
+  async load(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    const rows = text.split('\n');
+    let good = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (row === '') continue;
+      let entry: JournalLine;
+      try {
+        entry = JSON.parse(row) as JournalLine;
+        if (!Array.isArray(entry.c) || entry.c.length !== 4) throw new Error('no counts');
+      } catch {
+        // A kill in the middle of an append leaves half a last line: that unit was never confirmed.
+        if (i === rows.length - 1) break;
+        throw new CheckpointError(`Checkpoint journal ${this.path} is damaged at line ${i + 1}. Delete the checkpoint directory ${this.run.dir} and run again without --resume.`);
+      }
+      good += row.length + 1;
+      for (const [a, b] of entry.l ?? []) this.lines.add(a, b);
+      for (const k of entry.k ?? []) this.keys.add(k);
+      const [r, w, s, j] = entry.c;
+      this.counts = { read: this.counts.read + r, written: this.counts.written + w, skipped: this.counts.skipped + s, rejected: this.counts.rejected + j };
+      if (entry.s !== undefined) this.sinkState = entry.s;
+    }
+    this.lines.seal();
+    this.restored = this.lines.size + this.keys.size;
+    if (Buffer.byteLength(text) !== good) {
+      // Drop the half line so the next append starts on a line of its own.
+      const fh = await open(this.path, 'r+');
+      await fh.truncate(good);
+      await fh.close();
+    }
+  }
+
+  /** Whether an earlier run already got this item confirmed by the target. */
+  isConfirmed(item: SourceItem): boolean {
+    if (item.position?.line !== undefined) return this.lines.has(item.position.line);
+    if (!item.doc || this.keys.size === 0) return false;
+    const key = itemKey(item.doc, this.scope, this.sourceKind);
+    return key !== undefined && this.keys.has(key);
+  }
+
+  /** How the journal names an item: its line in a file, else its key; undefined when it has neither. */
+  keyOf(item: { doc?: Doc; position?: { line?: number } }): { line: number } | { key: string } | undefined {
+    if (item.position?.line !== undefined) return { line: item.position.line };
+    if (!item.doc) return undefined;
+    const key = itemKey(item.doc, this.scope, this.sourceKind);
+    return key === undefined ? undefined : { key };
+  }
+
+  /** Appends one confirmed unit. Units may be confirmed out of order; each line stands alone. */
+  commit(unit: CommitUnit): Promise<void> {
+    const line: JournalLine = {
+      ...(unit.lines.length ? { l: toRanges(unit.lines) } : {}),
+      ...(unit.keys.length ? { k: unit.keys } : {}),
+      c: [unit.delta.read, unit.delta.written, unit.delta.skipped, unit.delta.rejected],
+      ...(unit.sinkState !== undefined ? { s: unit.sinkState } : {}),
+    };
+    const text = `${JSON.stringify(line)}\n`;
+    const next = this.chain.then(async () => {
+      this.fh ??= await open(this.path, 'a');
+      await this.fh.write(text);
+    });
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  /** Forget everything: the sink started the collection over. */
+  async reset(): Promise<void> {
+    await this.chain;
+    await this.fh?.close();
+    this.fh = undefined;
+    await rm(this.path, { force: true });
+    this.lines = new LineSet();
+    this.keys.clear();
+    this.counts = zeroCounts();
+    this.sinkState = undefined;
+    this.restored = 0;
+  }
+
+  async markDone(counts: CollectionCounts, finished: unknown): Promise<void> {
+    await this.close();
+    await this.run.markDone(this.scope, counts, finished);
+    await rm(this.path, { force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    await this.fh?.close();
+    this.fh = undefined;
+  }
+}
+
+export interface OpenCheckpointOptions {
+  dir: string;
+  operation: Operation;
+  fingerprint: Record<string, unknown>;
+  /** Continue from an existing checkpoint; without it an old checkpoint is discarded. */
+  resume: boolean;
+  sourceKind: StoreKind;
+  events?: EventSink;
+}
+
+export class RunCheckpoint {
+  private header!: Header;
+  private chain: Promise<void> = Promise.resolve();
+  /** Whether an earlier run's state was loaded. */
+  resumed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly sourceKind: StoreKind,
+  ) {}
+
+  /**
+   * Opens (with `resume`) or starts a checkpoint. A checkpoint written for another source,
+   * target, mode or export is refused, never half-applied.
+   */
+  static async open(o: OpenCheckpointOptions): Promise<RunCheckpoint> {
+    const cp = new RunCheckpoint(o.dir, o.sourceKind);
+    const now = new Date().toISOString();
+    const existing = await readHeader(o.dir);
+    if (o.resume && existing) {
+      if (existing.format_version > CHECKPOINT_FORMAT_VERSION) {
+        throw new CheckpointError(`Checkpoint ${o.dir} has format version ${existing.format_version}, newer than this docferry understands. Resume with the docferry version that wrote it, or run without --resume.`);
+      }
+      if (existing.operation !== o.operation || stable(existing.fingerprint) !== stable(o.fingerprint)) {
+        const differs = Object.keys({ ...existing.fingerprint, ...o.fingerprint }).filter((k) => stable(existing.fingerprint[k]) !== stable(o.fingerprint[k]));
+        throw new CheckpointError(
+          `Cannot resume: the checkpoint in ${o.dir} belongs to a different ${existing.operation} (${differs.join(', ') || 'operation'} changed). ` +
+            'Run with the same source, target, mode and files to resume it, or without --resume to start over.',
+        );
+      }
+      cp.header = existing;
+      cp.resumed = true;
+      const done = Object.keys(existing.done);
+      o.events?.({ type: 'info', message: `resuming from checkpoint ${o.dir}${done.length ? ` (${done.length} collections already finished)` : ''}` });
+      return cp;
+    }
+    if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
+    await rm(o.dir, { recursive: true, force: true });
+    await mkdir(o.dir, { recursive: true });
+    cp.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
+    await cp.writeHeader();
+    return cp;
+  }
+
+  done(scope: CollectionScope): DoneEntry | undefined {
+    return this.header.done[scopeKey(scope)];
+  }
+
+  /** Forget that a collection was finished (its output no longer matches). */
+  async undone(scope: CollectionScope): Promise<void> {
+    delete this.header.done[scopeKey(scope)];
+    await this.writeHeader();
+  }
+
+  async collection(scope: CollectionScope): Promise<CollectionCheckpoint> {
+    const safe = scopeKey(scope).replace(/[^A-Za-z0-9._-]/g, '_');
+    const cp = new CollectionCheckpoint(this, scope, join(this.dir, `${safe}.journal`), this.sourceKind);
+    if (this.resumed) await cp.load();
+    return cp;
+  }
+
+  async markDone(scope: CollectionScope, counts: CollectionCounts, finished: unknown): Promise<void> {
+    this.header.done[scopeKey(scope)] = { counts, ...(finished !== undefined ? { finished } : {}), finished_at: new Date().toISOString() };
+    await this.writeHeader();
+  }
+
+  /** The run finished: nothing to resume any more. */
+  async remove(): Promise<void> {
+    await this.chain;
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private writeHeader(): Promise<void> {
+    const next = this.chain.then(async () => {
+      this.header.updated_at = new Date().toISOString();
+      const path = join(this.dir, HEADER);
+      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`);
+      await rename(`${path}.partial`, path);
+    });
+    this.chain = next.catch(() => {});
+    return next;
+  }
+}
+
+async function readHeader(dir: string): Promise<Header | undefined> {
+  const path = join(dir, HEADER);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(`Cannot read checkpoint ${path}: ${(err as Error).message}`);
+  }
+  try {
+    const h = JSON.parse(text) as Header;
+    if (typeof h.format_version !== 'number' || typeof h.done !== 'object' || !h.fingerprint) throw new Error('missing fields');
+    return h;
+  } catch (err) {
+    throw new CheckpointError(`Checkpoint ${path} is damaged (${(err as Error).message}). Delete ${dir} and run again without --resume.`);
+  }
+}
+
+/** Whether a directory holds a checkpoint (for "resume" advice in errors). */
+export async function hasCheckpoint(dir: string): Promise<boolean> {
+  return (await readHeader(dir).catch(() => undefined)) !== undefined;
+}
+
+/**
+ * The checkpoint of an import or migrate. Without --resume or an explicit --checkpoint, a place
+ * that cannot be written (a read-only export directory) only costs the ability to resume: the
+ * run goes on, with a warning that says how to get it back.
+ */
+export async function openRunCheckpoint(o: OpenCheckpointOptions & { explicit: boolean }): Promise<RunCheckpoint | undefined> {
+  try {
+    return await RunCheckpoint.open(o);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (o.resume || o.explicit || !(code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR')) throw err;
+    o.events?.({ type: 'warning', message: `Cannot keep a checkpoint in ${o.dir} (${code}): this run cannot be resumed if interrupted. Pass --checkpoint <dir> to keep one elsewhere.` });
+    return undefined;
+  }
+}
