@@ -17,13 +17,15 @@ export interface MongoSourceOptions {
 /**
  * MongoDB's comparison order of types, as `$type` aliases. `_id` can be of any type but an
  * array, and `$gt` only compares within one of these brackets, so resuming after an `_id` also
- * needs every later bracket. MinKey and MaxKey are left out because FerretDB rejects their
- * aliases: a MinKey `_id` would be read twice after a resume, a MaxKey `_id` is still read.
+ * needs every later bracket. FerretDB knows no alias for the deprecated Symbol, nor for MinKey
+ * and MaxKey, so they are left out: after a resume a Symbol `_id` that sorts before the last one
+ * read, or a MinKey `_id`, would be read twice (no such document exists in practice, and
+ * FerretDB cannot store them at all).
  */
 const TYPE_BRACKETS: readonly (readonly string[])[] = [
   ['null'],
   ['number'],
-  ['string', 'symbol'],
+  ['string'],
   ['object'],
   ['array'],
   ['binData'],
