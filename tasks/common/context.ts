@@ -4,6 +4,7 @@
  */
 import type { TokenCredential } from '@azure/identity';
 import type { EventSink, RunSummary } from '../../src/engine/events.js';
+import type { VerifySummary } from '../../src/engine/verify.js';
 import type { Inputs } from './inputs.js';
 
 export interface AzureAuth {
@@ -42,29 +43,12 @@ export interface OperationContext {
   expectCollections(n: number): void;
 }
 
-export interface VerifyCollectionResult {
-  database: string;
-  collection: string;
-  leftCount: number;
-  rightCount: number;
-  missing: string[];
-  extra: string[];
-  differing: string[];
-  equal: boolean;
-}
-
-export interface VerifyResult {
-  equal: boolean;
-  exitCode: number;
-  collections: VerifyCollectionResult[];
-}
-
 /** What an operation reports: the adapter turns it into outputs, a summary page and a result. */
 export interface OperationResult {
   title: string;
   /** The engine's summary for a transfer (export, import, migrate). */
   summary?: RunSummary;
-  verify?: VerifyResult;
+  verify?: VerifySummary;
   /** Documents rejected beyond this fail the step; up to it, the step succeeds with issues. */
   allowedRejects?: number;
   /** Output variables (camelCase names; the GitHub adapter kebab-cases them). */

@@ -6,7 +6,8 @@
 import { ExitCode } from '../../src/core/errors.js';
 import { redact } from '../../src/core/secrets.js';
 import type { RunSummary } from '../../src/engine/events.js';
-import type { OperationResult, VerifyResult } from './context.js';
+import type { VerifySummary } from '../../src/engine/verify.js';
+import type { OperationResult } from './context.js';
 
 export function transferOutputs(summary: RunSummary): Record<string, string> {
   return {
@@ -57,9 +58,9 @@ export function judge(result: OperationResult, label: (name: string) => string):
   return { status: 'succeeded', message: redact(`${result.title}: done.`) };
 }
 
-function verifyProblem(v: VerifyResult): string {
+function verifyProblem(v: VerifySummary): string {
   const differ = v.collections.filter((c) => !c.equal);
-  const parts = differ.map((c) => `${c.database}.${c.collection} (${c.missing.length} missing, ${c.extra.length} extra, ${c.differing.length} differing)`);
+  const parts = differ.map((c) => `${c.database}.${c.collection} (${c.missingTotal} missing, ${c.extraTotal} extra, ${c.differingTotal} differing${c.problems.length ? `; ${c.problems.join('; ')}` : ''})`);
   return `verification found differences in ${plural(differ.length, 'collection')}: ${parts.join(', ')}`;
 }
 
@@ -85,11 +86,22 @@ function transferTable(s: RunSummary): string[] {
   return lines;
 }
 
-function verifyTable(v: VerifyResult): string[] {
-  const lines = ['| Collection | Left | Right | Missing | Extra | Differing | Equal |', '|---|---:|---:|---:|---:|---:|---|'];
+function verifyTable(v: VerifySummary): string[] {
+  const lines = [
+    `Left: ${cell(v.left)}, right: ${cell(v.right)} (${v.mode} comparison, ${seconds(v.durationMs)})`,
+    '',
+    '| Collection | Left | Right | Missing | Extra | Differing | Equal |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  ];
   for (const c of v.collections) {
-    lines.push(`| ${cell(`${c.database}.${c.collection}`)} | ${c.leftCount} | ${c.rightCount} | ${c.missing.length} | ${c.extra.length} | ${c.differing.length} | ${c.equal ? 'yes' : '**no**'} |`);
+    lines.push(`| ${cell(`${c.database}.${c.collection}`)} | ${c.leftCount} | ${c.rightCount} | ${c.missingTotal} | ${c.extraTotal} | ${c.differingTotal} | ${c.equal ? 'yes' : '**no**'} |`);
   }
+  const listed = v.collections.filter((c) => !c.equal);
+  for (const c of listed) {
+    const ids = (label: string, list: string[], total: number) => (total ? [`- ${label} (${total}): ${list.map((id) => `\`${cell(id)}\``).join(', ')}${total > list.length ? ', …' : ''}`] : []);
+    lines.push('', `**${cell(`${c.database}.${c.collection}`)}**`, ...ids('missing on the right', c.missing, c.missingTotal), ...ids('extra on the right', c.extra, c.extraTotal), ...ids('differing', c.differing, c.differingTotal), ...c.problems.map((p) => `- ${cell(p)}`));
+  }
+  if (v.reportFile) lines.push('', `Report: \`${v.reportFile}\``);
   return lines;
 }
 

@@ -5,8 +5,11 @@ import type { LayoutRef } from '../../src/engine/export.js';
 import type { TuningOptions } from '../../src/engine/run.js';
 import { validateEndpoint } from '../../src/stores/cosmos/connection.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
+import type { WriteMode } from '../../src/stores/types.js';
 import { registerUriSecrets } from '../../src/cli/options.js';
 import type { OperationContext } from './context.js';
+
+export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
 
 export type StoreType = 'cosmos' | 'mongodb';
 export const STORE_TYPES: readonly StoreType[] = ['cosmos', 'mongodb'];

@@ -3,13 +3,10 @@ import { filterByNames } from '../../../src/core/layout.js';
 import { runImport } from '../../../src/engine/import.js';
 import { readManifest } from '../../../src/stores/exportdir/manifest-io.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
-import type { WriteMode } from '../../../src/stores/types.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
-import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
-import { verifyAfter } from './verify-after.js';
-
-export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
+import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
+import { reportPath, verifyAfter } from './verify-after.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */
 async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
@@ -40,6 +37,7 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
   const { tuning, allowedRejects } = transferInputs(ctx);
   const rejectsDir = inputs.getInput('rejectsDir');
   const verify = inputs.getBoolInput('verify');
+  const allowPartial = inputs.getBoolInput('allowPartial');
   const expected = await countCollections(exportDir, collections);
   if (expected !== undefined) ctx.expectCollections(expected);
   const summary = await runImport({
@@ -49,7 +47,7 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     mode,
     events: ctx.events,
     ...(collections ? { collections } : {}),
-    ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
+    ...(allowPartial ? { allowPartial: true } : {}),
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
     ...tuning,
   });
@@ -59,6 +57,9 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     allowedRejects,
     outputs: { ...transferOutputs(summary), exportDir },
   };
-  if (verify && summary.exitCode !== 1) await verifyAfter(ctx, result, { type: 'dir', path: exportDir }, target, layout, collections);
+  // A run that failed is not worth comparing: the failure is the news.
+  if (verify && !summary.collections.some((c) => c.status === 'failed')) {
+    await verifyAfter(ctx, result, { type: 'dir', path: exportDir }, target, { layout, ...(collections ? { collections } : {}), ...(allowPartial ? { allowPartial } : {}) }, reportPath(ctx, inputs.getInput('reportFile')));
+  }
   return result;
 }

@@ -1,18 +1,40 @@
-import { UsageError } from '../../../src/core/errors.js';
+import { join, resolve } from 'node:path';
+import { defaultExportDirName } from '../../../src/core/manifest.js';
 import type { LayoutRef } from '../../../src/engine/export.js';
-import type { DatabaseSpec } from '../../../src/stores/factory.js';
+import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import type { OperationContext, OperationResult } from '../context.js';
 
-export type VerifySide = DatabaseSpec | { type: 'dir'; path: string };
+/** `docferry-verify-20260212T170000.ndjson`, stamped like the export directories. */
+export function defaultReportName(now: Date = new Date()): string {
+  return `${defaultExportDirName(now).replace(/^data-export-/, 'docferry-verify-')}.ndjson`;
+}
 
-/** `verify: true` on import/migrate: compare what was written with where it came from. */
+/** Where a verification report goes: the author's reportFile, else beside the default exports. */
+export function reportPath(ctx: OperationContext, given: string | undefined): string {
+  return resolve(given ?? join(ctx.defaultExportParent, defaultReportName()));
+}
+
+/**
+ * `verify: true` on import/migrate: compare where the documents came from with where they went,
+ * document by document. Differences fail the step (judge), the report path is an output.
+ */
 export async function verifyAfter(
   ctx: OperationContext,
-  _result: OperationResult,
-  _left: VerifySide,
-  _right: VerifySide,
-  _layout: LayoutRef,
-  _collections: string[] | undefined,
+  result: OperationResult,
+  left: VerifyEndpoint,
+  right: VerifyEndpoint,
+  scope: { layout: LayoutRef; collections?: string[]; allowPartial?: boolean },
+  reportFile: string,
 ): Promise<void> {
-  throw new UsageError(`Input "${ctx.inputs.label('verify')}" needs the verify engine, which this build does not have yet.`);
+  ctx.log.info('Verifying: comparing every document of the source with the target');
+  result.verify = await runVerify({
+    left,
+    right,
+    layout: scope.layout,
+    reportFile,
+    events: ctx.events,
+    ...(scope.collections ? { collections: scope.collections } : {}),
+    ...(scope.allowPartial ? { allowPartial: true } : {}),
+  });
+  result.outputs.reportFile = reportFile;
 }

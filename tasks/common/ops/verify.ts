@@ -1,0 +1,55 @@
+import { resolve } from 'node:path';
+import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
+import { UsageError } from '../../../src/core/errors.js';
+import type { OperationContext, OperationResult } from '../context.js';
+import { cosmosStore, layoutInputs, mongoStore } from '../stores.js';
+import { reportPath } from './verify-after.js';
+
+const SIDE_TYPES = ['cosmos', 'mongodb', 'dir'] as const;
+
+function dirSide(ctx: OperationContext, path: string | undefined, input: string): VerifyEndpoint {
+  if (!path) throw new UsageError(`Input "${ctx.inputs.label(input)}" is required for a dir side (the export directory, holding manifest.json).`);
+  return { type: 'dir', path: resolve(path) };
+}
+
+/** Compare two stores (Cosmos DB, MongoDB or an export directory) document by document. */
+export async function verifyOperation(ctx: OperationContext): Promise<OperationResult> {
+  const { inputs } = ctx;
+  const useRbac = inputs.getBoolInput('useRbac');
+  const leftType = inputs.getRequiredChoiceInput('leftType', SIDE_TYPES);
+  const rightType = inputs.getRequiredChoiceInput('rightType', SIDE_TYPES);
+  let left: VerifyEndpoint;
+  if (leftType === 'cosmos') {
+    left = cosmosStore(ctx, { endpoint: inputs.getInput('leftCosmosEndpoint'), endpointInput: 'leftCosmosEndpoint', key: inputs.getSecretInput('leftCosmosKey'), keyInput: 'leftCosmosKey' }, useRbac);
+  } else if (leftType === 'mongodb') {
+    left = mongoStore(ctx, inputs.getSecretInput('leftMongoUri'), 'leftMongoUri');
+  } else {
+    left = dirSide(ctx, inputs.getInput('leftDir'), 'leftDir');
+  }
+  let right: VerifyEndpoint;
+  if (rightType === 'cosmos') {
+    right = cosmosStore(ctx, { endpoint: inputs.getInput('rightCosmosEndpoint'), endpointInput: 'rightCosmosEndpoint', key: inputs.getSecretInput('rightCosmosKey'), keyInput: 'rightCosmosKey' }, useRbac);
+  } else if (rightType === 'mongodb') {
+    right = mongoStore(ctx, inputs.getSecretInput('rightMongoUri'), 'rightMongoUri');
+  } else {
+    right = dirSide(ctx, inputs.getInput('rightDir'), 'rightDir');
+  }
+  const { layout, collections } = layoutInputs(ctx);
+  const reportFile = reportPath(ctx, inputs.getInput('reportFile'));
+  const maxListed = inputs.getIntInput('maxListed', 1);
+  const verify = await runVerify({
+    left,
+    right,
+    layout,
+    reportFile,
+    events: ctx.events,
+    ...(collections ? { collections } : {}),
+    ...(maxListed !== undefined ? { maxListed } : {}),
+    ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
+  });
+  return {
+    title: `Verify ${verify.left} against ${verify.right}`,
+    verify,
+    outputs: { reportFile, verifyEqual: String(verify.equal) },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The docferry GitHub Action: one `command` input picks the operation; the rest are the Azure
+ * DevOps tasks' inputs in kebab-case. Counts and paths become step outputs, the per-collection
+ * table goes to the job summary, and the step fails as the Azure DevOps task would.
+ */
+import { tmpdir } from 'node:os';
+import * as core from '@actions/core';
+import { DocferryError, errorMessage } from '../../../src/core/errors.js';
+import { redact } from '../../../src/core/secrets.js';
+import type { AzureAuth, Operation, OperationContext, TaskLog } from '../../common/context.js';
+import { kebabCase } from '../../common/inputs.js';
+import { archiveOperation } from '../../common/ops/archive.js';
+import { exportOperation } from '../../common/ops/export.js';
+import { importOperation } from '../../common/ops/import.js';
+import { migrateOperation } from '../../common/ops/migrate.js';
+import { throughputOperation } from '../../common/ops/throughput.js';
+import { verifyOperation } from '../../common/ops/verify.js';
+import { judge, summaryMarkdown } from '../../common/outcome.js';
+import { progressReporter } from '../../common/progress.js';
+import { githubAzure } from './azure.js';
+import { actionInputs } from './inputs.js';
+
+export const COMMANDS = ['export', 'import', 'migrate', 'verify', 'archive-push', 'archive-pull', 'archive-list', 'throughput-raise', 'throughput-restore'] as const;
+type Command = (typeof COMMANDS)[number];
+
+const OPERATIONS: Record<Command, Operation> = {
+  export: exportOperation,
+  import: importOperation,
+  migrate: migrateOperation,
+  verify: verifyOperation,
+  'archive-push': (ctx) => archiveOperation(ctx, 'push'),
+  'archive-pull': (ctx) => archiveOperation(ctx, 'pull'),
+  'archive-list': (ctx) => archiveOperation(ctx, 'list'),
+  'throughput-raise': (ctx) => throughputOperation(ctx, 'raise'),
+  'throughput-restore': (ctx) => throughputOperation(ctx, 'restore'),
+};
+
+const log: TaskLog = {
+  info: (line) => core.info(redact(line)),
+  warning: (line) => core.warning(redact(line)),
+};
+
+async function run(): Promise<void> {
+  try {
+    const inputs = actionInputs();
+    const command = inputs.getRequiredChoiceInput('command', COMMANDS);
+    let azure: AzureAuth | undefined;
+    // Progress goes to the log as plain lines; the runner has no progress display.
+    const progress = progressReporter(log, () => {});
+    const ctx: OperationContext = {
+      inputs,
+      azure: () => (azure ??= githubAzure(inputs)),
+      azureInputHint: '"client-id" and "tenant-id" (OIDC, with `permissions: id-token: write`), or run azure/login before this step',
+      events: progress.events,
+      log,
+      defaultExportParent: process.env.GITHUB_WORKSPACE || process.cwd(),
+      tempDir: process.env.RUNNER_TEMP || tmpdir(),
+      expectCollections: progress.expectCollections,
+    };
+    const result = await OPERATIONS[command](ctx);
+    const verdict = judge(result, kebabCase);
+    for (const [name, value] of Object.entries(result.outputs)) core.setOutput(kebabCase(name), value);
+    try {
+      await core.summary.addRaw(summaryMarkdown(result, verdict)).write();
+    } catch (err) {
+      log.warning(`Could not write the job summary: ${errorMessage(err)}`);
+    }
+    if (verdict.status === 'failed') core.setFailed(verdict.message);
+    else if (verdict.status === 'succeededWithIssues') core.warning(verdict.message);
+    else core.info(verdict.message);
+  } catch (err) {
+    if (!(err instanceof DocferryError)) core.debug(redact(String((err as Error)?.stack ?? err)));
+    core.setFailed(redact(errorMessage(err)));
+  }
+}
+
+void run();
