@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { resolveScope } from '../core/layout.js';
 import { defaultExportDirName } from '../core/manifest.js';
@@ -6,7 +7,9 @@ import { createSink, createSource, type DatabaseSpec } from '../stores/factory.j
 import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
+import { checkpointName, openRunCheckpoint } from './checkpoint.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
+import { withVerification } from './verify.js';
 
 export interface MigrateOptions extends TuningOptions {
   source: DatabaseSpec;
@@ -18,6 +21,14 @@ export interface MigrateOptions extends TuningOptions {
   /** Default: `docferry-rejects-<UTC yyyymmddTHHMMSS>` in the working directory. */
   rejectsDir?: string;
   events?: EventSink;
+  /** Continue an interrupted migrate of the same source into the same target. */
+  resume?: boolean;
+  /** Default: `docferry-checkpoints/migrate-<hash of source and target>` in the working directory. */
+  checkpointDir?: string;
+  /** Compare source and target afterwards (exit 5 on differences). */
+  verify?: boolean;
+  /** With `verify`: every difference to this NDJSON file. */
+  reportFile?: string;
 }
 
 /** `docferry-rejects-20260212T170000`, stamped like the export directories. */
@@ -53,8 +64,19 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     await source.close();
     throw err;
   }
+  let summary: RunSummary;
   try {
-    return await runCollections({
+    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', address(o.source), address(o.target)));
+    const checkpoint = await openRunCheckpoint({
+      dir: checkpointDir,
+      explicit: o.checkpointDir !== undefined,
+      operation: 'migrate',
+      fingerprint: { source: address(o.source), target: address(o.target), mode: o.mode, restore_object_ids: o.target.type === 'mongodb' ? (o.target.restoreObjectIds ?? false) : undefined },
+      resume: o.resume ?? false,
+      sourceKind: source.kind,
+      events,
+    });
+    summary = await runCollections({
       operation: 'migrate',
       source,
       sink,
@@ -62,9 +84,14 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       mode: o.mode,
       rejectsDir: o.rejectsDir ?? defaultRejectsDirName(),
       events,
+      ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
+    if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
+    else if (checkpoint) summary = { ...summary, checkpointDir };
   } finally {
     await Promise.allSettled([source.close(), sink.close()]);
   }
+  if (!o.verify) return summary;
+  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.collections ? { collections: o.collections } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
 }

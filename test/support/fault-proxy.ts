@@ -7,7 +7,9 @@ export type FaultAction =
   | { type: 'pass' }
   | { type: 'respond'; status: number; headers?: Record<string, string>; body?: string }
   | { type: 'delay'; ms: number }
-  | { type: 'reset' };
+  | { type: 'reset' }
+  /** Forward the request, then cut the connection instead of passing the response: the server did the work. */
+  | { type: 'reset-after' };
 
 export interface ProxiedRequest {
   method: string;
@@ -43,7 +45,7 @@ export async function startFaultProxy(upstream: string, policy: (req: ProxiedReq
   const sockets = new Set<Socket>();
   let seq = 0;
 
-  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+  const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse, resetAfter = false) => {
     const upstreamReq = client.request(
       {
         protocol: target.protocol,
@@ -55,6 +57,11 @@ export async function startFaultProxy(upstream: string, policy: (req: ProxiedReq
         agent,
       },
       (upstreamRes) => {
+        if (resetAfter) {
+          upstreamRes.resume();
+          upstreamRes.on('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },
@@ -92,6 +99,9 @@ export async function startFaultProxy(upstream: string, policy: (req: ProxiedReq
         case 'reset':
           injected.set(0, (injected.get(0) ?? 0) + 1);
           return req.socket.destroy();
+        case 'reset-after':
+          injected.set(-1, (injected.get(-1) ?? 0) + 1);
+          return forward(req, body, res, true);
       }
     });
   });

@@ -5,6 +5,7 @@ import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import type { WriteMode } from '../../stores/types.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
+import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
 import {
   addCosmosOptions,
   addLayoutOptions,
@@ -19,7 +20,7 @@ import {
 
 type StoreType = 'cosmos' | 'mongodb';
 
-interface MigrateFlags extends TuningOptions, ReportingFlags {
+interface MigrateFlags extends TuningOptions, ReportingFlags, ResumeFlags {
   from: StoreType;
   to: StoreType;
   mode: WriteMode;
@@ -68,6 +69,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
   addLayoutOptions(cmd);
   addTuningOptions(cmd);
   addOutputOptions(cmd);
+  addResumeOptions(cmd, 'migrate');
   cmd.action(async (flags: MigrateFlags) => {
     for (const which of ['from', 'to'] as const) {
       if (flags[which] !== 'cosmos' && flags[which] !== 'mongodb') throw new UsageError(`--${which} must be cosmos or mongodb, not "${flags[which]}".`);
@@ -77,7 +79,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     const layout = layoutFrom(flags);
     const source = side(flags, 'from', ctx);
     const target = side(flags, 'to', ctx);
-    await runReported(ctx, flags, (events) =>
+    const summary = await runReported(ctx, flags, (events) =>
       runMigrate({
         source,
         target,
@@ -86,8 +88,13 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
         events,
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
+        ...(flags.resume ? { resume: true } : {}),
+        ...(flags.checkpoint ? { checkpointDir: flags.checkpoint } : {}),
+        ...(flags.verify ? { verify: true } : {}),
+        ...(flags.report ? { reportFile: flags.report } : {}),
         ...pickTuning(flags),
       }),
     );
+    printVerification(ctx, flags, summary);
   });
 }

@@ -13,6 +13,8 @@ export interface CosmosConnection {
   credential?: TokenCredential;
   /** An extra CA to trust (PEM), e.g. the Cosmos DB emulator's self-signed certificate. */
   caCertificate?: string;
+  /** Per-request timeout (the SDK's connectionPolicy.requestTimeout); default the SDK's 60 s. */
+  requestTimeoutMs?: number;
 }
 
 export function validateEndpoint(endpoint: string | undefined, flag: string): string {
@@ -78,6 +80,7 @@ export function createCosmosClient(conn: CosmosConnection, observer?: ThrottleOb
       // A local emulator answers only on the address it was given; real accounts benefit from discovery.
       enableEndpointDiscovery: !isLoopback(conn.endpoint),
       retryOptions: { maxRetryAttemptCount: 9, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 30 },
+      ...(conn.requestTimeoutMs !== undefined ? { requestTimeout: conn.requestTimeoutMs } : {}),
     },
   };
   if (conn.caCertificate) options.agent = new https.Agent({ keepAlive: true, ca: [...rootCertificates, conn.caCertificate] });
