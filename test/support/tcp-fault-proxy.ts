@@ -52,7 +52,7 @@ function reply(request: Buffer, body: Record<string, unknown>): Buffer {
 }
 
 function framer(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     while (pending.length >= 4 && pending.length >= pending.readInt32LE(0)) {
