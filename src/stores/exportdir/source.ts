@@ -1,4 +1,6 @@
 import { decodeDocument } from '../../core/codec.js';
+import { documentKey } from '../../core/digest.js';
+import { displayId, valueAtPath } from '../../core/documents.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat } from '../../core/manifest.js';
@@ -27,14 +29,30 @@ export class DirSource implements SourceStore {
   }
 
   read(scope: CollectionScope): AsyncIterable<SourceItem> {
-    return readExportFile(this.fileFor(scope), this.checked.format);
+    return readExportFile(this.fileFor(scope), this.checked.format, scope);
   }
 
   async close(): Promise<void> {}
 }
 
-export async function* readExportFile(file: CheckedFile, format: JsonFormat): AsyncGenerator<SourceItem> {
+/**
+ * The identity a target would store a document under: `_id` for Extended JSON (MongoDB), else
+ * `id` (Cosmos DB), plus the partition-key value when that is not the id itself (Cosmos ids are
+ * unique per logical partition only).
+ */
+function identityOf(doc: Doc, format: JsonFormat, scope?: CollectionScope): string | undefined {
+  const key = documentKey(doc, format === 'canonical' || format === 'relaxed' ? 'bson' : 'json');
+  if (key === undefined) return undefined;
+  const paths = scope?.partitionKey.paths ?? ['/id'];
+  if (paths.length === 1 && paths[0] === '/id') return key;
+  return `${key}\u0000${JSON.stringify(paths.map((p) => valueAtPath(doc, p) ?? null))}`;
+}
+
+export async function* readExportFile(file: CheckedFile, format: JsonFormat, scope?: CollectionScope): AsyncGenerator<SourceItem> {
   const stream = await openContent(file.absPath);
+  // Two lines with one id would silently overwrite each other in the target: the first wins,
+  // the second is rejected. Holds every id of the file (about 100 bytes each).
+  const firstLine = new Map<string, number>();
   for await (const line of readLines(stream)) {
     const position = { file: file.relPath, line: line.number };
     if (line.invalidUtf8) {
@@ -56,6 +74,21 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat): As
       const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
       yield { reason: `the line is ${what}, not a JSON object (one document per line)`, raw: text, position };
       continue;
+    }
+    const identity = identityOf(value as Doc, format, scope);
+    if (identity !== undefined) {
+      const first = firstLine.get(identity);
+      if (first !== undefined) {
+        const id = displayId(documentKey(value as Doc, format === 'canonical' || format === 'relaxed' ? 'bson' : 'json'));
+        yield {
+          reason: `duplicate id: "${id}" is also on line ${first} of ${file.relPath}; only that first document is imported. Decide which copy is right, fix the export or the target, and import this document from the rejects file if it is the one to keep.`,
+          raw: text,
+          id,
+          position,
+        };
+        continue;
+      }
+      firstLine.set(identity, line.number);
     }
     yield { doc: value as Doc, position };
   }
