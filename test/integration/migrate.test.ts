@@ -24,6 +24,7 @@ interface Names {
 }
 
 let counter = 0;
+let runs = 0;
 
 function freshNames(suffix: string): Names {
   counter++;
@@ -106,6 +107,8 @@ describe('docferry migrate: database to database, all four directions', function
     await removeTempDirs();
   });
 
+  // Checkpoints go to the temporary directory, not the working directory the tests run in.
+  const migrate = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['migrate', ...args, '--checkpoint', join(work, `checkpoint-${++runs}`)], env);
   const from = (s: CosmosTestServer) => ['--from-cosmos-endpoint', s.endpoint, '--from-cosmos-key', s.key];
   const to = (s: CosmosTestServer) => ['--to-cosmos-endpoint', s.endpoint, '--to-cosmos-key', s.key];
 
@@ -113,7 +116,7 @@ describe('docferry migrate: database to database, all four directions', function
     const n = freshNames(cosmosA.suffix);
     const layout = await writeLayout(work, n);
     await seedCosmosSynthetic(cosmosA, n);
-    const r = await runCli(['migrate', '--from', 'cosmos', '--to', 'cosmos', ...from(cosmosA), ...to(cosmosB), '--layout', layout, '--json', '--rejects-dir', join(work, 'r1')]);
+    const r = await migrate(['--from', 'cosmos', '--to', 'cosmos', ...from(cosmosA), ...to(cosmosB), '--layout', layout, '--json', '--rejects-dir', join(work, 'r1')]);
     if (cosmosA.external) {
       // One real account for both sides: the same containers, which migrate refuses.
       expect(r.code).to.equal(2);
@@ -140,7 +143,7 @@ describe('docferry migrate: database to database, all four directions', function
       { id: 'numbers', whole: 3, big: 2 ** 40, fraction: 0.25 },
     ]);
     const rejectsDir = join(work, 'r2');
-    const r = await runCli(['migrate', '--from', 'cosmos', '--to', 'mongodb', '--layout', layout, '--restore-objectids', '--rejects-dir', rejectsDir, '--json'], {
+    const r = await migrate(['--from', 'cosmos', '--to', 'mongodb', '--layout', layout, '--restore-objectids', '--rejects-dir', rejectsDir, '--json'], {
       SRC_COSMOS_ENDPOINT: cosmosA.endpoint,
       SRC_COSMOS_KEY: cosmosA.key,
       DST_MONGO_URI: mongoY.uri,
@@ -187,7 +190,7 @@ describe('docferry migrate: database to database, all four directions', function
       { _id: 'too-big', blob: 'x'.repeat(2 * 1024 * 1024) },
     ]);
     const rejectsDir = join(work, 'r3');
-    const r = await runCli(['migrate', '--from', 'mongodb', '--to', 'cosmos', '--from-mongo-uri', mongoX.uri, ...to(cosmosB), '--layout', layout, '--rejects-dir', rejectsDir, '--json']);
+    const r = await migrate(['--from', 'mongodb', '--to', 'cosmos', '--from-mongo-uri', mongoX.uri, ...to(cosmosB), '--layout', layout, '--rejects-dir', rejectsDir, '--json']);
     expect(r.code, r.stderr).to.equal(3);
     const summary = summaryOf(r.stdout);
     expect(summary.totals).to.deep.equal({ read: TOTAL + 4, written: TOTAL + 1, skipped: 0, rejected: 3 });
@@ -220,8 +223,8 @@ describe('docferry migrate: database to database, all four directions', function
     await seedMongo(mongoX.uri, n.copilot, 'threads', [
       { _id: new ObjectId(), when: new Date(1_700_000_000_123), whole: new Double(7), count: new Int32(7), big: Long.fromString('9007199254740993'), raw: new Binary(Buffer.from([1, 2, 3]), 0x80) },
     ]);
-    const args = ['migrate', '--from', 'mongodb', '--to', 'mongodb', '--from-mongo-uri', mongoX.uri, '--to-mongo-uri', mongoY.uri, '--layout', layout, '--json', '--batch-size', '7', '--concurrency', '3'];
-    const first = await runCli(args);
+    const args = ['--from', 'mongodb', '--to', 'mongodb', '--from-mongo-uri', mongoX.uri, '--to-mongo-uri', mongoY.uri, '--layout', layout, '--json', '--batch-size', '7', '--concurrency', '3'];
+    const first = await migrate(args);
     if (mongoX.external) {
       expect(first.code).to.equal(2);
       expect(first.stderr).to.include('are the same MongoDB server');
@@ -232,13 +235,13 @@ describe('docferry migrate: database to database, all four directions', function
     for (const [db, c] of ALL) expect(canonical(await readMongo(mongoY.uri, n[db], c)), c).to.deep.equal(canonical(await readMongo(mongoX.uri, n[db], c)));
 
     await withMongo(mongoY.uri, (c) => c.db(n.copilot).collection<Doc>('sources').updateOne({ _id: 'ietf-tls' } as never, { $set: { status: 'edited-in-target' } }));
-    const merge = await runCli([...args, '--mode', 'merge']);
+    const merge = await migrate([...args, '--mode', 'merge']);
     expect(merge.code, merge.stderr).to.equal(0);
     expect(summaryOf(merge.stdout).totals).to.deep.equal({ read: TOTAL + 1, written: 0, skipped: TOTAL + 1, rejected: 0 });
     const status = async () => (await readMongo(mongoY.uri, n.copilot, 'sources')).find((d) => d._id === 'ietf-tls')!.status;
     expect(await status()).to.equal('edited-in-target');
 
-    const upsert = await runCli([...args, '--mode', 'upsert']);
+    const upsert = await migrate([...args, '--mode', 'upsert']);
     expect(summaryOf(upsert.stdout).totals).to.deep.equal({ read: TOTAL + 1, written: TOTAL + 1, skipped: 0, rejected: 0 });
     expect(await status()).to.not.equal('edited-in-target');
     expect(canonical(await readMongo(mongoY.uri, n.copilot, 'sources'))).to.deep.equal(canonical(await readMongo(mongoX.uri, n.copilot, 'sources')));
@@ -247,16 +250,16 @@ describe('docferry migrate: database to database, all four directions', function
   it('refuses a migrate onto the same database, and bad flags, before touching anything', async () => {
     const n = freshNames('');
     const layout = await writeLayout(work, n);
-    const same = await runCli(['migrate', '--from', 'mongodb', '--to', 'mongodb', '--layout', layout], { SRC_MONGO_URI: mongoX.uri, DST_MONGO_URI: mongoX.uri });
+    const same = await migrate(['--from', 'mongodb', '--to', 'mongodb', '--layout', layout], { SRC_MONGO_URI: mongoX.uri, DST_MONGO_URI: mongoX.uri });
     expect(same.code).to.equal(2);
     expect(same.stderr).to.include('The source and the target are the same MongoDB server');
-    const badType = await runCli(['migrate', '--from', 'couch', '--to', 'mongodb', '--layout', layout]);
+    const badType = await migrate(['--from', 'couch', '--to', 'mongodb', '--layout', layout]);
     expect(badType.code).to.equal(2);
     expect(badType.stderr).to.include('--from must be cosmos or mongodb, not "couch"');
-    const restoreToCosmos = await runCli(['migrate', '--from', 'mongodb', '--to', 'cosmos', '--restore-objectids', '--layout', layout]);
+    const restoreToCosmos = await migrate(['--from', 'mongodb', '--to', 'cosmos', '--restore-objectids', '--layout', layout]);
     expect(restoreToCosmos.code).to.equal(2);
     expect(restoreToCosmos.stderr).to.include('--restore-objectids applies to a MongoDB target');
-    const noKey = await runCli(['migrate', '--from', 'mongodb', '--to', 'cosmos', '--to-cosmos-endpoint', 'https://example.documents.azure.com:443/', '--layout', layout], { SRC_MONGO_URI: mongoX.uri });
+    const noKey = await migrate(['--from', 'mongodb', '--to', 'cosmos', '--to-cosmos-endpoint', 'https://example.documents.azure.com:443/', '--layout', layout], { SRC_MONGO_URI: mongoX.uri });
     expect(noKey.code).to.equal(2);
     expect(noKey.stderr).to.include('--to-cosmos-key');
     expect(await withMongo(mongoX.uri, async (c) => (await c.db(n.copilot).listCollections().toArray()).length)).to.equal(0);

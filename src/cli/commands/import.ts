@@ -56,6 +56,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
       throw new UsageError(`--dest-type must be cosmos or mongodb, not "${flags.destType}".`);
     }
     if (flags.mode !== 'upsert' && flags.mode !== 'merge') throw new UsageError(`--mode must be upsert or merge, not "${flags.mode}".`);
+    if (flags.restoreObjectids && flags.destType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--dest-type mongodb).');
     const layout = layoutFrom(flags);
     const target = targetSpec(flags, ctx);
     const summary = await runReported(ctx, flags, (events) =>
