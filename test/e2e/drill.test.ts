@@ -1,0 +1,184 @@
+/**
+ * `npm run drill` as CI runs it: a child process on local servers. A healthy run passes and
+ * reports every stage; a corrupted archive and a restore that lost documents each make it fail
+ * with the right exit code, after tearing down and reporting.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { DR_DRILL_STAGES } from '../../scripts/drill/stages.js';
+import type { DrillReport } from '../../scripts/drill/report.js';
+import { repoRoot } from '../support/cli.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+
+interface DrillRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  dir: string;
+}
+
+function runDrill(args: string[]): Promise<DrillRun> {
+  return (async () => {
+    const dir = await tempDir('docferry-drill-');
+    return new Promise<DrillRun>((resolve, reject) => {
+      const child = spawn('npm', ['run', '--silent', 'drill', '--', '--output-dir', dir, ...args], {
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, dir }));
+    });
+  })();
+}
+
+async function readReport(run: DrillRun): Promise<{ json: DrillReport; markdown: string }> {
+  const json = JSON.parse(await readFile(join(run.dir, 'drill-report.json'), 'utf8')) as DrillReport;
+  const markdown = await readFile(join(run.dir, 'drill-report.md'), 'utf8');
+  return { json, markdown };
+}
+
+const STAGE_IDS = DR_DRILL_STAGES.map((s) => s.id);
+
+describe('npm run drill', function () {
+  this.timeout(180_000);
+
+  after(removeTempDirs);
+
+  describe('on a healthy archive, with the MongoDB leg', () => {
+    let run: DrillRun;
+    let report: DrillReport;
+    let markdown: string;
+
+    before(async () => {
+      run = await runDrill(['--documents', '400', '--mongo']);
+      ({ json: report, markdown } = await readReport(run));
+    });
+
+    it('exits 0 and says it passed', () => {
+      expect(run.code, run.stderr).to.equal(0);
+      expect(report.passed).to.equal(true);
+      expect(run.stdout).to.contain('DR drill PASSED');
+    });
+
+    it('runs the setup, then the stages of scripts/drill/stages.ts in their order, each ok with its time', () => {
+      expect(report.setup.map((s) => [s.id, s.status])).to.deep.equal([['seed', 'ok'], ['export', 'ok'], ['push', 'ok']]);
+      expect(report.stages.map((s) => s.id)).to.deep.equal(STAGE_IDS);
+      for (const s of report.stages) {
+        expect(s.status, `${s.id}: ${s.error ?? ''}`).to.equal('ok');
+        expect(s.durationMs, s.id).to.be.a('number').and.to.be.at.least(0);
+      }
+    });
+
+    it('moves every seeded document: seeded = exported = pulled = imported = verified', () => {
+      const seeded = report.setup.find((s) => s.id === 'seed')!.documents!;
+      expect(seeded).to.be.greaterThan(300);
+      expect(report.setup.find((s) => s.id === 'export')!.documents).to.equal(seeded);
+      for (const id of ['pull', 'import', 'verify']) expect(report.stages.find((s) => s.id === id)!.documents, id).to.equal(seeded);
+    });
+
+    it('verifies both targets collection by collection against the manifest', () => {
+      expect(report.verification.map((v) => v.target)).to.deep.equal(['cosmos', 'mongodb']);
+      for (const v of report.verification) {
+        expect(v.collections).to.have.length(8);
+        for (const c of v.collections) {
+          expect(c.equal, `${v.target} ${c.database}.${c.collection}`).to.equal(true);
+          expect(c.target).to.equal(c.manifest);
+          expect(c.archive).to.equal(c.manifest);
+          expect(c.missing + c.extra + c.differing).to.equal(0);
+        }
+      }
+    });
+
+    it('prints and writes the per-stage report as markdown', () => {
+      expect(markdown).to.contain('Result: **PASSED** (exit 0)');
+      let at = -1;
+      for (const id of STAGE_IDS) {
+        const row = markdown.indexOf(`| ${id} |`, at + 1);
+        expect(row, `row of ${id} after the previous stage`).to.be.greaterThan(at);
+        at = row;
+      }
+      expect(markdown).to.contain('| copilot.chunks |');
+      for (const id of STAGE_IDS) expect(run.stdout).to.match(new RegExp(`^drill\\s+${id}\\s+ok\\s`, 'm'));
+    });
+
+    it('tears down and leaves no copy of the data behind', () => {
+      expect(report.stages.find((s) => s.id === 'teardown')!.detail).to.contain('deleted 2 databases');
+      expect(existsSync(join(run.dir, 'work'))).to.equal(false);
+    });
+  });
+
+  describe('on a corrupted archive', () => {
+    let run: DrillRun;
+    let report: DrillReport;
+
+    before(async () => {
+      run = await runDrill(['--documents', '200', '--inject', 'corrupt-archive']);
+      ({ json: report } = await readReport(run));
+    });
+
+    it('fails the pull with exit 4 (input refused) and says which file and why', () => {
+      expect(run.code).to.equal(4);
+      expect(report.passed).to.equal(false);
+      const pull = report.stages.find((s) => s.id === 'pull')!;
+      expect(pull.status).to.equal('failed');
+      expect(pull.error).to.match(/does not match the archived manifest/);
+      expect(pull.error).to.contain('sha256');
+      expect(run.stdout).to.contain('DR drill FAILED');
+    });
+
+    it('skips what depends on the archive, but still tears down and reports', () => {
+      expect(report.stages.map((s) => [s.id, s.status])).to.deep.equal([
+        ['pull', 'failed'],
+        ['provision', 'skipped'],
+        ['import', 'skipped'],
+        ['verify', 'skipped'],
+        ['teardown', 'ok'],
+        ['report', 'ok'],
+      ]);
+    });
+  });
+
+  describe('on a restore that lost documents', () => {
+    let run: DrillRun;
+    let report: DrillReport;
+    let markdown: string;
+
+    before(async () => {
+      run = await runDrill(['--documents', '200', '--inject', 'lose-documents']);
+      ({ json: report, markdown } = await readReport(run));
+    });
+
+    it('fails the verify with exit 5 (differences), naming the collection and the count', () => {
+      expect(run.code).to.equal(5);
+      const verify = report.stages.find((s) => s.id === 'verify')!;
+      expect(verify.status).to.equal('failed');
+      expect(verify.error).to.match(/missing 3/);
+      const bad = report.verification[0]!.collections.filter((c) => !c.equal);
+      expect(bad).to.have.length(1);
+      expect(bad[0]!.missing).to.equal(3);
+      expect(bad[0]!.target).to.equal(bad[0]!.manifest - 3);
+      expect(markdown).to.contain('DIFFERENT');
+    });
+
+    it('still tears the target down and reports', () => {
+      expect(report.stages.find((s) => s.id === 'teardown')!.status).to.equal('ok');
+      expect(report.stages.find((s) => s.id === 'report')!.status).to.equal('ok');
+      expect(report.stages.find((s) => s.id === 'teardown')!.detail).to.contain('deleted 2 databases');
+    });
+  });
+
+  it('refuses an unknown fault with exit 2 before starting anything', async () => {
+    const run = await runDrill(['--inject', 'flood']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(/flood/);
+    expect(existsSync(join(run.dir, 'drill-report.md'))).to.equal(false);
+  });
+});
