@@ -12,6 +12,7 @@ import {
 } from '@azure/identity';
 import { UsageError } from '../../../src/core/errors.js';
 import type { AzureAuth } from '../../common/context.js';
+import { describedCredential } from '../../common/credential.js';
 import type { Inputs } from '../../common/inputs.js';
 import { snapshotEndpointAuthParameter, snapshotEndpointAuthScheme } from './env-snapshot.js';
 import { tl } from './tl.js';
@@ -93,9 +94,10 @@ export function serviceConnectionAuth(endpointId: string, inputs: Inputs): Azure
     default:
       throw new UsageError(`${where} uses the authentication scheme "${scheme}", which docferry does not support; use workload identity federation, a service principal or a managed identity.`);
   }
+  const description = `${where}, ${kind}`;
   return {
-    credential,
-    description: `${where}, ${kind}`,
+    credential: describedCredential(credential, description),
+    description,
     ...(subscriptionId ? { subscriptionId } : {}),
     ...(resourceManagerUrl ? { resourceManagerUrl } : {}),
   };

@@ -7,6 +7,7 @@ import * as core from '@actions/core';
 import { AzureCliCredential, ClientAssertionCredential } from '@azure/identity';
 import { UsageError } from '../../../src/core/errors.js';
 import type { AzureAuth } from '../../common/context.js';
+import { describedCredential } from '../../common/credential.js';
 import type { Inputs } from '../../common/inputs.js';
 
 export const AZURE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -21,18 +22,20 @@ export function githubAzure(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
         `"${inputs.label('clientId')}" and "${inputs.label('tenantId')}" ask for OIDC federation, but this job cannot request an OIDC token: add \`permissions: id-token: write\` to the job (and contents: read).`,
       );
     }
+    const description = `OIDC federation as ${clientId} (tenant ${tenantId})`;
     return {
-      credential: new ClientAssertionCredential(tenantId, clientId, () => core.getIDToken(AZURE_AUDIENCE)),
-      description: `OIDC federation as ${clientId} (tenant ${tenantId})`,
+      credential: describedCredential(new ClientAssertionCredential(tenantId, clientId, () => core.getIDToken(AZURE_AUDIENCE)), description),
+      description,
       ...(subscriptionId ? { subscriptionId } : {}),
     };
   }
   if (clientId || tenantId) {
     throw new UsageError(`OIDC federation needs both "${inputs.label('clientId')}" and "${inputs.label('tenantId')}" (or AZURE_CLIENT_ID and AZURE_TENANT_ID).`);
   }
+  const description = 'the Azure CLI login of an earlier azure/login step';
   return {
-    credential: new AzureCliCredential(),
-    description: 'the Azure CLI login of an earlier azure/login step',
+    credential: describedCredential(new AzureCliCredential(), description),
+    description,
     ambient: true,
     ...(subscriptionId ? { subscriptionId } : {}),
   };
