@@ -10,6 +10,8 @@ import { generateDocuments } from '../../src/synthetic/copilot.js';
 import { runCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
+import { MongoClient } from 'mongodb';
+import { startMongoTestServer } from '../support/ferretdb.js';
 import { startCli, waitFor } from '../support/kill-child.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
@@ -259,6 +261,46 @@ describe('resume after kill -9', function () {
         expect(r.stdout).to.include('verify: identical (2 collections)');
       } finally {
         await target.stop();
+      }
+    });
+  });
+
+  describe('migrate', () => {
+    it('MongoDB -> Cosmos DB: killed mid-collection, resumed by _id, every document once, source and target identical', async () => {
+      const mongo = await startMongoTestServer();
+      const target = await startCosmosTestServer();
+      const proxy = await startFaultProxy(target.endpoint, (req) => (req.isBatch ? { type: 'delay', ms: 100 } : { type: 'pass' }));
+      const dbName = `copilot${target.suffix}`;
+      const client = new MongoClient(mongo.uri);
+      const cpDir = join(work, 'migrate-checkpoint');
+      try {
+        await client.db(dbName).collection('threads').insertMany([...generateDocuments('threads', THREADS, { seed: 8, flavor: 'mongodb' })] as never[]);
+        const lf = join(work, 'migrate-layout.json');
+        await writeFile(lf, JSON.stringify(testLayout(target)));
+        const args = ['migrate', '--from', 'mongodb', '--from-mongo-uri', mongo.uri, '--to', 'cosmos', '--to-cosmos-endpoint', proxy.endpoint, '--layout', lf, '--collections', 'threads', '--batch-size', '10', '--concurrency', '2', '--checkpoint', cpDir];
+        const run = startCli([...args, '--quiet'], { DST_COSMOS_KEY: target.key });
+        const journalPath = join(cpDir, `${dbName}.threads.journal`);
+        await waitFor('threads to be under way', async () => (await journal(journalPath)).units >= 4, { while: () => run.child.exitCode === null, intervalMs: 20 });
+        await run.kill9();
+        const confirmed = (await journal(journalPath)).keys;
+        expect(confirmed).to.be.greaterThan(0).and.lessThan(THREADS);
+
+        const from = proxy.requests.length;
+        proxy.setPolicy(() => ({ type: 'pass' }));
+        const r = await runCli([...args, '--to-cosmos-key', target.key, '--resume', '--verify', '--json']);
+        expect(r.code, r.stderr).to.equal(0);
+        const resent = bulkOps(proxy, from, 'threads') - (THREADS - confirmed);
+        expect(resent).to.be.at.least(0).and.at.most(20);
+        const summary = JSON.parse(r.stdout);
+        expect(summary.totals).to.include({ read: THREADS, written: THREADS, rejected: 0 });
+        expect(summary.verify.equal).to.equal(true);
+        expect(summary.verify.collections[0]).to.include({ leftCount: THREADS, rightCount: THREADS });
+        expect(existsSync(cpDir)).to.equal(false);
+      } finally {
+        await client.close();
+        await proxy.stop();
+        await target.stop();
+        await mongo.stop();
       }
     });
   });
