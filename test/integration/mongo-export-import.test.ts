@@ -7,9 +7,11 @@ import { MongoClient } from 'mongodb';
 import type { Doc } from '../../src/core/documents.js';
 import type { Layout } from '../../src/core/layout.js';
 import type { Manifest } from '../../src/core/manifest.js';
+import { redact } from '../../src/core/secrets.js';
 import { COPILOT_COLLECTIONS, generateDocuments, type SyntheticCollection } from '../../src/synthetic/copilot.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
+import { MongoSource } from '../../src/stores/mongo/source.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
@@ -533,6 +535,26 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
       expect(text, what).to.not.include(password);
       expect(text, what).to.not.include(encodeURIComponent(password));
     }
+  });
+
+  it('hides every credential a MongoDB URI can carry wherever the URI is described', async () => {
+    const cases: [string, string, string][] = [
+      ['mongodb://user:p%40ss-word-1@db.example.net:27017/?authSource=admin', 'mongodb://<redacted>@db.example.net:27017/?authSource=admin', 'p@ss-word-1'],
+      ['mongodb+srv://u:pw-abcdef@cluster0.example.net/db?retryWrites=true', 'mongodb+srv://<redacted>@cluster0.example.net/db?retryWrites=true', 'pw-abcdef'],
+      ['mongodb://db.example.net/?tls=true&tlsCertificateKeyFile=/tmp/x.pem&tlsCertificateKeyFilePassword=keyPass-123', 'mongodb://db.example.net/?tls=true&tlsCertificateKeyFile=/tmp/x.pem&tlsCertificateKeyFilePassword=<redacted>', 'keyPass-123'],
+    ];
+    for (const [uri, described, secret] of cases) {
+      const store = new MongoSource(uri);
+      expect(store.describe()).to.equal(described);
+      await store.close();
+      expect(redact(`failed on ${secret}`)).to.equal('failed on <redacted>');
+    }
+    const bad = await runCli(['export', '--source-type', 'mongodb', '--output-dir', join(work, `bad-uri-${counter}`)], {
+      SRC_MONGO_URI: 'mongodb://AKIA1:awsSecret-9@db.example.net/?authMechanism=MONGODB-AWS&authMechanismProperties=AWS_SESSION_TOKEN:sessionTok-77',
+    });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('The MongoDB URI "mongodb://<redacted>@db.example.net/');
+    expect(bad.stderr).to.not.include('awsSecret-9').and.not.include('sessionTok-77');
   });
 
   it('refuses --json-format json for a MongoDB source, and reads SRC_MONGO_URI / DST_MONGO_URI', async () => {

@@ -21,7 +21,9 @@ export function registerUriCredentials(uri: string): void {
     const colon = userInfo.indexOf(':');
     if (colon >= 0) secrets.push(userInfo.slice(colon + 1));
   }
-  for (const m of uri.matchAll(/[?&](?:password|pwd)=([^&#]*)/gi)) secrets.push(m[1]!);
+  // password=, pwd=, tlsCertificateKeyFilePassword=, and the AWS session token of MONGODB-AWS.
+  for (const m of uri.matchAll(/[?&](?:[a-z]*password|pwd)=([^&#]*)/gi)) secrets.push(m[1]!);
+  for (const m of uri.matchAll(/AWS_SESSION_TOKEN(?::|%3A)([^,&#]*)/gi)) secrets.push(m[1]!);
   for (const s of secrets) {
     registerSecret(s);
     try {
@@ -32,15 +34,21 @@ export function registerUriCredentials(uri: string): void {
   }
 }
 
-export function createMongoClient(uri: string, flag = '--mongo-uri'): MongoClient {
+/** The URI as it may be printed and stored: no user, password, key password or token. */
+export function describeMongoUri(uri: string): string {
+  registerUriCredentials(uri);
+  return redact(redactUri(uri));
+}
+
+export function createMongoClient(uri: string): MongoClient {
   registerUriCredentials(uri);
   if (!/^mongodb(\+srv)?:\/\//i.test(uri)) {
-    throw new UsageError(`${flag} "${redactUri(uri)}" is not a MongoDB connection string; expected mongodb://host:27017/ or mongodb+srv://cluster.example.net/.`);
+    throw new UsageError(`The MongoDB URI "${describeMongoUri(uri)}" is not a MongoDB connection string; expected mongodb://host:27017/ or mongodb+srv://cluster.example.net/.`);
   }
   try {
     return new MongoClient(uri, { appName: `${toolName}/${toolVersion}` });
   } catch (err) {
-    throw new UsageError(`${flag} "${redactUri(uri)}" is not a valid MongoDB connection string: ${redact(errorMessage(err))}`);
+    throw new UsageError(`The MongoDB URI "${describeMongoUri(uri)}" is not valid: ${redact(errorMessage(err))}`);
   }
 }
 
@@ -100,7 +108,7 @@ function firstLine(text: string): string {
 export function describeMongoError(err: unknown, uri: string, what: string): DocferryError {
   if (err instanceof DocferryError) return err;
   const e = unwrapMongoError(err);
-  const where = redactUri(uri);
+  const where = describeMongoUri(uri);
   const message = redact(firstLine(errorMessage(e)));
   const code = codeOf(e);
   const codeName = (e as { codeName?: unknown }).codeName;

@@ -4,7 +4,6 @@ import { backoffDelay, sleep } from '../../core/backoff.js';
 import { displayId, type Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
-import { redactUri } from '../../core/secrets.js';
 import { MappingError, idToString, toMongoDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
 import {
@@ -12,6 +11,7 @@ import {
   THROTTLED_CODE,
   codeOf,
   createMongoClient,
+  describeMongoUri,
   describeMongoError,
   isDocumentLevelError,
   isRetryableCode,
@@ -58,7 +58,7 @@ export class MongoSink implements SinkStore {
   }
 
   describe(): string {
-    return redactUri(this.uri);
+    return describeMongoUri(this.uri);
   }
 
   async prepareAll(scopes: CollectionScope[]): Promise<void> {

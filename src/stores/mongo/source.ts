@@ -2,10 +2,9 @@ import type { Document, Filter, MongoClient } from 'mongodb';
 import { backoffDelay, sleep } from '../../core/backoff.js';
 import { displayId, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
-import { redactUri } from '../../core/secrets.js';
 import { bsonTypeOf, idToString } from '../../core/type-mapping.js';
 import type { SourceItem, SourceStore } from '../types.js';
-import { RAW_BSON_READ, createMongoClient, describeMongoError, isRetryableMongoError } from './connection.js';
+import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
 export interface MongoSourceOptions {
   /** Documents per cursor batch; with the server's own 16 MB batch cap this bounds memory. */
@@ -99,7 +98,7 @@ export class MongoSource implements SourceStore {
   }
 
   describe(): string {
-    return redactUri(this.uri);
+    return describeMongoUri(this.uri);
   }
 
   private collection(scope: CollectionScope) {
