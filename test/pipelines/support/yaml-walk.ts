@@ -114,6 +114,7 @@ export interface AdoTemplateCall {
   caller: string;
   callee: string;
   parameters: YMap;
+  job?: YMap;
 }
 
 export interface AdoWalk {
@@ -144,7 +145,7 @@ export function walkAdo(file: string): AdoWalk {
       if (!isMap(s)) throw new Error(`${rel(where)}: a step that is not a mapping: ${JSON.stringify(s)}`);
       if (typeof s.template === 'string') {
         const callee = resolve(dirname(where), s.template.split('@')[0]!);
-        walk.templateCalls.push({ caller: where, callee, parameters: flattenMap(s.parameters) });
+        walk.templateCalls.push({ caller: where, callee, parameters: flattenMap(s.parameters), ...(job ? { job } : {}) });
         if (depth > 5) throw new Error(`${rel(where)}: step templates nested too deep`);
         visitSteps(flattenSeq(loadYaml(callee).steps), callee, stage, job, depth + 1);
         continue;
