@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { documentKey, idKey } from '../core/digest.js';
 import { valueAtPath, type Doc } from '../core/documents.js';
 import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
@@ -342,6 +342,9 @@ export class RunCheckpoint {
   async remove(): Promise<void> {
     await this.chain;
     await rm(this.dir, { recursive: true, force: true });
+    // The default homes of import and migrate checkpoints are only ours when empty.
+    const parent = dirname(this.dir);
+    if (basename(parent) === '_checkpoints' || basename(parent) === 'docferry-checkpoints') await rmdir(parent).catch(() => {});
   }
 
   private writeHeader(): Promise<void> {
