@@ -52,6 +52,10 @@ const common: BuildOptions = {
   // Third-party license notices go to <bundle>.LEGAL.txt, shipped beside the bundle.
   legalComments: 'linked',
   charset: 'utf8',
+  // ESM dependencies that find their own files through import.meta.url (e.g. @azure/storage-common's
+  // CRC64 module) get the bundle's own URL, which CommonJS output would otherwise leave empty.
+  define: { 'import.meta.url': '__bundle_import_meta_url' },
+  banner: { js: 'var __bundle_import_meta_url = require("url").pathToFileURL(__filename).href;' },
   logLevel: 'warning',
   plugins: [packageInfoPlugin()],
 };

@@ -2,7 +2,6 @@
 import { UsageError } from '../../src/core/errors.js';
 import { loadLayout, defaultLayoutPath } from '../../src/core/layout.js';
 import type { LayoutRef } from '../../src/engine/export.js';
-import type { TuningOptions } from '../../src/engine/run.js';
 import { validateEndpoint } from '../../src/stores/cosmos/connection.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';
@@ -62,19 +61,4 @@ export function layoutInputs(ctx: OperationContext): { layout: LayoutRef; collec
     layout: { layout: loadLayout(file ?? defaultLayoutPath), source: file ?? 'default' },
     ...(collections ? { collections } : {}),
   };
-}
-
-/** Tuning and the reject budget of a transfer (export, import, migrate). */
-export function transferInputs(ctx: OperationContext): { tuning: TuningOptions; allowedRejects: number } {
-  const { inputs } = ctx;
-  const tuning: TuningOptions = {};
-  const batchSize = inputs.getIntInput('batchSize', 1);
-  const concurrency = inputs.getIntInput('concurrency', 1);
-  const parallelCollections = inputs.getIntInput('parallelCollections', 1);
-  const maxErrors = inputs.getIntInput('maxErrors', 0);
-  if (batchSize !== undefined) tuning.batchSize = batchSize;
-  if (concurrency !== undefined) tuning.concurrency = concurrency;
-  if (parallelCollections !== undefined) tuning.parallelCollections = parallelCollections;
-  if (maxErrors !== undefined) tuning.maxErrors = maxErrors;
-  return { tuning, allowedRejects: inputs.getIntInput('allowedRejects', 0) ?? 0 };
 }

@@ -12,31 +12,10 @@ import {
 } from '@azure/identity';
 import { UsageError } from '../../../src/core/errors.js';
 import type { AzureAuth } from '../../common/context.js';
-import { describedCredential } from '../../common/credential.js';
+import { authorityOptions, describedCredential } from '../../common/credential.js';
 import type { Inputs } from '../../common/inputs.js';
 import { snapshotEndpointAuthParameter, snapshotEndpointAuthScheme } from './env-snapshot.js';
 import { tl } from './tl.js';
-
-/** Entra ID hosts of the public and sovereign clouds: MSAL knows them, so instance discovery works. */
-const KNOWN_AUTHORITY_HOSTS = new Set([
-  'login.microsoftonline.com',
-  'login.windows.net',
-  'login.microsoft.com',
-  'sts.windows.net',
-  'login.chinacloudapi.cn',
-  'login.partner.microsoftonline.cn',
-  'login.microsoftonline.us',
-  'login.usgovcloudapi.net',
-  'login.microsoftonline.de',
-]);
-
-function authorityOptions(authorityHost: string | undefined): { authorityHost?: string; disableInstanceDiscovery?: boolean } {
-  if (!authorityHost) return {};
-  const host = new URL(authorityHost).hostname.toLowerCase();
-  // A private cloud (Azure Stack, a sovereign stamp MSAL does not list) cannot be discovered
-  // through login.microsoftonline.com; its authority is taken as given.
-  return { authorityHost, ...(KNOWN_AUTHORITY_HOSTS.has(host) ? {} : { disableInstanceDiscovery: true }) };
-}
 
 export function serviceConnectionAuth(endpointId: string, inputs: Inputs): AzureAuth {
   const where = `service connection ${endpointId} (input "${inputs.label('azureSubscription')}")`;

@@ -5,7 +5,8 @@ import { runExport } from '../../../src/engine/export.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
-import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
+import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
+import { transferInputs } from '../transfer-inputs.js';
 
 /** Cosmos DB or MongoDB -> a checked export directory. */
 export async function exportOperation(ctx: OperationContext): Promise<OperationResult> {

@@ -5,7 +5,8 @@ import { readManifest } from '../../../src/stores/exportdir/manifest-io.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
-import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
+import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
+import { transferInputs } from '../transfer-inputs.js';
 import { reportPath, verifyAfter } from './verify-after.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */

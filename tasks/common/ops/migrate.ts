@@ -4,7 +4,8 @@ import { defaultRejectsDirName, runMigrate } from '../../../src/engine/migrate.j
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
-import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore, transferInputs } from '../stores.js';
+import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
+import { transferInputs } from '../transfer-inputs.js';
 import { reportPath, verifyAfter } from './verify-after.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */

@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import { AzureCliCredential, ClientAssertionCredential } from '@azure/identity';
 import { UsageError } from '../../../src/core/errors.js';
 import type { AzureAuth } from '../../common/context.js';
-import { describedCredential } from '../../common/credential.js';
+import { authorityOptions, describedCredential } from '../../common/credential.js';
 import type { Inputs } from '../../common/inputs.js';
 
 export const AZURE_AUDIENCE = 'api://AzureADTokenExchange';
@@ -24,7 +24,7 @@ export function githubAzure(inputs: Inputs, env: NodeJS.ProcessEnv = process.env
     }
     const description = `OIDC federation as ${clientId} (tenant ${tenantId})`;
     return {
-      credential: describedCredential(new ClientAssertionCredential(tenantId, clientId, () => core.getIDToken(AZURE_AUDIENCE)), description),
+      credential: describedCredential(new ClientAssertionCredential(tenantId, clientId, () => core.getIDToken(AZURE_AUDIENCE), authorityOptions(env.AZURE_AUTHORITY_HOST)), description),
       description,
       ...(subscriptionId ? { subscriptionId } : {}),
     };

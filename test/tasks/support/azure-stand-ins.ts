@@ -84,6 +84,12 @@ export interface OidcRequest {
   issued: string;
 }
 
+export interface GithubIdTokenRequest {
+  audience: string | null;
+  authorization: string | undefined;
+  issued: string;
+}
+
 export interface TokenRequest {
   tenant: string;
   form: Record<string, string>;
@@ -110,6 +116,9 @@ export interface AzureStandIn {
   /** What a task gets as System.OidcRequestUri. */
   oidcRequestUri: string;
   oidcRequests: OidcRequest[];
+  /** What a GitHub job gets as ACTIONS_ID_TOKEN_REQUEST_URL (the request token is jobAccessToken). */
+  githubIdTokenRequestUrl: string;
+  githubIdTokenRequests: GithubIdTokenRequest[];
   tokenRequests: TokenRequest[];
   metadataRequests: string[];
   armRequests: ArmRequest[];
@@ -130,6 +139,7 @@ export interface StandInOptions {
 export async function startAzureStandIn(options: StandInOptions): Promise<AzureStandIn> {
   const cert = testCertificate();
   const oidcRequests: OidcRequest[] = [];
+  const githubIdTokenRequests: GithubIdTokenRequest[] = [];
   const tokenRequests: TokenRequest[] = [];
   const metadataRequests: string[] = [];
   const armRequests: ArmRequest[] = [];
@@ -146,6 +156,13 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
         const issued = `oidc.${randomUUID()}`;
         oidcRequests.push({ url: url.toString(), authorization: req.headers.authorization, serviceConnectionId: url.searchParams.get('serviceConnectionId'), issued });
         return json(res, 200, { oidcToken: issued });
+      }
+      // GitHub Actions: GET {ACTIONS_ID_TOKEN_REQUEST_URL}&audience=...
+      if (req.method === 'GET' && url.pathname.endsWith('/idtoken')) {
+        if (req.headers.authorization !== `Bearer ${options.jobAccessToken}`) return json(res, 401, { message: 'Bad credentials' });
+        const issued = `ghoidc.${randomUUID()}`;
+        githubIdTokenRequests.push({ audience: url.searchParams.get('audience'), authorization: req.headers.authorization, issued });
+        return json(res, 200, { count: 1, value: issued });
       }
       const meta = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
       if (req.method === 'GET' && meta) {
@@ -201,6 +218,8 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
     caFile: cert.caFile,
     oidcRequestUri: `${base}/contoso/6e5a4f0c-1111-4c2b-9d8e-aaaaaaaaaaaa/_apis/distributedtask/hubs/build/plans/0f1e2d3c-2222-4b5a-8c7d-bbbbbbbbbbbb/jobs/9a8b7c6d-3333-4e5f-a1b2-cccccccccccc/oidctoken`,
     oidcRequests,
+    githubIdTokenRequestUrl: `${base}/00000000-0000-0000-0000-000000000000/_apis/distributedtask/hubs/Actions/plans/0f1e2d3c-2222-4b5a-8c7d-bbbbbbbbbbbb/jobs/9a8b7c6d-3333-4e5f-a1b2-cccccccccccc/idtoken?api-version=2.0`,
+    githubIdTokenRequests,
     tokenRequests,
     metadataRequests,
     armRequests,
