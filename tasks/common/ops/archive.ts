@@ -22,8 +22,17 @@ function archiveTarget(ctx: OperationContext): ArchiveTarget {
   const { inputs } = ctx;
   const containerUrl = inputs.getRequiredInput('containerUrl', '(https://<account>.blob.core.windows.net/<container>)');
   const connectionString = inputs.getSecretInput('storageConnectionString');
+  // The agent and the runner mask whole values; the key or SAS inside could still be printed alone.
+  for (const part of connectionString?.split(';') ?? []) {
+    const m = /^\s*(AccountKey|SharedAccessSignature)=(.+)$/i.exec(part);
+    if (m) inputs.mask(m[2]);
+  }
   const q = containerUrl.indexOf('?');
-  if (q >= 0) inputs.mask(containerUrl.slice(q + 1));
+  if (q >= 0) {
+    inputs.mask(containerUrl.slice(q + 1));
+    const sig = new URLSearchParams(containerUrl.slice(q + 1)).get('sig');
+    if (sig) inputs.mask(sig);
+  }
   registerArchiveSecrets({ containerUrl, ...(connectionString ? { connectionString } : {}) });
   if (connectionString || q >= 0) return { containerUrl, ...(connectionString ? { connectionString } : {}) };
   const azure = ctx.azure();

@@ -1,0 +1,195 @@
+import { existsSync } from 'node:fs';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { buildAzureDevOpsTask } from '../../scripts/build-tasks.js';
+import { loadLayout } from '../../src/core/layout.js';
+import { runExport } from '../../src/engine/export.js';
+import { generateDocuments } from '../../src/synthetic/copilot.js';
+import { DEV_ACCOUNT_KEY, startBlobTestServer, type BlobTestServer } from '../support/azurite.js';
+import { cosmosClient, readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { readTaskJson, runAgentTask, type AgentResult, type AzureRmEndpoint, type TaskJson } from './support/agent.js';
+import { startAzureStandIn, type AzureStandIn } from './support/azure-stand-ins.js';
+
+const ENDPOINT_ID = '0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d';
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
+const JOB_TOKEN = 'job-token-for-the-stages-test-0123456789';
+
+describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bundled, run as the agent runs them', function () {
+  this.timeout(180_000);
+  let source: CosmosTestServer;
+  let target: CosmosTestServer;
+  let work: string;
+  let layoutFile: string;
+  let exportDir: string;
+  const bundles: Record<string, { dir: string; task: TaskJson }> = {};
+  const db = (name: string) => `${name}${source.suffix}`;
+
+  async function run(name: string, inputs: Record<string, string>, extra: { endpoints?: AzureRmEndpoint[]; env?: Record<string, string>; oidcRequestUri?: string } = {}): Promise<AgentResult> {
+    const b = bundles[name]!;
+    return runAgentTask({ bundleDir: b.dir, task: b.task, inputs, workDir: await tempDir('docferry-agent-'), accessToken: JOB_TOKEN, ...extra });
+  }
+
+  before(async () => {
+    work = await tempDir();
+    await Promise.all(
+      ['DocferryMigrate', 'DocferryVerify', 'DocferryArchive', 'DocferryThroughput', 'DocferryImport'].map(async (name) => {
+        const dir = join(work, 'bundles', name);
+        await buildAzureDevOpsTask(name, dir);
+        bundles[name] = { dir, task: readTaskJson(name) };
+      }),
+    );
+    source = await startCosmosTestServer();
+    target = await startCosmosTestServer();
+    await seedCosmos(source, db('copilot'), 'summaries', generateDocuments('summaries', 12, { seed: 51 }));
+    await seedCosmos(source, db('auth'), 'user_roles', generateDocuments('user_roles', 4, { seed: 51 }));
+    layoutFile = join(work, 'layout.json');
+    await writeFile(layoutFile, JSON.stringify(testLayout(source)));
+    exportDir = join(work, 'data-export-20260212T170000');
+    await runExport({ source: { type: 'cosmos', connection: { endpoint: source.endpoint, key: source.key } }, layout: { layout: loadLayout(layoutFile), source: layoutFile }, outputDir: exportDir, collections: ['summaries', 'user_roles'] });
+  });
+
+  after(async () => {
+    await source?.stop();
+    await target?.stop();
+    await removeTempDirs();
+  });
+
+  describe('DocferryMigrate and DocferryVerify', () => {
+    let migrated: AgentResult;
+
+    before(async () => {
+      migrated = await run('DocferryMigrate', {
+        fromType: 'cosmos', fromCosmosEndpoint: source.endpoint, fromCosmosKey: source.key,
+        toType: 'cosmos', toCosmosEndpoint: target.endpoint, toCosmosKey: target.key,
+        layoutFile, collections: 'summaries,user_roles', verify: 'true',
+      });
+    });
+
+    it('migrates straight from account to account, verifies, and reports counts and the report file', async () => {
+      expect(migrated.result, migrated.stdout).to.equal('Succeeded');
+      expect(migrated.outputs).to.include({ documentsRead: '16', documentsWritten: '16', documentsRejected: '0' });
+      expect(migrated.outputs.reportFile).to.match(/[\\/]a[\\/]docferry-verify-\d{8}T\d{6}\.ndjson$/);
+      expect(existsSync(migrated.outputs.reportFile!)).to.equal(true);
+      expect(await readAllCosmos(target, db('copilot'), 'summaries')).to.deep.equal(await readAllCosmos(source, db('copilot'), 'summaries'));
+      expect(migrated.summaries[0]).to.include('### Verification').and.include(`| ${db('copilot')}.summaries | 12 | 12 | 0 | 0 | 0 | yes |`);
+      expect(migrated.secrets).to.include.members([source.key, target.key]);
+    });
+
+    it('DocferryVerify fails the step on a difference, sets verifyEqual false, and lists the document', async () => {
+      const client = cosmosClient(target);
+      await client.database(db('auth')).container('user_roles').items.create({ id: 'only-in-target', user_id: 'github:999' });
+      client.dispose();
+      const reportFile = join(work, 'verify-report.ndjson');
+      const r = await run('DocferryVerify', {
+        leftType: 'dir', leftDir: exportDir,
+        rightType: 'cosmos', rightCosmosEndpoint: target.endpoint, rightCosmosKey: target.key,
+        layoutFile, reportFile,
+      });
+      expect(r.result).to.equal('Failed');
+      expect(r.outputs).to.deep.equal({ reportFile, verifyEqual: 'false' });
+      expect(r.errors).to.have.length(1);
+      expect(r.errors[0]).to.include(`${db('auth')}.user_roles (0 missing, 1 extra, 0 differing)`);
+      expect(r.summaries[0]).to.include('extra on the right (1): `only-in-target`');
+      const report = (await readFile(reportFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(report.some((e) => JSON.stringify(e).includes('only-in-target'))).to.equal(true);
+      const same = await run('DocferryVerify', { leftType: 'dir', leftDir: exportDir, rightType: 'cosmos', rightCosmosEndpoint: source.endpoint, rightCosmosKey: source.key, layoutFile });
+      expect(same.result).to.equal('Succeeded');
+      expect(same.outputs.verifyEqual).to.equal('true');
+    });
+  });
+
+  describe('DocferryArchive with a storage connection string (Azurite)', () => {
+    let blob: BlobTestServer;
+    let containerUrl: string;
+    before(async () => {
+      blob = await startBlobTestServer({ local: true });
+      containerUrl = (await blob.createContainer()).url;
+    });
+    after(async () => blob?.stop());
+
+    it('push, list, pull: the pulled export imports, and the account key is masked', async () => {
+      const pushed = await run('DocferryArchive', { command: 'push', containerUrl, storageConnectionString: blob.connectionString, exportDir });
+      expect(pushed.result, pushed.stdout).to.equal('Succeeded');
+      expect(pushed.outputs).to.deep.equal({ archivePrefix: 'data-export-20260212T170000/', exportDir });
+      expect(pushed.secrets).to.include.members([blob.connectionString, DEV_ACCOUNT_KEY]);
+      expect(pushed.stdout.split('\n').filter((l) => l.includes(DEV_ACCOUNT_KEY) && !l.startsWith('##vso[task.setsecret]'))).to.deep.equal([]);
+
+      const listed = await run('DocferryArchive', { command: 'list', containerUrl, storageConnectionString: blob.connectionString });
+      expect(listed.result).to.equal('Succeeded');
+      expect(listed.outputs).to.deep.equal({ archivePrefix: 'data-export-20260212T170000/' });
+      expect(listed.summaries[0]).to.include('| `data-export-20260212T170000/` |').and.include('| complete | 16 |');
+
+      const destDir = join(work, 'pulled');
+      const pulled = await run('DocferryArchive', { command: 'pull', containerUrl, storageConnectionString: blob.connectionString, destDir });
+      expect(pulled.result, pulled.stdout).to.equal('Succeeded');
+      expect(pulled.outputs).to.deep.equal({ archivePrefix: 'data-export-20260212T170000/', exportDir: destDir });
+      expect((await readdir(destDir)).sort()).to.include('manifest.json');
+
+      const fresh = await startCosmosTestServer();
+      try {
+        const imported = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: fresh.endpoint, cosmosKey: fresh.key, layoutFile, exportDir: pulled.outputs.exportDir! });
+        expect(imported.result, imported.stdout).to.equal('Succeeded');
+        expect(imported.outputs.documentsWritten).to.equal('16');
+        expect(await readAllCosmos(fresh, db('copilot'), 'summaries')).to.deep.equal(await readAllCosmos(source, db('copilot'), 'summaries'));
+      } finally {
+        await fresh.stop();
+      }
+    });
+
+    it('names the missing input for the command', async () => {
+      const r = await run('DocferryArchive', { command: 'pull', containerUrl, storageConnectionString: blob.connectionString });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.equal('Input "destDir" is required to pull into (a new or empty directory).');
+    });
+  });
+
+  describe('DocferryThroughput through the service connection\'s Resource Manager endpoint', () => {
+    let standIn: AzureStandIn;
+    const armPath = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/cosmos-prod/sqlDatabases/copilot/containers/messages/throughputSettings/default`;
+    const endpoint = (): AzureRmEndpoint => ({
+      id: ENDPOINT_ID,
+      scheme: 'WorkloadIdentityFederation',
+      parameters: { tenantid: 'contoso.onmicrosoft.com', serviceprincipalid: '9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a' },
+      url: `${standIn.url}/`,
+      data: { environmentAuthorityUrl: `${standIn.url}/`, subscriptionId: SUBSCRIPTION },
+    });
+
+    before(async () => {
+      standIn = await startAzureStandIn({ jobAccessToken: JOB_TOKEN });
+      standIn.offers.set(armPath.toLowerCase(), { throughput: 400, minimumThroughput: 400 });
+    });
+    after(async () => standIn?.stop());
+
+    it('raise records the current RU/s and raises; restore puts it back and removes the state file', async () => {
+      const stateFile = join(work, 'throughput-state.json');
+      const common = { azureSubscription: ENDPOINT_ID, resourceGroup: 'rg-data', accountName: 'cosmos-prod', database: 'copilot', container: 'messages', stateFile };
+      const env = { NODE_EXTRA_CA_CERTS: standIn.caFile };
+      const raised = await run('DocferryThroughput', { ...common, command: 'raise', targetThroughput: '4000' }, { endpoints: [endpoint()], env, oidcRequestUri: standIn.oidcRequestUri });
+      expect(raised.result, raised.stdout + raised.stderr).to.equal('Succeeded');
+      expect(raised.outputs).to.deep.equal({ stateFile });
+      expect(standIn.offers.get(armPath.toLowerCase())!.throughput).to.equal(4000);
+      const state = JSON.parse(await readFile(stateFile, 'utf8')) as { before: { mode: string; value: number } };
+      expect(state.before).to.deep.equal({ mode: 'manual', value: 400 });
+      // Every management call carried the federated identity's token, for the connection's ARM audience.
+      const tokens = new Set(standIn.tokenRequests.map((t) => t.issued));
+      expect(standIn.armRequests.length).to.be.greaterThan(1);
+      expect(standIn.armRequests.every((a) => tokens.has(String(a.authorization).replace(/^Bearer /, '')))).to.equal(true);
+      expect(standIn.tokenRequests.every((t) => t.form.scope?.includes(`${standIn.url}/.default`))).to.equal(true);
+      expect(standIn.armRequests.find((a) => a.method === 'PUT')!.body).to.deep.equal({ properties: { resource: { throughput: 4000 } } });
+
+      const restored = await run('DocferryThroughput', { azureSubscription: ENDPOINT_ID, command: 'restore', stateFile }, { endpoints: [endpoint()], env, oidcRequestUri: standIn.oidcRequestUri });
+      expect(restored.result, restored.stdout + restored.stderr).to.equal('Succeeded');
+      expect(standIn.offers.get(armPath.toLowerCase())!.throughput).to.equal(400);
+      expect(existsSync(stateFile)).to.equal(false);
+      expect(restored.summaries[0]).to.include('restored, 400 RU/s (manual) (found 4000 RU/s (manual))');
+    });
+
+    it('refuses a raise without a target, naming both inputs', async () => {
+      const r = await run('DocferryThroughput', { azureSubscription: ENDPOINT_ID, command: 'raise', resourceGroup: 'rg-data', accountName: 'cosmos-prod', database: 'copilot' }, { endpoints: [endpoint()], env: { NODE_EXTRA_CA_CERTS: standIn.caFile }, oidcRequestUri: standIn.oidcRequestUri });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.include('exactly one of');
+    });
+  });
+});
