@@ -181,6 +181,31 @@ describe('Azure DevOps tasks: Azure credentials from an AzureRM service connecti
     });
   });
 
+  describe('managed identity', () => {
+    it('uses the agent\'s managed identity (here the App Service form of the endpoint) and sends Cosmos DB its token', async () => {
+      const auth0 = proxy.authorizations.length;
+      const b = bundles.DocferryExport!;
+      const r = await runAgentTask({
+        bundleDir: b.dir,
+        task: b.task,
+        inputs: { azureSubscription: ENDPOINT_ID, sourceType: 'cosmos', cosmosEndpoint: proxy.endpoint, layoutFile, collections: 'user_roles', outputDir: join(work, 'msi-export') },
+        endpoints: [{ id: ENDPOINT_ID, scheme: 'ManagedServiceIdentity', parameters: { tenantid: TENANT } }],
+        workDir: await tempDir('docferry-agent-'),
+        env: { NODE_EXTRA_CA_CERTS: standIn.caFile, IDENTITY_ENDPOINT: standIn.managedIdentityEndpoint, IDENTITY_HEADER: 'identity-header-value-0123' },
+      });
+      expect(r.result, r.stdout + r.stderr).to.equal('Succeeded');
+      expect(r.outputs).to.include({ documentsWritten: '3' });
+      const msi = standIn.managedIdentityRequests;
+      expect(msi.length).to.be.greaterThan(0);
+      expect(msi[0]!.identityHeader).to.equal('identity-header-value-0123');
+      expect(msi[0]!.resource).to.equal(proxy.endpoint.replace(/\/$/, ''));
+      const issued = new Set(msi.map((m) => m.issued));
+      const auths = proxy.authorizations.slice(auth0).filter(Boolean);
+      expect(auths.length).to.be.greaterThan(0);
+      expect(auths.every((a) => issued.has(aadSignature(a) ?? ''))).to.equal(true);
+    });
+  });
+
   describe('service principal', () => {
     it('with a secret (spnKey): the secret goes to the token endpoint, masked, and Cosmos DB gets the token', async () => {
       const secret = 'Q~spn.secret-value_0123456789abcdef';

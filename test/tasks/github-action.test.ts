@@ -162,6 +162,29 @@ describe('GitHub Action: the committed bundle run as a runner runs it', function
       for (const q of standIn.githubIdTokenRequests) expect(r.masks).to.include(q.issued);
     });
 
+    it('after azure/login (no client id): takes the token from the Azure CLI session', async () => {
+      // A stand-in `az` on PATH, as azure/login leaves a logged-in CLI: prints what `az account get-access-token` prints.
+      const bin = await tempDir('docferry-fake-az-');
+      const calls = join(bin, 'calls.log');
+      const token = 'cli.access-token-0123456789';
+      await writeFile(
+        join(bin, 'az'),
+        `#!/bin/sh\necho "$@" >> '${calls}'\necho '{"accessToken": "${token}", "expiresOn": "2099-01-01 00:00:00.000000", "expires_on": 4070908800, "subscription": "x", "tenant": "y", "tokenType": "Bearer"}'\n`,
+        { mode: 0o755 },
+      );
+      const auth0 = proxy.authorizations.length;
+      const r = await act(
+        { command: 'export', 'source-type': 'cosmos', 'cosmos-endpoint': proxy.endpoint, 'use-rbac': 'true', 'layout-file': layoutFile, collections: 'user_roles', 'output-dir': join(work, 'cli-export') },
+        { PATH: `${bin}:${process.env.PATH}`, NODE_EXTRA_CA_CERTS: standIn.caFile },
+      );
+      expect(r.code, r.stdout + r.stderr).to.equal(0);
+      expect(r.outputs).to.include({ 'documents-written': '4' });
+      expect(await readFile(calls, 'utf8')).to.include(`account get-access-token --output json --resource ${proxy.endpoint.replace(/\/$/, '')}`);
+      const auths = proxy.authorizations.slice(auth0).filter(Boolean).map((a) => decodeURIComponent(a));
+      expect(auths.length).to.be.greaterThan(0);
+      expect(auths.every((a) => a === `type=aad&ver=1.0&sig=${token}`)).to.equal(true);
+    });
+
     it('says what the job lacks when it cannot request an OIDC token', async () => {
       const r = await act({ command: 'export', 'source-type': 'cosmos', 'cosmos-endpoint': proxy.endpoint, 'use-rbac': 'true', 'client-id': 'c0ffee00-1111-2222-3333-444455556666', 'tenant-id': 'contoso.onmicrosoft.com', 'layout-file': layoutFile });
       expect(r.code).to.equal(1);

@@ -90,6 +90,12 @@ export interface GithubIdTokenRequest {
   issued: string;
 }
 
+export interface ManagedIdentityRequest {
+  resource: string | null;
+  identityHeader: string | undefined;
+  issued: string;
+}
+
 export interface TokenRequest {
   tenant: string;
   form: Record<string, string>;
@@ -120,6 +126,9 @@ export interface AzureStandIn {
   githubIdTokenRequestUrl: string;
   githubIdTokenRequests: GithubIdTokenRequest[];
   tokenRequests: TokenRequest[];
+  /** A managed identity endpoint as App Service exposes it (IDENTITY_ENDPOINT / IDENTITY_HEADER). */
+  managedIdentityEndpoint: string;
+  managedIdentityRequests: ManagedIdentityRequest[];
   metadataRequests: string[];
   armRequests: ArmRequest[];
   /** Throughput offers by ARM resource path (…/throughputSettings/default). */
@@ -142,6 +151,7 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
   const githubIdTokenRequests: GithubIdTokenRequest[] = [];
   const tokenRequests: TokenRequest[] = [];
   const metadataRequests: string[] = [];
+  const managedIdentityRequests: ManagedIdentityRequest[] = [];
   const armRequests: ArmRequest[] = [];
   const offers = new Map<string, ArmOffer>();
   let base = '';
@@ -163,6 +173,11 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
         const issued = `ghoidc.${randomUUID()}`;
         githubIdTokenRequests.push({ audience: url.searchParams.get('audience'), authorization: req.headers.authorization, issued });
         return json(res, 200, { count: 1, value: issued });
+      }
+      if (req.method === 'GET' && url.pathname === '/msi/token') {
+        const issued = `msi.${randomUUID()}`;
+        managedIdentityRequests.push({ resource: url.searchParams.get('resource'), identityHeader: req.headers['x-identity-header'] as string | undefined, issued });
+        return json(res, 200, { access_token: issued, expires_on: String(Math.floor(Date.now() / 1000) + lifetime), resource: url.searchParams.get('resource'), token_type: 'Bearer' });
       }
       const meta = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
       if (req.method === 'GET' && meta) {
@@ -221,6 +236,8 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
     githubIdTokenRequestUrl: `${base}/00000000-0000-0000-0000-000000000000/_apis/distributedtask/hubs/Actions/plans/0f1e2d3c-2222-4b5a-8c7d-bbbbbbbbbbbb/jobs/9a8b7c6d-3333-4e5f-a1b2-cccccccccccc/idtoken?api-version=2.0`,
     githubIdTokenRequests,
     tokenRequests,
+    managedIdentityEndpoint: `${base}/msi/token`,
+    managedIdentityRequests,
     metadataRequests,
     armRequests,
     offers,
