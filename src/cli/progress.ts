@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { EngineEvent, EventSink, RunSummary } from '../engine/events.js';
 import { redact } from '../core/secrets.js';
+import type { SinkStats } from '../stores/types.js';
 
 export interface Output {
   /** Human-readable lines (progress, warnings): stderr, so stdout can carry --json. */
@@ -19,6 +20,15 @@ function rate(done: number, ms: number): number {
 }
 
 const MAX_REJECT_LINES = 20;
+
+/** Cosmos DB consumption: total RU, the current RU/s against the budget, and throttled operations. */
+export function ruText(stats: SinkStats | undefined): string {
+  if (!stats?.requestCharge) return '';
+  const parts = [`${Math.round(stats.requestCharge)} RU`];
+  if (stats.ruPerSecond !== undefined) parts.push(`${stats.ruPerSecond}${stats.ruBudget !== undefined ? `/${Math.round(stats.ruBudget)}` : ''} RU/s`);
+  if (stats.throttled) parts.push(`${stats.throttled} throttled`);
+  return parts.join(', ');
+}
 
 /**
  * Plain log lines for pipelines and files: one line when a collection starts, one every few
@@ -44,7 +54,7 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
         lastLine.set(key, now);
         const done = ev.written + ev.skipped + ev.rejected;
         const pct = ev.total ? ` (${Math.floor((100 * done) / Math.max(ev.total, 1))}%)` : '';
-        const ru = ev.stats?.requestCharge ? `, ${Math.round(ev.stats.requestCharge)} RU` : '';
+        const ru = ruText(ev.stats) ? `, ${ruText(ev.stats)}` : '';
         out.log(`${key}: ${done}${ev.total !== undefined ? `/${ev.total}` : ''} documents${pct}, ${rate(done, now - (started.get(key) ?? now))} docs/s${ru}`);
         break;
       }
@@ -52,7 +62,10 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
         const s = ev.summary;
         const key = `${s.database}.${s.collection}`;
         if (s.status === 'failed') out.log(`${key}: FAILED: ${s.error}`);
-        else out.log(`${key}: done: ${s.read} read, ${s.written} written, ${s.skipped} skipped, ${s.rejected} rejected in ${(s.durationMs / 1000).toFixed(1)}s`);
+        else {
+          const ru = s.stats?.requestCharge ? ` (${Math.round(s.stats.requestCharge)} RU, ${rate(s.stats.requestCharge, s.durationMs)} RU/s${s.stats.ruBudget !== undefined ? ` of a ${Math.round(s.stats.ruBudget)} RU/s budget` : ''}${s.stats.throttled ? `, ${s.stats.throttled} operations throttled` : ''})` : '';
+          out.log(`${key}: done: ${s.read} read, ${s.written} written, ${s.skipped} skipped, ${s.rejected} rejected in ${(s.durationMs / 1000).toFixed(1)}s, ${rate(s.written + s.skipped, s.durationMs)} docs/s${ru}`);
+        }
         break;
       }
       case 'reject':
@@ -96,7 +109,7 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       if (!entry) return;
       const done = ev.written + ev.skipped + ev.rejected;
       if (ev.total === undefined && done > entry.bar.getTotal()) entry.bar.setTotal(0);
-      entry.bar.update(done, { rate: rate(done, Date.now() - entry.started), ru: ev.stats?.requestCharge ? `${Math.round(ev.stats.requestCharge)} RU` : '' });
+      entry.bar.update(done, { rate: rate(done, Date.now() - entry.started), ru: ruText(ev.stats) });
     } else if (ev.type === 'collection-end') {
       const entry = bars.get(`${ev.summary.database}.${ev.summary.collection}`);
       const done = ev.summary.written + ev.summary.skipped + ev.summary.rejected;

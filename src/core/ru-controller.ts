@@ -5,8 +5,9 @@
  * - a rate: a token bucket refilled at the allowed RU/s. A request takes its estimated charge
  *   up front (learned from earlier responses, RU per byte) and settles the difference when the
  *   real `x-ms-request-charge` arrives, so the long-run consumption equals the rate.
- * - a concurrency: requests in flight. It grows additively (about one per round trip) while
- *   requests queue for a slot rather than for RU, and shrinks multiplicatively on a 429.
+ * - a concurrency: requests in flight. While requests queue for a slot rather than for RU it
+ *   doubles every round trip until the first 429 (slow start), then grows by about one per round
+ *   trip; a 429 cuts it multiplicatively.
  *
  * A 429 also pauses every sender for the time the server asked and lowers the rate below what
  * was consumed just before it (the server knows better than the configured budget: it may be
@@ -30,7 +31,7 @@ export const systemClock: Clock = {
 export interface RuControllerOptions {
   /** RU/s the run may consume. Undefined: no budget, steer by throttling alone. */
   budget?: number;
-  /** Requests in flight at the start (default 4). */
+  /** Requests in flight at the start (default 2; doubled every round trip until the first 429). */
   initialConcurrency?: number;
   /** Never more requests in flight than this (default 32). */
   maxConcurrency?: number;
@@ -45,8 +46,17 @@ export interface RuControllerOptions {
 export interface Permit {
   readonly estimate: number;
   readonly bytes: number;
+  /** When the request was admitted (clock ms). */
+  readonly startedAt: number;
   /** The request waited for a free slot: concurrency, not RU, was the limit. */
   readonly waitedForSlot: boolean;
+}
+
+/** A request about to be sent: its expected charge, its size, and what the caller needs back. */
+export interface PendingRequest<T> {
+  estimate: number;
+  bytes: number;
+  value: T;
 }
 
 export interface RequestOutcome {
@@ -72,13 +82,20 @@ export interface RuSnapshot {
 }
 
 const DEFAULT_PAUSE_MS = 100;
-/** One multiplicative cut per this many ms: a burst of 429s from one overload is one signal. */
-const CUT_INTERVAL_MS = 1000;
+/**
+ * One multiplicative cut per round trip or so (twice the typical latency, within these bounds):
+ * the 429s of one overload are one signal, but a storm is answered within a few round trips.
+ */
+const MIN_CUT_INTERVAL_MS = 100;
+const MAX_CUT_INTERVAL_MS = 1000;
 const CONCURRENCY_CUT = 0.75;
 const RATE_CUT = 0.9;
-/** Share of the current rate regained per second after a cut. */
+/** Share of the current rate gained per second once back where the last 429 came. */
 const RATE_GROWTH_PER_SECOND = 0.03;
+/** Share of the gap to where the last 429 came regained per second after a cut (as CUBIC/BIC). */
+const RATE_RECOVERY_PER_SECOND = 0.25;
 const RATE_WINDOW_MS = 3000;
+const MIN_RATE_SPAN_MS = 250;
 const MIN_RATE = 1;
 
 export class RuController {
@@ -94,11 +111,19 @@ export class RuController {
   private pausedUntil = 0;
   private lastCut = Number.NEGATIVE_INFINITY;
   private growthCredit = 0;
+  /** Until the first 429, concurrency grows by one per completion (doubling per round trip), as TCP's slow start. */
+  private slowStart = true;
   private ruPerByte: number;
+  private learned = false;
+  /** The consumption at which the server last throttled: where the rate heads back quickly, then slowly past. */
+  private lastThrottledRate = 0;
+  private latencyMs = MAX_CUT_INTERVAL_MS / 2;
   private gate: Promise<unknown> = Promise.resolve();
-  private readonly slotWaiters: (() => void)[] = [];
+  /** The request at the head of the queue, waiting for a slot or for RU: woken by every completion. */
+  private readonly waiters: (() => void)[] = [];
   private readonly recent: { t: number; ru: number }[] = [];
   private readonly started: number;
+  private firstChargeAt = Number.POSITIVE_INFINITY;
   private totalCharge = 0;
   private requests = 0;
   private throttledRequests = 0;
@@ -108,7 +133,7 @@ export class RuController {
     this.clock = options.clock ?? systemClock;
     if (options.budget !== undefined) this.budget = options.budget;
     this.maxConcurrency = Math.max(1, options.maxConcurrency ?? 32);
-    this.limit = Math.min(this.maxConcurrency, Math.max(1, options.initialConcurrency ?? 4));
+    this.limit = Math.min(this.maxConcurrency, Math.max(1, options.initialConcurrency ?? 2));
     this.burstSeconds = options.burstSeconds ?? 0.25;
     this.rate = options.budget ?? Number.POSITIVE_INFINITY;
     this.tokens = Number.isFinite(this.rate) ? this.capacity : 0;
@@ -122,13 +147,32 @@ export class RuController {
     return bytes * this.ruPerByte;
   }
 
+  /**
+   * The largest request worth sending at the current rate: a quarter second of it. A request
+   * bigger than the container's whole second (100 large documents into a 400 RU/s container)
+   * cannot be paced; it can only overdraw and be throttled.
+   */
+  maxRequestRu(): number {
+    return Number.isFinite(this.rate) ? Math.max(1, this.rate * this.burstSeconds) : Number.POSITIVE_INFINITY;
+  }
+
   get concurrency(): number {
     return this.limit;
   }
 
   /** Waits until a request may be sent: not paused by a 429, a slot free, RU in the bucket. First come, first served. */
-  acquire(estimate: number, bytes = 0): Promise<Permit> {
-    const turn = this.gate.then(() => this.waitForTurn(estimate, bytes));
+  async acquire(estimate: number, bytes = 0): Promise<Permit> {
+    const granted = await this.acquireFor(() => ({ estimate, bytes, value: undefined }));
+    return granted!.permit;
+  }
+
+  /**
+   * Like `acquire`, but the request is built only when its turn comes, sized to the rate of that
+   * moment (`maxRu`, see maxRequestRu): requests queued before a 429 do not go out at the old
+   * size. `build` returning undefined (nothing left to send) takes no slot.
+   */
+  acquireFor<T>(build: (maxRu: number) => PendingRequest<T> | undefined): Promise<{ permit: Permit; value: T } | undefined> {
+    const turn = this.gate.then(() => this.waitForTurn(build));
     this.gate = turn.catch(() => undefined);
     return turn;
   }
@@ -143,32 +187,49 @@ export class RuController {
     if (Number.isFinite(this.rate)) this.tokens = Math.min(this.capacity, this.tokens + permit.estimate - spent);
     this.requests++;
     this.totalCharge += outcome.charge;
-    if (outcome.charge > 0) this.recent.push({ t: now, ru: outcome.charge });
+    this.latencyMs = 0.8 * this.latencyMs + 0.2 * Math.max(0, now - permit.startedAt);
+    if (outcome.charge > 0) {
+      this.recent.push({ t: now, ru: outcome.charge });
+      // The charge accrued over the request's flight: count the window from when it started.
+      this.firstChargeAt = Math.min(this.firstChargeAt, permit.startedAt);
+    }
     this.prune(now);
 
     if (outcome.throttled) {
       this.throttledRequests++;
       this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? DEFAULT_PAUSE_MS));
-      if (now - this.lastCut >= CUT_INTERVAL_MS) {
+      const firstThrottle = this.slowStart;
+      this.slowStart = false;
+      if (now - this.lastCut >= this.cutInterval) {
         this.lastCut = now;
-        this.limit = Math.max(1, Math.floor(this.limit * CONCURRENCY_CUT));
+        this.limit = Math.max(1, Math.floor(this.limit * (firstThrottle ? 0.5 : CONCURRENCY_CUT)));
         const consumed = this.observedRate(now);
-        const base = consumed > 0 ? Math.min(this.rate, consumed) : this.rate;
-        if (Number.isFinite(base)) this.rate = Math.max(MIN_RATE, base * RATE_CUT);
+        // The first 429 ends a ramp-up whose rate the server's burst allowance inflated: halve it,
+        // as TCP does when slow start ends. Throttled before anything was consumed: halve the guess.
+        const next = consumed > 0 ? Math.min(this.rate, consumed) * (firstThrottle ? 0.5 : RATE_CUT) : this.rate / 2;
+        if (Number.isFinite(next)) {
+          this.rate = Math.max(MIN_RATE, next);
+          this.lastThrottledRate = consumed > 0 ? Math.min(consumed, this.rate / (firstThrottle ? 0.5 : RATE_CUT)) : this.rate;
+        }
         this.tokens = Math.min(this.tokens, 0);
         this.growthCredit = 0;
       }
     } else {
-      if (outcome.charge > 0 && permit.bytes > 0) this.ruPerByte = 0.8 * this.ruPerByte + 0.2 * (outcome.charge / permit.bytes);
-      if (permit.waitedForSlot && now - this.lastCut >= CUT_INTERVAL_MS && this.limit < this.maxConcurrency) {
-        this.growthCredit += 1 / this.limit;
+      if (outcome.charge > 0 && permit.bytes > 0) {
+        // The first real charge replaces the guess; later ones smooth it.
+        const sample = outcome.charge / permit.bytes;
+        this.ruPerByte = this.learned ? 0.8 * this.ruPerByte + 0.2 * sample : sample;
+        this.learned = true;
+      }
+      if (permit.waitedForSlot && now - this.lastCut >= this.cutInterval && this.limit < this.maxConcurrency) {
+        this.growthCredit += this.slowStart ? 1 : 1 / this.limit;
         if (this.growthCredit >= 1) {
           this.growthCredit -= 1;
           this.limit++;
         }
       }
     }
-    this.wakeOne();
+    this.wake();
   }
 
   snapshot(): RuSnapshot {
@@ -185,11 +246,15 @@ export class RuController {
     };
   }
 
+  private get cutInterval(): number {
+    return Math.min(MAX_CUT_INTERVAL_MS, Math.max(MIN_CUT_INTERVAL_MS, 2 * this.latencyMs));
+  }
+
   private get capacity(): number {
     return this.rate * this.burstSeconds;
   }
 
-  private async waitForTurn(estimate: number, bytes: number): Promise<Permit> {
+  private async waitForTurn<T>(build: (maxRu: number) => PendingRequest<T> | undefined): Promise<{ permit: Permit; value: T } | undefined> {
     let waitedForSlot = false;
     for (;;) {
       const now = this.clock.now();
@@ -199,19 +264,22 @@ export class RuController {
       }
       if (this.inFlight >= this.limit) {
         waitedForSlot = true;
-        await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+        await new Promise<void>((resolve) => this.waiters.push(resolve));
         continue;
       }
       this.refill(now);
       if (Number.isFinite(this.rate) && this.tokens < 0) {
-        await this.clock.sleep(Math.max(1, Math.ceil((-this.tokens / this.rate) * 1000)));
+        // A completion may refund an over-estimate long before the debt would have refilled.
+        await Promise.race([this.clock.sleep(Math.max(1, Math.ceil((-this.tokens / this.rate) * 1000))), new Promise<void>((resolve) => this.waiters.push(resolve))]);
         continue;
       }
       break;
     }
+    const request = build(this.maxRequestRu());
+    if (!request) return undefined;
     this.inFlight++;
-    if (Number.isFinite(this.rate)) this.tokens -= estimate;
-    return { estimate, bytes, waitedForSlot };
+    if (Number.isFinite(this.rate)) this.tokens -= request.estimate;
+    return { permit: { estimate: request.estimate, bytes: request.bytes, waitedForSlot, startedAt: this.clock.now() }, value: request.value };
   }
 
   private refill(now: number): void {
@@ -220,14 +288,19 @@ export class RuController {
     if (!Number.isFinite(this.rate)) return;
     // After a cut the allowed rate climbs back towards the budget (or, without one, on and on
     // until the server throttles again).
-    if (now - this.lastCut >= CUT_INTERVAL_MS && (this.budget === undefined || this.rate < this.budget) && this.lastCut > Number.NEGATIVE_INFINITY) {
-      this.rate = Math.min(this.budget ?? Number.POSITIVE_INFINITY, this.rate * (1 + RATE_GROWTH_PER_SECOND * elapsed));
+    if (now - this.lastCut >= this.cutInterval && (this.budget === undefined || this.rate < this.budget) && this.lastCut > Number.NEGATIVE_INFINITY) {
+      const gap = this.lastThrottledRate - this.rate;
+      const growth = Math.max(this.rate * RATE_GROWTH_PER_SECOND, gap * RATE_RECOVERY_PER_SECOND) * elapsed;
+      this.rate = Math.min(this.budget ?? Number.POSITIVE_INFINITY, this.rate + growth);
     }
     this.tokens = Math.min(this.capacity, this.tokens + this.rate * elapsed);
   }
 
   private observedRate(now: number): number {
-    const span = Math.min(RATE_WINDOW_MS, Math.max(1000, now - this.started));
+    if (this.recent.length === 0) return 0;
+    // Early in a run the window is what has elapsed since the first charge, not a full window,
+    // or a first throttle would read a fraction of the real rate and cut far too deep.
+    const span = Math.min(RATE_WINDOW_MS, Math.max(MIN_RATE_SPAN_MS, now - Math.min(this.firstChargeAt, now)));
     let sum = 0;
     for (const r of this.recent) if (r.t > now - span) sum += r.ru;
     return (sum * 1000) / span;
@@ -237,8 +310,7 @@ export class RuController {
     while (this.recent.length > 0 && this.recent[0]!.t <= now - RATE_WINDOW_MS) this.recent.shift();
   }
 
-  private wakeOne(): void {
-    const next = this.slotWaiters.shift();
-    next?.();
+  private wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve();
   }
 }

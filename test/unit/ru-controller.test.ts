@@ -172,17 +172,24 @@ describe('RuController (fake clock)', () => {
     const controller = new RuController({ initialConcurrency: 8, clock });
     const permits = await Promise.all(Array.from({ length: 8 }, () => controller.acquire(100, 1000)));
     expect(controller.concurrency).to.equal(8);
+    // The first 429 ends the ramp-up: halved.
     controller.complete(permits[0]!, { charge: 0, throttled: true, retryAfterMs: 500 });
-    expect(controller.concurrency).to.equal(6);
+    expect(controller.concurrency).to.equal(4);
     let granted = false;
     void controller.acquire(100, 1000).then(() => (granted = true));
     await clock.runUntil(499);
     expect(granted, 'no request during the retry-after').to.equal(false);
     await clock.runUntil(501);
-    expect(granted).to.equal(false); // 7 still in flight, limit 6
-    for (const p of permits.slice(1, 3)) controller.complete(p, { charge: 10 });
+    expect(granted).to.equal(false); // 7 still in flight, limit 4
+    for (const p of permits.slice(1, 4)) controller.complete(p, { charge: 10 });
+    expect(granted).to.equal(false);
+    controller.complete(permits[4]!, { charge: 10 });
     await clock.runUntil(502);
     expect(granted).to.equal(true);
+    // Later 429s, a round trip or more apart, cut by a quarter.
+    await clock.runUntil(3000);
+    controller.complete(permits[5]!, { charge: 0, throttled: true, retryAfterMs: 10 });
+    expect(controller.concurrency).to.equal(3);
   });
 
   it('raises concurrency while requests queue for a slot and nothing is throttled', async () => {

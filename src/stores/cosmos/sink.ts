@@ -10,7 +10,7 @@ import {
 import { AuthenticationError, DocferryError, TargetSchemaError } from '../../core/errors.js';
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
-import type { RuController } from '../../core/ru-controller.js';
+import type { Permit, RuController } from '../../core/ru-controller.js';
 import { MappingError, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
 import { ThrottleObserver, createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection } from './connection.js';
@@ -207,7 +207,7 @@ class CosmosCollectionSink implements CollectionSink {
     let errorRounds = 0;
     let throttleRounds = 0;
     while (pending.length > 0) {
-      const outcomes = await Promise.all(this.pack(batch, pending).map((group) => this.send(batch, group, mode, results)));
+      const outcomes = await this.sendAll(batch, pending, mode, results);
       const throttled = outcomes.flatMap((o) => o.throttled);
       const failed = outcomes.flatMap((o) => o.failed);
       if (throttled.length + failed.length === 0) break;
@@ -233,30 +233,44 @@ class CosmosCollectionSink implements CollectionSink {
     return results;
   }
 
-  /** Groups operations into requests of at most 100 operations and about 200 KB. */
-  private pack(batch: SinkItem[], indexes: number[]): number[][] {
-    const groups: number[][] = [];
-    let current: number[] = [];
-    let bytes = 0;
-    for (const i of indexes) {
-      const size = (batch[i] as CosmosItem).bytes ?? 1024;
-      if (current.length > 0 && (current.length >= MAX_OPS_PER_REQUEST || bytes + size > MAX_REQUEST_BYTES)) {
-        groups.push(current);
-        current = [];
-        bytes = 0;
+  /**
+   * Sends the operations as requests of at most 100 operations and about 200 KB, each built
+   * when the controller admits it, at the size its current rate can pace: a request bigger than
+   * the container's whole second (100 large documents into a 400 RU/s container) could only
+   * overdraw and be throttled.
+   */
+  private async sendAll(batch: SinkItem[], indexes: number[], mode: WriteMode, results: WriteResult[]): Promise<GroupOutcome[]> {
+    let cursor = 0;
+    const take = (maxRu: number) => {
+      if (cursor >= indexes.length) return undefined;
+      const maxBytes = Math.min(MAX_REQUEST_BYTES, maxRu / Math.max(this.controller.estimate(1), Number.MIN_VALUE));
+      const group: number[] = [];
+      let bytes = 0;
+      while (cursor < indexes.length) {
+        const size = (batch[indexes[cursor]!] as CosmosItem).bytes ?? 1024;
+        if (group.length > 0 && (group.length >= MAX_OPS_PER_REQUEST || bytes + size > maxBytes)) break;
+        group.push(indexes[cursor++]!);
+        bytes += size;
       }
-      current.push(i);
-      bytes += size;
-    }
-    if (current.length > 0) groups.push(current);
-    return groups;
+      return { estimate: this.controller.estimate(bytes), bytes, value: group };
+    };
+    const outcomes: GroupOutcome[] = [];
+    const senders = Math.ceil(indexes.length / MAX_OPS_PER_REQUEST);
+    await Promise.all(
+      Array.from({ length: senders }, async () => {
+        for (;;) {
+          const granted = await this.controller.acquireFor(take);
+          if (!granted) return;
+          outcomes.push(await this.send(batch, granted.value, granted.permit, mode, results));
+        }
+      }),
+    );
+    return outcomes;
   }
 
-  private async send(batch: SinkItem[], group: number[], mode: WriteMode, results: WriteResult[]): Promise<GroupOutcome> {
+  private async send(batch: SinkItem[], group: number[], permit: Permit, mode: WriteMode, results: WriteResult[]): Promise<GroupOutcome> {
     const operationType = mode === 'upsert' ? 'Upsert' : 'Create';
     const ops = group.map((i) => ({ operationType, partitionKey: batch[i]!.partitionKey, resourceBody: batch[i]!.doc }) as OperationInput);
-    const bytes = group.reduce((sum, i) => sum + ((batch[i] as CosmosItem).bytes ?? 1024), 0);
-    const permit = await this.controller.acquire(this.controller.estimate(bytes), bytes);
     const outcome: GroupOutcome = { throttled: [], failed: [] };
     let charge = 0;
     let retryAfterMs: number | undefined;

@@ -4,6 +4,7 @@ import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { SourceItem, SourceStore } from '../types.js';
 import { createCosmosClient, describeCosmosError, statusOf, type CosmosConnection } from './connection.js';
+import type { RuController } from '../../core/ru-controller.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSourceOptions {
@@ -68,7 +69,7 @@ export class CosmosSource implements SourceStore {
     const parallel = Math.max(1, Math.min(ranges, this.options.maxParallelRanges ?? DEFAULT_PARALLEL_RANGES));
     const query = container.items.query<Doc>('SELECT * FROM c', {
       ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions),
-      maxItemCount: this.options.pageSize ?? DEFAULT_PAGE_SIZE,
+      maxItemCount: this.pageSizeFor(controller),
       maxDegreeOfParallelism: parallel,
       // One page ahead per range keeps every range busy while the engine writes the previous one.
       bufferItems: parallel > 1,
@@ -89,6 +90,16 @@ export class CosmosSource implements SourceStore {
       controller.complete(permit, { charge: lastCharge, throttled: retries > 0 });
       for (const item of page.resources) yield { doc: stripSystemProperties(item) };
     }
+  }
+
+  /**
+   * A page is one request and cannot be paced once sent: under a budget, pages are kept to about
+   * a quarter second of it (at some 2 RU per document, 1 RU per KB of a typical item).
+   */
+  private pageSizeFor(controller: RuController): number {
+    const size = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (controller.budget === undefined) return size;
+    return Math.min(size, Math.max(10, Math.floor((controller.budget * 0.25) / 2)));
   }
 
   async close(): Promise<void> {

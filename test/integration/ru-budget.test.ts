@@ -1,0 +1,147 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { generateDocuments } from '../../src/synthetic/copilot.js';
+import { runCli } from '../support/cli.js';
+import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
+import { startRuProxy, writeCharge, type RuProxy } from '../support/ru-proxy.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+
+/**
+ * The RU controller through a proxy that charges and throttles like a provisioned container.
+ * Bounds are generous on purpose: they check that consumption is steered towards the budget and
+ * throttling stays rare, not how fast this machine is (the benchmark measures that).
+ */
+describe('Cosmos DB RU budget through an RU-charging, throttling proxy', function () {
+  this.timeout(180_000);
+  const CHUNKS = 700;
+  let source: CosmosTestServer;
+  let work: string;
+  let layoutFile: string;
+  let exportDir: string;
+  let chunkRu: number;
+
+  before(async () => {
+    source = await startCosmosTestServer();
+    const db = `copilot${source.suffix}`;
+    const docs = [...generateDocuments('chunks', CHUNKS, { seed: 11 })];
+    chunkRu = docs.reduce((sum, d) => sum + writeCharge(d), 0);
+    await seedCosmos(source, db, 'chunks', docs);
+    await seedCosmos(source, db, 'threads', generateDocuments('threads', 200, { seed: 11 }));
+    work = await tempDir();
+    layoutFile = join(work, 'layout.json');
+    await writeFile(layoutFile, JSON.stringify(testLayout(source)));
+    exportDir = join(work, 'export');
+    const r = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', source.endpoint, '--cosmos-key', source.key, '--layout', layoutFile, '--output-dir', exportDir, '--collections', 'chunks,threads']);
+    expect(r.code, r.stderr).to.equal(0);
+  });
+
+  after(async () => {
+    await source.stop();
+    await removeTempDirs();
+  });
+
+  async function importThrough(proxy: RuProxy, extra: string[], collections = 'chunks') {
+    const started = proxy.elapsed();
+    const r = await runCli(['import', '--dest-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', source.key, '--layout', layoutFile, '--export-dir', exportDir, '--collections', collections, ...extra]);
+    const seconds = (proxy.elapsed() - started) / 1000;
+    return { ...r, seconds, ruPerSecond: proxy.stats.totalCharge / seconds };
+  }
+
+  async function withTarget(options: Parameters<typeof startRuProxy>[1], run: (proxy: RuProxy, target: CosmosTestServer) => Promise<void>) {
+    const target = await startCosmosTestServer();
+    const proxy = await startRuProxy(target.endpoint, options);
+    try {
+      await run(proxy, target);
+    } finally {
+      await proxy.stop();
+      await target.stop();
+    }
+  }
+
+  it('keeps consumption near --max-ru when that is what the container has, with few throttled requests', async () => {
+    await withTarget({ throughput: 2500 }, async (proxy, target) => {
+      const r = await importThrough(proxy, ['--max-ru', '2500']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.have.length(CHUNKS);
+      expect(proxy.stats.totalCharge).to.be.at.least(chunkRu * 0.99);
+      // The run takes about chunkRu / 2500 seconds; unthrottled it would take well under one.
+      expect(r.ruPerSecond).to.be.within(2500 * 0.5, 2500 * 1.25);
+      expect(proxy.stats.throttledOperations / proxy.stats.operations).to.be.at.most(0.05);
+      expect(r.stderr).to.match(/copilot\S*\.chunks: done: .* RU\/s of a 2500 RU\/s budget/);
+    });
+  });
+
+  it('backs off on 429 when --max-ru is far above what the container has, and still writes every document', async () => {
+    await withTarget({ throughput: 1500 }, async (proxy, target) => {
+      const r = await importThrough(proxy, ['--max-ru', '20000']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.have.length(CHUNKS);
+      expect(proxy.stats.throttledOperations, 'the proxy did throttle').to.be.above(0);
+      expect(r.ruPerSecond).to.be.at.most(1500 * 1.3);
+      // A retry storm would throttle most operations; steering keeps it to a small share.
+      expect(proxy.stats.throttledOperations / proxy.stats.operations).to.be.at.most(0.3);
+    });
+  });
+
+  it('--ru-share takes its share of the container\'s provisioned throughput, read from the offer', async () => {
+    await withTarget({ throughput: 5000, serveOffers: true }, async (proxy) => {
+      const r = await importThrough(proxy, ['--ru-share', '40%']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.ruPerSecond).to.be.within(2000 * 0.5, 2000 * 1.25);
+      expect(proxy.stats.throttledOperations).to.equal(0);
+      expect(r.stderr).to.include('of a 2000 RU/s budget');
+    });
+  });
+
+  it('--ru-share fails clearly, before writing anything, where the throughput cannot be read', async () => {
+    await withTarget({ throughput: 5000 }, async (proxy, target) => {
+      const r = await importThrough(proxy, ['--ru-share', '0.5']);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include('--ru-share needs the provisioned throughput of');
+      expect(r.stderr).to.include('Pass --max-ru');
+      expect(proxy.stats.operations).to.equal(0);
+      expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.deep.equal([]);
+    });
+  });
+
+  it('--priority low sends x-ms-cosmos-priority-level: Low on every data request, writes and reads', async () => {
+    await withTarget({}, async (proxy) => {
+      const r = await importThrough(proxy, ['--priority', 'low'], 'threads');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(proxy.stats.requests).to.be.above(0);
+      expect(proxy.stats.priorities).to.deep.equal({ Low: proxy.stats.requests });
+      proxy.reset();
+      const out = join(work, 'low-priority-export');
+      const e = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', source.key, '--layout', layoutFile, '--output-dir', out, '--collections', 'threads', '--priority', 'low']);
+      expect(e.code, e.stderr).to.equal(0);
+      expect(proxy.stats.requests).to.be.above(0);
+      expect(proxy.stats.priorities).to.deep.equal({ Low: proxy.stats.requests });
+    });
+  });
+
+  it('keeps an export under --max-ru too, reading page by page within the budget', async () => {
+    const proxy = await startRuProxy(source.endpoint, {});
+    try {
+      const out = join(work, 'budgeted-export');
+      const started = proxy.elapsed();
+      const e = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', source.key, '--layout', layoutFile, '--output-dir', out, '--collections', 'chunks', '--max-ru', '400']);
+      expect(e.code, e.stderr).to.equal(0);
+      const seconds = (proxy.elapsed() - started) / 1000;
+      // About 2 MB of chunks at 1 RU per KB is some 2,000 RU: about five seconds at 400 RU/s.
+      expect(proxy.stats.totalCharge).to.be.above(1500);
+      expect(proxy.stats.totalCharge / seconds).to.be.at.most(400 * 1.6);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('refuses budgets that make no sense', async () => {
+    const a = await runCli(['import', '--dest-type', 'cosmos', '--cosmos-endpoint', source.endpoint, '--cosmos-key', source.key, '--export-dir', exportDir, '--max-ru', '0']);
+    expect(a.code).to.equal(2);
+    expect(a.stderr).to.include('--max-ru takes a positive number');
+    const b = await runCli(['import', '--dest-type', 'cosmos', '--cosmos-endpoint', source.endpoint, '--cosmos-key', source.key, '--export-dir', exportDir, '--ru-share', '150%']);
+    expect(b.code).to.equal(2);
+    expect(b.stderr).to.include('--ru-share takes a share between 0 and 1');
+  });
+});
