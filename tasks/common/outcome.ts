@@ -39,7 +39,7 @@ export function judge(result: OperationResult, label: (name: string) => string):
     const failed = s.collections.filter((c) => c.status === 'failed');
     if (failed.length > 0) {
       problems.push(`${plural(failed.length, 'collection')} failed: ${failed.map((c) => `${c.database}.${c.collection}: ${c.error ?? 'failed'}`).join('; ')}`);
-    } else if (s.exitCode !== ExitCode.ok && s.exitCode !== ExitCode.rejected) {
+    } else if (s.exitCode !== ExitCode.ok && s.exitCode !== ExitCode.rejected && !(s.exitCode === ExitCode.differences && result.verify)) {
       problems.push(`${s.operation} ended with exit code ${s.exitCode}`);
     }
     const rejected = s.totals.rejected;
@@ -49,6 +49,8 @@ export function judge(result: OperationResult, label: (name: string) => string):
       problems.push(`${plural(rejected, 'document')} rejected${where}; ${label('allowedRejects')} is ${allowed}`);
     } else if (rejected > 0) {
       issues = `${plural(rejected, 'document')} rejected${where}, within ${label('allowedRejects')} (${allowed})`;
+      // An export with rejects is never marked complete: say what that means for the next stage.
+      if (s.operation === 'export') issues += `; the manifest marks the export incomplete, so importing it needs ${label('allowPartial')}`;
     }
   }
   if (result.verify && !result.verify.equal) problems.push(verifyProblem(result.verify));

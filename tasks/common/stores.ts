@@ -3,6 +3,7 @@ import { UsageError } from '../../src/core/errors.js';
 import { loadLayout, defaultLayoutPath } from '../../src/core/layout.js';
 import type { LayoutRef } from '../../src/engine/export.js';
 import { validateEndpoint } from '../../src/stores/cosmos/connection.js';
+import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';
 import { registerUriSecrets } from '../../src/cli/options.js';
@@ -24,7 +25,8 @@ export interface CosmosValues {
  * Entra ID when the author asks for it (useRbac) or configured an Azure identity and gave no key;
  * the account key otherwise. Never both silently: with useRbac the key is ignored, and said so.
  */
-export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boolean): DatabaseSpec {
+export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boolean, ru?: CosmosRuOptions): DatabaseSpec {
+  const budget = ru ? { ru } : {};
   const { inputs } = ctx;
   const endpoint = validateEndpoint(v.endpoint, `input "${inputs.label(v.endpointInput)}"`);
   const azure = ctx.azure();
@@ -35,7 +37,7 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
       );
     }
     if (v.key && useRbac) ctx.log.warning(`"${inputs.label(v.keyInput)}" is ignored: "${inputs.label('useRbac')}" is true, so ${endpoint} is reached with ${azure.description}.`);
-    return { type: 'cosmos', connection: { endpoint, credential: azure.credential } };
+    return { type: 'cosmos', connection: { endpoint, credential: azure.credential }, ...budget };
   }
   if (!v.key) {
     throw new UsageError(
@@ -43,7 +45,7 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
         `or ${ctx.azureInputHint} with "${inputs.label('useRbac')}: true" for Entra ID (data-plane RBAC).`,
     );
   }
-  return { type: 'cosmos', connection: { endpoint, key: v.key } };
+  return { type: 'cosmos', connection: { endpoint, key: v.key }, ...budget };
 }
 
 export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {

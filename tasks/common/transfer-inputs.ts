@@ -1,8 +1,16 @@
+import { resolve } from 'node:path';
 import type { TuningOptions } from '../../src/engine/run.js';
 import type { OperationContext } from './context.js';
 
-/** Tuning and the reject budget of a transfer (export, import, migrate). */
-export function transferInputs(ctx: OperationContext): { tuning: TuningOptions; allowedRejects: number } {
+export interface TransferInputs {
+  tuning: TuningOptions;
+  allowedRejects: number;
+  /** `resume` / `checkpointDir` as the engine takes them. */
+  resume: { resume?: true; checkpointDir?: string };
+}
+
+/** Tuning, the reject budget and resuming of a transfer (export, import, migrate). */
+export function transferInputs(ctx: OperationContext): TransferInputs {
   const { inputs } = ctx;
   const tuning: TuningOptions = {};
   const batchSize = inputs.getIntInput('batchSize', 1);
@@ -13,5 +21,10 @@ export function transferInputs(ctx: OperationContext): { tuning: TuningOptions; 
   if (concurrency !== undefined) tuning.concurrency = concurrency;
   if (parallelCollections !== undefined) tuning.parallelCollections = parallelCollections;
   if (maxErrors !== undefined) tuning.maxErrors = maxErrors;
-  return { tuning, allowedRejects: inputs.getIntInput('allowedRejects', 0) ?? 0 };
+  const checkpointDir = inputs.getInput('checkpointDir');
+  return {
+    tuning,
+    allowedRejects: inputs.getIntInput('allowedRejects', 0) ?? 0,
+    resume: { ...(inputs.getBoolInput('resume') ? { resume: true as const } : {}), ...(checkpointDir ? { checkpointDir: resolve(checkpointDir) } : {}) },
+  };
 }

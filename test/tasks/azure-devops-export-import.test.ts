@@ -118,6 +118,22 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
     });
   });
 
+  describe('verify and the RU budget inputs', () => {
+    it('export with verify: re-reads the export, compares it with the source, and reports the file', async () => {
+      const outputDir = join(work, 'verified-export');
+      const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'user_roles', outputDir, verify: 'true', reportFile: join(work, 'export-verify.ndjson') });
+      expect(r.result, r.stdout).to.equal('Succeeded');
+      expect(r.outputs).to.include({ documentsWritten: '3', exportDir: outputDir, reportFile: join(work, 'export-verify.ndjson') });
+      expect(r.summaries[0]).to.include('### Verification').and.include(`| ${db('auth')}.user_roles | 3 | 3 | 0 | 0 | 0 | yes |`);
+    });
+
+    it('refuses an RU share outside (0, 1] before touching anything', async () => {
+      const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, ruShare: '150%', outputDir: join(work, 'never-written') });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.equal('Input "ruShare" takes a share between 0 and 1, such as 0.5 or 50%, not "150%".');
+    });
+  });
+
   describe('rejected documents', () => {
     let rejectsExport: string;
 

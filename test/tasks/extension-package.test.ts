@@ -14,7 +14,7 @@ import { runAgentTask, type TaskJson } from './support/agent.js';
 const TASKS = ['DocferryArchive', 'DocferryExport', 'DocferryImport', 'DocferryMigrate', 'DocferryThroughput', 'DocferryVerify'];
 const COUNTS = ['documentsRead', 'documentsWritten', 'documentsSkipped', 'documentsRejected'];
 const OUTPUTS: Record<string, string[]> = {
-  DocferryExport: [...COUNTS, 'exportDir'],
+  DocferryExport: [...COUNTS, 'exportDir', 'reportFile'],
   DocferryImport: [...COUNTS, 'exportDir', 'reportFile'],
   DocferryMigrate: [...COUNTS, 'reportFile'],
   DocferryVerify: ['reportFile', 'verifyEqual'],

@@ -5,25 +5,29 @@ import { runExport } from '../../../src/engine/export.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
+import { ruInputs } from '../ru-inputs.js';
 import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { transferInputs } from '../transfer-inputs.js';
+import { reportPath } from './report-file.js';
 
-/** Cosmos DB or MongoDB -> a checked export directory. */
+/** Cosmos DB or MongoDB -> a checked export directory, optionally re-read and compared with the source. */
 export async function exportOperation(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const sourceType = inputs.getRequiredChoiceInput('sourceType', STORE_TYPES);
   let source: DatabaseSpec;
   if (sourceType === 'cosmos') {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
-    source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'));
+    source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
   } else {
     source = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri');
   }
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx);
   const chosen = inputs.getChoiceInput('jsonFormat', ['auto', ...JSON_FORMATS], 'auto');
   const format = chosen === 'auto' ? undefined : chosen;
   const outputDir = resolve(inputs.getInput('outputDir') ?? join(ctx.defaultExportParent, defaultExportDirName()));
+  const verify = inputs.getBoolInput('verify');
+  const reportFile = verify ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);
   const summary = await runExport({
     source,
@@ -33,12 +37,15 @@ export async function exportOperation(ctx: OperationContext): Promise<OperationR
     ...(collections ? { collections } : {}),
     ...(format ? { format } : {}),
     ...(inputs.getBoolInput('gzip') ? { gzip: true } : {}),
+    ...(reportFile ? { verify: true, reportFile } : {}),
+    ...resume,
     ...tuning,
   });
   return {
     title: `Export from ${summary.source}`,
     summary,
     allowedRejects,
-    outputs: { ...transferOutputs(summary), exportDir: outputDir },
+    ...(summary.verify ? { verify: summary.verify } : {}),
+    outputs: { ...transferOutputs(summary), exportDir: outputDir, ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }

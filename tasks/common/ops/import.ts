@@ -7,7 +7,8 @@ import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { transferInputs } from '../transfer-inputs.js';
-import { reportPath, verifyAfter } from './verify-after.js';
+import { reportPath } from './report-file.js';
+import { ruInputs } from '../ru-inputs.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */
 async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
@@ -30,14 +31,14 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
   let target: DatabaseSpec;
   if (destType === 'cosmos') {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
-    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'));
+    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
   } else {
     target = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx);
   const rejectsDir = inputs.getInput('rejectsDir');
-  const verify = inputs.getBoolInput('verify');
+  const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   const allowPartial = inputs.getBoolInput('allowPartial');
   const expected = await countCollections(exportDir, collections);
   if (expected !== undefined) ctx.expectCollections(expected);
@@ -50,17 +51,15 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     ...(collections ? { collections } : {}),
     ...(allowPartial ? { allowPartial: true } : {}),
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
+    ...(reportFile ? { verify: true, reportFile } : {}),
+    ...resume,
     ...tuning,
   });
-  const result: OperationResult = {
+  return {
     title: `Import into ${summary.target}`,
     summary,
     allowedRejects,
-    outputs: { ...transferOutputs(summary), exportDir },
+    ...(summary.verify ? { verify: summary.verify } : {}),
+    outputs: { ...transferOutputs(summary), exportDir, ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
-  // A run that failed is not worth comparing: the failure is the news.
-  if (verify && !summary.collections.some((c) => c.status === 'failed')) {
-    await verifyAfter(ctx, result, { type: 'dir', path: exportDir }, target, { layout, ...(collections ? { collections } : {}), ...(allowPartial ? { allowPartial } : {}) }, reportPath(ctx, inputs.getInput('reportFile')));
-  }
-  return result;
 }

@@ -6,7 +6,8 @@ import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { transferInputs } from '../transfer-inputs.js';
-import { reportPath, verifyAfter } from './verify-after.js';
+import { reportPath } from './report-file.js';
+import { ruInputs } from '../ru-inputs.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */
 export async function migrateOperation(ctx: OperationContext): Promise<OperationResult> {
@@ -14,28 +15,43 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
   const fromType = inputs.getRequiredChoiceInput('fromType', STORE_TYPES);
   const toType = inputs.getRequiredChoiceInput('toType', STORE_TYPES);
   const useRbac = inputs.getBoolInput('useRbac');
+  // One budget for each Cosmos DB side (a cosmos-to-cosmos migrate gives both accounts the same).
+  const ru = ruInputs(ctx);
   let source: DatabaseSpec;
   if (fromType === 'cosmos') {
-    source = cosmosStore(ctx, { endpoint: inputs.getInput('fromCosmosEndpoint'), endpointInput: 'fromCosmosEndpoint', key: inputs.getSecretInput('fromCosmosKey'), keyInput: 'fromCosmosKey' }, useRbac);
+    source = cosmosStore(ctx, { endpoint: inputs.getInput('fromCosmosEndpoint'), endpointInput: 'fromCosmosEndpoint', key: inputs.getSecretInput('fromCosmosKey'), keyInput: 'fromCosmosKey' }, useRbac, ru);
   } else {
     source = mongoStore(ctx, inputs.getSecretInput('fromMongoUri'), 'fromMongoUri');
   }
   let target: DatabaseSpec;
   if (toType === 'cosmos') {
-    target = cosmosStore(ctx, { endpoint: inputs.getInput('toCosmosEndpoint'), endpointInput: 'toCosmosEndpoint', key: inputs.getSecretInput('toCosmosKey'), keyInput: 'toCosmosKey' }, useRbac);
+    target = cosmosStore(ctx, { endpoint: inputs.getInput('toCosmosEndpoint'), endpointInput: 'toCosmosEndpoint', key: inputs.getSecretInput('toCosmosKey'), keyInput: 'toCosmosKey' }, useRbac, ru);
   } else {
     target = mongoStore(ctx, inputs.getSecretInput('toMongoUri'), 'toMongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx);
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
-  const verify = inputs.getBoolInput('verify');
+  const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);
-  const summary = await runMigrate({ source, target, layout, mode, rejectsDir, events: ctx.events, ...(collections ? { collections } : {}), ...tuning });
-  const result: OperationResult = { title: `Migrate ${summary.source} → ${summary.target}`, summary, allowedRejects, outputs: transferOutputs(summary) };
-  if (verify && !summary.collections.some((c) => c.status === 'failed')) {
-    await verifyAfter(ctx, result, source, target, { layout, ...(collections ? { collections } : {}) }, reportPath(ctx, inputs.getInput('reportFile')));
-  }
-  return result;
+  const summary = await runMigrate({
+    source,
+    target,
+    layout,
+    mode,
+    rejectsDir,
+    events: ctx.events,
+    ...(collections ? { collections } : {}),
+    ...(reportFile ? { verify: true, reportFile } : {}),
+    ...resume,
+    ...tuning,
+  });
+  return {
+    title: `Migrate ${summary.source} → ${summary.target}`,
+    summary,
+    allowedRejects,
+    ...(summary.verify ? { verify: summary.verify } : {}),
+    outputs: { ...transferOutputs(summary), ...(summary.verify && reportFile ? { reportFile } : {}) },
+  };
 }

@@ -3,7 +3,7 @@ import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { cosmosStore, layoutInputs, mongoStore } from '../stores.js';
-import { reportPath } from './verify-after.js';
+import { reportPath } from './report-file.js';
 
 const SIDE_TYPES = ['cosmos', 'mongodb', 'dir'] as const;
 
