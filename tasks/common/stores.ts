@@ -52,6 +52,16 @@ export function mongoStore(ctx: OperationContext, uri: string | undefined, uriIn
   if (!uri) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" is required for MongoDB (a mongodb:// or mongodb+srv:// connection string, from a secret variable).`);
   if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" must start with mongodb:// or mongodb+srv://.`);
   registerUriSecrets(uri);
+  // The platform masks the whole URI; the password can also appear on its own (a driver message).
+  const password = /^mongodb(?:\+srv)?:\/\/[^:@/]*:([^@/]+)@/i.exec(uri)?.[1];
+  if (password) {
+    ctx.inputs.mask(password);
+    try {
+      ctx.inputs.mask(decodeURIComponent(password));
+    } catch {
+      // not percent-encoded
+    }
+  }
   return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}) };
 }
 

@@ -187,6 +187,15 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(r.errors[0]).to.include('"cosmosKey"').and.include('"azureSubscription"');
     });
 
+    it('masks a MongoDB password on its own and keeps it out of the failure message', async () => {
+      const password = 'S3cr3t%2FP4ss-word';
+      const r = await run('DocferryExport', { sourceType: 'mongodb', mongoUri: `mongodb://migrator:${password}@127.0.0.1:9/?serverSelectionTimeoutMS=300`, layoutFile, collections: 'user_roles', outputDir: join(work, 'mongo-unreachable') });
+      expect(r.result).to.equal('Failed');
+      expect(r.secrets).to.include.members([password, 'S3cr3t/P4ss-word']);
+      const leaks = r.stdout.split('\n').filter((l) => (l.includes(password) || l.includes('S3cr3t/P4ss-word')) && !l.startsWith('##vso[task.setsecret]'));
+      expect(leaks).to.deep.equal([]);
+    });
+
     it('rejects a value outside a pick list', async () => {
       const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, exportDir: work, mode: 'overwrite' });
       expect(r.result).to.equal('Failed');
