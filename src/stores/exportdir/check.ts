@@ -42,6 +42,8 @@ export interface FileDigest {
   sha256: string;
   /** Newline-terminated lines plus an unterminated last one: what the import will read. */
   lines: number;
+  /** The file starts like gzip but does not decompress (corrupt or truncated): why. */
+  damage?: string;
 }
 
 /** sha256 and size over the stored bytes, and the line count of the (decompressed) content. */
@@ -60,19 +62,36 @@ export async function digestFile(path: string): Promise<FileDigest> {
     if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
   };
   const raw = createReadStream(path, { highWaterMark: 1 << 20 });
+  let damage: string | undefined;
   if (gz) {
     const gunzip = createGunzip();
-    const counted = new Promise<void>((resolve, reject) => {
+    // A corrupt stream is a finding about the file, not a failure of the check: keep hashing the
+    // stored bytes and report it (a failed gunzip never emits 'drain' again: waiting on it hung).
+    const counted = new Promise<void>((resolve) => {
       gunzip.on('data', countLines);
       gunzip.on('end', resolve);
-      gunzip.on('error', reject);
+      gunzip.on('error', (err) => {
+        damage ??= err.message;
+        resolve();
+      });
     });
     for await (const chunk of raw) {
       hash.update(chunk as Buffer);
       bytes += (chunk as Buffer).length;
-      if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
+      if (damage) continue;
+      if (!gunzip.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            gunzip.off('drain', done);
+            gunzip.off('error', done);
+            resolve();
+          };
+          gunzip.once('drain', done);
+          gunzip.once('error', done);
+        });
+      }
     }
-    gunzip.end();
+    if (!damage) gunzip.end();
     await counted;
   } else {
     for await (const chunk of raw) {
@@ -82,7 +101,7 @@ export async function digestFile(path: string): Promise<FileDigest> {
     }
   }
   if (lastByte !== 0x0a) lines++;
-  return { bytes, sha256: hash.digest('hex'), lines };
+  return { bytes, sha256: hash.digest('hex'), lines, ...(damage ? { damage } : {}) };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -171,6 +190,7 @@ async function fileProblem(absPath: string, f: ManifestFile): Promise<string | u
   const advice = 'The file was changed, truncated or damaged after the export: restore it from the archive or export again.';
   if (digest.bytes !== f.bytes) return `${f.path} is ${digest.bytes} bytes but the manifest says ${f.bytes}. ${advice}`;
   if (digest.sha256 !== f.sha256) return `${f.path} has sha256 ${digest.sha256.slice(0, 16)}… but the manifest says ${f.sha256.slice(0, 16)}…. ${advice}`;
+  if (digest.damage) return `${f.path} is gzip but does not decompress (${digest.damage}). ${advice}`;
   if (digest.lines !== f.documents) return `${f.path} holds ${digest.lines} lines but the manifest counts ${f.documents} documents. ${advice}`;
   return undefined;
 }
