@@ -23,6 +23,11 @@ export interface Inputs {
   getInput(name: string): string | undefined;
   getRequiredInput(name: string, why?: string): string;
   getSecretInput(name: string): string | undefined;
+  /**
+   * A plain input that may carry a secret part (a SAS query in a URL): read without logging, not
+   * masked as a whole; the caller masks the secret part.
+   */
+  getQuietInput(name: string): string | undefined;
   getBoolInput(name: string): boolean;
   getChoiceInput<T extends string>(name: string, choices: readonly T[], fallback?: T): T | undefined;
   getRequiredChoiceInput<T extends string>(name: string, choices: readonly T[]): T;
@@ -71,6 +76,7 @@ export function createInputs(source: RawInputSource): Inputs {
       if (v !== raw) maskAll(source, v);
       return v;
     },
+    getQuietInput: (name) => clean(source.readSecret(name)),
     getBoolInput(name) {
       const v = clean(source.read(name))?.toLowerCase();
       if (v === undefined || FALSE.has(v)) return false;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { ContainerSASPermissions } from '@azure/storage-blob';
 import { buildAzureDevOpsTask } from '../../scripts/build-tasks.js';
 import { loadLayout } from '../../src/core/layout.js';
 import { runExport } from '../../src/engine/export.js';
@@ -136,6 +137,16 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
       } finally {
         await fresh.stop();
       }
+    });
+
+    it('with a SAS in the container URL (System.Debug on): the signature is masked and never printed', async () => {
+      const sasUrl = await (await blob.createContainer()).client.generateSasUrl({ permissions: ContainerSASPermissions.parse('rl'), expiresOn: new Date(Date.now() + 3600_000) });
+      const sig = new URL(sasUrl).searchParams.get('sig')!;
+      const r = await runAgentTask({ bundleDir: bundles.DocferryArchive!.dir, task: bundles.DocferryArchive!.task, inputs: { command: 'list', containerUrl: sasUrl }, workDir: await tempDir('docferry-agent-'), systemDebug: true });
+      expect(r.result, r.stdout).to.equal('Succeeded');
+      expect(r.secrets).to.include(sig);
+      expect(r.stdout.split('\n').filter((l) => (l.includes(sig) || l.includes(encodeURIComponent(sig))) && !l.startsWith('##vso[task.setsecret]'))).to.deep.equal([]);
+      expect(r.summaries[0]).to.include('The container holds no archived exports.');
     });
 
     it('names the missing input for the command', async () => {

@@ -14,7 +14,7 @@ import { readTaskJson } from './support/agent.js';
 import { readActionYml } from './support/runner.js';
 
 const tasksRoot = join(repoRoot, 'tasks');
-const READERS = ['getInput', 'getRequiredInput', 'getSecretInput', 'getBoolInput', 'getChoiceInput', 'getRequiredChoiceInput', 'getIntInput', 'getListInput'];
+const READERS = ['getInput', 'getRequiredInput', 'getSecretInput', 'getQuietInput', 'getBoolInput', 'getChoiceInput', 'getRequiredChoiceInput', 'getIntInput', 'getListInput'];
 const READ_CALL = new RegExp(`\\b(${READERS.join('|')})\\(\\s*(?:'([A-Za-z0-9]+)'|"([A-Za-z0-9]+)"|([^'")\\s][^,)]*))`, 'g');
 /** The platform's own input functions, allowed only in the adapter that wraps them. */
 const PLATFORM_READ = /\b(?:tl|core)\.(getInput|getBoolInput|getBooleanInput|getMultilineInput|getPathInput|getDelimitedInput|getInputRequired|getPathInputRequired|getEndpointAuthorizationParameter|getEndpointAuthorization)\(/g;

@@ -20,7 +20,9 @@ function mb(bytes: number): string {
  */
 function archiveTarget(ctx: OperationContext): ArchiveTarget {
   const { inputs } = ctx;
-  const containerUrl = inputs.getRequiredInput('containerUrl', '(https://<account>.blob.core.windows.net/<container>)');
+  // Read quietly: a SAS in the URL must be masked before task-lib's debug log could print the value.
+  const containerUrl = inputs.getQuietInput('containerUrl');
+  if (!containerUrl) throw new UsageError(`Input "${inputs.label('containerUrl')}" is required (https://<account>.blob.core.windows.net/<container>).`);
   const connectionString = inputs.getSecretInput('storageConnectionString');
   // The agent and the runner mask whole values; the key or SAS inside could still be printed alone.
   for (const part of connectionString?.split(';') ?? []) {
@@ -32,6 +34,8 @@ function archiveTarget(ctx: OperationContext): ArchiveTarget {
     inputs.mask(containerUrl.slice(q + 1));
     const sig = new URLSearchParams(containerUrl.slice(q + 1)).get('sig');
     if (sig) inputs.mask(sig);
+    const rawSig = /(?:^|&)sig=([^&]+)/i.exec(containerUrl.slice(q + 1))?.[1];
+    if (rawSig) inputs.mask(rawSig);
   }
   registerArchiveSecrets({ containerUrl, ...(connectionString ? { connectionString } : {}) });
   if (connectionString || q >= 0) return { containerUrl, ...(connectionString ? { connectionString } : {}) };
