@@ -37,6 +37,11 @@ export interface RuControllerOptions {
   maxConcurrency?: number;
   /** RU per KB assumed before the first response teaches the real figure (default 10: a write with default indexing). */
   initialRuPerKb?: number;
+  /**
+   * What an earlier controller learnt about this account (RU/s where it was throttled, RU per
+   * KB): the start of the next container, without a slow start that would overshoot again.
+   */
+  prior?: { rate: number; ruPerKb?: number };
   /** Seconds of budget that may be spent at once after an idle spell (default 0.25). */
   burstSeconds?: number;
   clock?: Clock;
@@ -79,6 +84,10 @@ export interface RuSnapshot {
   requests: number;
   throttledRequests: number;
   concurrency: number;
+  /** RU per KB sent, as learnt from the responses. */
+  ruPerKb: number;
+  /** The rate at which the server last throttled, RU/s (0: never). */
+  throttledAt: number;
 }
 
 const DEFAULT_PAUSE_MS = 100;
@@ -136,8 +145,16 @@ export class RuController {
     this.limit = Math.min(this.maxConcurrency, Math.max(1, options.initialConcurrency ?? 2));
     this.burstSeconds = options.burstSeconds ?? 0.25;
     this.rate = options.budget ?? Number.POSITIVE_INFINITY;
+    if (options.prior && options.prior.rate > 0) {
+      this.rate = Math.min(this.rate, options.prior.rate);
+      this.lastThrottledRate = options.prior.rate;
+      this.slowStart = false;
+      // As after a cut: the rate climbs back towards the budget, or on and on without one.
+      this.lastCut = this.clock.now() - MAX_CUT_INTERVAL_MS;
+    }
     this.tokens = Number.isFinite(this.rate) ? this.capacity : 0;
-    this.ruPerByte = (options.initialRuPerKb ?? 10) / 1024;
+    this.ruPerByte = (options.prior?.ruPerKb ?? options.initialRuPerKb ?? 10) / 1024;
+    if (options.prior?.ruPerKb) this.learned = true;
     this.started = this.clock.now();
     this.lastRefill = this.started;
   }
@@ -243,6 +260,8 @@ export class RuController {
       requests: this.requests,
       throttledRequests: this.throttledRequests,
       concurrency: this.limit,
+      ruPerKb: this.ruPerByte * 1024,
+      throttledAt: this.lastThrottledRate,
     };
   }
 

@@ -84,6 +84,7 @@ class SimulatedPartition {
 
 interface Scenario {
   budget?: number;
+  prior?: { rate: number; ruPerKb?: number };
   serverLimit: number;
   workers?: number;
   requestRu?: number;
@@ -94,7 +95,7 @@ interface Scenario {
 async function simulate(s: Scenario) {
   const clock = new FakeClock();
   const server = new SimulatedPartition(clock, s.serverLimit);
-  const controller = new RuController({ ...(s.budget !== undefined ? { budget: s.budget } : {}), clock });
+  const controller = new RuController({ ...(s.budget !== undefined ? { budget: s.budget } : {}), ...(s.prior ? { prior: s.prior } : {}), clock });
   const bytes = 10 * 1024;
   const ru = s.requestRu ?? 50;
   let stop = false;
@@ -139,6 +140,14 @@ describe('RuController (fake clock)', () => {
     const { server, end } = await simulate({ serverLimit: 1000 });
     expect(server.rate(15_000, end)).to.be.within(750, 1020);
     expect(server.throttled / server.requests).to.be.at.most(0.05);
+  });
+
+  it('starts a container from what the previous one learnt, without the slow-start overshoot into 429s', async () => {
+    const fresh = await simulate({ serverLimit: 1000, seconds: 10 });
+    const primed = await simulate({ serverLimit: 1000, seconds: 10, prior: { rate: 950, ruPerKb: 5 } });
+    expect(fresh.server.throttled, 'a fresh controller overshoots').to.be.at.least(3);
+    expect(primed.server.throttled).to.be.at.most(Math.floor(fresh.server.throttled / 3));
+    expect(primed.server.rate(0, 10_000)).to.be.within(850, 1100);
   });
 
   it('yields when the server\'s capacity drops (another workload takes part of it) and recovers when it returns', async () => {

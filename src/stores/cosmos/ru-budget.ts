@@ -93,10 +93,24 @@ export class RuBudgets {
     const { key, budget } = await this.budgetFor(scope);
     let controller = this.controllers.get(key);
     if (!controller) {
-      controller = new RuController({ ...this.tuning, ...(budget !== undefined ? { budget } : {}) });
+      controller = new RuController({ ...this.tuning, ...(budget !== undefined ? { budget } : { ...this.prior() }) });
       this.controllers.set(key, controller);
     }
     return controller;
+  }
+
+  /**
+   * Without a budget, what the containers before learnt (where the server throttled, RU per KB)
+   * starts the next one: in one account they are usually provisioned alike, and a fresh slow
+   * start would overshoot into 429s again for every container.
+   */
+  private prior(): { prior?: { rate: number; ruPerKb: number } } {
+    let best: { rate: number; ruPerKb: number } | undefined;
+    for (const c of this.controllers.values()) {
+      const s = c.snapshot();
+      if (s.throttledAt > 0) best = { rate: s.throttledAt, ruPerKb: s.ruPerKb };
+    }
+    return best ? { prior: best } : {};
   }
 
   private async budgetFor(scope: CollectionScope): Promise<{ key: string; budget?: number }> {

@@ -1,4 +1,4 @@
-import type { CosmosClient, FeedOptions } from '@azure/cosmos';
+import type { Container, CosmosClient, FeedOptions } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
@@ -17,6 +17,12 @@ export interface CosmosSourceOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 1000;
+/**
+ * Bytes per page to aim for. The service caps a page at 4 MB; an emulator may not, and 1,000
+ * summaries of 17 KB each held as text and objects at once cost some 70 MB per collection.
+ */
+const PAGE_BYTES = 2 * 1024 * 1024;
+const SAMPLE_SIZE = 20;
 const DEFAULT_PARALLEL_RANGES = 8;
 
 /**
@@ -67,9 +73,10 @@ export class CosmosSource implements SourceStore {
       throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`);
     }
     const parallel = Math.max(1, Math.min(ranges, this.options.maxParallelRanges ?? DEFAULT_PARALLEL_RANGES));
+    const avgBytes = await this.sampleDocumentBytes(container, controller, name);
     const query = container.items.query<Doc>('SELECT * FROM c', {
       ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions),
-      maxItemCount: this.pageSizeFor(controller),
+      maxItemCount: this.pageSizeFor(controller, avgBytes, parallel),
       maxDegreeOfParallelism: parallel,
       // One page ahead per range keeps every range busy while the engine writes the previous one.
       bufferItems: parallel > 1,
@@ -96,10 +103,26 @@ export class CosmosSource implements SourceStore {
    * A page is one request and cannot be paced once sent: under a budget, pages are kept to about
    * a quarter second of it (at some 2 RU per document, 1 RU per KB of a typical item).
    */
-  private pageSizeFor(controller: RuController): number {
-    const size = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
+  private pageSizeFor(controller: RuController, avgBytes: number | undefined, parallel: number): number {
+    let size = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
+    // Memory: pages of about PAGE_BYTES, shared by the ranges read at once.
+    if (avgBytes && this.options.pageSize === undefined) size = Math.min(size, Math.max(10, Math.floor(PAGE_BYTES / parallel / avgBytes)));
     if (controller.budget === undefined) return size;
     return Math.min(size, Math.max(10, Math.floor((controller.budget * 0.25) / 2)));
+  }
+
+  /** The average size of a few documents, to size pages by bytes rather than by count. */
+  private async sampleDocumentBytes(container: Container, controller: RuController, name: string): Promise<number | undefined> {
+    const permit = await controller.acquire(0);
+    try {
+      const page = await container.items.query<Doc>(`SELECT TOP ${SAMPLE_SIZE} * FROM c`, { ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions), maxItemCount: SAMPLE_SIZE }).fetchNext();
+      controller.complete(permit, { charge: page.requestCharge ?? 0 });
+      if (page.resources.length === 0) return undefined;
+      return page.resources.reduce((sum, d) => sum + JSON.stringify(d).length, 0) / page.resources.length;
+    } catch (err) {
+      controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
+      throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,0 +1,192 @@
+import { join } from 'node:path';
+import type { CosmosClient, OperationInput } from '@azure/cosmos';
+import { generateDocuments, type SyntheticCollection } from '../src/synthetic/copilot.js';
+import { cosmosClient, startCosmosTestServer, type CosmosTestServer } from '../test/support/cosmos.js';
+import { startRuProxy, type RuProxy } from '../test/support/ru-proxy.js';
+import { chunked, databaseOf, exportBytes, pumpBatches, summaryOf, timed, type Log, type Measurement } from './common.js';
+import { runDocferry } from './process.js';
+
+const SEED = 2026;
+
+export interface CosmosBenchOptions {
+  cli: string;
+  work: string;
+  log: Log;
+  counts: Partial<Record<SyntheticCollection, number>>;
+  section: string;
+  /** Provisioned RU/s of every container behind the RU proxy, and the budget given to docferry. */
+  budget: number;
+}
+
+async function createContainers(client: CosmosClient, collections: SyntheticCollection[]): Promise<void> {
+  for (const collection of collections) {
+    const { database } = await client.databases.createIfNotExists({ id: databaseOf(collection) });
+    await database.containers.createIfNotExists({ id: collection, partitionKey: { paths: ['/id'] } });
+  }
+}
+
+/** The SDK's bulk request at its best: 100 operations per request, 8 requests in flight, no budget. */
+async function rawBulk(client: CosmosClient, counts: CosmosBenchOptions['counts']): Promise<number> {
+  let n = 0;
+  for (const [collection, count] of Object.entries(counts) as [SyntheticCollection, number][]) {
+    const container = client.database(databaseOf(collection)).container(collection);
+    const batches = chunked(generateDocuments(collection, count, { seed: SEED }), 100);
+    await pumpBatches(batches, 8, async (batch) => {
+      const ops = batch.map((doc) => ({ operationType: 'Create', partitionKey: doc.id as string, resourceBody: doc }) as OperationInput);
+      const res = await container.items.bulk(ops);
+      const failed = res.filter((r) => r.statusCode >= 300);
+      if (failed.length > 0) throw new Error(`raw bulk into ${collection}: ${failed.length} failed (HTTP ${failed[0]!.statusCode})`);
+      n += batch.length;
+    });
+  }
+  return n;
+}
+
+interface Target {
+  server: CosmosTestServer;
+  proxy: RuProxy;
+  stop(): Promise<void>;
+}
+
+async function target(throughput: number | undefined, serveOffers = false): Promise<Target> {
+  const server = await startCosmosTestServer();
+  const proxy = await startRuProxy(server.endpoint, { ...(throughput !== undefined ? { throughput } : {}), serveOffers });
+  return {
+    server,
+    proxy,
+    stop: async () => {
+      await proxy.stop();
+      await server.stop();
+    },
+  };
+}
+
+function ruOf(proxy: RuProxy, seconds: number, budget?: number): NonNullable<Measurement['ru']> {
+  const s = proxy.stats;
+  return {
+    consumed: s.totalCharge,
+    perSecond: s.totalCharge / seconds,
+    ...(budget !== undefined ? { budget } : {}),
+    throttledRequests: s.throttledRequests,
+    requests: s.requests,
+    throttledOps: s.throttledOperations,
+    ops: s.operations,
+  };
+}
+
+/**
+ * Cosmos DB through the RU proxy (test/support/ru-proxy.ts) in front of cosmosdb-server. Every
+ * container is provisioned with `budget` RU/s; the import runs with --max-ru at that budget,
+ * with no budget at all (steering by 429s alone) and with --ru-share 0.5.
+ */
+export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  const collections = Object.keys(o.counts) as SyntheticCollection[];
+  const total = Object.values(o.counts).reduce((a, b) => a + (b ?? 0), 0);
+  const source = await target(undefined);
+  try {
+    const client = cosmosClient({ endpoint: source.proxy.endpoint, key: source.server.key });
+    try {
+      await createContainers(client, collections);
+      source.proxy.reset();
+      o.log(`  raw SDK bulk (items.bulk, 100 per request, 8 in flight) of ${total} documents...`);
+      const raw = await timed(() => rawBulk(client, o.counts));
+      const rawM: Measurement = { section: o.section, what: 'raw SDK: bulk, 100 ops/request, 8 in flight, no budget', docs: raw.value, seconds: raw.seconds, ru: ruOf(source.proxy, raw.seconds) };
+
+      // The 1 s floor of executeBulkOperations, next to the bulk request docferry sends.
+      const probe = client.database(databaseOf('sources')).container('sources');
+      const four = () => [0, 1, 2, 3].map((i) => ({ operationType: 'Upsert', partitionKey: `floor-${i}`, resourceBody: { id: `floor-${i}` } }) as OperationInput);
+      const floor = await timed(() => probe.items.executeBulkOperations(four()));
+      const direct = await timed(() => probe.items.bulk(four()));
+      o.log(`  4 documents: executeBulkOperations ${Math.round(floor.seconds * 1000)} ms, items.bulk ${Math.round(direct.seconds * 1000)} ms`);
+      await probe.items.bulk([0, 1, 2, 3].map((i) => ({ operationType: 'Delete', partitionKey: `floor-${i}`, id: `floor-${i}` }) as OperationInput));
+
+      const exportDir = join(o.work, `cosmos-export-${total}`);
+      source.proxy.reset();
+      o.log('  docferry export (Cosmos DB -> dir)...');
+      const exp = await runDocferry(o.cli, ['export', '--source-type', 'cosmos', '--cosmos-endpoint', source.proxy.endpoint, '--cosmos-key', source.server.key, '--output-dir', exportDir, '--collections', collections.join(','), '--json']);
+      const expSummary = summaryOf(exp, 'docferry export (Cosmos DB)');
+      const bytes = await exportBytes(exportDir);
+      rawM.bytes = bytes;
+      out.push(rawM, {
+        section: o.section,
+        what: 'docferry export (Cosmos DB -> dir), no budget',
+        docs: expSummary.totals.written,
+        bytes,
+        seconds: expSummary.durationMs / 1000,
+        peakRssMb: exp.peakRssMb,
+        ru: ruOf(source.proxy, expSummary.durationMs / 1000),
+      });
+      out.push({
+        section: o.section,
+        what: 'SDK executeBulkOperations, 4 documents (one call)',
+        docs: 4,
+        seconds: floor.seconds,
+        note: `items.bulk, the request docferry sends, takes ${Math.round(direct.seconds * 1000)} ms for the same 4`,
+      });
+
+      const scenarios: { what: string; args: string[]; budget: number; offers?: boolean }[] = [
+        { what: `docferry import --max-ru ${o.budget} (container: ${o.budget} RU/s)`, args: ['--max-ru', String(o.budget)], budget: o.budget },
+        { what: `docferry import, no budget given (container: ${o.budget} RU/s, steered by 429s)`, args: [], budget: o.budget },
+        { what: `docferry import --ru-share 0.5 (container: ${o.budget} RU/s)`, args: ['--ru-share', '0.5'], budget: o.budget / 2, offers: true },
+      ];
+      for (const sc of scenarios) {
+        const t = await target(o.budget, sc.offers ?? false);
+        try {
+          o.log(`  ${sc.what}...`);
+          // One collection at a time, so that "the budget" is one container's in every scenario
+          // (--max-ru is shared by all collections; a container's own throughput is not).
+          const imp = await runDocferry(o.cli, ['import', '--dest-type', 'cosmos', '--cosmos-endpoint', t.proxy.endpoint, '--cosmos-key', t.server.key, '--export-dir', exportDir, '--parallel-collections', '1', '--json', ...sc.args]);
+          const s = summaryOf(imp, sc.what);
+          const seconds = s.durationMs / 1000;
+          out.push({
+            section: o.section,
+            what: sc.what,
+            docs: s.totals.written,
+            bytes,
+            seconds,
+            peakRssMb: imp.peakRssMb,
+            ru: ruOf(t.proxy, seconds, sc.budget),
+          });
+        } finally {
+          await t.stop();
+        }
+      }
+
+      // The original scripts: one upsert per request, no concurrency, under the same provisioning.
+      const t = await target(o.budget);
+      const oneClient = cosmosClient({ endpoint: t.proxy.endpoint, key: t.server.key });
+      try {
+        await createContainers(oneClient, ['messages']);
+        t.proxy.reset();
+        const sample = Math.min(2000, total);
+        const container = oneClient.database(databaseOf('messages')).container('messages');
+        const one = await timed(async () => {
+          let n = 0;
+          for (const doc of generateDocuments('messages', sample, { seed: SEED })) {
+            await container.items.upsert(doc);
+            n++;
+          }
+          return n;
+        });
+        const m: Measurement = {
+          section: o.section,
+          what: 'one at a time (original scripts): items.upsert per document',
+          docs: one.value,
+          seconds: one.seconds,
+          ru: ruOf(t.proxy, one.seconds, o.budget),
+          note: `a sample of ${sample} messages`,
+        };
+        out.push(m);
+      } finally {
+        oneClient.dispose();
+        await t.stop();
+      }
+      return out;
+    } finally {
+      client.dispose();
+    }
+  } finally {
+    await source.stop();
+  }
+}

@@ -1,0 +1,184 @@
+import { join } from 'node:path';
+import { MongoClient, type Document } from 'mongodb';
+import { generateDocuments, scaledCounts, type SyntheticCollection } from '../src/synthetic/copilot.js';
+import { startMongoTestServer } from '../test/support/ferretdb.js';
+import {
+  ALL_COLLECTIONS,
+  chunked,
+  databaseOf,
+  docsPerSecond,
+  exportBytes,
+  pumpBatches,
+  summaryOf,
+  timed,
+  type Log,
+  type Measurement,
+} from './common.js';
+import { runDocferry } from './process.js';
+
+const SEED = 2026;
+const RAW_BATCH = 1000;
+
+export interface MongoBenchOptions {
+  cli: string;
+  work: string;
+  log: Log;
+  /** Per-collection counts; the default run uses the guide's proportions. */
+  counts: Partial<Record<SyntheticCollection, number>>;
+  section: string;
+  /** Also time the original scripts' one document at a time (a sample). */
+  oneAtATime?: boolean;
+  /** Also import in merge mode. */
+  merge?: boolean;
+}
+
+function docsOf(collection: SyntheticCollection, count: number): Iterable<Document> {
+  return generateDocuments(collection, count, { seed: SEED, flavor: 'mongodb' });
+}
+
+async function dropAll(client: MongoClient): Promise<void> {
+  for (const db of ['copilot', 'auth', 'raw_probe', 'one_at_a_time']) await client.db(db).dropDatabase().catch(() => {});
+}
+
+/** The raw driver's bulk insert: unordered insertMany of 1,000 documents, `concurrency` at once. */
+async function rawInsert(client: MongoClient, counts: MongoBenchOptions['counts'], concurrency: number, dbName?: string): Promise<number> {
+  let total = 0;
+  for (const [collection, n] of Object.entries(counts) as [SyntheticCollection, number][]) {
+    const coll = client.db(dbName ?? databaseOf(collection)).collection(collection);
+    const batches = chunked(docsOf(collection, n), RAW_BATCH);
+    await pumpBatches(batches, concurrency, async (batch) => {
+      await coll.insertMany(batch, { ordered: false });
+    });
+    total += n;
+  }
+  return total;
+}
+
+/**
+ * MongoDB (FerretDB v1 on SQLite, test/support/ferretdb.ts) measured against the raw driver on
+ * the same server and documents: the raw driver's best bulk insert and a plain cursor read are
+ * the limits docferry's import and export are ratios to.
+ */
+export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
+  const out: Measurement[] = [];
+  const server = await startMongoTestServer();
+  const client = new MongoClient(server.uri);
+  const total = Object.values(o.counts).reduce((a, b) => a + (b ?? 0), 0);
+  try {
+    await client.connect();
+    await dropAll(client);
+
+    // The raw driver's best: a short probe of concurrencies on chunks, then the whole data set at the best.
+    const probeCounts = { chunks: Math.min(10_000, Math.max(1000, Math.round(total / 10))) };
+    let best = { concurrency: 1, rate: 0 };
+    for (const concurrency of [1, 2, 4, 8]) {
+      const { value: n, seconds } = await timed(() => rawInsert(client, probeCounts, concurrency, 'raw_probe'));
+      await client.db('raw_probe').dropDatabase();
+      const rate = n / seconds;
+      o.log(`  raw insertMany probe, ${concurrency} in flight: ${Math.round(rate)} docs/s`);
+      if (rate > best.rate) best = { concurrency, rate };
+    }
+    o.log(`  seeding ${total} documents with the raw driver (${best.concurrency} insertMany in flight)...`);
+    const rawWrite = await timed(() => rawInsert(client, o.counts, best.concurrency));
+
+    o.log('  raw cursor read...');
+    const rawRead = await timed(async () => {
+      let n = 0;
+      for (const collection of Object.keys(o.counts) as SyntheticCollection[]) {
+        for await (const _ of client.db(databaseOf(collection)).collection(collection).find({}, { batchSize: 1000 })) n++;
+      }
+      return n;
+    });
+
+    const exportDir = join(o.work, `mongo-export-${total}`);
+    const collections = Object.keys(o.counts).join(',');
+    o.log('  docferry export...');
+    const exp = await runDocferry(o.cli, ['export', '--source-type', 'mongodb', '--mongo-uri', server.uri, '--output-dir', exportDir, '--collections', collections, '--json']);
+    const expSummary = summaryOf(exp, 'docferry export (MongoDB)');
+    const bytes = await exportBytes(exportDir);
+    const exportM: Measurement = {
+      section: o.section,
+      what: 'docferry export (MongoDB -> dir)',
+      docs: expSummary.totals.written,
+      bytes,
+      seconds: expSummary.durationMs / 1000,
+      peakRssMb: exp.peakRssMb,
+    };
+    const rawReadM: Measurement = { section: o.section, what: 'raw driver: cursor read (find, batchSize 1000)', docs: rawRead.value, bytes, seconds: rawRead.seconds };
+    const rawWriteM: Measurement = {
+      section: o.section,
+      what: `raw driver: insertMany unordered x${RAW_BATCH}, ${best.concurrency} in flight`,
+      docs: rawWrite.value,
+      bytes,
+      seconds: rawWrite.seconds,
+    };
+    exportM.versus = { label: 'raw read', ratio: docsPerSecond(exportM) / docsPerSecond(rawReadM) };
+    out.push(rawWriteM, rawReadM, exportM);
+
+    for (const mode of o.merge ? (['upsert', 'merge'] as const) : (['upsert'] as const)) {
+      await dropAll(client);
+      o.log(`  docferry import --mode ${mode} into empty collections...`);
+      const imp = await runDocferry(o.cli, ['import', '--dest-type', 'mongodb', '--mongo-uri', server.uri, '--export-dir', exportDir, '--mode', mode, '--json']);
+      const s = summaryOf(imp, `docferry import --mode ${mode} (MongoDB)`);
+      const m: Measurement = {
+        section: o.section,
+        what: `docferry import --mode ${mode} (dir -> MongoDB)`,
+        docs: s.totals.written + s.totals.skipped,
+        bytes,
+        seconds: s.durationMs / 1000,
+        peakRssMb: imp.peakRssMb,
+      };
+      m.versus = { label: 'raw insertMany', ratio: docsPerSecond(m) / docsPerSecond(rawWriteM) };
+      out.push(m);
+    }
+
+    if (o.oneAtATime) {
+      const sample = Math.min(3000, total);
+      // What mongoimport --mode upsert does: one worker, ordered batches of replaceOne(upsert).
+      // On FerretDB an upsert costs a lookup and a write per document, so a sample is enough.
+      const ordered = client.db('one_at_a_time').collection('ordered');
+      const mongoimport = await timed(async () => {
+        let n = 0;
+        for (const batch of chunked(docsOf('messages', sample), RAW_BATCH)) {
+          await ordered.bulkWrite(batch.map((doc) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } })), { ordered: true });
+          n += batch.length;
+        }
+        return n;
+      });
+      out.push({
+        section: o.section,
+        what: 'raw driver: ordered replaceOne-upsert batches, 1 worker (as mongoimport --mode upsert)',
+        docs: mongoimport.value,
+        seconds: mongoimport.seconds,
+        note: `a sample of ${sample} messages`,
+      });
+      // The original scripts: replaceOne(upsert) per document, one at a time.
+
+      const coll = client.db('one_at_a_time').collection('messages');
+      const oneByOne = await timed(async () => {
+        let n = 0;
+        for (const doc of docsOf('messages', sample)) {
+          await coll.replaceOne({ _id: doc._id }, doc, { upsert: true });
+          n++;
+        }
+        return n;
+      });
+      out.push({
+        section: o.section,
+        what: 'one at a time (original scripts): replaceOne upsert per document',
+        docs: oneByOne.value,
+        seconds: oneByOne.seconds,
+        note: `a sample of ${sample} messages`,
+      });
+    }
+    return out;
+  } finally {
+    await client.close().catch(() => {});
+    await server.stop();
+  }
+}
+
+export function guideCounts(total: number): Partial<Record<SyntheticCollection, number>> {
+  const counts = scaledCounts(total);
+  return Object.fromEntries(ALL_COLLECTIONS.map((c) => [c, counts[c]]));
+}

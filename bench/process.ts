@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
+
+export const repoRoot = resolve(import.meta.dirname, '..');
+
+/**
+ * The CLI as one JavaScript file, as a user runs the compiled package: no TypeScript loader in
+ * the measured process (tsx would add its own memory and start-up to every figure). It sits two
+ * levels below the repository, like dist/cli/main.js, so the package root (package.json, the
+ * default layout) resolves the same way; packages stay external and load from node_modules.
+ */
+export async function bundleCli(): Promise<string> {
+  const outfile = join(repoRoot, 'bench-output', 'build', 'docferry.mjs');
+  await mkdir(dirname(outfile), { recursive: true });
+  await build({
+    entryPoints: [join(repoRoot, 'src', 'cli', 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+export interface ChildRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  /** Peak resident set of the process (VmHWM), MB. */
+  peakRssMb: number;
+}
+
+function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs the bundled CLI in its own process and samples its peak RSS from /proc (VmHWM is the
+ * kernel's high-water mark, so a sample taken late still sees an early peak).
+ */
+export function runDocferry(cli: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let peakKb = 0;
+    const sample = () => {
+      const kb = child.pid ? readStatusKb(child.pid, 'VmHWM') : undefined;
+      if (kb !== undefined) peakKb = Math.max(peakKb, kb);
+    };
+    const timer = setInterval(sample, 50);
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', (err) => {
+      clearInterval(timer);
+      reject(err);
+    });
+    // 'exit' fires before the process is reaped: /proc/<pid> still answers for a last sample.
+    child.on('exit', () => sample());
+    child.on('close', (code) => {
+      clearInterval(timer);
+      resolvePromise({ code: code ?? -1, stdout, stderr, wallMs: performance.now() - started, peakRssMb: peakKb / 1024 });
+    });
+  });
+}

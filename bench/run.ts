@@ -1,0 +1,89 @@
+/**
+ * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large] [--no-write]
+ *
+ * A reproducible benchmark on the local servers: MongoDB (FerretDB) and Cosmos DB
+ * (cosmosdb-server behind an RU-charging, throttling proxy) with synthetic copilot data in the
+ * guide's proportions. docferry runs as a child process (the CLI bundled to one file) whose peak
+ * RSS is sampled; the raw drivers run in this process on the same servers and documents and give
+ * the limits each figure is a ratio to. Results print as a table and go to docs/BENCHMARKS.md.
+ */
+import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Measurement } from './common.js';
+import { benchCosmos } from './cosmos.js';
+import { benchMongo, guideCounts } from './mongo.js';
+import { bundleCli, repoRoot } from './process.js';
+import { machine, markdownTables, replaceBlock, textTable } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    docs: { type: 'string', default: '150000' },
+    'cosmos-docs': { type: 'string', default: '20000' },
+    budget: { type: 'string', default: '20000' },
+    large: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+
+const docs = Number(values.docs);
+const cosmosDocs = Number(values['cosmos-docs']);
+const budget = Number(values.budget);
+for (const [flag, n] of [['--docs', docs], ['--cosmos-docs', cosmosDocs], ['--budget', budget]] as const) {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a whole number of at least 1`);
+}
+const only = values.only;
+if (only && !['mongo', 'cosmos', 'large'].includes(only)) throw new Error('--only takes mongo, cosmos or large');
+const wantLarge = values.large || only === 'large';
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const work = join(repoRoot, 'bench-output', 'work');
+
+async function main(): Promise<void> {
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  log('bundling the CLI...');
+  const cli = await bundleCli();
+  const started = new Date();
+  const rows: Measurement[] = [];
+  const largeRows: Measurement[] = [];
+
+  if (!only || only === 'mongo') {
+    log(`MongoDB (FerretDB), ${docs} documents in the guide's proportions`);
+    rows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (FerretDB 1.24, SQLite), ${docs.toLocaleString('en-US')} documents`, oneAtATime: true, merge: true })));
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work, { recursive: true });
+  }
+  if (!only || only === 'cosmos') {
+    log(`Cosmos DB (cosmosdb-server behind the RU proxy, ${budget} RU/s per container), ${cosmosDocs} documents`);
+    rows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget })));
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work, { recursive: true });
+  }
+  if (wantLarge) {
+    for (const n of [100_000, 1_000_000]) {
+      log(`large: MongoDB (FerretDB), one collection of ${n} chunks`);
+      largeRows.push(...(await benchMongo({ cli, work, log, counts: { chunks: n }, section: `One collection of ${n.toLocaleString('en-US')} chunks (MongoDB/FerretDB and the export directory)` })));
+      await rm(work, { recursive: true, force: true });
+      await mkdir(work, { recursive: true });
+    }
+  }
+
+  const all = [...rows, ...largeRows];
+  process.stdout.write(`\n${textTable(all)}\n`);
+  if (values['no-write']) return;
+  const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
+  let doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
+  const header = (what: string) =>
+    `_${what}: measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}, by \`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`._\n\n`;
+  if (rows.length > 0) doc = replaceBlock(doc, 'results', header('Results') + markdownTables(rows));
+  if (largeRows.length > 0) doc = replaceBlock(doc, 'large', header('Large run') + markdownTables(largeRows));
+  await writeFile(path, doc);
+  log(`written to ${path}`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
