@@ -127,7 +127,8 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
 
       const scenarios: { what: string; args: string[]; budget: number; offers?: boolean }[] = [
         { what: `docferry import --max-ru ${o.budget} (container: ${o.budget} RU/s)`, args: ['--max-ru', String(o.budget)], budget: o.budget },
-        { what: `docferry import, no budget given (container: ${o.budget} RU/s, steered by 429s)`, args: [], budget: o.budget },
+        { what: `docferry import, no budget given, offer readable (container: ${o.budget} RU/s)`, args: [], budget: o.budget, offers: true },
+        { what: `docferry import, no budget given, no offer (container: ${o.budget} RU/s, steered by 429s alone)`, args: [], budget: o.budget },
         { what: `docferry import --ru-share 0.5 (container: ${o.budget} RU/s)`, args: ['--ru-share', '0.5'], budget: o.budget / 2, offers: true },
       ];
       for (const sc of scenarios) {

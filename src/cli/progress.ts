@@ -109,6 +109,8 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       if (!entry) return;
       const done = ev.written + ev.skipped + ev.rejected;
       if (ev.total === undefined && done > entry.bar.getTotal()) entry.bar.setTotal(0);
+      // The count may arrive after the collection started (it never holds the transfer back).
+      if (ev.total !== undefined && entry.bar.getTotal() !== ev.total && done <= ev.total) entry.bar.setTotal(ev.total);
       entry.bar.update(done, { rate: rate(done, Date.now() - entry.started), ru: ruText(ev.stats) });
     } else if (ev.type === 'collection-end') {
       const entry = bars.get(`${ev.summary.database}.${ev.summary.collection}`);

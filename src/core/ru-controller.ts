@@ -99,6 +99,7 @@ const MIN_CUT_INTERVAL_MS = 100;
 const MAX_CUT_INTERVAL_MS = 1000;
 const CONCURRENCY_CUT = 0.75;
 const RATE_CUT = 0.9;
+const RATE_CUT_AGAIN = 0.7;
 /** Share of the current rate gained per second once back where the last 429 came. */
 const RATE_GROWTH_PER_SECOND = 0.03;
 /** Share of the gap to where the last 429 came regained per second after a cut (as CUBIC/BIC). */
@@ -218,15 +219,19 @@ export class RuController {
       const firstThrottle = this.slowStart;
       this.slowStart = false;
       if (now - this.lastCut >= this.cutInterval) {
+        // 429s that keep coming a round trip or two after a cut: the cut was not deep enough
+        // (the consumption it was based on still held a burst the server allowed), so cut deeper.
+        const again = now - this.lastCut < 3 * this.cutInterval;
+        const factor = firstThrottle ? 0.5 : again ? RATE_CUT_AGAIN : RATE_CUT;
         this.lastCut = now;
         this.limit = Math.max(1, Math.floor(this.limit * (firstThrottle ? 0.5 : CONCURRENCY_CUT)));
         const consumed = this.observedRate(now);
         // The first 429 ends a ramp-up whose rate the server's burst allowance inflated: halve it,
         // as TCP does when slow start ends. Throttled before anything was consumed: halve the guess.
-        const next = consumed > 0 ? Math.min(this.rate, consumed) * (firstThrottle ? 0.5 : RATE_CUT) : this.rate / 2;
+        const next = consumed > 0 ? Math.min(this.rate, consumed) * factor : this.rate / 2;
         if (Number.isFinite(next)) {
           this.rate = Math.max(MIN_RATE, next);
-          this.lastThrottledRate = consumed > 0 ? Math.min(consumed, this.rate / (firstThrottle ? 0.5 : RATE_CUT)) : this.rate;
+          this.lastThrottledRate = consumed > 0 ? Math.min(consumed, this.rate / factor) : this.rate;
         }
         this.tokens = Math.min(this.tokens, 0);
         this.growthCredit = 0;

@@ -6,6 +6,9 @@ import { zeroCounts, type CollectionCounts, type CollectionSummary, type EventSi
 import type { CollectionCheckpoint } from './checkpoint.js';
 import type { RejectsWriter } from './rejects.js';
 
+/** How long a collection waits for its document count before it starts without one. */
+const COUNT_HEAD_START_MS = 250;
+
 /** `--max-errors`: shared by every collection of a run. */
 export class ErrorBudget {
   count = 0;
@@ -48,7 +51,14 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   const { scope, events } = o;
   const started = Date.now();
   const cp = o.checkpoint;
-  const total = await o.source.count(scope).catch(() => undefined);
+  // The total is for progress only: a count that is slow (a full scan on some servers, FerretDB
+  // among them) must not hold the transfer back, so it gets a moment and then runs alongside.
+  let total: number | undefined;
+  const counting = o.source.count(scope).then(
+    (n) => void (total = n),
+    () => {},
+  );
+  await Promise.race([counting, new Promise((resolve) => setTimeout(resolve, COUNT_HEAD_START_MS).unref())]);
   events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}) });
 
   const target: CollectionSink = await o.sink.open(scope, cp?.sinkState);

@@ -94,6 +94,16 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
     });
   });
 
+  it('without a budget, keeps to the container\'s provisioned throughput when the offer can be read: no 429 at all', async () => {
+    await withTarget({ throughput: 2500, serveOffers: true }, async (proxy) => {
+      const r = await importThrough(proxy, []);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(proxy.stats.throttledOperations).to.equal(0);
+      expect(r.ruPerSecond).to.be.within(2500 * 0.5, 2500 * 1.25);
+      expect(r.stderr).to.include('of a 2500 RU/s budget');
+    });
+  });
+
   it('--ru-share fails clearly, before writing anything, where the throughput cannot be read', async () => {
     await withTarget({ throughput: 5000 }, async (proxy, target) => {
       const r = await importThrough(proxy, ['--ru-share', '0.5']);

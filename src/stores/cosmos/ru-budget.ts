@@ -64,8 +64,8 @@ export function requestOptionsFor(options: CosmosRuOptions): RequestOptions {
 /**
  * Hands out the RU controller each collection steers by: one for the whole store under
  * `--max-ru` alone (the budget is the run's), one per container (or per shared-throughput
- * database) under `--ru-share`, and without any budget one per container, since Cosmos DB
- * throttles each container on its own.
+ * database) under `--ru-share`, and without either one per container at its provisioned
+ * throughput when that can be read, or steered by 429s alone when it cannot.
  */
 export class RuBudgets {
   private readonly controllers = new Map<string, RuController>();
@@ -115,8 +115,13 @@ export class RuBudgets {
 
   private async budgetFor(scope: CollectionScope): Promise<{ key: string; budget?: number }> {
     const { maxRu, ruShare } = this.options;
+    if (ruShare === undefined && maxRu !== undefined) return { key: '*', budget: maxRu };
     if (ruShare === undefined) {
-      return maxRu !== undefined ? { key: '*', budget: maxRu } : { key: `${scope.database}/${scope.collection}` };
+      // No budget given: the container's own throughput is the ceiling when it can be read (an
+      // account key can), so its first second is not spent probing for the limit with 429s.
+      const provisioned = await this.throughputOf(scope).catch(() => undefined);
+      if (!provisioned) return { key: `${scope.database}/${scope.collection}` };
+      return { key: provisioned.level === 'database' ? scope.database : `${scope.database}/${scope.collection}`, budget: provisioned.ru };
     }
     const provisioned = await this.throughputOf(scope);
     if (!provisioned) {

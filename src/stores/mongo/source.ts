@@ -106,6 +106,15 @@ export class MongoSource implements SourceStore {
   }
 
   async count(scope: CollectionScope): Promise<number | undefined> {
+    // $collStats reads the count from metadata on MongoDB and FerretDB alike; FerretDB answers
+    // estimatedDocumentCount with a full scan (4.4 s for 5,000 summaries against 85 ms).
+    try {
+      // One document per shard on a sharded cluster.
+      const stats = await this.collection(scope).aggregate<{ count?: unknown }>([{ $collStats: { count: {} } }]).toArray();
+      if (stats.length > 0 && stats.every((s) => typeof s.count === 'number')) return stats.reduce((sum, s) => sum + (s.count as number), 0);
+    } catch {
+      // older servers, or a role without collStats: fall back
+    }
     try {
       return await this.collection(scope).estimatedDocumentCount();
     } catch {
