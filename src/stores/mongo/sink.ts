@@ -42,6 +42,35 @@ async function eachLimit<T>(items: readonly T[], limit: number, work: (item: T) 
   await Promise.all(workers);
 }
 
+/** One holder at a time, in arrival order. */
+class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+}
+
+/**
+ * FerretDB v1 (SQLite backend) never answers an update command once more than about 100 update
+ * statements on existing documents are in flight at once, whether in one command or across
+ * concurrent ones. Against FerretDB, replaces go in commands of at most this many statements,
+ * one command at a time per run; inserts, and MongoDB itself, are not limited.
+ */
+const FERRETDB_REPLACE_CHUNK = 50;
+
+interface ServerQuirks {
+  replaceChunk?: number;
+  replaceLock?: Mutex;
+}
+
 /**
  * Writes to MongoDB collections with unordered bulk writes. Collections are created before the
  * first document, so an empty source collection still exists in the target.
@@ -49,6 +78,7 @@ async function eachLimit<T>(items: readonly T[], limit: number, work: (item: T) 
 export class MongoSink implements SinkStore {
   readonly kind = 'mongodb' as const;
   private readonly client: MongoClient;
+  private quirks: ServerQuirks = {};
 
   constructor(
     private readonly uri: string,
@@ -62,6 +92,12 @@ export class MongoSink implements SinkStore {
   }
 
   async prepareAll(scopes: CollectionScope[]): Promise<void> {
+    try {
+      const info = await this.client.db('admin').command({ buildInfo: 1 });
+      if (info.ferretdbVersion !== undefined) this.quirks = { replaceChunk: FERRETDB_REPLACE_CHUNK, replaceLock: new Mutex() };
+    } catch (err) {
+      throw describeMongoError(err, this.uri, 'connecting');
+    }
     for (const database of new Set(scopes.map((s) => s.database))) {
       const db = this.client.db(database);
       try {
@@ -78,7 +114,7 @@ export class MongoSink implements SinkStore {
   }
 
   async open(scope: CollectionScope): Promise<CollectionSink> {
-    return new MongoCollectionSink(this.client.db(scope.database).collection<Doc>(scope.collection), scope, this.uri, this.options);
+    return new MongoCollectionSink(this.client.db(scope.database).collection<Doc>(scope.collection), scope, this.uri, this.options, this.quirks);
   }
 
   async close(): Promise<void> {
@@ -86,13 +122,25 @@ export class MongoSink implements SinkStore {
   }
 }
 
+/**
+ * How a document is sent: `insert` (merge mode, and upsert mode's first try) or `replace`
+ * (replaceOne by `_id` with upsert).
+ */
+type Op = 'insert' | 'replace';
+
 interface Attempt {
   /** Failed with a retryable error: send again after a pause. */
   retry: number[];
   /** The server's answer does not say which documents were written: settle them one by one. */
   unsettled: number[];
+  /** Upsert mode: the insert met an existing document, which is replaced next. */
+  replace: number[];
   problem?: string;
   waitMs?: number;
+}
+
+function noAttempt(): Attempt {
+  return { retry: [], unsettled: [], replace: [] };
 }
 
 function idText(id: unknown): string {
@@ -116,6 +164,7 @@ class MongoCollectionSink implements CollectionSink {
     private readonly scope: CollectionScope,
     private readonly uri: string,
     private readonly options: MongoSinkOptions,
+    private readonly quirks: ServerQuirks = {},
   ) {}
 
   private get name(): string {
@@ -134,6 +183,15 @@ class MongoCollectionSink implements CollectionSink {
   }
 
   /**
+   * Upsert mode tries inserts first and replaces only the documents that turn out to exist: an
+   * insert is all a fresh target (the usual migration) needs, and it is much cheaper than an
+   * upsert on some servers (FerretDB scans the collection for every update). When most documents
+   * of a batch already exist, the next batches go straight to replace, and back again when most
+   * of those were new. Either way every document ends as our copy, stored by `_id`.
+   */
+  private replaceFirst = false;
+
+  /**
    * One unordered bulk write per batch. Only a batch the server answers unclearly (a partial
    * failure whose counts do not add up, or an error about one document raised before sending)
    * is settled one document at a time, so every document ends with its own outcome.
@@ -143,49 +201,67 @@ class MongoCollectionSink implements CollectionSink {
     // Documents an earlier attempt may have written although its answer was lost.
     const maybeOurs = new Set<number>();
     const maxRounds = this.options.maxRetryRounds ?? 8;
-    let pending = batch.map((_, i) => i);
-    let oneByOne = false;
+    const all = batch.map((_, i) => i);
+    const pending: Record<Op, number[]> = mode === 'upsert' && this.replaceFirst ? { insert: [], replace: all } : { insert: all, replace: [] };
+    const oneByOne = new Set<Op>();
+    let existing = 0;
     let round = 0;
-    while (pending.length > 0) {
-      const groups = oneByOne ? pending.map((i) => [i]) : [pending];
-      const attempts: Attempt[] = [];
-      await eachLimit(groups, SETTLE_CONCURRENCY, async (group) => {
-        attempts.push(await this.attempt(batch, group, mode, results, maybeOurs));
+    while (pending.insert.length + pending.replace.length > 0) {
+      const groups: [Op, number[]][] = [];
+      for (const op of ['insert', 'replace'] as const) {
+        const size = oneByOne.has(op) ? 1 : op === 'replace' && this.quirks.replaceChunk ? this.quirks.replaceChunk : pending[op].length;
+        for (let k = 0; k < pending[op].length; k += size) groups.push([op, pending[op].slice(k, k + size)]);
+      }
+      const attempts: [Op, Attempt][] = [];
+      await eachLimit(groups, SETTLE_CONCURRENCY, async ([op, group]) => {
+        attempts.push([op, await this.attempt(batch, group, op, mode, results, maybeOurs)]);
       });
-      const retry = attempts.flatMap((a) => a.retry);
-      const unsettled = attempts.flatMap((a) => a.unsettled);
-      if (unsettled.length > 0) oneByOne = true;
-      pending = [...unsettled, ...retry].sort((a, b) => a - b);
-      if (retry.length === 0) continue;
+      pending.insert = [];
+      pending.replace = [];
+      let retries = 0;
+      for (const [op, a] of attempts) {
+        if (a.unsettled.length > 0) oneByOne.add(op);
+        pending[op].push(...a.unsettled, ...a.retry);
+        pending.replace.push(...a.replace);
+        existing += a.replace.length;
+        retries += a.retry.length;
+      }
+      pending.insert.sort((a, b) => a - b);
+      pending.replace.sort((a, b) => a - b);
+      if (retries === 0) continue;
       round++;
       if (round >= maxRounds) {
-        const last = attempts.find((a) => a.problem)?.problem ?? 'unknown error';
+        const last = attempts.find(([, a]) => a.problem)?.[1].problem ?? 'unknown error';
         throw new DocferryError(
-          `MongoDB kept failing ${retry.length} writes to ${this.name} after ${maxRounds} rounds of retries (last: ${last}). ` +
+          `MongoDB kept failing ${retries} writes to ${this.name} after ${maxRounds} rounds of retries (last: ${last}). ` +
             'Re-run the same command: upsert rewrites the same documents, merge skips those already there.',
         );
       }
-      await sleep(backoffDelay(round - 1, { serverAskedMs: Math.max(0, ...attempts.map((a) => a.waitMs ?? 0)) }));
+      await sleep(backoffDelay(round - 1, { serverAskedMs: Math.max(0, ...attempts.map(([, a]) => a.waitMs ?? 0)) }));
     }
+    if (mode === 'upsert' && !this.replaceFirst) this.replaceFirst = existing * 2 > batch.length;
     return results;
   }
 
-  private operations(batch: SinkItem[], indices: number[], mode: WriteMode): AnyBulkWriteOperation<Doc>[] {
+  private operations(batch: SinkItem[], indices: number[], op: Op): AnyBulkWriteOperation<Doc>[] {
     return indices.map((i) => {
       const doc = batch[i]!.doc;
-      return mode === 'upsert' ? { replaceOne: { filter: { _id: doc._id } as Filter<Doc>, replacement: doc, upsert: true } } : { insertOne: { document: doc } };
+      return op === 'replace' ? { replaceOne: { filter: { _id: doc._id } as Filter<Doc>, replacement: doc, upsert: true } } : { insertOne: { document: doc } };
     });
   }
 
-  private async attempt(batch: SinkItem[], indices: number[], mode: WriteMode, results: WriteResult[], maybeOurs: Set<number>): Promise<Attempt> {
+  private async attempt(batch: SinkItem[], indices: number[], op: Op, mode: WriteMode, results: WriteResult[], maybeOurs: Set<number>): Promise<Attempt> {
     this.counters.requests++;
     try {
-      await this.collection.bulkWrite(this.operations(batch, indices, mode), { ordered: false });
+      const send = () => this.collection.bulkWrite(this.operations(batch, indices, op), { ordered: false });
+      const result = op === 'replace' && this.quirks.replaceLock ? await this.quirks.replaceLock.run(send) : await send();
       for (const i of indices) results[i] = { status: 'written' };
-      return { retry: [], unsettled: [] };
+      // Mostly new documents after all: inserts are the cheaper way for the next batches.
+      if (op === 'replace' && result.upsertedCount * 2 > indices.length) this.replaceFirst = false;
+      return noAttempt();
     } catch (err) {
       if (err instanceof MongoBulkWriteError && (writeErrorsOf(err).length > 0 || err.result?.getWriteConcernError())) {
-        return this.partialFailure(err, batch, indices, mode, results, maybeOurs);
+        return this.partialFailure(err, batch, indices, op, mode, results, maybeOurs);
       }
       return this.wholeFailure(err, indices, results, maybeOurs);
     }
@@ -195,16 +271,16 @@ class MongoCollectionSink implements CollectionSink {
   private wholeFailure(err: unknown, indices: number[], results: WriteResult[], maybeOurs: Set<number>): Attempt {
     const inner = unwrapMongoError(err);
     if (isDocumentLevelError(inner)) {
-      if (indices.length > 1) return { retry: [], unsettled: indices };
+      if (indices.length > 1) return { ...noAttempt(), unsettled: indices };
       results[indices[0]!] = { status: 'rejected', reason: `the MongoDB driver refused the document: ${(inner as Error).message.split('\n')[0]}` };
-      return { retry: [], unsettled: [] };
+      return noAttempt();
     }
     if (isRetryableMongoError(err)) {
       if (codeOf(inner) === THROTTLED_CODE) this.counters.throttled++;
       // The request may have reached the server before the connection broke.
       for (const i of indices) maybeOurs.add(i);
       const message = (inner as Error).message ?? String(inner);
-      return { retry: indices, unsettled: [], problem: message.split('\n')[0], waitMs: serverAskedMs(message) };
+      return { ...noAttempt(), retry: indices, problem: message.split('\n')[0]!, waitMs: serverAskedMs(message) };
     }
     throw describeMongoError(err, this.uri, `writing to ${this.name}`);
   }
@@ -213,12 +289,13 @@ class MongoCollectionSink implements CollectionSink {
     err: MongoBulkWriteError,
     batch: SinkItem[],
     indices: number[],
+    op: Op,
     mode: WriteMode,
     results: WriteResult[],
     maybeOurs: Set<number>,
   ): Promise<Attempt> {
     const writeErrors = writeErrorsOf(err);
-    const applied = mode === 'upsert' ? err.result.matchedCount + err.result.upsertedCount : err.result.insertedCount;
+    const applied = op === 'replace' ? err.result.matchedCount + err.result.upsertedCount : err.result.insertedCount;
     const reported = new Set(writeErrors.map((w) => w.index));
     const consistent =
       reported.size === writeErrors.length && writeErrors.every((w) => w.index >= 0 && w.index < indices.length) && applied + writeErrors.length === indices.length;
@@ -226,12 +303,12 @@ class MongoCollectionSink implements CollectionSink {
     // servers may do similar things. Counts that do not add up are not trusted.
     if (!consistent && indices.length > 1) {
       for (const i of indices) maybeOurs.add(i);
-      return { retry: [], unsettled: indices };
+      return { ...noAttempt(), unsettled: indices };
     }
-    const attempt: Attempt = { retry: [], unsettled: [] };
+    const attempt = noAttempt();
     const failedBy = new Map(writeErrors.map((w) => [indices[Math.min(w.index, indices.length - 1)]!, w]));
-    // Applied on the primary but not acknowledged as asked: written again (upsert is idempotent;
-    // in merge mode the duplicate-key answer is then checked against our copy).
+    // Applied on the primary but not acknowledged as asked: written again (a replace is
+    // idempotent; a re-sent insert meets its duplicate key, which is checked against our copy).
     const concern = err.result.getWriteConcernError();
     const duplicates: number[] = [];
     for (const i of indices) {
@@ -248,8 +325,9 @@ class MongoCollectionSink implements CollectionSink {
       }
       const code = w.code;
       const message = (w.errmsg ?? '').split('\n')[0]!.slice(0, 300);
-      if (code === DUPLICATE_KEY && mode === 'merge') {
-        if (maybeOurs.has(i)) duplicates.push(i);
+      if (code === DUPLICATE_KEY && op === 'insert') {
+        if (mode === 'upsert') attempt.replace.push(i);
+        else if (maybeOurs.has(i)) duplicates.push(i);
         else results[i] = { status: 'skipped' };
       } else if (isRetryableCode(code)) {
         if (code === THROTTLED_CODE) this.counters.throttled++;
