@@ -159,6 +159,15 @@ function idKey(id: unknown): string {
 class MongoCollectionSink implements CollectionSink {
   private readonly counters = { throttled: 0, requests: 0 };
 
+  /**
+   * Upsert mode tries inserts first and replaces only the documents that turn out to exist: an
+   * insert is all a fresh target (the usual migration) needs, and it is much cheaper than an
+   * upsert on some servers (FerretDB scans the collection for every update). When most documents
+   * of a batch already exist, the next batches go straight to replace, and back again when most
+   * of those were new. Either way every document ends as our copy, stored by `_id`.
+   */
+  private replaceFirst = false;
+
   constructor(
     private readonly collection: Collection<Doc>,
     private readonly scope: CollectionScope,
@@ -181,15 +190,6 @@ class MongoCollectionSink implements CollectionSink {
     }
     return { doc, id: idText(doc._id) };
   }
-
-  /**
-   * Upsert mode tries inserts first and replaces only the documents that turn out to exist: an
-   * insert is all a fresh target (the usual migration) needs, and it is much cheaper than an
-   * upsert on some servers (FerretDB scans the collection for every update). When most documents
-   * of a batch already exist, the next batches go straight to replace, and back again when most
-   * of those were new. Either way every document ends as our copy, stored by `_id`.
-   */
-  private replaceFirst = false;
 
   /**
    * One unordered bulk write per batch. Only a batch the server answers unclearly (a partial
