@@ -79,7 +79,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     const now = Date.now();
     if (!force && now - lastProgress < progressEvery) return;
     lastProgress = now;
-    const stats = target.stats?.();
+    const stats = target.stats?.() ?? o.source.stats?.(scope);
     events({ type: 'progress', database: scope.database, collection: scope.collection, ...counts, ...(total !== undefined ? { total } : {}), ...(stats ? { stats } : {}) });
   };
 
@@ -175,7 +175,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     progress(true);
     await cp?.close().catch(() => {});
   }
-  const stats = target.stats?.();
+  const stats = target.stats?.() ?? o.source.stats?.(scope);
   return {
     database: scope.database,
     collection: scope.collection,

@@ -22,6 +22,8 @@ export interface SourceStore {
   /** Best-effort document count for progress and ETA; undefined when unknown or expensive. */
   count(scope: CollectionScope): Promise<number | undefined>;
   read(scope: CollectionScope): AsyncIterable<SourceItem>;
+  /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
+  stats?(scope: CollectionScope): SinkStats | undefined;
   close(): Promise<void>;
 }
 

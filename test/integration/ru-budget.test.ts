@@ -141,9 +141,27 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
       // About 2 MB of chunks at 1 RU per KB is some 2,000 RU: about five seconds at 400 RU/s.
       expect(proxy.stats.totalCharge).to.be.above(1500);
       expect(proxy.stats.totalCharge / seconds).to.be.at.most(400 * 1.6);
+      expect(e.stderr).to.match(/copilot\S*\.chunks: done: .* RU\/s of a 400 RU\/s budget/);
     } finally {
       await proxy.stop();
     }
+  });
+
+  it('migrate takes the budget and priority of each side: --to-max-ru, --to-priority', async () => {
+    await withTarget({ throughput: 2500 }, async (proxy, target) => {
+      const started = proxy.elapsed();
+      const r = await runCli([
+        'migrate', '--from', 'cosmos', '--to', 'cosmos',
+        '--from-cosmos-endpoint', source.endpoint, '--from-cosmos-key', source.key,
+        '--to-cosmos-endpoint', proxy.endpoint, '--to-cosmos-key', source.key,
+        '--layout', layoutFile, '--collections', 'chunks', '--to-max-ru', '1500', '--to-priority', 'low',
+      ]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.have.length(CHUNKS);
+      expect(proxy.stats.priorities).to.deep.equal({ Low: proxy.stats.requests });
+      expect(proxy.stats.totalCharge / ((proxy.elapsed() - started) / 1000)).to.be.within(1500 * 0.5, 1500 * 1.25);
+      expect(proxy.stats.throttledOperations).to.equal(0);
+    });
   });
 
   it('refuses budgets that make no sense', async () => {

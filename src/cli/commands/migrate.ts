@@ -32,11 +32,17 @@ interface MigrateFlags extends TuningOptions, ReportingFlags, ResumeFlags {
   fromCosmosKey?: string;
   fromUseRbac?: boolean;
   fromCosmosCaFile?: string;
+  fromMaxRu?: number;
+  fromRuShare?: number;
+  fromPriority?: 'low' | 'high';
   fromMongoUri?: string;
   toCosmosEndpoint?: string;
   toCosmosKey?: string;
   toUseRbac?: boolean;
   toCosmosCaFile?: string;
+  toMaxRu?: number;
+  toRuShare?: number;
+  toPriority?: 'low' | 'high';
   toMongoUri?: string;
 }
 
@@ -45,8 +51,8 @@ function side(flags: MigrateFlags, which: 'from' | 'to', ctx: CliContext): Datab
   const type = flags[which];
   if (type === 'cosmos') {
     const f = which === 'from'
-      ? { cosmosEndpoint: flags.fromCosmosEndpoint, cosmosKey: flags.fromCosmosKey, useRbac: flags.fromUseRbac, cosmosCaFile: flags.fromCosmosCaFile }
-      : { cosmosEndpoint: flags.toCosmosEndpoint, cosmosKey: flags.toCosmosKey, useRbac: flags.toUseRbac, cosmosCaFile: flags.toCosmosCaFile };
+      ? { cosmosEndpoint: flags.fromCosmosEndpoint, cosmosKey: flags.fromCosmosKey, useRbac: flags.fromUseRbac, cosmosCaFile: flags.fromCosmosCaFile, maxRu: flags.fromMaxRu, ruShare: flags.fromRuShare, priority: flags.fromPriority }
+      : { cosmosEndpoint: flags.toCosmosEndpoint, cosmosKey: flags.toCosmosKey, useRbac: flags.toUseRbac, cosmosCaFile: flags.toCosmosCaFile, maxRu: flags.toMaxRu, ruShare: flags.toRuShare, priority: flags.toPriority };
     return cosmosSpec(f, direction, ctx.env, `${which}-`);
   }
   const uri = mongoUri({ mongoUri: which === 'from' ? flags.fromMongoUri : flags.toMongoUri }, direction, ctx.env);

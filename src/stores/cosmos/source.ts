@@ -2,7 +2,7 @@ import type { Container, CosmosClient, FeedOptions } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
-import type { SourceItem, SourceStore } from '../types.js';
+import type { SinkStats, SourceItem, SourceStore } from '../types.js';
 import { createCosmosClient, describeCosmosError, statusOf, type CosmosConnection } from './connection.js';
 import type { RuController } from '../../core/ru-controller.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
@@ -35,6 +35,7 @@ export class CosmosSource implements SourceStore {
   readonly kind = 'cosmos' as const;
   private readonly client: CosmosClient;
   private readonly budgets: RuBudgets;
+  private readonly spent = new Map<string, { requestCharge: number; throttled: number; requests: number; controller: RuController }>();
 
   constructor(
     private readonly conn: CosmosConnection,
@@ -65,6 +66,8 @@ export class CosmosSource implements SourceStore {
   async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
     const name = `${scope.database}.${scope.collection}`;
     const controller = await this.budgets.controllerFor(scope);
+    const spent = { requestCharge: 0, throttled: 0, requests: 0, controller };
+    this.spent.set(`${scope.database}/${scope.collection}`, spent);
     const container = this.container(scope);
     let ranges = 1;
     try {
@@ -95,6 +98,9 @@ export class CosmosSource implements SourceStore {
       const retries = (page.diagnostics?.clientSideRequestStatistics?.retryDiagnostics?.failedAttempts ?? []).filter((a) => a.statusCode === 429).length;
       lastCharge = page.requestCharge ?? 0;
       controller.complete(permit, { charge: lastCharge, throttled: retries > 0 });
+      spent.requestCharge += lastCharge;
+      spent.throttled += retries;
+      spent.requests++;
       for (const item of page.resources) yield { doc: stripSystemProperties(item) };
     }
   }
@@ -123,6 +129,13 @@ export class CosmosSource implements SourceStore {
       controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
       throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`);
     }
+  }
+
+  stats(scope: CollectionScope): SinkStats | undefined {
+    const s = this.spent.get(`${scope.database}/${scope.collection}`);
+    if (!s) return undefined;
+    const ru = s.controller.snapshot();
+    return { requestCharge: s.requestCharge, throttled: s.throttled, requests: s.requests, ruPerSecond: Math.round(ru.ruPerSecond), ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
   }
 
   async close(): Promise<void> {
