@@ -46,18 +46,19 @@ async function main(): Promise<void> {
   log('bundling the CLI...');
   const cli = await bundleCli();
   const started = new Date();
-  const rows: Measurement[] = [];
+  const mongoRows: Measurement[] = [];
+  const cosmosRows: Measurement[] = [];
   const largeRows: Measurement[] = [];
 
   if (!only || only === 'mongo') {
     log(`MongoDB (FerretDB), ${docs} documents in the guide's proportions`);
-    rows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (FerretDB 1.24, SQLite), ${docs.toLocaleString('en-US')} documents`, oneAtATime: true, merge: true })));
+    mongoRows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (FerretDB 1.24, SQLite), ${docs.toLocaleString('en-US')} documents`, oneAtATime: true, merge: true })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }
   if (!only || only === 'cosmos') {
     log(`Cosmos DB (cosmosdb-server behind the RU proxy, ${budget} RU/s per container), ${cosmosDocs} documents`);
-    rows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget })));
+    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }
@@ -70,15 +71,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const all = [...rows, ...largeRows];
+  const all = [...mongoRows, ...cosmosRows, ...largeRows];
   process.stdout.write(`\n${textTable(all)}\n`);
   if (values['no-write']) return;
   const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
   let doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
   const header = (what: string) =>
     `_${what}: measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}, by \`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`._\n\n`;
-  if (rows.length > 0) doc = replaceBlock(doc, 'results', header('Results') + markdownTables(rows));
-  if (largeRows.length > 0) doc = replaceBlock(doc, 'large', header('Large run') + markdownTables(largeRows));
+  // One block per part, so that `--only cosmos` leaves the MongoDB figures in place.
+  if (mongoRows.length > 0) doc = replaceBlock(doc, 'mongo', header('Measured') + markdownTables(mongoRows));
+  if (cosmosRows.length > 0) doc = replaceBlock(doc, 'cosmos', header('Measured') + markdownTables(cosmosRows));
+  if (largeRows.length > 0) doc = replaceBlock(doc, 'large', header('Measured') + markdownTables(largeRows));
   await writeFile(path, doc);
   log(`written to ${path}`);
 }
