@@ -4,6 +4,7 @@ import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
 import { runExport } from '../../engine/export.js';
 import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
+import { runControlFrom } from '../run-control.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
 import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
 import {
@@ -70,10 +71,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.jsonFormat ? { format: flags.jsonFormat } : {}),
         ...(flags.gzip ? { gzip: true } : {}),
-        ...(flags.resume ? { resume: true } : {}),
-        ...(flags.checkpoint ? { checkpointDir: flags.checkpoint } : {}),
-        ...(flags.verify ? { verify: true } : {}),
-        ...(flags.report ? { reportFile: flags.report } : {}),
+        ...runControlFrom(flags),
         ...pickTuning(flags),
       }),
     );

@@ -4,6 +4,7 @@ import { runMigrate } from '../../engine/migrate.js';
 import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import type { WriteMode } from '../../stores/types.js';
+import { runControlFrom } from '../run-control.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
 import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
 import {
@@ -94,10 +95,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
         events,
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
-        ...(flags.resume ? { resume: true } : {}),
-        ...(flags.checkpoint ? { checkpointDir: flags.checkpoint } : {}),
-        ...(flags.verify ? { verify: true } : {}),
-        ...(flags.report ? { reportFile: flags.report } : {}),
+        ...runControlFrom(flags),
         ...pickTuning(flags),
       }),
     );
