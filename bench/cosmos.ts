@@ -125,14 +125,15 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
         note: `items.bulk, the request docferry sends, takes ${Math.round(direct.seconds * 1000)} ms for the same 4`,
       });
 
-      const scenarios: { what: string; args: string[]; budget: number; offers?: boolean }[] = [
+      const scenarios: { what: string; args: string[]; budget?: number; offers?: boolean }[] = [
+        { what: 'docferry import, unthrottled container (the server\'s capacity)', args: [] },
         { what: `docferry import --max-ru ${o.budget} (container: ${o.budget} RU/s)`, args: ['--max-ru', String(o.budget)], budget: o.budget },
         { what: `docferry import, no budget given, offer readable (container: ${o.budget} RU/s)`, args: [], budget: o.budget, offers: true },
         { what: `docferry import, no budget given, no offer (container: ${o.budget} RU/s, steered by 429s alone)`, args: [], budget: o.budget },
         { what: `docferry import --ru-share 0.5 (container: ${o.budget} RU/s)`, args: ['--ru-share', '0.5'], budget: o.budget / 2, offers: true },
       ];
       for (const sc of scenarios) {
-        const t = await target(o.budget, sc.offers ?? false);
+        const t = await target(sc.budget === undefined ? undefined : o.budget, sc.offers ?? false);
         try {
           o.log(`  ${sc.what}...`);
           // One collection at a time, so that "the budget" is one container's in every scenario
@@ -140,7 +141,7 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
           const imp = await runDocferry(o.cli, ['import', '--dest-type', 'cosmos', '--cosmos-endpoint', t.proxy.endpoint, '--cosmos-key', t.server.key, '--export-dir', exportDir, '--parallel-collections', '1', '--json', ...sc.args]);
           const s = summaryOf(imp, sc.what);
           const seconds = s.durationMs / 1000;
-          out.push({
+          const m: Measurement = {
             section: o.section,
             what: sc.what,
             docs: s.totals.written,
@@ -148,7 +149,9 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
             seconds,
             peakRssMb: imp.peakRssMb,
             ru: ruOf(t.proxy, seconds, sc.budget),
-          });
+          };
+          if (sc.budget === undefined) m.versus = { label: 'raw SDK bulk', ratio: m.docs / seconds / (rawM.docs / rawM.seconds) };
+          out.push(m);
         } finally {
           await t.stop();
         }
