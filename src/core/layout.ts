@@ -168,6 +168,31 @@ export function filterByNames<T extends { database: string; collection: string }
   return items.filter((s) => filter.some((name) => matchesName(s, name)));
 }
 
+/**
+ * `items` in the order the lists name their collections: the first list that names a collection
+ * decides its place; collections no list names come last, in their original order (stable).
+ * Summaries and progress then read like the layout, not like file paths or completion order.
+ */
+export function sortByOrder<T extends { database: string; collection: string }>(
+  items: readonly T[],
+  ...orders: readonly (readonly { database: string; collection: string }[])[]
+): T[] {
+  const rank = new Map<string, number>();
+  for (const list of orders) {
+    for (const c of list) {
+      const key = `${c.database}\u0000${c.collection}`;
+      if (!rank.has(key)) rank.set(key, rank.size);
+    }
+  }
+  const at = (c: { database: string; collection: string }) => rank.get(`${c.database}\u0000${c.collection}`) ?? Number.MAX_SAFE_INTEGER;
+  return [...items].sort((a, b) => at(a) - at(b));
+}
+
+/** Every container of a layout, in the order the layout lists them (migrated or not). */
+export function layoutCollections(layout: Pick<Layout, 'databases'> | undefined): { database: string; collection: string }[] {
+  return (layout?.databases ?? []).flatMap((db) => (db.containers ?? []).map((c) => ({ database: db.name, collection: c.name })));
+}
+
 export function samePartitionKey(a: ResolvedPartitionKey, b: ResolvedPartitionKey): boolean {
   return a.kind === b.kind && a.paths.length === b.paths.length && a.paths.every((p, i) => p === b.paths[i]);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
-import { resolveScope, type Layout } from '../core/layout.js';
+import { layoutCollections, resolveScope, sortByOrder, type Layout } from '../core/layout.js';
 import { MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type JsonFormat, type Manifest } from '../core/manifest.js';
 import { toolName, toolVersion } from '../core/package-info.js';
 import { redact } from '../core/secrets.js';
@@ -198,7 +198,7 @@ async function withVerify(o: ExportOptions, summary: RunSummary, events: EventSi
 
 /** What a resumed export reports when the directory was already complete. */
 function completeSummary(dir: string, m: Manifest): RunSummary {
-  const collections = m.files.map((f) => ({ database: f.database, collection: f.collection, status: 'ok' as const, read: f.documents, written: f.documents, skipped: 0, rejected: 0, resumed: f.documents, durationMs: 0 }));
+  const collections = sortByOrder(m.files, layoutCollections(m.layout?.document)).map((f) => ({ database: f.database, collection: f.collection, status: 'ok' as const, read: f.documents, written: f.documents, skipped: 0, rejected: 0, resumed: f.documents, durationMs: 0 }));
   const total = collections.reduce((n, c) => n + c.read, 0);
   const now = new Date().toISOString();
   return {

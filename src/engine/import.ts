@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isExtendedJson } from '../core/codec.js';
-import { findContainer, partitionKeyFor, type CollectionScope } from '../core/layout.js';
+import { findContainer, layoutCollections, partitionKeyFor, sortByOrder, type CollectionScope } from '../core/layout.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
@@ -48,7 +48,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     );
   }
   for (const message of checked.warnings) events({ type: 'warning', message });
-  const scopes: CollectionScope[] = checked.files.map((f) => {
+  // In the order of the layout this import applies, then the export's own (its manifest's layout).
+  const scopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
     const container = findContainer(o.layout.layout, f.database, f.collection);
     return {
       database: f.database,
@@ -73,7 +74,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
         target: sink.describe(),
         mode: o.mode,
         restore_object_ids: o.target.type === 'mongodb' ? (o.target.restoreObjectIds ?? false) : undefined,
-        files: checked.files.map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
+        // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
+        files: (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
       },
       resume: o.resume ?? false,
       sourceKind: source.kind,

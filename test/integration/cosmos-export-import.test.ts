@@ -163,6 +163,42 @@ describe('Cosmos DB export and import through a checked export directory', funct
       expect(resource?.partitionKey?.paths).to.deep.equal(['/id']);
     });
 
+    it('processes and reports collections in layout order, not in the file-path order of the manifest', async () => {
+      const copilot = dbName(source, 'copilot');
+      const auth = dbName(source, 'auth');
+      const manifest = JSON.parse(await readFile(join(exportDir, 'manifest.json'), 'utf8')) as Manifest;
+      const names = (list: { database: string; collection: string }[]) => list.map((c) => `${c.database}.${c.collection}`);
+      // The manifest lists files by path (auth/ before copilot/, archives before sources): not the layout's order.
+      expect(names(manifest.files)[0]).to.equal(`${auth}.user_roles`);
+      const wanted = [`${copilot}.sources`, `${copilot}.archives`, `${copilot}.threads`, `${auth}.user_roles`];
+
+      const r = await runCli(['import', '--dest-type', 'cosmos', ...cosmosArgs(target), '--layout', layoutFile, '--export-dir', exportDir,
+        '--collections', 'user_roles,threads,archives,sources', '--parallel-collections', '1', '--json']);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(names(JSON.parse(r.stdout).collections)).to.deep.equal(wanted);
+      const started = r.stderr.split('\n').filter((l) => l.includes(': started')).map((l) => l.split(':')[0]);
+      expect(started).to.deep.equal(wanted);
+
+      // An import layout that lists the containers in another order: that order wins, in the run and in the summary.
+      const layout = testLayout(source);
+      const reordered = { ...layout, databases: [...layout.databases].reverse().map((d) => ({ ...d, containers: [...d.containers].reverse() })) };
+      const events: string[] = [];
+      const summary = await runImport({
+        exportDir,
+        target: { type: 'cosmos', connection: { endpoint: target.endpoint, key: target.key } },
+        layout: { layout: reordered, source: 'test' },
+        collections: ['sources', 'archives', 'threads', 'user_roles'],
+        mode: 'upsert',
+        parallelCollections: 1,
+        events: (e) => {
+          if (e.type === 'collection-start') events.push(`${e.database}.${e.collection}`);
+        },
+      });
+      expect(summary.exitCode).to.equal(0);
+      expect(events).to.deep.equal([...wanted].reverse());
+      expect(names(summary.collections)).to.deep.equal([...wanted].reverse());
+    });
+
     it('upsert overwrites existing documents; merge keeps them and counts them as skipped', async () => {
       const db = dbName(source, 'copilot');
       const first = await runCli(['import', '--dest-type', 'cosmos', ...cosmosArgs(target), '--layout', layoutFile, '--export-dir', exportDir, '--collections', 'sources,reports', '--json']);

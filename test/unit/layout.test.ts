@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { loadLayout, parseLayout, partitionKeyFor, resolveScope } from '../../src/core/layout.js';
+import { layoutCollections, loadLayout, parseLayout, partitionKeyFor, resolveScope, sortByOrder } from '../../src/core/layout.js';
 
 describe('layout file', () => {
   const layout = loadLayout();
@@ -49,6 +49,17 @@ describe('layout file', () => {
     expect(() => parseLayout(bad, 'bad.json')).to.throw(/Layout bad\.json is not valid:[\s\S]*exactly one path[\s\S]*listed twice[\s\S]*multiple of 100/);
     expect(() => parseLayout({ databases: [{ name: 'd', containers: [{ name: 'c', partitionKey: { paths: ['id'] } }] }] }, 'p.json')).to.throw(/partitionKey\/paths\/0 must match pattern/);
     expect(() => parseLayout({ databases: [{ name: 'd', containers: [{ name: 'c', partitionKey: { paths: ['/a', '/b', '/c', '/d'] } }] }] }, 'p.json')).to.throw(/must NOT have more than 3 items/);
+  });
+
+  it('sorts collections by the first list that names them, the rest last in their own order', () => {
+    const files = ['auth/user_roles', 'copilot/archives', 'copilot/extra', 'copilot/sources', 'copilot/aaa'].map((p) => {
+      const [database, collection] = p.split('/') as [string, string];
+      return { database, collection, path: `${p}.json` };
+    });
+    const sorted = sortByOrder(files, layoutCollections(layout), [{ database: 'copilot', collection: 'aaa' }]);
+    expect(sorted.map((f) => f.path)).to.deep.equal(['copilot/sources.json', 'copilot/archives.json', 'auth/user_roles.json', 'copilot/aaa.json', 'copilot/extra.json']);
+    expect(files[0]!.collection).to.equal('user_roles');
+    expect(layoutCollections(undefined)).to.deep.equal([]);
   });
 
   it('says which file could not be read', () => {

@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { InputRefusedError } from '../../core/errors.js';
-import { filterByNames } from '../../core/layout.js';
+import { filterByNames, layoutCollections, sortByOrder } from '../../core/layout.js';
 import { countKey, type JsonFormat, type Manifest, type ManifestFile, type SourceType } from '../../core/manifest.js';
 import { isGzipFile } from './lines.js';
 import { readManifest } from './manifest-io.js';
@@ -139,10 +139,7 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
   if (read.kind === 'legacy') {
     const legacy = read.manifest;
     warnings.push(`${dir} was written by the original export scripts: its manifest has no checksums, so only file presence and document counts are checked.`);
-    const entries = Object.entries(legacy.databases).flatMap(([database, colls]) =>
-      (colls ?? []).map((collection) => ({ database, collection })),
-    );
-    const selected = filterByNames(entries, options.collections);
+    const selected = filterByNames(manifestCollections(legacy.databases), options.collections);
     const files: CheckedFile[] = [];
     for (const { database, collection } of selected) {
       const relPath = `${database}/${collection}.json`;
@@ -170,7 +167,8 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
     const failed = (manifest.failures ?? []).map((f) => `${f.database}.${f.collection} (${f.message})`).join('; ');
     problems.push(`the export's status is "${manifest.status}"${failed ? `: ${failed}` : ''}; it did not finish.`);
   }
-  const selected = filterByNames(manifest.files, options.collections);
+  // manifest.files is sorted by path; import, verify and their summaries go in the export's layout order.
+  const selected = sortByOrder(filterByNames(manifest.files, options.collections), layoutCollections(manifest.layout?.document), manifestCollections(manifest.databases));
   const files: CheckedFile[] = [];
   for (const f of selected) {
     const absPath = join(dir, f.path);
@@ -183,6 +181,11 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
     files.push({ database: f.database, collection: f.collection, relPath: f.path, absPath, expectedDocuments: f.documents, ...(f.compression ? { compression: f.compression } : {}) });
   }
   return finish({ dir, manifestKind: 'current', manifest, format: manifest.json_format, sourceType: manifest.source_type, files, warnings }, problems, allow);
+}
+
+/** The manifest's `databases` map as a list, in the order the export wrote it (its layout's). */
+function manifestCollections(databases: Record<string, string[] | undefined> | undefined): { database: string; collection: string }[] {
+  return Object.entries(databases ?? {}).flatMap(([database, colls]) => (colls ?? []).map((collection) => ({ database, collection })));
 }
 
 async function fileProblem(absPath: string, f: ManifestFile): Promise<string | undefined> {
