@@ -100,6 +100,71 @@ describe('CLI credentials: environment fallbacks, and keys never shown', functio
     }
   });
 
+  it('tells a 403 (allowed in, not allowed to do this) apart from a 401 (wrong key), says what to do, and shows no secret', async () => {
+    const secretKey = Buffer.from(`docferry-403-canary-${Date.now()}`).toString('base64');
+    const principal = '5c3f9a2e-8d41-4b7a-9e0f-1a2b3c4d5e6f';
+    const proxy = await startFaultProxy(server.endpoint);
+    try {
+      const dir = join(work, 'forbidden-export');
+      const exp = await spawnCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', secretKey, '--layout', layoutFile, '--collections', 'sources', '--output-dir', dir]);
+      expect(exp.code, exp.stderr).to.equal(0);
+      const importArgs = ['import', '--dest-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', secretKey, '--layout', layoutFile, '--export-dir', dir];
+      const forbidden = (message: string, substatus?: number) => () => ({
+        type: 'respond' as const,
+        status: 403,
+        ...(substatus ? { headers: { 'x-ms-substatus': String(substatus) } } : {}),
+        body: JSON.stringify({ code: 'Forbidden', message }),
+      });
+
+      // What Cosmos DB answers an Entra ID principal that has no data-plane role assignment.
+      proxy.setPolicy(forbidden(
+        `Request blocked by Auth docferry-test : Request is blocked because principal [${principal}] does not have required RBAC permissions to perform action ` +
+          '[Microsoft.DocumentDB/databaseAccounts/readMetadata] on resource [/]. Learn more: https://aka.ms/cosmos-native-rbac.\r\nActivityId: 3f1c2d4e-0000-0000-0000-000000000000, Microsoft.Azure.Documents.Common/2.14.0',
+        5301,
+      ));
+      const noRole = await spawnCli(importArgs);
+      expect(noRole.code).to.equal(1);
+      expect(noRole.stderr).to.include('HTTP 403 Forbidden, substatus 5301');
+      expect(noRole.stderr).to.include(`The Entra ID identity ${principal} has no data-plane role on this account that allows Microsoft.DocumentDB/databaseAccounts/readMetadata`);
+      expect(noRole.stderr).to.include('Assign it Cosmos DB Built-in Data Contributor (role definition 00000000-0000-0000-0000-000000000002)');
+      expect(noRole.stderr).to.include(`az cosmosdb sql role assignment create --account-name <account> --resource-group <group> --scope / --principal-id ${principal} --role-definition-id 00000000-0000-0000-0000-000000000002`);
+      expect(noRole.stderr).to.include('This is not a wrong key or token (that is HTTP 401)');
+      expect(noRole.stderr).to.not.include('refused the credentials');
+      expect(noRole.stderr).to.not.include('ActivityId');
+
+      // An account with key authentication turned off answers every key-signed request with 403.
+      proxy.setPolicy(forbidden(`Local Authorization is disabled. Use an AAD token to authorize all requests. key=${secretKey}`));
+      const keysOff = await spawnCli(importArgs);
+      expect(keysOff.code).to.equal(1);
+      expect(keysOff.stderr).to.include('HTTP 403 Forbidden)');
+      expect(keysOff.stderr).to.include('key authentication turned off (disableLocalAuth), so no account key works. Run with --use-rbac');
+
+      // Any other 403: the service's reason, and the causes that fit a key.
+      proxy.setPolicy(forbidden(`Request is forbidden for some reason of the service's. key=${secretKey}`));
+      const other = await spawnCli(importArgs);
+      expect(other.code).to.equal(1);
+      expect(other.stderr).to.include('The service said: Request is forbidden for some reason of the service\'s. key=<redacted>.');
+      expect(other.stderr).to.include('firewall');
+
+      // A 401 reads differently: the credential itself is wrong.
+      proxy.setPolicy(() => ({ type: 'respond', status: 401, body: JSON.stringify({ code: 'Unauthorized', message: 'The input authorization token can\'t serve the request.' }) }));
+      const badKey = await spawnCli(importArgs);
+      expect(badKey.code).to.equal(1);
+      expect(badKey.stderr).to.include('refused the credentials');
+      expect(badKey.stderr).to.include('HTTP 401 Unauthorized');
+      expect(badKey.stderr).to.include('Check the account key');
+      expect(badKey.stderr).to.not.include('role assignment');
+
+      for (const r of [exp, noRole, keysOff, other, badKey]) {
+        expect(r.stdout + r.stderr).to.not.include(secretKey);
+        expect(r.stderr).to.not.include('    at ');
+      }
+      expect(proxy.injected.get(403)).to.be.greaterThan(2);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('prints the documented exit codes for usage errors', async () => {
     expect((await runCli(['export'], {})).code).to.equal(2);
     expect((await runCli(['import', '--dest-type', 'cosmos', '--export-dir', work, '--mode', 'replace'], {})).code).to.equal(2);

@@ -4,7 +4,7 @@ import { CosmosClient, type CosmosClientOptions, type PluginConfig } from '@azur
 import type { TokenCredential } from '@azure/identity';
 import { AuthenticationError, DocferryError, UsageError } from '../../core/errors.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
-import { redactUri } from '../../core/secrets.js';
+import { redact, redactUri } from '../../core/secrets.js';
 
 export interface CosmosConnection {
   endpoint: string;
@@ -101,20 +101,90 @@ export function isRetryableStatus(code: number | undefined): boolean {
   return code === undefined || code === 408 || code === 410 || code === 429 || code === 449 || code === 500 || code === 503;
 }
 
+/** What a caller knows about the request that failed, for advice that fits it. */
+export interface CosmosErrorContext {
+  /** How the request was signed: an account key or an Entra ID token (--use-rbac). */
+  auth?: 'key' | 'rbac';
+  /** Whether the run reads (export, verify, migrate source) or writes (import, migrate target). */
+  access?: 'read' | 'write';
+}
+
+const DATA_READER = { name: 'Cosmos DB Built-in Data Reader', id: '00000000-0000-0000-0000-000000000001' };
+const DATA_CONTRIBUTOR = { name: 'Cosmos DB Built-in Data Contributor', id: '00000000-0000-0000-0000-000000000002' };
+
+/** The service's own explanation, first line, without the ActivityId and SDK trailer. */
+function serviceDetail(err: unknown): string {
+  const body = (err as { body?: { message?: unknown } }).body;
+  const raw = typeof body?.message === 'string' ? body.message : ((err as Error).message ?? '');
+  return redact(raw.split(/\r?\n|ActivityId:/)[0]!.trim().slice(0, 300));
+}
+
+/** 401: the credential itself was not accepted (wrong or regenerated key, token for another tenant). */
+function unauthorized(where: string, what: string, context: CosmosErrorContext, err: unknown): AuthenticationError {
+  const keyAdvice = 'Check the account key (--cosmos-key or the key variable): it must be the primary or secondary key of this account, and not one regenerated since.';
+  const tokenAdvice = 'The Entra ID token was not accepted: sign in to the tenant that holds the account (az login --tenant <tenant id>, or the service connection of the pipeline) and check the machine\'s clock.';
+  const advice = context.auth === 'key' ? keyAdvice : context.auth === 'rbac' ? tokenAdvice : `${keyAdvice} With --use-rbac: ${tokenAdvice.charAt(0).toLowerCase()}${tokenAdvice.slice(1)}`;
+  return new AuthenticationError(
+    `Cosmos DB at ${where} refused the credentials while ${what} (HTTP 401 Unauthorized: the credential itself was not accepted). ${advice}`,
+    { cause: err },
+  );
+}
+
+/** 403: the credential was accepted but may not do this: no data-plane role, keys disabled, or the firewall. */
+function forbidden(where: string, what: string, context: CosmosErrorContext, err: unknown): AuthenticationError {
+  const substatus = (err as { substatus?: unknown }).substatus;
+  const detail = serviceDetail(err);
+  const status = `HTTP 403 Forbidden${typeof substatus === 'number' && substatus > 0 ? `, substatus ${substatus}` : ''}`;
+  const head = `Cosmos DB at ${where} forbade the request while ${what} (${status}): the credential was accepted, but it is not allowed to do this.`;
+  const role = context.access === 'read' ? DATA_READER : DATA_CONTRIBUTOR;
+  const roleText =
+    context.access === undefined
+      ? `${DATA_CONTRIBUTOR.name} (role definition ${DATA_CONTRIBUTOR.id}) to import or migrate into the account, or ${DATA_READER.name} (${DATA_READER.id}) to only read from it`
+      : `${role.name} (role definition ${role.id})`;
+  const assign = (principal?: string) =>
+    `az cosmosdb sql role assignment create --account-name <account> --resource-group <group> --scope / --principal-id ${principal ?? '<object id of the identity>'} --role-definition-id ${role.id}`;
+  const azureRolesNote = 'Azure roles such as Owner, Contributor or DocumentDB Account Contributor do not grant access to data, and a new assignment can take a few minutes to apply.';
+
+  if (substatus === 5301 || /RBAC permissions|does not have required RBAC/i.test(detail)) {
+    const principal = /principal \[([^\]]+)\]/i.exec(detail)?.[1];
+    const action = /action \[([^\]]+)\]/i.exec(detail)?.[1];
+    return new AuthenticationError(
+      `${head} The Entra ID identity${principal ? ` ${principal}` : ''} has no data-plane role on this account${action ? ` that allows ${action}` : ''}. ` +
+        `Assign it ${roleText}, at the account scope: ${assign(principal)}. ${azureRolesNote} This is not a wrong key or token (that is HTTP 401).`,
+      { cause: err },
+    );
+  }
+  if (/local authorization is disabled|local auth/i.test(detail)) {
+    return new AuthenticationError(
+      `${head} The account has key authentication turned off (disableLocalAuth), so no account key works. ` +
+        `Run with --use-rbac, as an identity that has ${roleText}: ${assign()}.`,
+      { cause: err },
+    );
+  }
+  if (/firewall|virtual network|private endpoint|originated from (client )?ip/i.test(detail)) {
+    return new AuthenticationError(
+      `${head} The account's network rules block this machine (the service said: ${detail.replace(/[.\s]*$/, '')}). ` +
+        'Add its address to the account\'s firewall (Networking), or run from a network the account allows (its virtual network or private endpoint).',
+      { cause: err },
+    );
+  }
+  const advice =
+    context.auth === 'key'
+      ? 'With an account key this usually means the account\'s network rules (firewall, virtual network, private endpoint) block this machine, or the account does not accept keys (then run with --use-rbac).'
+      : context.auth === 'rbac'
+        ? `With --use-rbac this usually means the identity has no data-plane role: assign it ${roleText}, at the account scope: ${assign()}. ${azureRolesNote}`
+        : `With --use-rbac, assign the identity ${roleText}, at the account scope: ${assign()}. With an account key, check the account's firewall and that it accepts keys.`;
+  return new AuthenticationError(`${head}${detail ? ` The service said: ${detail.replace(/[.\s]*$/, '')}.` : ''} ${advice}`, { cause: err });
+}
+
 /** SDK errors as messages a person can act on; auth failures are never a stack trace. */
-export function describeCosmosError(err: unknown, endpoint: string, what: string): DocferryError {
+export function describeCosmosError(err: unknown, endpoint: string, what: string, context: CosmosErrorContext = {}): DocferryError {
   if (err instanceof DocferryError) return err;
   const code = statusOf(err);
   const where = redactUri(endpoint);
   const sdkMessage = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300);
-  if (code === 401 || code === 403) {
-    return new AuthenticationError(
-      `Cosmos DB at ${where} refused the credentials while ${what} (HTTP ${code}). ` +
-        'Check the account key (--cosmos-key or the key variable), or with --use-rbac that the identity has the data-plane role ' +
-        '(export: Cosmos DB Built-in Data Reader; import: Built-in Data Contributor).',
-      { cause: err },
-    );
-  }
+  if (code === 401) return unauthorized(where, what, context, err);
+  if (code === 403) return forbidden(where, what, context, err);
   const sys = (err as NodeJS.ErrnoException).code;
   if (typeof sys === 'string' && /^E[A-Z]+$/.test(sys)) {
     return new DocferryError(`Cannot reach Cosmos DB at ${where} while ${what}: ${sys}. Check the endpoint and the network.`, 1, { cause: err });

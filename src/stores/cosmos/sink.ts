@@ -13,7 +13,7 @@ import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
 import { MappingError, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
-import { ThrottleObserver, createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection } from './connection.js';
+import { ThrottleObserver, createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSinkOptions {
@@ -61,6 +61,11 @@ export class CosmosSink implements SinkStore {
     return Boolean(this.conn.key);
   }
 
+  /** For error advice: a sink writes, signed with a key or an Entra ID token. */
+  private get errorContext(): CosmosErrorContext {
+    return { auth: this.conn.key ? 'key' : 'rbac', access: 'write' };
+  }
+
   async prepareAll(scopes: CollectionScope[]): Promise<void> {
     const missing: string[] = [];
     const mismatched: string[] = [];
@@ -89,7 +94,7 @@ export class CosmosSink implements SinkStore {
           missing.push(name);
           continue;
         }
-        throw describeCosmosError(err, this.conn.endpoint, `checking container ${name}`);
+        throw describeCosmosError(err, this.conn.endpoint, `checking container ${name}`, this.errorContext);
       }
       if (live && !samePartitionKey(live, scope.partitionKey)) {
         mismatched.push(`${name}: the container is partitioned by ${describePartitionKey(live)}, the layout says ${describePartitionKey(scope.partitionKey)}`);
@@ -113,7 +118,7 @@ export class CosmosSink implements SinkStore {
 
   async open(scope: CollectionScope): Promise<CollectionSink> {
     const container = this.client.database(scope.database).container(scope.collection);
-    return new CosmosCollectionSink(container, scope, this.conn.endpoint, this.options, await this.budgets.controllerFor(scope), this.throttles);
+    return new CosmosCollectionSink(container, scope, this.conn.endpoint, this.options, await this.budgets.controllerFor(scope), this.throttles, this.errorContext);
   }
 
   async close(): Promise<void> {
@@ -172,6 +177,7 @@ class CosmosCollectionSink implements CollectionSink {
     private readonly options: CosmosSinkOptions,
     private readonly controller: RuController,
     private readonly throttles: ThrottleObserver,
+    private readonly errorContext: CosmosErrorContext = {},
   ) {
     // Prefer: return=minimal: the service does not send every written document back.
     this.requestOptions = { ...requestOptionsFor(options.ru ?? {}), contentResponseOnWriteEnabled: false };
@@ -281,8 +287,8 @@ class CosmosCollectionSink implements CollectionSink {
       } catch (err) {
         const { status, charge: spent } = failedBulkStatus(err);
         charge += spent;
-        if (status === 401 || status === 403) throw describeCosmosError({ ...(err as object), code: status, message: (err as Error).message }, this.endpoint, `writing to ${this.name}`);
-        if (!isRetryableStatus(status)) throw describeCosmosError(Object.assign(err as object, { code: status }), this.endpoint, `writing to ${this.name}`);
+        if (status === 401 || status === 403) throw describeCosmosError({ ...(err as object), code: status, message: (err as Error).message }, this.endpoint, `writing to ${this.name}`, this.errorContext);
+        if (!isRetryableStatus(status)) throw describeCosmosError(Object.assign(err as object, { code: status }), this.endpoint, `writing to ${this.name}`, this.errorContext);
         if (status === 429) {
           this.counters.throttled += group.length;
           outcome.throttled = group;
@@ -302,7 +308,7 @@ class CosmosCollectionSink implements CollectionSink {
         charge += r?.requestCharge ?? 0;
         if (code !== undefined && code >= 200 && code < 300) results[i] = { status: 'written' };
         else if (code === 409 && mode === 'merge') results[i] = { status: 'skipped' };
-        else if (code === 401 || code === 403) throw describeCosmosError({ code }, this.endpoint, `writing to ${this.name}`);
+        else if (code === 401 || code === 403) throw describeCosmosError({ code, substatus: r?.subStatusCode, message: r?.message ?? '' }, this.endpoint, `writing to ${this.name}`, this.errorContext);
         else if (code === 429) {
           this.counters.throttled++;
           retryAfterMs = Math.max(retryAfterMs ?? 0, r?.retryAfterMilliseconds ?? 0);
