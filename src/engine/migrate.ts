@@ -59,7 +59,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = createSink(o.target, { bsonInput: o.source.type === 'mongodb' });
+    sink = createSink(o.target, { bsonInput: o.source.type === 'mongodb', sourceType: o.source.type });
   } catch (err) {
     await source.close();
     throw err;

@@ -1,3 +1,4 @@
+import type { SourceType } from '../core/manifest.js';
 import type { CosmosConnection } from './cosmos/connection.js';
 import type { CosmosRuOptions } from './cosmos/ru-budget.js';
 import { CosmosSink } from './cosmos/sink.js';
@@ -14,6 +15,8 @@ export type DatabaseSpec =
 export interface SinkFactoryOptions {
   /** The documents carry BSON types (from MongoDB or an Extended JSON export). */
   bsonInput: boolean;
+  /** Where the documents were first read, when known: Cosmos DB system properties in them are its metadata, or the application's fields. */
+  sourceType?: SourceType;
 }
 
 export function createSource(spec: DatabaseSpec): SourceStore {
@@ -28,7 +31,11 @@ export function createSource(spec: DatabaseSpec): SourceStore {
 export function createSink(spec: DatabaseSpec, options: SinkFactoryOptions): SinkStore {
   switch (spec.type) {
     case 'cosmos':
-      return new CosmosSink(spec.connection, { bsonInput: options.bsonInput, ...(spec.ru ? { ru: spec.ru } : {}) });
+      return new CosmosSink(spec.connection, {
+        bsonInput: options.bsonInput,
+        ...(options.sourceType ? { systemProperties: options.sourceType === 'cosmos' ? 'drop' : 'reject' } : {}),
+        ...(spec.ru ? { ru: spec.ru } : {}),
+      });
     case 'mongodb':
       return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
   }

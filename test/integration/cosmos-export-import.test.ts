@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile, truncate, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { EJSON } from 'bson';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { runImport } from '../../src/engine/import.js';
 import { loadLayout } from '../../src/core/layout.js';
@@ -301,6 +302,74 @@ describe('Cosmos DB export and import through a checked export directory', funct
       expect(rejects[3].reason).to.include('limited to 2 MB');
     });
 
+    it('rejects each document Cosmos DB would refuse or rewrite, with its line and a specific reason, and imports the others', async () => {
+      const dir = join(work, 'refused-by-cosmos');
+      const db = dbName(source, 'copilot');
+      const ascii300 = 'i'.repeat(300);
+      const bytes1023 = '€'.repeat(341); // 3 bytes each
+      const system = { _rid: 'AAAAAAAAAAA=', _self: 'dbs/AAAA==/colls/AAAAAA==/docs/AAAAAAAAAAA=/', _etag: '"00000000-0000-0000-0000-000000000000"', _attachments: 'mine/', _ts: 1_600_000_000 };
+      const docs: [Record<string, unknown>, string | undefined][] = [
+        [{ id: 'plain', name: 'kept' }, undefined],
+        [{ id: 'back\\slash' }, 'id contains "\\", which Cosmos DB does not allow in ids (/ \\ ? #)'],
+        [{ id: 'what?' }, 'id contains "?", which Cosmos DB does not allow in ids (/ \\ ? #)'],
+        [{ id: 'hash#tag' }, 'id contains "#", which Cosmos DB does not allow in ids (/ \\ ? #)'],
+        [{ id: 'a/b' }, 'id contains "/", which Cosmos DB does not allow in ids (/ \\ ? #)'],
+        [{ _id: 'from/underscore-id' }, 'id contains "/", which Cosmos DB does not allow in ids (/ \\ ? #)'],
+        // Item ids are limited to 1,023 bytes (255 characters is the limit for database and container names).
+        [{ id: ascii300 }, undefined],
+        [{ id: bytes1023 }, undefined],
+        [{ id: `${bytes1023}€` }, 'id is 1026 bytes; Cosmos DB allows at most 1023'],
+        [{ id: 42 }, 'id must be a string, found number'],
+        [{ id: true }, 'id must be a string, found boolean'],
+        [{ id: null }, 'id must be a string, found null'],
+        [{ id: '' }, 'id is empty'],
+        [{ _id: null }, 'cannot convert for Cosmos DB at _id: _id is null; Cosmos DB needs a string id'],
+        // A compound _id becomes its JSON text, by the documented rule (it was "[object Object]").
+        [{ _id: { tenant: 'a', n: 1 } }, undefined],
+        // From a Cosmos DB export that kept the system properties: the service's own metadata, left out.
+        [{ id: 'with-system-properties', ...system }, undefined],
+      ];
+      const lines = docs.map(([d]) => JSON.stringify(d));
+      await writeExportByHand(dir, db, 'sources', lines, { [`${db}.sources`]: lines.length });
+      const r = await runCli(['import', '--dest-type', 'cosmos', ...cosmosArgs(target), '--layout', layoutFile, '--export-dir', dir, '--json']);
+      expect(r.code, r.stderr).to.equal(3);
+      const good = docs.filter(([, reason]) => reason === undefined).length;
+      expect(JSON.parse(r.stdout).totals).to.deep.equal({ read: docs.length, written: good, skipped: 0, rejected: docs.length - good });
+
+      const rejects = (await readFile(join(dir, '_rejects', `${db}.sources.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const expected = docs.flatMap(([, reason], i) => (reason === undefined ? [] : [[i + 1, reason]]));
+      expect(rejects.map((e) => [e.line, e.reason])).to.deep.equal(expected);
+      for (const e of rejects) {
+        expect(e.source_file).to.equal(`${db}/sources.json`);
+        expect(EJSON.deserialize(e.document), `line ${e.line}`).to.deep.equal(docs[e.line - 1]![0]);
+      }
+      expect(r.stderr).to.include(`rejected ${db}.sources (${db}/sources.json, line 2, id back\\slash): id contains "\\"`);
+
+      const stored = await readAllCosmos(target, db, 'sources');
+      expect(stored.map((d) => d.id).sort()).to.deep.equal(['plain', ascii300, bytes1023, '{"tenant":"a","n":1}', 'with-system-properties'].sort());
+      const { resource: item } = await cosmosClient(target).database(db).container('sources').item('with-system-properties', 'with-system-properties').read();
+      for (const [k, v] of Object.entries(system)) expect(item?.[k], k).to.not.deep.equal(v);
+    });
+
+    it('rejects a MongoDB document with a field Cosmos DB owns (_ts...): its value would be overwritten', async () => {
+      const dir = join(work, 'mongo-system-fields');
+      const db = dbName(source, 'copilot');
+      const lines = [
+        JSON.stringify({ _id: 'm1', name: 'plain' }),
+        JSON.stringify({ _id: 'm2', _ts: 1_600_000_000, name: 'the application keeps its own _ts' }),
+        JSON.stringify({ _id: 'm3', _etag: 'v7' }),
+      ];
+      await writeExportByHand(dir, db, 'reports', lines, { [`${db}.reports`]: lines.length }, 'mongodb');
+      const r = await runCli(['import', '--dest-type', 'cosmos', ...cosmosArgs(target), '--layout', layoutFile, '--export-dir', dir, '--json']);
+      expect(r.code, r.stderr).to.equal(3);
+      expect((await readAllCosmos(target, db, 'reports')).map((d) => d.id)).to.deep.equal(['m1']);
+      const rejects = (await readFile(join(dir, '_rejects', `${db}.reports.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      expect(rejects.map((e) => [e.line, e.id, e.reason])).to.deep.equal([
+        [2, 'm2', 'field "_ts" is a Cosmos DB system property (_rid _self _etag _attachments _ts): Cosmos DB sets it on every write, so this document\'s value (1600000000) would be lost. Rename the field, in the source or in this rejects entry, and import the document again.'],
+        [3, 'm3', 'field "_etag" is a Cosmos DB system property (_rid _self _etag _attachments _ts): Cosmos DB sets it on every write, so this document\'s value ("v7") would be lost. Rename the field, in the source or in this rejects entry, and import the document again.'],
+      ]);
+    });
+
     it('rejects a document missing its partition-key value, and --max-errors stops early', async () => {
       const dir = join(work, 'missing-pk');
       const db = dbName(source, 'copilot');
@@ -389,12 +458,12 @@ async function copyExport(from: string, to: string): Promise<void> {
 }
 
 /** An export as the original Python scripts wrote it: NDJSON files and a manifest without checksums. */
-async function writeExportByHand(dir: string, db: string, collection: string, lines: string[], counts: Record<string, number>): Promise<void> {
+async function writeExportByHand(dir: string, db: string, collection: string, lines: string[], counts: Record<string, number>, sourceType = 'cosmos'): Promise<void> {
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(dir, db), { recursive: true });
   await writeFile(join(dir, db, `${collection}.json`), `${lines.join('\n')}\n`);
   await writeFile(
     join(dir, 'manifest.json'),
-    JSON.stringify({ exported_at: '2026-02-12T17:00:00Z', source_type: 'cosmos', source_endpoint: 'https://example.documents.azure.com:443/', databases: { [db]: [collection] }, document_counts: counts }),
+    JSON.stringify({ exported_at: '2026-02-12T17:00:00Z', source_type: sourceType, source_endpoint: 'https://example.documents.azure.com:443/', databases: { [db]: [collection] }, document_counts: counts }),
   );
 }

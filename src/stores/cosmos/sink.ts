@@ -2,8 +2,10 @@ import type { Container, CosmosClient, OperationInput, OperationResponse, Partit
 import { backoffDelay, sleep } from '../../core/backoff.js';
 import {
   COSMOS_MAX_DOCUMENT_BYTES,
+  COSMOS_SYSTEM_PROPERTIES,
   cosmosIdProblem,
   partitionKeyOf,
+  stripSystemProperties,
   type Doc,
   type PartitionKeyValue,
 } from '../../core/documents.js';
@@ -11,7 +13,7 @@ import { AuthenticationError, DocferryError, TargetSchemaError } from '../../cor
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
-import { MappingError, toCosmosDocument } from '../../core/type-mapping.js';
+import { MappingError, idToString, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
 import { ThrottleObserver, createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
@@ -23,6 +25,14 @@ export interface CosmosSinkOptions {
   maxRetryRounds?: number;
   /** RU budget and request priority. */
   ru?: CosmosRuOptions;
+  /**
+   * Top-level `_rid _self _etag _attachments _ts` in a document, which Cosmos DB sets itself on every
+   * write. `drop`: they are Cosmos DB's own metadata (the documents came from Cosmos DB), so they
+   * are left out. `reject`: they are the application's fields (the documents came from MongoDB),
+   * whose values Cosmos DB would overwrite, so the document is rejected. Default: `reject` for
+   * BSON input, else `drop`.
+   */
+  systemProperties?: 'drop' | 'reject';
 }
 
 function pkDefinition(pk: ResolvedPartitionKey): PartitionKeyDefinition {
@@ -191,13 +201,29 @@ class CosmosCollectionSink implements CollectionSink {
       } catch (err) {
         return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
       }
-    } else if (input.id === undefined && input._id !== undefined && input._id !== null) {
-      doc = { ...input, id: String(input._id) };
+    } else if (input.id === undefined && input._id !== undefined) {
+      // The documented _id -> id rules (an embedded document is its JSON text, not "[object Object]").
+      try {
+        doc = { ...input, id: idToString(input._id) };
+      } catch (err) {
+        return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
+      }
     } else {
       doc = input;
     }
     const idProblem = cosmosIdProblem(doc.id);
     if (idProblem) return doc.id === undefined ? 'document has neither id nor _id' : idProblem;
+    const system = COSMOS_SYSTEM_PROPERTIES.find((k) => Object.hasOwn(doc, k));
+    if (system !== undefined) {
+      if ((this.options.systemProperties ?? (this.options.bsonInput ? 'reject' : 'drop')) === 'reject') {
+        const value = JSON.stringify(doc[system]) ?? String(doc[system]);
+        return (
+          `field "${system}" is a Cosmos DB system property (${COSMOS_SYSTEM_PROPERTIES.join(' ')}): Cosmos DB sets it on every write, ` +
+          `so this document's value (${value.length > 40 ? `${value.slice(0, 37)}...` : value}) would be lost. Rename the field, in the source or in this rejects entry, and import the document again.`
+        );
+      }
+      doc = stripSystemProperties(doc);
+    }
     const pk = partitionKeyOf(doc, this.scope.partitionKey);
     if (!pk.ok) return pk.reason;
     const bytes = Buffer.byteLength(JSON.stringify(doc), 'utf8');
