@@ -131,6 +131,11 @@ describe('CLI credentials: environment fallbacks, and keys never shown', functio
       expect(noRole.stderr).to.include('This is not a wrong key or token (that is HTTP 401)');
       expect(noRole.stderr).to.not.include('refused the credentials');
       expect(noRole.stderr).to.not.include('ActivityId');
+      // Reading needs only the reader role.
+      const noReadRole = await spawnCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', secretKey, '--layout', layoutFile, '--collections', 'sources', '--output-dir', join(work, 'forbidden-export-2')]);
+      expect(noReadRole.code).to.equal(1);
+      expect(noReadRole.stderr).to.include('Assign it Cosmos DB Built-in Data Reader (role definition 00000000-0000-0000-0000-000000000001)');
+      expect(noReadRole.stderr).to.include(`--principal-id ${principal} --role-definition-id 00000000-0000-0000-0000-000000000001`);
 
       // An account with key authentication turned off answers every key-signed request with 403.
       proxy.setPolicy(forbidden(`Local Authorization is disabled. Use an AAD token to authorize all requests. key=${secretKey}`));
@@ -155,7 +160,7 @@ describe('CLI credentials: environment fallbacks, and keys never shown', functio
       expect(badKey.stderr).to.include('Check the account key');
       expect(badKey.stderr).to.not.include('role assignment');
 
-      for (const r of [exp, noRole, keysOff, other, badKey]) {
+      for (const r of [exp, noRole, noReadRole, keysOff, other, badKey]) {
         expect(r.stdout + r.stderr).to.not.include(secretKey);
         expect(r.stderr).to.not.include('    at ');
       }

@@ -3,7 +3,7 @@ import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { SinkStats, SourceItem, SourceStore } from '../types.js';
-import { createCosmosClient, describeCosmosError, statusOf, type CosmosConnection } from './connection.js';
+import { createCosmosClient, describeCosmosError, statusOf, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import type { RuController } from '../../core/ru-controller.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
@@ -46,6 +46,11 @@ export class CosmosSource implements SourceStore {
     this.budgets = new RuBudgets(this.client, conn.endpoint, options.ru, { initialConcurrency: 1, maxConcurrency: 1 });
   }
 
+  /** For error advice: a source reads (export, verify, migrate), signed with a key or an Entra ID token. */
+  private get errorContext(): CosmosErrorContext {
+    return { auth: this.conn.key ? 'key' : 'rbac', access: 'read' };
+  }
+
   describe(): string {
     return redactUri(this.conn.endpoint);
   }
@@ -59,7 +64,7 @@ export class CosmosSource implements SourceStore {
       const { resources } = await this.container(scope).items.query<number>('SELECT VALUE COUNT(1) FROM c', requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
       return resources.reduce((a, b) => a + b, 0);
     } catch (err) {
-      throw describeCosmosError(err, this.conn.endpoint, `counting ${scope.database}.${scope.collection}`);
+      throw describeCosmosError(err, this.conn.endpoint, `counting ${scope.database}.${scope.collection}`, this.errorContext);
     }
   }
 
@@ -73,7 +78,7 @@ export class CosmosSource implements SourceStore {
     try {
       ranges = (await container.getFeedRanges()).length;
     } catch (err) {
-      throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`);
+      throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`, this.errorContext);
     }
     const parallel = Math.max(1, Math.min(ranges, this.options.maxParallelRanges ?? DEFAULT_PARALLEL_RANGES));
     const avgBytes = await this.sampleDocumentBytes(container, controller, name);
@@ -92,7 +97,7 @@ export class CosmosSource implements SourceStore {
         page = await query.fetchNext();
       } catch (err) {
         controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
-        throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`);
+        throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`, this.errorContext);
       }
       // The SDK retries throttled reads itself; its diagnostics say how often.
       const retries = (page.diagnostics?.clientSideRequestStatistics?.retryDiagnostics?.failedAttempts ?? []).filter((a) => a.statusCode === 429).length;
@@ -127,7 +132,7 @@ export class CosmosSource implements SourceStore {
       return page.resources.reduce((sum, d) => sum + JSON.stringify(d).length, 0) / page.resources.length;
     } catch (err) {
       controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
-      throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`);
+      throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`, this.errorContext);
     }
   }
 
