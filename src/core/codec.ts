@@ -1,4 +1,4 @@
-import { EJSON } from 'bson';
+import { EJSON } from './bson.js';
 import type { Doc } from './documents.js';
 import type { JsonFormat } from './manifest.js';
 import { toPlainDocument } from './type-mapping.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EJSON } from 'bson';
+import { EJSON } from './bson.js';
 import { stripSystemProperties, type Doc } from './documents.js';
 import { idToString, toJsonValue } from './type-mapping.js';
 

@@ -1,4 +1,4 @@
-import { Binary, Double, Int32, Long, ObjectId } from 'bson';
+import { Binary, Double, Int32, Long, ObjectId } from './bson.js';
 import type { Doc } from './documents.js';
 
 /**

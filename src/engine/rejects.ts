@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { EJSON } from 'bson';
+import { EJSON } from '../core/bson.js';
 import type { Doc } from '../core/documents.js';
 import type { Position } from '../stores/types.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ObjectId } from 'bson';
+import { ObjectId } from '../core/bson.js';
 import type { Doc } from '../core/documents.js';
 import { Random, seedFor } from './random.js';
 

@@ -1,4 +1,4 @@
-import { BSONError } from 'bson';
+import { BSONError } from '../../core/bson.js';
 import { MongoBulkWriteError, MongoClient, MongoError, MongoInvalidArgumentError, MongoNetworkError, MongoServerSelectionError, type WriteError } from 'mongodb';
 import { AuthenticationError, DocferryError, UsageError, errorMessage } from '../../core/errors.js';
 import { toolName, toolVersion } from '../../core/package-info.js';

@@ -1,4 +1,4 @@
-import { BSON } from 'bson';
+import { BSON } from '../../core/bson.js';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter, type MongoClient } from 'mongodb';
 import { backoffDelay, sleep } from '../../core/backoff.js';
 import { displayId, type Doc } from '../../core/documents.js';
