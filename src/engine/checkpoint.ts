@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, rm, rmdir, writeFile, type FileHandle } 
 import { basename, dirname, join } from 'node:path';
 import { documentKey, idKey } from '../core/digest.js';
 import { valueAtPath, type Doc } from '../core/documents.js';
+import { IdTable } from '../core/id-table.js';
 import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { toolName, toolVersion } from '../core/package-info.js';
@@ -147,7 +148,7 @@ function toRanges(lines: number[]): [number, number][] {
 /** One collection's progress: what is confirmed, and the counts and sink state that go with it. */
 export class CollectionCheckpoint {
   private lines = new LineSet();
-  private keys = new Set<string>();
+  private keys = new IdTable();
   private fh: FileHandle | undefined;
   private chain: Promise<void> = Promise.resolve();
   /** Totals of the confirmed units (an earlier run's share of the summary). */

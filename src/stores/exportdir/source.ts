@@ -1,6 +1,7 @@
 import { decodeDocument } from '../../core/codec.js';
 import { documentKey } from '../../core/digest.js';
 import { displayId, valueAtPath } from '../../core/documents.js';
+import { IdTable } from '../../core/id-table.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat } from '../../core/manifest.js';
@@ -51,8 +52,8 @@ function identityOf(doc: Doc, format: JsonFormat, scope?: CollectionScope): stri
 export async function* readExportFile(file: CheckedFile, format: JsonFormat, scope?: CollectionScope): AsyncGenerator<SourceItem> {
   const stream = await openContent(file.absPath);
   // Two lines with one id would silently overwrite each other in the target: the first wins,
-  // the second is rejected. Holds every id of the file (about 100 bytes each).
-  const firstLine = new Map<string, number>();
+  // the second is rejected. Holds every id of the file, in fixed space per id.
+  const firstLine = new IdTable();
   for await (const line of readLines(stream)) {
     const position = { file: file.relPath, line: line.number };
     if (line.invalidUtf8) {
@@ -77,7 +78,7 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
     }
     const identity = identityOf(value as Doc, format, scope);
     if (identity !== undefined) {
-      const first = firstLine.get(identity);
+      const first = firstLine.addIfAbsent(identity, line.number);
       if (first !== undefined) {
         const id = displayId(documentKey(value as Doc, format === 'canonical' || format === 'relaxed' ? 'bson' : 'json'));
         yield {
@@ -88,7 +89,6 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
         };
         continue;
       }
-      firstLine.set(identity, line.number);
     }
     yield { doc: value as Doc, position };
   }
