@@ -21,7 +21,7 @@ describe('IdTable: the ids of an export file in fixed space per id', () => {
   });
 
   it('finds every id again after growing far past its first capacity', () => {
-    const t = new IdTable(16);
+    const t = new IdTable();
     const n = 200_000;
     for (let i = 0; i < n; i++) expect(t.addIfAbsent(`doc-${i}`, i + 1)).to.equal(undefined);
     expect(t.size).to.equal(n);

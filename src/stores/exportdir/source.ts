@@ -53,7 +53,7 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
   const stream = await openContent(file.absPath);
   // Two lines with one id would silently overwrite each other in the target: the first wins,
   // the second is rejected. Holds every id of the file, in fixed space per id.
-  const firstLine = new IdTable();
+  const firstLine = new IdTable(file.expectedDocuments ?? 0);
   for await (const line of readLines(stream)) {
     const position = { file: file.relPath, line: line.number };
     if (line.invalidUtf8) {
