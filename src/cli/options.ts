@@ -19,6 +19,19 @@ export function positiveInt(name: string) {
   };
 }
 
+const BYTE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1024, KIB: 1024, MB: 1024 ** 2, MIB: 1024 ** 2, GB: 1024 ** 3, GIB: 1024 ** 3 };
+
+/** A size in bytes: `2097152`, `512KB`, `2MB` or `1GB` (powers of 1024). */
+export function byteSize(name: string) {
+  return (value: string): number => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    const unit = m ? BYTE_UNITS[m[2]!.toUpperCase()] : undefined;
+    const n = m && unit !== undefined ? Math.round(Number(m[1]) * unit) : NaN;
+    if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError(`${name} takes a size such as 2MB, 512KB or a number of bytes, not "${value}".`);
+    return n;
+  };
+}
+
 export function nonNegativeInt(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -98,6 +111,7 @@ export function addLayoutOptions(cmd: Command): Command {
 export function addTuningOptions(cmd: Command): Command {
   return cmd
     .option('--batch-size <n>', 'documents per write batch', positiveInt('--batch-size'))
+    .option('--batch-bytes <size>', 'also end a write batch at this size, e.g. 4MB or 512KB (default 2MB)', byteSize('--batch-bytes'))
     .option('--concurrency <n>', 'write batches in flight per collection', positiveInt('--concurrency'))
     .option('--parallel-collections <n>', 'collections moved at once', positiveInt('--parallel-collections'))
     .option('--max-errors <n>', 'stop after this many rejected documents', nonNegativeInt('--max-errors'));

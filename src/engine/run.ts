@@ -10,6 +10,11 @@ import { ErrorBudget, forEachLimit, transferCollection } from './transfer.js';
 export interface TuningOptions {
   /** Documents per write batch. */
   batchSize?: number;
+  /**
+   * Bytes per write batch, as well: a batch is sent when either bound is reached, so that
+   * large documents do not multiply memory by the batch size.
+   */
+  batchBytes?: number;
   /** Write batches in flight per collection. */
   concurrency?: number;
   /** Collections moved at once. */
@@ -31,7 +36,7 @@ export interface RunCollectionsOptions extends TuningOptions {
   checkpoint?: RunCheckpoint;
 }
 
-export const DEFAULT_TUNING = { batchSize: 500, concurrency: 4, parallelCollections: 2 } as const;
+export const DEFAULT_TUNING = { batchSize: 500, batchBytes: 2 * 1024 * 1024, concurrency: 4, parallelCollections: 2 } as const;
 
 /**
  * Prepares every target, then moves each collection. A collection that fails is recorded and
@@ -71,6 +76,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
             scope,
             mode: o.mode,
             batchSize: o.batchSize ?? DEFAULT_TUNING.batchSize,
+            batchBytes: o.batchBytes ?? DEFAULT_TUNING.batchBytes,
             concurrency: o.concurrency ?? DEFAULT_TUNING.concurrency,
             rejects,
             errorBudget,
@@ -131,6 +137,7 @@ function isRunWide(err: unknown): boolean {
 export function pickTuning(o: TuningOptions): TuningOptions {
   const t: TuningOptions = {};
   if (o.batchSize !== undefined) t.batchSize = o.batchSize;
+  if (o.batchBytes !== undefined) t.batchBytes = o.batchBytes;
   if (o.concurrency !== undefined) t.concurrency = o.concurrency;
   if (o.parallelCollections !== undefined) t.parallelCollections = o.parallelCollections;
   if (o.maxErrors !== undefined) t.maxErrors = o.maxErrors;

@@ -27,6 +27,8 @@ export interface TransferOptions {
   scope: CollectionScope;
   mode: WriteMode;
   batchSize: number;
+  /** A batch is also sent once its documents reach this many bytes (as far as sizes are known). */
+  batchBytes?: number;
   /** Batches in flight at once (the sink may allow fewer). */
   concurrency: number;
   rejects: RejectsWriter;
@@ -45,7 +47,8 @@ function idForMessages(doc: Doc): string | undefined {
 /**
  * The one loop every operation runs: read a collection from a source, prepare each document
  * for the sink, write batches with bounded concurrency, send bad documents to the rejects
- * file. Memory is bounded by batchSize x concurrency, whatever the collection size.
+ * file. Memory is bounded by batch (documents and bytes) x concurrency, whatever the collection
+ * size.
  */
 export async function transferCollection(o: TransferOptions): Promise<CollectionSummary> {
   const { scope, events } = o;
@@ -134,6 +137,8 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
 
   try {
     let batch: SinkItem[] = [];
+    let batchBytes = 0;
+    const maxBatchBytes = o.batchBytes ?? Infinity;
     for await (const item of o.source.read(scope)) {
       if (failure) break;
       if (cp && resumed > 0 && cp.isConfirmed(item)) continue;
@@ -153,9 +158,11 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
       }
       if (item.position) prepared.position = item.position;
       batch.push(prepared);
-      if (batch.length >= o.batchSize) {
+      batchBytes += prepared.bytes ?? item.bytes ?? 0;
+      if (batch.length >= o.batchSize || batchBytes >= maxBatchBytes) {
         const full = batch;
         batch = [];
+        batchBytes = 0;
         await dispatch(full);
       }
       progress();

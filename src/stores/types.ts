@@ -12,7 +12,7 @@ export interface Position {
 
 /** A document read from a source, or a line the source could not turn into one. */
 export type SourceItem =
-  | { doc: Doc; position?: Position }
+  | { doc: Doc; position?: Position; /** Size of the document as stored or read, when the source knows it cheaply. */ bytes?: number }
   | { doc?: undefined; reason: string; raw?: string; id?: string; position?: Position };
 
 export interface SourceStore {
@@ -34,6 +34,8 @@ export interface SinkItem {
   /** Cosmos DB partition-key value(s), extracted once when the document is prepared. */
   partitionKey?: PartitionKeyValue | PartitionKeyValue[];
   position?: Position;
+  /** Size of the document as the sink will send it, when preparing it told. */
+  bytes?: number;
 }
 
 export type WriteResult = { status: 'written' } | { status: 'skipped' } | { status: 'rejected'; reason: string };

@@ -110,6 +110,11 @@ function isPartialState(v: unknown): v is PartialFileState {
   return typeof s === 'object' && s !== null && typeof s.bytes === 'number' && typeof s.sha256 === 'string' && typeof s.documents === 'number';
 }
 
+interface EncodedItem extends SinkItem {
+  /** The document as its line in the file, without the newline. */
+  line: string;
+}
+
 /** sha256 of a file's first `limit` bytes, and how many bytes there were (up to the limit). */
 async function hashPrefix(path: string, limit: number): Promise<{ hash: Hash; bytes: number }> {
   const hash = createHash('sha256');
@@ -185,21 +190,20 @@ class DirCollectionSink implements CollectionSink {
     return undefined;
   }
 
-  prepare(doc: Doc): SinkItem | string {
-    return { doc };
+  // Encoded here rather than in write, so that the engine can bound batches by their size.
+  prepare(doc: Doc): EncodedItem | string {
+    let line: string;
+    try {
+      line = encodeDocument(doc, this.options.format);
+    } catch (err) {
+      return `cannot encode as ${this.options.format}: ${(err as Error).message}`;
+    }
+    return { doc, line, bytes: line.length };
   }
 
   async write(batch: SinkItem[]): Promise<WriteResult[]> {
-    const results: WriteResult[] = [];
-    const lines: string[] = [];
-    for (const item of batch) {
-      try {
-        lines.push(encodeDocument(item.doc, this.options.format));
-        results.push({ status: 'written' });
-      } catch (err) {
-        results.push({ status: 'rejected', reason: `cannot encode as ${this.options.format}: ${(err as Error).message}` });
-      }
-    }
+    const lines = (batch as EncodedItem[]).map((item) => item.line);
+    const results: WriteResult[] = lines.map(() => ({ status: 'written' }));
     if (lines.length > 0) {
       const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
       const chunk = this.options.gzip ? await gzipMember(text, { level: 6 }) : text;

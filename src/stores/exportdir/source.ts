@@ -90,6 +90,6 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
         continue;
       }
     }
-    yield { doc: value as Doc, position };
+    yield { doc: value as Doc, position, bytes: line.bytes };
   }
 }
