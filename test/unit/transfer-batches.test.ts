@@ -32,7 +32,7 @@ function recordingSink(batches: number[], sizeOf?: (doc: Doc) => number): SinkSt
     finish: async () => {},
     abort: async () => {},
   };
-  return { kind: 'dir', describe: () => 'memory', maxConcurrency: 1, prepareAll: async () => {}, open: async () => sink };
+  return { kind: 'dir', describe: () => 'memory', maxConcurrency: 1, prepareAll: async () => {}, open: async () => sink, close: async () => {} };
 }
 
 async function batchesFor(source: SourceStore, sink: (batches: number[]) => SinkStore, batchSize: number, batchBytes?: number): Promise<number[]> {
