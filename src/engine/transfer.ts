@@ -1,7 +1,8 @@
 import { displayId, type Doc } from '../core/documents.js';
 import { DocferryError, ExitCode } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
-import type { CollectionSink, SinkItem, SinkStore, SourceStore, WriteMode } from '../stores/types.js';
+import { idToString } from '../core/type-mapping.js';
+import type { CollectionSink, SinkItem, SinkStore, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
 import { zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
 import type { CollectionCheckpoint } from './checkpoint.js';
 import type { RejectsWriter } from './rejects.js';
@@ -39,9 +40,19 @@ export interface TransferOptions {
   checkpoint?: CollectionCheckpoint;
 }
 
-function idForMessages(doc: Doc): string | undefined {
-  const id = doc.id ?? doc._id;
-  return id === undefined ? undefined : displayId(typeof id === 'string' ? id : String(id));
+/**
+ * The id a message names a document by: the one the store it is going to identifies it by
+ * (`_id` for MongoDB, `id` for Cosmos DB), or for an export the one of the store it came from.
+ * The other one stands in when a document lacks it, as the sinks themselves fill it in.
+ */
+export function idForMessages(doc: Doc, store: StoreKind): string | undefined {
+  const id = store === 'mongodb' ? (doc._id ?? doc.id) : (doc.id ?? doc._id);
+  if (id === undefined) return undefined;
+  try {
+    return displayId(idToString(id));
+  } catch {
+    return displayId(String(id));
+  }
 }
 
 /**
@@ -73,6 +84,8 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   const resumed = cp?.restored ?? 0;
   if (resumed > 0) events({ type: 'info', message: `${scope.database}.${scope.collection}: resuming after ${resumed} documents the last run completed` });
   const concurrency = Math.max(1, Math.min(o.concurrency, o.sink.maxConcurrency ?? Infinity));
+  // Rejects name a document the way the store involved identifies it (an export: its source).
+  const idStore: StoreKind = o.sink.kind === 'dir' ? o.source.kind : o.sink.kind;
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let lastProgress = 0;
@@ -151,7 +164,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
       }
       const prepared = target.prepare(item.doc);
       if (typeof prepared === 'string') {
-        const id = idForMessages(item.doc);
+        const id = idForMessages(item.doc, idStore);
         unit.delta.rejected++;
         await reject(prepared, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
         continue;
