@@ -58,6 +58,11 @@ export interface Manifest {
   document_counts: Record<string, number>;
   files: ManifestFile[];
   failures?: ManifestFailure[];
+  /**
+   * What the export warned about, e.g. a MongoDB collection that does not exist on the server
+   * (exported as an empty file). Optional: readers that do not know it ignore it.
+   */
+  warnings?: string[];
 }
 
 /** What the original Python scripts wrote: no version, no status, no checksums. */

@@ -143,6 +143,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       document_counts: counts,
       files: [...sink.files].sort((a, b) => a.path.localeCompare(b.path)),
       ...(failures.length > 0 ? { failures } : {}),
+      ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : {}),
     };
   };
 
@@ -212,7 +213,7 @@ function completeSummary(dir: string, m: Manifest): RunSummary {
     collections,
     totals: { read: total, written: total, skipped: 0, rejected: 0 },
     exportDir: dir,
-    warnings: [],
+    warnings: m.warnings ?? [],
     exitCode: ExitCode.ok,
   };
 }

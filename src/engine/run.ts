@@ -47,6 +47,16 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
   const rejects = new RejectsWriter(o.rejectsDir);
   const errorBudget = new ErrorBudget(o.maxErrors);
   const summaries: CollectionSummary[] = [];
+  // Every warning of the run goes into the summary as well (--json, pipeline outcomes, the manifest).
+  const warnings = [...(o.warnings ?? [])];
+  const emit = o.events;
+  o = {
+    ...o,
+    events: (ev) => {
+      if (ev.type === 'warning') warnings.push(ev.message);
+      emit(ev);
+    },
+  };
   let fatal: unknown;
   try {
     await o.sink.prepareAll(o.scopes);
@@ -54,6 +64,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
       if (fatal) return;
       const started = Date.now();
       try {
+        await warnIfMissing(o, scope);
         const done = o.checkpoint?.done(scope);
         if (done) {
           const adopted = o.sink.adoptFinished ? await o.sink.adoptFinished(scope, done.finished) : true;
@@ -123,9 +134,28 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
     collections: summaries,
     totals,
     ...(rejects.used ? { rejectsDir: o.rejectsDir } : {}),
-    warnings: o.warnings ?? [],
+    warnings,
     exitCode: failed ? ExitCode.failed : totals.rejected > 0 ? ExitCode.rejected : ExitCode.ok,
   };
+}
+
+/**
+ * A source that reads a missing collection as empty (MongoDB) would otherwise give a complete
+ * run of nothing to someone who mistyped a name or pointed at the wrong server. An existing,
+ * empty collection stays silent. Asked again for a collection a resumed run does not redo, so
+ * the warning is not lost on resume.
+ */
+async function warnIfMissing(o: RunCollectionsOptions, scope: CollectionScope): Promise<void> {
+  const found = await o.source.exists?.(scope).catch(() => undefined);
+  if (!found || found.collection) return;
+  const name = `${scope.database}.${scope.collection}`;
+  const outcome = o.operation === 'export' ? 'its export file is empty' : `nothing was ${o.operation === 'migrate' ? 'migrated' : 'read'} from it`;
+  o.events({
+    type: 'warning',
+    message:
+      `${name} does not exist on the server ${o.source.describe()}${found.database ? '' : ` (there is no database ${scope.database} there at all)`}: ${outcome}. ` +
+      'Check the database and collection names (the layout, --collections) and that the URI points at the right server.',
+  });
 }
 
 /** Failures that every other collection would hit too: stop instead of repeating them. */

@@ -22,6 +22,12 @@ export interface SourceStore {
   /** Best-effort document count for progress and ETA; undefined when unknown or expensive. */
   count(scope: CollectionScope): Promise<number | undefined>;
   read(scope: CollectionScope): AsyncIterable<SourceItem>;
+  /**
+   * Whether the collection (and its database) exists, for a source that reads a missing one as
+   * empty (MongoDB); undefined when it cannot tell. A source that fails on a missing collection
+   * (Cosmos DB: 404) leaves this out.
+   */
+  exists?(scope: CollectionScope): Promise<{ collection: boolean; database: boolean } | undefined>;
   /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
   stats?(scope: CollectionScope): SinkStats | undefined;
   close(): Promise<void>;

@@ -122,6 +122,27 @@ export class MongoSource implements SourceStore {
     }
   }
 
+  /**
+   * MongoDB reads a collection that does not exist as empty, so a mistyped name or the wrong
+   * server would export nothing without a word: the engine asks first. Undefined when the
+   * server will not say (a role without listCollections).
+   */
+  async exists(scope: CollectionScope): Promise<{ collection: boolean; database: boolean } | undefined> {
+    try {
+      const db = this.client.db(scope.database);
+      const found = await db.listCollections({ name: scope.collection }, { nameOnly: true, authorizedCollections: true }).toArray();
+      if (found.length > 0) return { collection: true, database: true };
+      const any = db.listCollections({}, { nameOnly: true, authorizedCollections: true, batchSize: 1 });
+      try {
+        return { collection: false, database: (await any.next()) !== null };
+      } finally {
+        await any.close().catch(() => {});
+      }
+    } catch {
+      return undefined;
+    }
+  }
+
   async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
     const name = `${scope.database}.${scope.collection}`;
     const maxResumes = this.options.maxResumes ?? 5;
