@@ -32,6 +32,8 @@ interface DoneEntry {
   counts: CollectionCounts;
   /** The sink's finished state (an export file's manifest entry), checked again on resume. */
   finished?: unknown;
+  /** The size of the collection's rejects file before this run's rejects, when it had any. */
+  rejects_base?: number;
   finished_at: string;
 }
 
@@ -55,6 +57,11 @@ interface JournalLine {
   c: [number, number, number, number];
   /** The sink's state after this unit. */
   s?: unknown;
+  /**
+   * The size of the collection's rejects file once this unit's rejects were written (only on
+   * units with rejects, and on a first line that records where the file stood before any).
+   */
+  r?: number;
 }
 
 export interface CommitUnit {
@@ -62,6 +69,8 @@ export interface CommitUnit {
   keys: string[];
   delta: CollectionCounts;
   sinkState?: unknown;
+  /** The size of the collection's rejects file once this unit's rejects were written. */
+  rejectsSize?: number;
 }
 
 function stable(value: unknown): string {
@@ -157,6 +166,12 @@ export class CollectionCheckpoint {
   sinkState: unknown;
   /** Source items confirmed by earlier runs. */
   restored = 0;
+  /**
+   * The rejects file's size before the first reject this checkpoint knows of, and after the
+   * last confirmed unit's rejects: anything beyond that belongs to units never confirmed.
+   */
+  rejectsBase: number | undefined;
+  rejectsSize: number | undefined;
 
   constructor(
     private readonly run: RunCheckpoint,
@@ -193,6 +208,10 @@ export class CollectionCheckpoint {
       const [r, w, s, j] = entry.c;
       this.counts = { read: this.counts.read + r, written: this.counts.written + w, skipped: this.counts.skipped + s, rejected: this.counts.rejected + j };
       if (entry.s !== undefined) this.sinkState = entry.s;
+      if (typeof entry.r === 'number') {
+        this.rejectsBase ??= entry.r;
+        this.rejectsSize = entry.r;
+      }
     }
     this.lines.seal();
     this.restored = this.lines.size + this.keys.size;
@@ -227,7 +246,12 @@ export class CollectionCheckpoint {
       ...(unit.keys.length ? { k: unit.keys } : {}),
       c: [unit.delta.read, unit.delta.written, unit.delta.skipped, unit.delta.rejected],
       ...(unit.sinkState !== undefined ? { s: unit.sinkState } : {}),
+      ...(unit.rejectsSize !== undefined ? { r: unit.rejectsSize } : {}),
     };
+    if (unit.rejectsSize !== undefined) {
+      this.rejectsBase ??= unit.rejectsSize;
+      this.rejectsSize = unit.rejectsSize;
+    }
     const text = `${JSON.stringify(line)}\n`;
     const next = this.chain.then(async () => {
       this.fh ??= await open(this.path, 'a');
@@ -248,11 +272,13 @@ export class CollectionCheckpoint {
     this.counts = zeroCounts();
     this.sinkState = undefined;
     this.restored = 0;
+    this.rejectsBase = undefined;
+    this.rejectsSize = undefined;
   }
 
   async markDone(counts: CollectionCounts, finished: unknown): Promise<void> {
     await this.close();
-    await this.run.markDone(this.scope, counts, finished);
+    await this.run.markDone(this.scope, counts, finished, this.rejectsBase);
     await rm(this.path, { force: true });
   }
 
@@ -334,8 +360,8 @@ export class RunCheckpoint {
     return cp;
   }
 
-  async markDone(scope: CollectionScope, counts: CollectionCounts, finished: unknown): Promise<void> {
-    this.header.done[scopeKey(scope)] = { counts, ...(finished !== undefined ? { finished } : {}), finished_at: new Date().toISOString() };
+  async markDone(scope: CollectionScope, counts: CollectionCounts, finished: unknown, rejectsBase?: number): Promise<void> {
+    this.header.done[scopeKey(scope)] = { counts, ...(finished !== undefined ? { finished } : {}), ...(rejectsBase !== undefined ? { rejects_base: rejectsBase } : {}), finished_at: new Date().toISOString() };
     await this.writeHeader();
   }
 

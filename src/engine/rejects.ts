@@ -1,6 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { once } from 'node:events';
+import { mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EJSON } from '../core/bson.js';
 import type { Doc } from '../core/documents.js';
@@ -20,12 +18,30 @@ export interface RejectEntry {
   rejected_at: string;
 }
 
+export interface RejectInput {
+  database: string;
+  collection: string;
+  reason: string;
+  id?: string;
+  position?: Position;
+  doc?: Doc;
+  raw?: string;
+}
+
+/** A rejects file, open for appending, and its size. */
+interface OpenFile {
+  fh: FileHandle;
+  size: number;
+}
+
 /**
- * A dead-letter file per collection, opened on the first reject so a clean run leaves no
- * `_rejects` directory behind.
+ * A dead-letter file per collection, created on the first reject so a clean run leaves no
+ * `_rejects` directory behind. The transfer writes a unit's rejects only when the unit is
+ * settled (just before its checkpoint journal line), and each collection's writes come one
+ * after another, so the file's size after a unit is a point a resumed run can cut back to.
  */
 export class RejectsWriter {
-  private readonly streams = new Map<string, WriteStream>();
+  private readonly files = new Map<string, Promise<OpenFile>>();
   total = 0;
 
   constructor(readonly dir: string) {}
@@ -34,14 +50,8 @@ export class RejectsWriter {
     return join(this.dir, `${database}.${collection}.ndjson`);
   }
 
-  async add(entry: { database: string; collection: string; reason: string; id?: string; position?: Position; doc?: Doc; raw?: string }): Promise<void> {
-    const key = `${entry.database}.${entry.collection}`;
-    let stream = this.streams.get(key);
-    if (!stream) {
-      await mkdir(this.dir, { recursive: true });
-      stream = createWriteStream(this.fileFor(entry.database, entry.collection), { flags: 'a' });
-      this.streams.set(key, stream);
-    }
+  /** The line a reject will be written as (stamped now). */
+  format(entry: RejectInput): string {
     const line: RejectEntry = {
       database: entry.database,
       collection: entry.collection,
@@ -53,8 +63,68 @@ export class RejectsWriter {
       ...(entry.raw !== undefined ? { raw: entry.raw } : {}),
       rejected_at: new Date().toISOString(),
     };
-    this.total++;
-    if (!stream.write(`${JSON.stringify(line)}\n`)) await once(stream, 'drain');
+    return `${JSON.stringify(line)}\n`;
+  }
+
+  private file(database: string, collection: string): Promise<OpenFile> {
+    const key = `${database}.${collection}`;
+    let file = this.files.get(key);
+    if (!file) {
+      file = (async () => {
+        await mkdir(this.dir, { recursive: true });
+        const fh = await open(this.fileFor(database, collection), 'a');
+        const { size } = await fh.stat();
+        return { fh, size };
+      })();
+      file.catch(() => this.files.delete(key));
+      this.files.set(key, file);
+    }
+    return file;
+  }
+
+  /**
+   * Appends formatted lines to a collection's file and returns its size after them. `durable`:
+   * on disk before this returns (a checkpoint journal line is about to say they are there).
+   */
+  async write(database: string, collection: string, lines: readonly string[], durable: boolean): Promise<number> {
+    const file = await this.file(database, collection);
+    const text = Buffer.from(lines.join(''), 'utf8');
+    let offset = 0;
+    while (offset < text.length) offset += (await file.fh.write(text, offset, text.length - offset)).bytesWritten;
+    file.size += text.length;
+    if (durable) await file.fh.datasync();
+    this.total += lines.length;
+    return file.size;
+  }
+
+  /** The size of a collection's file, 0 when there is none (without creating it). */
+  async size(database: string, collection: string): Promise<number> {
+    const opened = this.files.get(`${database}.${collection}`);
+    if (opened) return (await opened).size;
+    try {
+      return (await stat(this.fileFor(database, collection))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+  }
+
+  /**
+   * Cuts a collection's file back to `size` bytes: a resumed run drops the rejects of units the
+   * interrupted run wrote but never confirmed, which it is about to reject again. A file that
+   * is missing, or already shorter (edited by hand), is left as it is.
+   */
+  async truncate(database: string, collection: string, size: number): Promise<void> {
+    const key = `${database}.${collection}`;
+    const opened = this.files.get(key);
+    if (opened) {
+      const file = await opened;
+      if (file.size <= size) return;
+      await file.fh.truncate(size);
+      file.size = size;
+      return;
+    }
+    if ((await this.size(database, collection)) > size) await truncate(this.fileFor(database, collection), size);
   }
 
   /** Still true after close(): the run summary asks once the files are closed. */
@@ -63,12 +133,8 @@ export class RejectsWriter {
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      [...this.streams.values()].map(async (s) => {
-        s.end();
-        await once(s, 'close');
-      }),
-    );
-    this.streams.clear();
+    const files = [...this.files.values()];
+    this.files.clear();
+    await Promise.all(files.map(async (f) => (await f.catch(() => undefined))?.fh.close()));
   }
 }

@@ -69,6 +69,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
         if (done) {
           const adopted = o.sink.adoptFinished ? await o.sink.adoptFinished(scope, done.finished) : true;
           if (adopted) {
+            errorBudget.carry(done.counts.rejected);
             const summary: CollectionSummary = { database: scope.database, collection: scope.collection, status: 'ok', ...done.counts, resumed: done.counts.read, durationMs: 0 };
             summaries.push(summary);
             o.events({ type: 'info', message: `${scope.database}.${scope.collection}: already finished by the interrupted run; not redone` });
@@ -77,6 +78,8 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
           }
           o.events({ type: 'warning', message: `${scope.database}.${scope.collection}: the output the interrupted run finished has changed since; doing this collection again.` });
           await o.checkpoint!.undone(scope);
+          // Its rejects are found again too.
+          if (done.rejects_base !== undefined) await rejects.truncate(scope.database, scope.collection, done.rejects_base);
         }
         const checkpoint = o.checkpoint ? await o.checkpoint.collection(scope) : undefined;
         summaries.push(
@@ -133,7 +136,8 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     collections: summaries,
     totals,
-    ...(rejects.used ? { rejectsDir: o.rejectsDir } : {}),
+    // A resumed run may have rejected nothing itself and still report the interrupted run's rejects.
+    ...(rejects.used || totals.rejected > 0 ? { rejectsDir: o.rejectsDir } : {}),
     warnings,
     exitCode: failed ? ExitCode.failed : totals.rejected > 0 ? ExitCode.rejected : ExitCode.ok,
   };

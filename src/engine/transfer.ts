@@ -2,8 +2,8 @@ import { displayId, type Doc } from '../core/documents.js';
 import { DocferryError, ExitCode } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { idToString } from '../core/type-mapping.js';
-import type { CollectionSink, SinkItem, SinkStore, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
-import { zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
+import type { CollectionSink, SinkItem, SinkStore, SourceItem, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
+import { addCounts, zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
 import type { CollectionCheckpoint } from './checkpoint.js';
 import type { RejectsWriter } from './rejects.js';
 
@@ -13,11 +13,24 @@ const COUNT_HEAD_START_MS = 250;
 /** `--max-errors`: shared by every collection of a run. */
 export class ErrorBudget {
   count = 0;
+  /** Rejects an interrupted run confirmed, counted again by the resumed one. */
+  private carried = 0;
   constructor(readonly max?: number) {}
   spend(): void {
     this.count++;
+    this.check();
+  }
+  /** A resumed run starts from the rejects its checkpoint confirmed, as if it had not stopped. */
+  carry(rejected: number): void {
+    if (rejected <= 0) return;
+    this.count += rejected;
+    this.carried += rejected;
+    this.check();
+  }
+  private check(): void {
     if (this.max !== undefined && this.count > this.max) {
-      throw new DocferryError(`Stopped: more than ${this.max} documents were rejected (--max-errors ${this.max}). See the rejects files for each document and reason.`, ExitCode.rejected);
+      const earlier = this.carried > 0 ? `, ${this.carried} of them by the interrupted run this one resumed` : '';
+      throw new DocferryError(`Stopped: more than ${this.max} documents were rejected (--max-errors ${this.max}${earlier}). See the rejects files for each document and reason.`, ExitCode.rejected);
     }
   }
 }
@@ -76,8 +89,13 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}) });
 
   const target: CollectionSink = await o.sink.open(scope, cp?.sinkState);
+  // Rejects written after the last confirmed unit are of items read again now: they are cut off,
+  // so that each document is listed once.
+  let cutRejectsTo = cp?.rejectsSize;
   if (cp && target.resumeProblem) {
     events({ type: 'warning', message: `${scope.database}.${scope.collection}: cannot continue where the last run stopped (${target.resumeProblem}); starting this collection over.` });
+    // Its rejects are found again too.
+    cutRejectsTo = cp.rejectsBase;
     await cp.reset();
   }
   const counts: CollectionCounts = cp ? { ...cp.counts } : zeroCounts();
@@ -99,28 +117,83 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     events({ type: 'progress', database: scope.database, collection: scope.collection, ...counts, ...(total !== undefined ? { total } : {}), ...(stats ? { stats } : {}) });
   };
 
-  const reject = async (reason: string, extra: { id?: string; position?: SinkItem['position']; doc?: Doc; raw?: string }) => {
+  // A journal unit: items read, what became of them, and the reject lines they gave. Rejects are
+  // written when their unit is settled, in order, right before its journal line, so that the
+  // rejects file holds each document once across an interruption (see docs/reliability.md).
+  type Unit = { lines: number[]; keys: string[]; delta: CollectionCounts; rejects: string[]; rejectBytes: number };
+  const newUnit = (): Unit => ({ lines: [], keys: [], delta: zeroCounts(), rejects: [], rejectBytes: 0 });
+  // The items of the batch being gathered, and those rejected since the last dispatch.
+  let unit = newUnit();
+  let rejected = newUnit();
+  const remember = (u: Unit, item: { doc?: Doc; position?: SinkItem['position'] }) => {
+    counts.read++;
+    u.delta.read++;
+    const k = cp?.keyOf(item);
+    if (!k) return;
+    if ('line' in k) u.lines.push(k.line);
+    else u.keys.push(k.key);
+  };
+
+  const reject = (u: Unit, reason: string, extra: { id?: string; position?: SinkItem['position']; doc?: Doc; raw?: string }) => {
     counts.rejected++;
+    u.delta.rejected++;
     events({ type: 'reject', database: scope.database, collection: scope.collection, reason, ...(extra.id ? { id: extra.id } : {}), ...(extra.position?.file ? { file: extra.position.file } : {}), ...(extra.position?.line ? { line: extra.position.line } : {}) });
-    await o.rejects.add({ database: scope.database, collection: scope.collection, reason, ...extra });
+    const line = o.rejects.format({ database: scope.database, collection: scope.collection, reason, ...extra });
+    u.rejects.push(line);
+    u.rejectBytes += line.length;
     o.errorBudget.spend();
   };
 
-  // The journal unit being gathered: items read since the last dispatched batch.
-  type Unit = { lines: number[]; keys: string[]; delta: CollectionCounts };
-  const newUnit = (): Unit => ({ lines: [], keys: [], delta: zeroCounts() });
-  let unit = newUnit();
-  const remember = (item: { doc?: Doc; position?: SinkItem['position'] }) => {
-    unit.delta.read++;
-    const k = cp?.keyOf(item);
-    if (!k) return;
-    if ('line' in k) unit.lines.push(k.line);
-    else unit.keys.push(k.key);
+  // Rejects-file writes and journal lines, one at a time in this order.
+  let settling: Promise<void> = Promise.resolve();
+  const inOrder = (step: () => Promise<void>): Promise<void> => {
+    const next = settling.then(step);
+    settling = next.catch(() => {});
+    return next;
+  };
+  const writeRejects = async (u: Unit): Promise<number | undefined> => {
+    if (u.rejects.length === 0) return undefined;
+    if (cp && cp.rejectsSize === undefined) {
+      // Where the file stood before this collection's first reject, for a resume to cut back to.
+      const base = await o.rejects.size(scope.database, scope.collection);
+      await cp.commit({ lines: [], keys: [], delta: zeroCounts(), rejectsSize: base });
+    }
+    const lines = u.rejects;
+    u.rejects = [];
+    return o.rejects.write(scope.database, scope.collection, lines, false);
+  };
+  /** A unit is done: its rejects are written, then its journal line. */
+  const settle = (u: Unit, sinkState?: unknown) =>
+    inOrder(async () => {
+      const rejectsSize = await writeRejects(u);
+      if (cp) await cp.commit({ lines: u.lines, keys: u.keys, delta: u.delta, ...(sinkState !== undefined ? { sinkState } : {}), ...(rejectsSize !== undefined ? { rejectsSize } : {}) });
+    });
+  // Units the run failed before confirming. Their rejects are still listed, after those of every
+  // confirmed unit, where a resume cuts them off before it finds them again.
+  const abandoned: Unit[] = [];
+
+  /** A document rejected before it is sent. */
+  const refuse = async (item: SourceItem, reason: string, extra: Parameters<typeof reject>[2]) => {
+    remember(rejected, item);
+    reject(rejected, reason, extra);
+    // A long run of bad documents is settled on its own, not held until the next batch.
+    if (rejected.rejects.length >= o.batchSize || rejected.rejectBytes >= (o.batchBytes ?? Infinity)) {
+      const done = rejected;
+      rejected = newUnit();
+      await settle(done);
+    }
   };
 
   const dispatch = async (batch: SinkItem[]) => {
-    const own = unit;
+    const own: Unit = {
+      lines: [...rejected.lines, ...unit.lines],
+      keys: [...rejected.keys, ...unit.keys],
+      delta: addCounts(rejected.delta, unit.delta),
+      rejects: rejected.rejects,
+      rejectBytes: rejected.rejectBytes,
+    };
     unit = newUnit();
+    rejected = newUnit();
     const p = (async () => {
       const results = await target.write(batch, o.mode);
       const sinkState = target.checkpointState?.();
@@ -134,14 +207,14 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
           own.delta.skipped++;
         } else {
           const item = batch[i]!;
-          own.delta.rejected++;
-          await reject(r.reason, { ...(item.id !== undefined ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
+          reject(own, r.reason, { ...(item.id !== undefined ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
         }
       }
-      if (cp) await cp.commit({ ...own, ...(sinkState !== undefined ? { sinkState } : {}) });
+      await settle(own, sinkState);
       progress();
     })().catch((err) => {
       failure ??= err;
+      abandoned.push(own);
     });
     const tracked = p.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
@@ -149,26 +222,26 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   };
 
   try {
+    if (cutRejectsTo !== undefined) await o.rejects.truncate(scope.database, scope.collection, cutRejectsTo);
+    // --max-errors counts the rejects the interrupted run confirmed.
+    if (cp) o.errorBudget.carry(cp.counts.rejected);
     let batch: SinkItem[] = [];
     let batchBytes = 0;
     const maxBatchBytes = o.batchBytes ?? Infinity;
     for await (const item of o.source.read(scope)) {
       if (failure) break;
       if (cp && resumed > 0 && cp.isConfirmed(item)) continue;
-      counts.read++;
-      remember(item);
       if (!item.doc) {
-        unit.delta.rejected++;
-        await reject(item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
+        await refuse(item, item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
         continue;
       }
       const prepared = target.prepare(item.doc);
       if (typeof prepared === 'string') {
         const id = idForMessages(item.doc, idStore);
-        unit.delta.rejected++;
-        await reject(prepared, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
+        await refuse(item, prepared, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
         continue;
       }
+      remember(unit, item);
       if (item.position) prepared.position = item.position;
       batch.push(prepared);
       batchBytes += prepared.bytes ?? item.bytes ?? 0;
@@ -183,12 +256,13 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     if (batch.length > 0 && !failure) await dispatch(batch);
     await Promise.all(inFlight);
     if (failure) throw failure;
-    if (cp && unit.delta.read > 0) await cp.commit({ ...unit, ...(target.checkpointState ? { sinkState: target.checkpointState() } : {}) });
+    if (rejected.delta.read > 0) await settle(rejected, target.checkpointState?.());
     await target.finish();
     if (cp) await cp.markDone({ ...counts }, target.checkpointState?.());
   } catch (err) {
     failure ??= err;
     await Promise.allSettled(inFlight);
+    for (const u of [...abandoned, rejected]) await inOrder(async () => void (await writeRejects(u))).catch(() => {});
     await target.abort(failure).catch(() => {});
     throw failure;
   } finally {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
@@ -42,22 +42,24 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** Journal lines (confirmed units) and the source lines they cover. */
-async function journal(path: string): Promise<{ units: number; lines: number; keys: number }> {
+/** Journal lines (confirmed units), the source lines they cover and the rejects they confirmed. */
+async function journal(path: string): Promise<{ units: number; lines: number; keys: number; rejected: number }> {
   const text = await readFile(path, 'utf8').catch(() => '');
   const rows = text.split('\n').filter((l) => l.endsWith('}'));
   let lines = 0;
   let keys = 0;
+  let rejected = 0;
   for (const row of rows) {
     try {
-      const j = JSON.parse(row) as { l?: [number, number][]; k?: string[] };
+      const j = JSON.parse(row) as { l?: [number, number][]; k?: string[]; c: number[] };
       for (const [a, b] of j.l ?? []) lines += b - a + 1;
       keys += j.k?.length ?? 0;
+      rejected += j.c[3] ?? 0;
     } catch {
       // the half line a kill can leave
     }
   }
-  return { units: rows.length, lines, keys };
+  return { units: rows.length, lines, keys, rejected };
 }
 
 function sha256(buf: Buffer): string {
@@ -246,6 +248,62 @@ describe('resume after kill -9', function () {
         expect(await readAllCosmos(target, db, 'threads')).to.have.length(THREADS);
         const verify = await runVerify({ left: { type: 'dir', path: exportDir }, right: { type: 'cosmos', connection: { endpoint: target.endpoint, key: target.key } }, layout: { layout: testLayout(source), source: 'test' } });
         expect(verify.equal, JSON.stringify(verify.collections)).to.equal(true);
+      } finally {
+        await proxy.stop();
+        await target.stop();
+      }
+    });
+
+    it('lists each rejected line once across a kill and two resumes, and --max-errors counts the rejects the interrupted run confirmed', async () => {
+      // 330 lines, every 11th of them malformed: 300 documents and 30 rejects, about one per batch of 10.
+      const dir = join(work, 'export-with-bad-lines');
+      const good = [...generateDocuments('threads', 300, { seed: 9 })];
+      const text: string[] = [];
+      for (let line = 1, g = 0; line <= 330; line++) text.push(line % 11 === 0 ? `{"id": "broken-${line}", ` : JSON.stringify(good[g++]));
+      await mkdir(join(dir, db), { recursive: true });
+      await writeFile(join(dir, db, 'threads.json'), `${text.join('\n')}\n`);
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify({ exported_at: '2026-02-12T17:00:00Z', source_type: 'cosmos', databases: { [db]: ['threads'] }, document_counts: { [`${db}.threads`]: 330 } }));
+      const badLines = Array.from({ length: 30 }, (_, i) => 11 * (i + 1));
+
+      const target = await startCosmosTestServer();
+      const proxy = await startFaultProxy(target.endpoint, (req) => (req.isBatch ? { type: 'delay', ms: 100 } : { type: 'pass' }));
+      try {
+        const args = ['import', '--dest-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--layout', layoutFile, '--export-dir', dir, '--batch-size', '10', '--concurrency', '2'];
+        const run = startCli([...args, '--quiet'], { DST_COSMOS_KEY: target.key });
+        const cpRoot = join(dir, '_checkpoints');
+        let journalPath = '';
+        await waitFor(
+          'six rejects to be confirmed',
+          async () => {
+            const [name] = await readdir(cpRoot).catch(() => [] as string[]);
+            if (!name) return false;
+            journalPath = join(cpRoot, name, `${db}.threads.journal`);
+            return (await journal(journalPath)).rejected >= 6;
+          },
+          { while: () => run.child.exitCode === null, intervalMs: 10 },
+        );
+        await run.kill9();
+        const confirmed = (await journal(journalPath)).rejected;
+        expect(confirmed).to.be.at.least(6).and.below(25);
+
+        // An uninterrupted run would stop after 25 rejects: so does the resumed one.
+        proxy.setPolicy(() => ({ type: 'pass' }));
+        const stopped = await runCli([...args, '--cosmos-key', target.key, '--resume', '--max-errors', '25']);
+        expect(stopped.code, stopped.stderr).to.equal(3);
+        expect(stopped.stderr).to.include(`Stopped: more than 25 documents were rejected (--max-errors 25, ${confirmed} of them by the interrupted run this one resumed)`);
+
+        const r = await runCli([...args, '--cosmos-key', target.key, '--resume', '--json']);
+        expect(r.code, r.stderr).to.equal(3);
+        const summary = JSON.parse(r.stdout);
+        expect(summary.totals).to.deep.equal({ read: 330, written: 300, skipped: 0, rejected: 30 });
+        expect(summary.rejectsDir).to.equal(join(dir, '_rejects'));
+        const entries = (await readFile(join(dir, '_rejects', `${db}.threads.ndjson`), 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { line: number; reason: string });
+        expect(entries.map((e) => e.line).sort((a, b) => a - b), 'each bad line once').to.deep.equal(badLines);
+        expect(entries.every((e) => e.reason.startsWith('malformed JSON'))).to.equal(true);
+        expect(await readAllCosmos(target, db, 'threads')).to.have.length(300);
       } finally {
         await proxy.stop();
         await target.stop();
