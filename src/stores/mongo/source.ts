@@ -1,4 +1,4 @@
-import type { Document, Filter, MongoClient } from 'mongodb';
+import type { AbstractCursor, Document, Filter, MongoClient } from 'mongodb';
 import { backoffDelay, sleep } from '../../core/backoff.js';
 import { displayId, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
@@ -71,6 +71,26 @@ export function afterIdFilter(id: unknown): Filter<Document> | undefined {
   if (bracket === undefined) return undefined;
   const seen = TYPE_BRACKETS.slice(0, bracket + 1).flat();
   return { $or: [{ _id: { $gt: id } }, { _id: { $not: { $type: seen } } }] } as Filter<Document>;
+}
+
+/**
+ * A cursor's documents, with the next batch requested as soon as this one is taken from the
+ * driver: the server prepares batch N+1 while docferry encodes and writes batch N, instead of
+ * each waiting for the other (the driver only asks for more once its buffer is empty).
+ */
+async function* readAhead<T>(cursor: AbstractCursor<T>): AsyncGenerator<T> {
+  let pending = cursor.hasNext();
+  try {
+    while (await pending) {
+      const docs = cursor.readBufferedDocuments();
+      pending = cursor.hasNext();
+      // Awaited on the next turn; until then a failure must not count as unhandled.
+      pending.catch(() => {});
+      for (const doc of docs) yield doc;
+    }
+  } finally {
+    await pending.catch(() => {});
+  }
 }
 
 function printableId(id: unknown): string {
@@ -157,7 +177,7 @@ export class MongoSource implements SourceStore {
       }
       const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize: this.options.batchSize ?? 1000, ...RAW_BSON_READ });
       try {
-        for await (const doc of cursor) {
+        for await (const doc of readAhead(cursor)) {
           last = { id: doc._id };
           failures = 0;
           yield { doc: doc as Doc };
