@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DefaultAzureCredential } from '@azure/identity';
 import { UsageError } from '../core/errors.js';
 import { defaultLayoutPath, loadLayout } from '../core/layout.js';
 import { JSON_FORMATS } from '../core/manifest.js';
 import { registerSecret } from '../core/secrets.js';
+import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import type { TuningOptions } from '../engine/run.js';
-import { validateEndpoint } from '../stores/cosmos/connection.js';
+import { validateEndpoint } from '../stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../stores/factory.js';
 
@@ -160,7 +160,7 @@ export function cosmosSpec(flags: CosmosFlags, direction: Direction, env: NodeJS
   const key = flags.cosmosKey ?? fromEnv(names.key, env);
   registerSecret(key);
   const ca = readCa(flags.cosmosCaFile);
-  if (flags.useRbac) return { type: 'cosmos', connection: { endpoint, credential: new DefaultAzureCredential(), ...ca }, ...ruOptions(flags) };
+  if (flags.useRbac) return { type: 'cosmos', connection: { endpoint, credential: defaultAzureCredential(), ...ca }, ...ruOptions(flags) };
   if (!key) {
     throw new UsageError(`No Cosmos DB key: pass --${flagPrefix}cosmos-key, set ${names.key.join(' or ')}, or use --${flagPrefix}use-rbac for Entra ID authentication.`);
   }

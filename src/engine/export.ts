@@ -93,7 +93,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     await ensureEmptyDir(o.outputDir);
   }
   const startedAt = new Date();
-  const source = createSource(o.source);
+  const source = await createSource(o.source);
   const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}) });
   let checkpoint: RunCheckpoint;
   try {

@@ -60,7 +60,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   });
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
-  const sink = createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
+  const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
   const source = new DirSource(checked);
   const checkpointDir = o.checkpointDir ?? join(o.exportDir, '_checkpoints', checkpointName('import', sink.describe()));
   let summary: RunSummary;

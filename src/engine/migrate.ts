@@ -55,11 +55,11 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     );
   }
   const events = o.events ?? ignoreEvents;
-  const source: SourceStore = createSource(o.source);
+  const source: SourceStore = await createSource(o.source);
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = createSink(o.target, { bsonInput: o.source.type === 'mongodb', sourceType: o.source.type });
+    sink = await createSink(o.target, { bsonInput: o.source.type === 'mongodb', sourceType: o.source.type });
   } catch (err) {
     await source.close();
     throw err;

@@ -8,7 +8,7 @@ import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } fr
 import { redact } from '../core/secrets.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
-import { statusOf } from '../stores/cosmos/connection.js';
+import { statusOf } from '../stores/cosmos/status.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import type { SourceStore } from '../stores/types.js';
 import { ignoreEvents, type EventSink } from './events.js';
@@ -91,7 +91,7 @@ async function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<Opened
       collections: checked.files.map((f) => ({ database: f.database, collection: f.collection })),
     };
   }
-  const source = createSource(e);
+  const source = await createSource(e);
   return { source, describe: source.describe(), bson: e.type === 'mongodb' };
 }
 

@@ -1,10 +1,6 @@
 import type { SourceType } from '../core/manifest.js';
 import type { CosmosConnection } from './cosmos/connection.js';
 import type { CosmosRuOptions } from './cosmos/ru-budget.js';
-import { CosmosSink } from './cosmos/sink.js';
-import { CosmosSource } from './cosmos/source.js';
-import { MongoSink } from './mongo/sink.js';
-import { MongoSource } from './mongo/source.js';
 import type { SinkStore, SourceStore } from './types.js';
 
 /** A database docferry reads from or writes to, as the CLI and the pipeline tasks describe it. */
@@ -19,24 +15,34 @@ export interface SinkFactoryOptions {
   sourceType?: SourceType;
 }
 
-export function createSource(spec: DatabaseSpec): SourceStore {
+// Each store's SDK is loaded when a run needs it: together they are most of the CLI's memory.
+
+export async function createSource(spec: DatabaseSpec): Promise<SourceStore> {
   switch (spec.type) {
-    case 'cosmos':
+    case 'cosmos': {
+      const { CosmosSource } = await import('./cosmos/source.js');
       return new CosmosSource(spec.connection, { ...(spec.pageSize !== undefined ? { pageSize: spec.pageSize } : {}), ...(spec.ru ? { ru: spec.ru } : {}) });
-    case 'mongodb':
+    }
+    case 'mongodb': {
+      const { MongoSource } = await import('./mongo/source.js');
       return new MongoSource(spec.uri);
+    }
   }
 }
 
-export function createSink(spec: DatabaseSpec, options: SinkFactoryOptions): SinkStore {
+export async function createSink(spec: DatabaseSpec, options: SinkFactoryOptions): Promise<SinkStore> {
   switch (spec.type) {
-    case 'cosmos':
+    case 'cosmos': {
+      const { CosmosSink } = await import('./cosmos/sink.js');
       return new CosmosSink(spec.connection, {
         bsonInput: options.bsonInput,
         ...(options.sourceType ? { systemProperties: options.sourceType === 'cosmos' ? 'drop' : 'reject' } : {}),
         ...(spec.ru ? { ru: spec.ru } : {}),
       });
-    case 'mongodb':
+    }
+    case 'mongodb': {
+      const { MongoSink } = await import('./mongo/sink.js');
       return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
+    }
   }
 }

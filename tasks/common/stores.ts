@@ -2,7 +2,7 @@
 import { UsageError } from '../../src/core/errors.js';
 import { loadLayout, defaultLayoutPath } from '../../src/core/layout.js';
 import type { LayoutRef } from '../../src/engine/export.js';
-import { validateEndpoint } from '../../src/stores/cosmos/connection.js';
+import { validateEndpoint } from '../../src/stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile, truncate, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { EJSON } from 'bson';
+import { EJSON } from '../../src/core/bson.js';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { runImport } from '../../src/engine/import.js';
 import { loadLayout } from '../../src/core/layout.js';

@@ -1,6 +1,7 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { expect } from 'chai';
-import { BSON, EJSON, Int32, ObjectId } from 'bson';
+import { Int32, ObjectId } from 'mongodb';
+import { BSON, EJSON } from '../../src/core/bson.js';
 import { MongoClient } from 'mongodb';
 import type { Doc } from '../../src/core/documents.js';
 import { resolvePartitionKey, type CollectionScope } from '../../src/core/layout.js';

@@ -1,5 +1,5 @@
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { BSON } from 'bson';
+import { BSON } from '../../src/core/bson.js';
 
 /**
  * A TCP proxy for fault tests. In front of MongoDB it reads the wire protocol just enough

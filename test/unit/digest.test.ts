@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Binary, Decimal128, Double, EJSON, Int32, Long, ObjectId } from 'bson';
+import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
+import { EJSON } from '../../src/core/bson.js';
 import { canonicalDocument, documentDigest, documentKey, idKey } from '../../src/core/digest.js';
 import { toCosmosDocument, toMongoDocument } from '../../src/core/type-mapping.js';
 

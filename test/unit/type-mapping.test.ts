@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Binary, BSONRegExp, BSONSymbol, Code, Decimal128, Double, EJSON, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, UUID } from 'bson';
+import { Binary, BSONRegExp, BSONSymbol, Code, Decimal128, Double, Int32, Long, MaxKey, MinKey, ObjectId, Timestamp, UUID } from 'mongodb';
+import { EJSON } from '../../src/core/bson.js';
 import { decodeDocument, encodeDocument } from '../../src/core/codec.js';
 import {
   MappingError,

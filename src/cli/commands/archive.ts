@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { registerSecret } from '../../core/secrets.js';
-import { archiveList, archivePull, archivePush, type ArchiveEntry, type ArchiveTarget } from '../../engine/archive.js';
+import type { ArchiveEntry, ArchiveTarget } from '../../engine/archive.js';
 import { ignoreEvents, type EventSink } from '../../engine/events.js';
 import type { CliContext } from '../context.js';
 import { positiveInt } from '../options.js';
@@ -119,6 +119,7 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print the result as JSON on stdout')
     .option('--quiet', 'no progress output')
     .action(async (flags: PushFlags) => {
+      const { archivePush } = await import('../../engine/archive.js');
       const result = await archivePush({
         exportDir: flags.exportDir,
         target: targetFrom(flags, ctx),
@@ -150,6 +151,7 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print the result as JSON on stdout')
     .option('--quiet', 'no progress output')
     .action(async (flags: PullFlags) => {
+      const { archivePull } = await import('../../engine/archive.js');
       const result = await archivePull({
         target: targetFrom(flags, ctx),
         destDir: flags.destDir,
@@ -178,6 +180,7 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     .option('--json', 'print the entries as JSON on stdout')
     .action(async (flags: ListFlags) => {
       const target = targetFrom(flags, ctx);
+      const { archiveList } = await import('../../engine/archive.js');
       const entries = await archiveList({ target });
       if (flags.json) ctx.out.result(JSON.stringify(entries, null, 2));
       else ctx.out.result(archiveTable(entries, containerLabel(flags.containerUrl)));

@@ -5,6 +5,7 @@ import type { TokenCredential } from '@azure/identity';
 import { AuthenticationError, DocferryError, UsageError } from '../../core/errors.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
 import { redact, redactUri } from '../../core/secrets.js';
+import { statusOf } from './status.js';
 
 export interface CosmosConnection {
   endpoint: string;
@@ -15,20 +16,6 @@ export interface CosmosConnection {
   caCertificate?: string;
   /** Per-request timeout (the SDK's connectionPolicy.requestTimeout); default the SDK's 60 s. */
   requestTimeoutMs?: number;
-}
-
-export function validateEndpoint(endpoint: string | undefined, flag: string): string {
-  if (!endpoint) throw new UsageError(`No Cosmos DB endpoint: pass ${flag} (for example https://<account>.documents.azure.com:443/) or set the environment variable.`);
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new UsageError(`${flag} "${redactUri(endpoint)}" is not a URL; expected something like https://<account>.documents.azure.com:443/.`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new UsageError(`${flag} "${redactUri(endpoint)}" must be an https:// URL (http:// only for a local emulator).`);
-  }
-  return endpoint;
 }
 
 function isLoopback(endpoint: string): boolean {
@@ -89,16 +76,6 @@ export function createCosmosClient(conn: CosmosConnection, observer?: ThrottleOb
   // `plugins` is a documented-but-hidden client option (PluginConfig is exported, the field is not typed).
   if (observer) (options as CosmosClientOptions & { plugins?: PluginConfig[] }).plugins = [observing(observer)];
   return new CosmosClient(options);
-}
-
-export function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown; statusCode?: unknown }).code ?? (err as { statusCode?: unknown }).statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** Status codes worth another try: throttled, timed out, partition moving, unavailable, gone. */
-export function isRetryableStatus(code: number | undefined): boolean {
-  return code === undefined || code === 408 || code === 410 || code === 429 || code === 449 || code === 500 || code === 503;
 }
 
 /** What a caller knows about the request that failed, for advice that fits it. */

@@ -2,7 +2,8 @@ import type { Container, CosmosClient, OfferDefinition, RequestOptions } from '@
 import { UsageError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { RuController, type RuControllerOptions } from '../../core/ru-controller.js';
-import { describeCosmosError, statusOf } from './connection.js';
+import { describeCosmosError } from './connection.js';
+import { statusOf } from './status.js';
 
 /** How much of a Cosmos DB account a run may use, and how politely. */
 export interface CosmosRuOptions {

@@ -15,7 +15,8 @@ import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
 import { MappingError, idToString, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
-import { ThrottleObserver, createCosmosClient, describeCosmosError, isRetryableStatus, statusOf, type CosmosConnection, type CosmosErrorContext } from './connection.js';
+import { ThrottleObserver, createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
+import { isRetryableStatus, statusOf } from './status.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSinkOptions {

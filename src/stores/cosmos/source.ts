@@ -3,7 +3,8 @@ import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { SinkStats, SourceItem, SourceStore } from '../types.js';
-import { createCosmosClient, describeCosmosError, statusOf, type CosmosConnection, type CosmosErrorContext } from './connection.js';
+import { createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
+import { statusOf } from './status.js';
 import type { RuController } from '../../core/ru-controller.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
