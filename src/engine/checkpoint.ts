@@ -7,6 +7,7 @@ import { IdTable } from '../core/id-table.js';
 import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { toolName, toolVersion } from '../core/package-info.js';
+import { fsyncDir, fsyncNewDirs } from '../stores/exportdir/fsync.js';
 import type { SourceItem, StoreKind } from '../stores/types.js';
 import { zeroCounts, type CollectionCounts, type EventSink, type Operation } from './events.js';
 
@@ -254,8 +255,15 @@ export class CollectionCheckpoint {
     }
     const text = `${JSON.stringify(line)}\n`;
     const next = this.chain.then(async () => {
-      this.fh ??= await open(this.path, 'a');
+      if (!this.fh) {
+        this.fh = await open(this.path, 'a');
+        // The journal's name must survive a power loss as well as its lines.
+        await fsyncDir(this.run.dir);
+      }
       await this.fh.write(text);
+      // On disk before the unit counts as confirmed: a power loss keeps every line a resume
+      // trusts (the target has the unit's documents, the rejects file its rejects).
+      await this.fh.datasync();
     });
     this.chain = next.catch(() => {});
     return next;
@@ -337,7 +345,7 @@ export class RunCheckpoint {
     }
     if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
     await rm(o.dir, { recursive: true, force: true });
-    await mkdir(o.dir, { recursive: true });
+    await fsyncNewDirs(o.dir, await mkdir(o.dir, { recursive: true }));
     cp.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
     await cp.writeHeader();
     return cp;
@@ -378,8 +386,9 @@ export class RunCheckpoint {
     const next = this.chain.then(async () => {
       this.header.updated_at = new Date().toISOString();
       const path = join(this.dir, HEADER);
-      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`);
+      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`, { flush: true });
       await rename(`${path}.partial`, path);
+      await fsyncDir(this.dir);
     });
     this.chain = next.catch(() => {});
     return next;

@@ -2,6 +2,7 @@ import { mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EJSON } from '../core/bson.js';
 import type { Doc } from '../core/documents.js';
+import { fsyncDir, fsyncNewDirs } from '../stores/exportdir/fsync.js';
 import type { Position } from '../stores/types.js';
 
 /** One line of `_rejects/<db>.<coll>.ndjson`: enough to find, fix and re-import the document. */
@@ -71,9 +72,14 @@ export class RejectsWriter {
     let file = this.files.get(key);
     if (!file) {
       file = (async () => {
-        await mkdir(this.dir, { recursive: true });
+        const created = await mkdir(this.dir, { recursive: true });
         const fh = await open(this.fileFor(database, collection), 'a');
         const { size } = await fh.stat();
+        if (size === 0) {
+          // A new file (and maybe new directories): their names as durable as the lines.
+          await fsyncDir(this.dir);
+          await fsyncNewDirs(this.dir, created);
+        }
         return { fh, size };
       })();
       file.catch(() => this.files.delete(key));

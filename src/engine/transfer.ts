@@ -160,7 +160,8 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     }
     const lines = u.rejects;
     u.rejects = [];
-    return o.rejects.write(scope.database, scope.collection, lines, false);
+    // On disk before the journal line that confirms them, when there is a journal.
+    return o.rejects.write(scope.database, scope.collection, lines, cp !== undefined);
   };
   /** A unit is done: its rejects are written, then its journal line. */
   const settle = (u: Unit, sinkState?: unknown) =>

@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 
 /** Makes a rename durable: the directory entry is flushed, not only the file's data. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -18,5 +19,18 @@ export async function fsyncFile(path: string): Promise<void> {
     await fh.sync();
   } finally {
     await fh.close();
+  }
+}
+
+/**
+ * After `mkdir(dir, { recursive: true })` returned `created` (the first directory it made, or
+ * undefined): makes every new directory's name durable, each in its parent.
+ */
+export async function fsyncNewDirs(dir: string, created: string | undefined): Promise<void> {
+  if (created === undefined) return;
+  const first = resolve(created);
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    await fsyncDir(dirname(d));
+    if (d === first || dirname(d) === d) return;
   }
 }
