@@ -134,6 +134,17 @@ describe('bad input is refused or rejected with a specific message', function ()
     expect((await rejects(dir, 'summaries'))[0]!.reason).to.equal('partition-key value at /thread_id is 2049 bytes; Cosmos DB allows at most 2048');
   });
 
+  it('a Cosmos DB container that does not exist, on export: exit 1 naming it, and the export marked failed', async () => {
+    const out = join(work, 'missing-container');
+    const r = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', target.endpoint, '--cosmos-key', target.key, '--layout', layoutFile, '--output-dir', out, '--collections', 'threads']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('has no such database or container (HTTP 404)');
+    expect(r.stderr).to.include(`${db}.threads`);
+    expect(r.stderr).to.include('Check the database and container names in the layout');
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.status).to.equal('failed');
+  });
+
   it('an unknown collection name on import', async () => {
     const r = await runCli(importArgs(goodExport, ['--collections', 'sourcse']));
     expect(r.code).to.equal(2);

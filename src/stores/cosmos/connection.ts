@@ -162,6 +162,13 @@ export function describeCosmosError(err: unknown, endpoint: string, what: string
   const sdkMessage = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300);
   if (code === 401) return unauthorized(where, what, context, err);
   if (code === 403) return forbidden(where, what, context, err);
+  if (code === 404) {
+    return new DocferryError(
+      `Cosmos DB at ${where} has no such database or container (HTTP 404) while ${what}. Check the database and container names in the layout (or --collections) and that the endpoint is the account that holds them.${sdkMessage ? ` The service said: ${sdkMessage}` : ''}`,
+      1,
+      { cause: err },
+    );
+  }
   const sys = (err as NodeJS.ErrnoException).code;
   if (typeof sys === 'string' && /^E[A-Z]+$/.test(sys)) {
     return new DocferryError(`Cannot reach Cosmos DB at ${where} while ${what}: ${sys}. Check the endpoint and the network.`, 1, { cause: err });
