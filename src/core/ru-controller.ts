@@ -101,7 +101,7 @@ const CONCURRENCY_CUT = 0.75;
 const RATE_CUT = 0.9;
 const RATE_CUT_AGAIN = 0.7;
 /** Share of the current rate gained per second once back where the last 429 came. */
-const RATE_GROWTH_PER_SECOND = 0.03;
+const RATE_GROWTH_PER_SECOND = 0.02;
 /** Share of the gap to where the last 429 came regained per second after a cut (as CUBIC/BIC). */
 const RATE_RECOVERY_PER_SECOND = 0.25;
 const RATE_WINDOW_MS = 3000;
