@@ -76,12 +76,12 @@ async function main(): Promise<void> {
   if (values['no-write']) return;
   const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
   let doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
-  const header = () =>
+  const header =
     `_Measured ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()}, by \`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`._\n\n`;
   // One block per part, so that `--only cosmos` leaves the MongoDB figures in place.
-  if (mongoRows.length > 0) doc = replaceBlock(doc, 'mongo', header() + markdownTables(mongoRows));
-  if (cosmosRows.length > 0) doc = replaceBlock(doc, 'cosmos', header() + markdownTables(cosmosRows));
-  if (largeRows.length > 0) doc = replaceBlock(doc, 'large', header() + markdownTables(largeRows));
+  if (mongoRows.length > 0) doc = replaceBlock(doc, 'mongo', header + markdownTables(mongoRows));
+  if (cosmosRows.length > 0) doc = replaceBlock(doc, 'cosmos', header + markdownTables(cosmosRows));
+  if (largeRows.length > 0) doc = replaceBlock(doc, 'large', header + markdownTables(largeRows));
   await writeFile(path, doc);
   log(`written to ${path}`);
 }

@@ -6,7 +6,6 @@ import { JSON_FORMATS } from '../core/manifest.js';
 import { registerSecret } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
-import type { TuningOptions } from '../engine/run.js';
 import { validateEndpoint } from '../stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../stores/factory.js';

@@ -1,5 +1,5 @@
 import { Binary, Double, Int32, Long, ObjectId } from './bson.js';
-import type { Doc } from './documents.js';
+import { displayId, type Doc } from './documents.js';
 
 /**
  * The cross-backend type rules (docs/type-mapping.md), applied the same way by import, migrate
@@ -120,6 +120,15 @@ export function idToString(id: unknown): string {
   if (typeof mapped === 'number' || typeof mapped === 'boolean') return String(mapped);
   // A compound _id (an embedded document, or a Timestamp): its JSON text, keys in stored order.
   return JSON.stringify(mapped);
+}
+
+/** An `_id` of any type, short enough for a message: its string form by the rules above, or plain `String()` where they refuse it. */
+export function printableId(id: unknown): string {
+  try {
+    return displayId(idToString(id));
+  } catch {
+    return displayId(String(id));
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
-import { displayId, type Doc } from '../core/documents.js';
+import type { Doc } from '../core/documents.js';
 import { DocferryError, ExitCode } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
-import { idToString } from '../core/type-mapping.js';
+import { printableId } from '../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStore, SourceItem, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
 import { addCounts, zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
 import type { CollectionCheckpoint } from './checkpoint.js';
@@ -60,12 +60,7 @@ export interface TransferOptions {
  */
 export function idForMessages(doc: Doc, store: StoreKind): string | undefined {
   const id = store === 'mongodb' ? (doc._id ?? doc.id) : (doc.id ?? doc._id);
-  if (id === undefined) return undefined;
-  try {
-    return displayId(idToString(id));
-  } catch {
-    return displayId(String(id));
-  }
+  return id === undefined ? undefined : printableId(id);
 }
 
 /**

@@ -12,7 +12,7 @@ import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type Cosm
 import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../support/fault-proxy.js';
 import { MongoClient } from 'mongodb';
 import { startMongoTestServer } from '../support/ferretdb.js';
-import { startCli, waitFor } from '../support/kill-child.js';
+import { startCli, waitFor, type RunningCli } from '../support/kill-child.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const ARCHIVES = 60;
@@ -60,6 +60,22 @@ async function journal(path: string): Promise<{ units: number; lines: number; ke
     }
   }
   return { units: rows.length, lines, keys, rejected };
+}
+
+/**
+ * The checkpoint directory an import keeps under `<exportDir>/_checkpoints` (its name is derived
+ * from the target), once `ready` holds for it; gives up if the import ends first.
+ */
+function importCheckpointOnce(exportDir: string, what: string, run: RunningCli, intervalMs: number, ready: (cpDir: string) => Promise<boolean>): Promise<string> {
+  const cpRoot = join(exportDir, '_checkpoints');
+  return waitFor(
+    what,
+    async () => {
+      const [name] = await readdir(cpRoot).catch(() => [] as string[]);
+      return name !== undefined && (await ready(join(cpRoot, name))) ? join(cpRoot, name) : false;
+    },
+    { while: () => run.child.exitCode === null, intervalMs },
+  );
 }
 
 function sha256(buf: Buffer): string {
@@ -212,19 +228,10 @@ describe('resume after kill -9', function () {
       try {
         const args = ['import', '--dest-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--layout', layoutFile, '--export-dir', exportDir, '--batch-size', String(batchSize), '--concurrency', String(concurrency), '--parallel-collections', '1'];
         const run = startCli([...args, '--quiet'], { DST_COSMOS_KEY: target.key });
-        const cpRoot = join(exportDir, '_checkpoints');
-        let cpDir = '';
-        await waitFor(
-          'archives to finish and threads to be under way',
-          async () => {
-            const [name] = await readdir(cpRoot).catch(() => [] as string[]);
-            if (!name) return false;
-            cpDir = join(cpRoot, name);
-            const header = await readJson<{ done: Record<string, unknown> }>(join(cpDir, 'checkpoint.json'));
-            return header?.done[`${db}.archives`] !== undefined && (await journal(join(cpDir, `${db}.threads.journal`))).units >= 4;
-          },
-          { while: () => run.child.exitCode === null, intervalMs: 20 },
-        );
+        const cpDir = await importCheckpointOnce(exportDir, 'archives to finish and threads to be under way', run, 20, async (dir) => {
+          const header = await readJson<{ done: Record<string, unknown> }>(join(dir, 'checkpoint.json'));
+          return header?.done[`${db}.archives`] !== undefined && (await journal(join(dir, `${db}.threads.journal`))).units >= 4;
+        });
         await run.kill9();
         const confirmed = (await journal(join(cpDir, `${db}.threads.journal`))).lines;
         expect(confirmed).to.be.greaterThan(0).and.lessThan(THREADS);
@@ -270,18 +277,8 @@ describe('resume after kill -9', function () {
       try {
         const args = ['import', '--dest-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--layout', layoutFile, '--export-dir', dir, '--batch-size', '10', '--concurrency', '2'];
         const run = startCli([...args, '--quiet'], { DST_COSMOS_KEY: target.key });
-        const cpRoot = join(dir, '_checkpoints');
-        let journalPath = '';
-        await waitFor(
-          'six rejects to be confirmed',
-          async () => {
-            const [name] = await readdir(cpRoot).catch(() => [] as string[]);
-            if (!name) return false;
-            journalPath = join(cpRoot, name, `${db}.threads.journal`);
-            return (await journal(journalPath)).rejected >= 6;
-          },
-          { while: () => run.child.exitCode === null, intervalMs: 10 },
-        );
+        const journalOf = (cpDir: string) => join(cpDir, `${db}.threads.journal`);
+        const journalPath = journalOf(await importCheckpointOnce(dir, 'six rejects to be confirmed', run, 10, async (cpDir) => (await journal(journalOf(cpDir))).rejected >= 6));
         await run.kill9();
         const confirmed = (await journal(journalPath)).rejected;
         expect(confirmed).to.be.at.least(6).and.below(25);

@@ -9,7 +9,6 @@ import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/er
 import {
   DEFAULT_STATE_FILE,
   ThroughputRaiseError,
-  describePlan,
   describeSettings,
   describeTarget,
   raiseThroughput,

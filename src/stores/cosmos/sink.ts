@@ -9,7 +9,7 @@ import {
   type Doc,
   type PartitionKeyValue,
 } from '../../core/documents.js';
-import { AuthenticationError, DocferryError, TargetSchemaError } from '../../core/errors.js';
+import { DocferryError, TargetSchemaError } from '../../core/errors.js';
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
@@ -196,21 +196,15 @@ class CosmosCollectionSink implements CollectionSink {
 
   prepare(input: Doc): SinkItem | string {
     let doc: Doc;
-    if (this.options.bsonInput) {
-      try {
-        doc = toCosmosDocument(input);
-      } catch (err) {
-        return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
-      }
-    } else if (input.id === undefined && input._id !== undefined) {
-      // The documented _id -> id rules (an embedded document is its JSON text, not "[object Object]").
-      try {
-        doc = { ...input, id: idToString(input._id) };
-      } catch (err) {
-        return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
-      }
-    } else {
-      doc = input;
+    try {
+      doc = this.options.bsonInput
+        ? toCosmosDocument(input)
+        : input.id === undefined && input._id !== undefined
+          ? // The documented _id -> id rules (an embedded document is its JSON text, not "[object Object]").
+            { ...input, id: idToString(input._id) }
+          : input;
+    } catch (err) {
+      return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
     }
     const idProblem = cosmosIdProblem(doc.id);
     if (idProblem) return doc.id === undefined ? 'document has neither id nor _id' : idProblem;

@@ -1,10 +1,10 @@
 import { BSON } from '../../core/bson.js';
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection, type Filter, type MongoClient } from 'mongodb';
 import { backoffDelay, sleep } from '../../core/backoff.js';
-import { displayId, type Doc } from '../../core/documents.js';
+import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
-import { MappingError, idToString, toMongoDocument } from '../../core/type-mapping.js';
+import { MappingError, printableId, toMongoDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
 import {
   RAW_BSON_READ,
@@ -143,14 +143,6 @@ function noAttempt(): Attempt {
   return { retry: [], unsettled: [], replace: [] };
 }
 
-function idText(id: unknown): string {
-  try {
-    return displayId(idToString(id));
-  } catch {
-    return displayId(String(id));
-  }
-}
-
 /** `_id` as bytes, to find a document again among those a query returns. */
 function idKey(id: unknown): string {
   return Buffer.from(BSON.serialize({ _id: id })).toString('hex');
@@ -188,7 +180,7 @@ class MongoCollectionSink implements CollectionSink {
       if (err instanceof MappingError) return `cannot convert for MongoDB at ${err.message}`;
       throw err;
     }
-    return { doc, id: idText(doc._id) };
+    return { doc, id: printableId(doc._id) };
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { AbstractCursor, Document, Filter, MongoClient } from 'mongodb';
 import { backoffDelay, sleep } from '../../core/backoff.js';
-import { displayId, type Doc } from '../../core/documents.js';
+import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
-import { bsonTypeOf, idToString } from '../../core/type-mapping.js';
+import { bsonTypeOf, printableId } from '../../core/type-mapping.js';
 import type { SourceItem, SourceStore } from '../types.js';
 import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
@@ -94,14 +94,6 @@ async function* readAhead<T>(cursor: AbstractCursor<T>): AsyncGenerator<T> {
     }
   } finally {
     await pending.catch(() => {});
-  }
-}
-
-function printableId(id: unknown): string {
-  try {
-    return displayId(idToString(id));
-  } catch {
-    return String(id);
   }
 }
 
