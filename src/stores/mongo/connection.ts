@@ -89,6 +89,15 @@ export function isRetryableMongoError(err: unknown): boolean {
   return isRetryableCode(codeOf(e));
 }
 
+/**
+ * The driver did not send the request: the connection pool was being cleared after another
+ * request's network error or "shutting down" answer. Says nothing about this request's documents.
+ */
+export function isPoolClearedError(err: unknown): boolean {
+  const e = unwrapMongoError(err);
+  return e instanceof MongoError && e.hasErrorLabel('PoolRequestedRetry');
+}
+
 /** Errors about one document (too large, not serialisable), raised by the driver before anything is sent. */
 export function isDocumentLevelError(err: unknown): boolean {
   return err instanceof BSONError || err instanceof MongoInvalidArgumentError;

@@ -14,6 +14,7 @@ import {
   describeMongoUri,
   describeMongoError,
   isDocumentLevelError,
+  isPoolClearedError,
   isRetryableCode,
   isRetryableMongoError,
   serverAskedMs,
@@ -137,7 +138,12 @@ interface Attempt {
   replace: number[];
   problem?: string;
   waitMs?: number;
+  /** The retries failed before they were sent, because another request's failure cleared the pool. */
+  notSent?: boolean;
 }
+
+/** Pool waits allowed per retry round, before the batch fails all the same. */
+const POOL_WAITS_PER_ROUND = 4;
 
 function noAttempt(): Attempt {
   return { retry: [], unsettled: [], replace: [] };
@@ -198,6 +204,7 @@ class MongoCollectionSink implements CollectionSink {
     const oneByOne = new Set<Op>();
     let existing = 0;
     let round = 0;
+    let poolWaits = 0;
     while (pending.insert.length + pending.replace.length > 0) {
       const groups: [Op, number[]][] = [];
       for (const op of ['insert', 'replace'] as const) {
@@ -221,15 +228,23 @@ class MongoCollectionSink implements CollectionSink {
       pending.insert.sort((a, b) => a - b);
       pending.replace.sort((a, b) => a - b);
       if (retries === 0) continue;
-      round++;
-      if (round >= maxRounds) {
+      // With several batches in flight, one batch's network error clears the driver's pool and the
+      // others' requests fail unsent: that waits for the pool, within a bound of its own, instead
+      // of using up this batch's rounds (a failover would otherwise fail batches that never got a try).
+      const reachedServer = attempts.some(([, a]) => a.retry.length > 0 && !a.notSent);
+      if (reachedServer) round++;
+      else poolWaits++;
+      if (round >= maxRounds || poolWaits >= maxRounds * POOL_WAITS_PER_ROUND) {
         const last = attempts.find(([, a]) => a.problem)?.[1].problem ?? 'unknown error';
+        const tries = poolWaits > 0 ? `${round} rounds of retries and ${poolWaits} waits for the cleared connection pool` : `${maxRounds} rounds of retries`;
         throw new DocferryError(
-          `MongoDB kept failing ${retries} writes to ${this.name} after ${maxRounds} rounds of retries (last: ${last}). ` +
+          `MongoDB kept failing ${retries} writes to ${this.name} after ${tries} (last: ${last}). ` +
             'Re-run the same command: upsert rewrites the same documents, merge skips those already there.',
         );
       }
-      await sleep(backoffDelay(round - 1, { serverAskedMs: Math.max(0, ...attempts.map(([, a]) => a.waitMs ?? 0)) }));
+      // A pool wait backs off only a little: the driver reopens the pool within about a second.
+      const backoff = reachedServer ? round - 1 : Math.min(poolWaits - 1, 2);
+      await sleep(backoffDelay(backoff, { serverAskedMs: Math.max(0, ...attempts.map(([, a]) => a.waitMs ?? 0)) }));
     }
     if (mode === 'upsert' && !this.replaceFirst) this.replaceFirst = existing * 2 > batch.length;
     return results;
@@ -272,7 +287,7 @@ class MongoCollectionSink implements CollectionSink {
       // The request may have reached the server before the connection broke.
       for (const i of indices) maybeOurs.add(i);
       const message = (inner as Error).message ?? String(inner);
-      return { ...noAttempt(), retry: indices, problem: message.split('\n')[0]!, waitMs: serverAskedMs(message) };
+      return { ...noAttempt(), retry: indices, problem: message.split('\n')[0]!, waitMs: serverAskedMs(message), ...(isPoolClearedError(err) ? { notSent: true } : {}) };
     }
     throw describeMongoError(err, this.uri, `writing to ${this.name}`);
   }
