@@ -1,3 +1,4 @@
+import type { DatabaseStoreType } from '../stores/registry.js';
 import type { Layout } from './layout.js';
 
 /** Bumped when a reader of an older version could misread the directory. */
@@ -13,7 +14,8 @@ export const MANIFEST_FILE = 'manifest.json';
 export type JsonFormat = 'json' | 'canonical' | 'relaxed' | 'plain';
 export const JSON_FORMATS: readonly JsonFormat[] = ['json', 'canonical', 'relaxed', 'plain'];
 
-export type SourceType = 'cosmos' | 'mongodb';
+/** The store an export was read from. The store registry's names: a type-only import, so core loads nothing of the stores. */
+export type SourceType = DatabaseStoreType;
 
 /**
  * `in-progress` while files are being written; `complete` only once every file was renamed into

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { documentKey, idKey } from '../core/digest.js';
-import { valueAtPath, type Doc } from '../core/documents.js';
+import type { Doc } from '../core/documents.js';
 import { IdTable } from '../core/id-table.js';
 import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { toolName, toolVersion } from '../core/package-info.js';
 import { fsyncDir, fsyncNewDirs } from '../stores/exportdir/fsync.js';
+import { journalKey } from '../stores/registry.js';
 import type { SourceItem, StoreKind } from '../stores/types.js';
 import { zeroCounts, type CollectionCounts, type EventSink, type Operation } from './events.js';
 
@@ -96,19 +96,12 @@ export function checkpointName(prefix: string, ...parts: string[]): string {
 }
 
 /**
- * The key a database document is remembered by: its `_id` for MongoDB (what it is unique by),
- * its `id` plus partition-key value for Cosmos DB (ids are unique per logical partition only).
+ * The key a database document is remembered by, as its store's descriptor says: its `_id` for
+ * MongoDB (what it is unique by), its `id` plus partition-key value for Cosmos DB (ids are unique
+ * per logical partition only).
  */
 export function itemKey(doc: Doc, scope: CollectionScope, sourceKind: StoreKind): string | undefined {
-  if (sourceKind === 'mongodb') {
-    const id = doc._id;
-    if (id === undefined || id === null) return undefined;
-    return typeof id === 'string' ? `s:${id}` : `j:${idKey(id)}`;
-  }
-  const id = documentKey(doc, 'json');
-  if (id === undefined) return undefined;
-  if (scope.partitionKey.paths.length === 1 && scope.partitionKey.paths[0] === '/id') return id;
-  return `${id}\u0000${JSON.stringify(scope.partitionKey.paths.map((p) => valueAtPath(doc, p) ?? null))}`;
+  return journalKey(doc, scope, sourceKind);
 }
 
 class LineSet {

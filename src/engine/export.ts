@@ -9,10 +9,11 @@ import { redact } from '../core/secrets.js';
 import { readManifest, writeManifest } from '../stores/exportdir/manifest-io.js';
 import { DirSink } from '../stores/exportdir/sink.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
+import { databaseStore, databaseStoreOfType } from '../stores/registry.js';
 import { RunCheckpoint, hasCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
-import { runVerify } from './verify.js';
+import { withVerification, type VerifyOptions } from './verify.js';
 
 export interface LayoutRef {
   layout: Layout;
@@ -39,8 +40,9 @@ export interface ExportOptions extends TuningOptions {
   reportFile?: string;
 }
 
+/** The format of an export when none is asked for, as the source store's descriptor says. */
 export function defaultFormat(sourceType: DatabaseSpec['type']): JsonFormat {
-  return sourceType === 'cosmos' ? 'json' : 'canonical';
+  return databaseStoreOfType(sourceType).exportFormats.default;
 }
 
 async function ensureEmptyDir(dir: string): Promise<void> {
@@ -67,16 +69,10 @@ async function ensureEmptyDir(dir: string): Promise<void> {
  * manifest.json is written last and says `complete` only when every collection succeeded.
  */
 export async function runExport(o: ExportOptions): Promise<RunSummary> {
-  const format = o.format ?? defaultFormat(o.source.type);
-  if (o.source.type === 'cosmos' && format !== 'json') {
-    throw new UsageError(`--json-format ${format} applies to MongoDB sources; Cosmos DB items are plain JSON and are exported as such.`);
-  }
-  if (o.source.type === 'mongodb' && format === 'json') {
-    // JSON.stringify of BSON values is neither Extended JSON nor the documented mapping.
-    throw new UsageError(
-      '--json-format json is the format of Cosmos DB exports. A MongoDB export is canonical Extended JSON (the default, every BSON type kept), relaxed Extended JSON, or plain JSON after the documented type mapping (--json-format plain).',
-    );
-  }
+  const formats = databaseStore(o.source).exportFormats;
+  const format = o.format ?? formats.default;
+  const refused = formats.refuse(format);
+  if (refused) throw new UsageError(refused);
   const scopes = resolveScope(o.layout.layout, o.collections);
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
@@ -84,7 +80,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     const existing = await readManifest(o.outputDir).catch(() => undefined);
     if (existing?.kind === 'current' && existing.manifest.status === 'complete') {
       events({ type: 'info', message: `${o.outputDir} already holds a complete export; nothing to resume.` });
-      return withVerify(o, completeSummary(o.outputDir, existing.manifest), events);
+      const summary = completeSummary(o.outputDir, existing.manifest);
+      return o.verify ? withVerification(summary, verifyOptions(o, events)) : summary;
     }
     await ensureEmptyDir(o.outputDir).catch((err: unknown) => {
       throw new UsageError(`Cannot resume: ${o.outputDir} holds no checkpoint (${checkpointDir}) but is not empty. ${errorMessage(err).split('. ')[0]}; start the export again in a new directory.`);
@@ -180,21 +177,19 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const finished = !summary.collections.some((c) => c.status === 'failed');
   if (finished) await checkpoint.remove();
   const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }) };
-  return complete ? withVerify(o, result, events) : result;
+  return complete && o.verify ? withVerification(result, verifyOptions(o, events)) : result;
 }
 
 /** `--verify`: the export just written, re-read and compared with the source. */
-async function withVerify(o: ExportOptions, summary: RunSummary, events: EventSink): Promise<RunSummary> {
-  if (!o.verify) return summary;
-  const verify = await runVerify({
+function verifyOptions(o: ExportOptions, events: EventSink): VerifyOptions {
+  return {
     left: o.source,
     right: { type: 'dir', path: o.outputDir },
     layout: o.layout,
     ...(o.collections ? { collections: o.collections } : {}),
     ...(o.reportFile ? { reportFile: o.reportFile } : {}),
     events,
-  });
-  return { ...summary, verify, exitCode: summary.exitCode !== ExitCode.ok ? summary.exitCode : verify.exitCode };
+  };
 }
 
 /** What a resumed export reports when the directory was already complete. */

@@ -4,6 +4,7 @@ import { findContainer, layoutCollections, partitionKeyFor, sortByOrder, type Co
 import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
+import { databaseStore } from '../stores/registry.js';
 import type { WriteMode } from '../stores/types.js';
 import { checkpointName, openRunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
@@ -42,11 +43,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.collections ? { collections: o.collections } : {}),
   });
-  if (o.target.type === 'mongodb' && !o.target.restoreObjectIds && checked.sourceType === 'mongodb' && !isExtendedJson(checked.format)) {
-    checked.warnings.push(
-      `${o.exportDir} is a ${checked.format} export of MongoDB: its ObjectId _ids are now 24-hex strings. Pass --restore-objectids to turn them back into ObjectIds (the application looks user_roles up by ObjectId).`,
-    );
-  }
+  const to = databaseStore(o.target);
+  checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
   const scopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
@@ -73,7 +71,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       fingerprint: {
         target: sink.describe(),
         mode: o.mode,
-        restore_object_ids: o.target.type === 'mongodb' ? (o.target.restoreObjectIds ?? false) : undefined,
+        ...to.checkpointFingerprint(o.target),
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
         files: (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
       },

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { resolveScope } from '../core/layout.js';
 import { defaultExportDirName } from '../core/manifest.js';
-import { redactUri } from '../core/secrets.js';
 import { createSink, createSource, type DatabaseSpec } from '../stores/factory.js';
+import { databaseStore, sameStore } from '../stores/registry.js';
 import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
@@ -36,12 +36,6 @@ export function defaultRejectsDirName(now: Date = new Date()): string {
   return defaultExportDirName(now).replace(/^data-export-/, 'docferry-rejects-');
 }
 
-/** Where a spec points, compared without credentials, query or trailing slash. */
-function address(spec: DatabaseSpec): string {
-  const raw = spec.type === 'cosmos' ? spec.connection.endpoint : spec.uri;
-  return `${spec.type}:${redactUri(raw).replace(/^[a-z+]+:\/\/(<redacted>@)?/i, '').replace(/[/?#].*$/, '').toLowerCase()}`;
-}
-
 /**
  * Database -> database, streaming: documents go from the source cursor through the type rules
  * straight into the target's bulk writes, with no intermediate directory. The same modes,
@@ -49,9 +43,11 @@ function address(spec: DatabaseSpec): string {
  */
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   const scopes = resolveScope(o.layout.layout, o.collections);
-  if (address(o.source) === address(o.target)) {
+  const from = databaseStore(o.source);
+  const to = databaseStore(o.target);
+  if (sameStore(o.source, o.target)) {
     throw new UsageError(
-      `The source and the target are the same ${o.source.type === 'cosmos' ? 'Cosmos DB account' : 'MongoDB server'} (${redactUri(o.source.type === 'cosmos' ? o.source.connection.endpoint : o.source.uri)}), and the layout names the same databases on both sides: a migrate would read and write the same collections. Check the --from-… and --to-… flags and the SRC_*/DST_* variables.`,
+      `The source and the target are the same ${from.label} (${from.printable(o.source)}), and the layout names the same databases on both sides: a migrate would read and write the same collections. Check the --from-… and --to-… flags and the SRC_*/DST_* variables.`,
     );
   }
   const events = o.events ?? ignoreEvents;
@@ -59,19 +55,20 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = await createSink(o.target, { bsonInput: o.source.type === 'mongodb', sourceType: o.source.type });
+    sink = await createSink(o.target, { bsonInput: from.carriesBson, sourceType: o.source.type });
   } catch (err) {
     await source.close();
     throw err;
   }
   let summary: RunSummary;
   try {
-    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', address(o.source), address(o.target)));
+    const addresses = { source: from.address(o.source), target: to.address(o.target) };
+    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', addresses.source, addresses.target));
     const checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
-      fingerprint: { source: address(o.source), target: address(o.target), mode: o.mode, restore_object_ids: o.target.type === 'mongodb' ? (o.target.restoreObjectIds ?? false) : undefined },
+      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,

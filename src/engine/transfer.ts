@@ -2,6 +2,7 @@ import type { Doc } from '../core/documents.js';
 import { DocferryError, ExitCode } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { printableId } from '../core/type-mapping.js';
+import { documentIdIn, namingStore } from '../stores/registry.js';
 import type { CollectionSink, SinkItem, SinkStore, SourceItem, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
 import { addCounts, zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink } from './events.js';
 import type { CollectionCheckpoint } from './checkpoint.js';
@@ -59,7 +60,7 @@ export interface TransferOptions {
  * The other one stands in when a document lacks it, as the sinks themselves fill it in.
  */
 export function idForMessages(doc: Doc, store: StoreKind): string | undefined {
-  const id = store === 'mongodb' ? (doc._id ?? doc.id) : (doc.id ?? doc._id);
+  const id = documentIdIn(doc, store);
   return id === undefined ? undefined : printableId(id);
 }
 
@@ -98,7 +99,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   if (resumed > 0) events({ type: 'info', message: `${scope.database}.${scope.collection}: resuming after ${resumed} documents the last run completed` });
   const concurrency = Math.max(1, Math.min(o.concurrency, o.sink.maxConcurrency ?? Infinity));
   // Rejects name a document the way the store involved identifies it (an export: its source).
-  const idStore: StoreKind = o.sink.kind === 'dir' ? o.source.kind : o.sink.kind;
+  const idStore = namingStore(o.sink.kind, o.source.kind);
   const inFlight = new Set<Promise<void>>();
   let failure: unknown;
   let lastProgress = 0;

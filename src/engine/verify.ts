@@ -6,16 +6,14 @@ import { documentDigest, documentKey, type DigestMode } from '../core/digest.js'
 import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
 import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
-import { checkExportDir } from '../stores/exportdir/check.js';
-import { DirSource } from '../stores/exportdir/source.js';
-import { statusOf } from '../stores/cosmos/status.js';
-import { createSource, type DatabaseSpec } from '../stores/factory.js';
-import type { SourceStore } from '../stores/types.js';
+import type { OpenedSource } from '../stores/descriptor.js';
+import { isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from './transfer.js';
 
-export type VerifyEndpoint = DatabaseSpec | { type: 'dir'; path: string };
+/** A side of a verify: a database, or an export directory. */
+export type VerifyEndpoint = StoreSpec;
 
 export interface VerifyOptions {
   left: VerifyEndpoint;
@@ -71,28 +69,11 @@ const DEFAULT_MAX_LISTED = 20;
 const MATCHED = 'm';
 const EXTRA = 'x';
 
-interface OpenedEndpoint {
-  source: SourceStore;
-  describe: string;
-  /** Whether documents keep BSON types on this side. */
-  bson: boolean;
-  /** Collections an export directory holds (undefined for a database). */
-  collections?: { database: string; collection: string }[];
-}
+type OpenedEndpoint = OpenedSource;
 
-async function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoint> {
-  if (e.type === 'dir') {
-    const checked = await checkExportDir(e.path, { ...(o.allowPartial ? { allowPartial: true } : {}) });
-    for (const message of checked.warnings) (o.events ?? ignoreEvents)({ type: 'warning', message });
-    return {
-      source: new DirSource(checked),
-      describe: e.path,
-      bson: checked.format === 'canonical' || checked.format === 'relaxed',
-      collections: checked.files.map((f) => ({ database: f.database, collection: f.collection })),
-    };
-  }
-  const source = await createSource(e);
-  return { source, describe: source.describe(), bson: e.type === 'mongodb' };
+function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoint> {
+  const events = o.events ?? ignoreEvents;
+  return openStoreSource(e, { ...(o.allowPartial ? { allowPartial: true } : {}), warn: (message) => events({ type: 'warning', message }) });
 }
 
 /** The collections to compare: an export directory's files, else the layout's containers. */
@@ -134,11 +115,6 @@ class Report {
     this.stream.end();
     await once(this.stream, 'close');
   }
-}
-
-/** A container that does not exist reads as empty: every document of the other side is missing. */
-function isMissingContainer(err: unknown): boolean {
-  return statusOf(err) === 404 || statusOf((err as { cause?: unknown }).cause) === 404;
 }
 
 async function compareCollection(
@@ -198,7 +174,8 @@ async function compareCollection(
         await each(key, documentDigest(item.doc, mode));
       }
     } catch (err) {
-      if (ep.source.kind === 'cosmos' && isMissingContainer(err)) {
+      // A container that does not exist reads as empty: every document of the other side is missing.
+      if (isMissingCollectionError(ep.source.kind, err)) {
         await note(side, `${scope.database}.${scope.collection} does not exist in ${ep.describe}`);
         return;
       }

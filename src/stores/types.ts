@@ -1,7 +1,8 @@
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionScope } from '../core/layout.js';
+import type { StoreKind } from './registry.js';
 
-export type StoreKind = 'cosmos' | 'mongodb' | 'dir';
+export type { StoreKind } from './registry.js';
 export type WriteMode = 'upsert' | 'merge';
 
 /** Where a document came from, for rejects and error messages. */

@@ -1,0 +1,59 @@
+import { documentKey } from '../../core/digest.js';
+import { valueAtPath } from '../../core/documents.js';
+import { redactUri } from '../../core/secrets.js';
+import { openDatabase, urlAddress, type DatabaseStoreDescriptor } from '../descriptor.js';
+import type { CosmosConnection } from './connection.js';
+import type { CosmosRuOptions } from './ru-budget.js';
+import { statusOf } from './status.js';
+
+/** An Azure Cosmos DB (NoSQL API) account, as the CLI and the pipeline tasks describe it. */
+export interface CosmosSpec {
+  type: 'cosmos';
+  connection: CosmosConnection;
+  pageSize?: number;
+  ru?: CosmosRuOptions;
+}
+
+// Only types and SDK-free modules above: the SDK comes in with the source or sink, when a run uses one.
+
+export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
+  type: 'cosmos',
+  label: 'Cosmos DB account',
+  identity: {
+    field: 'id',
+    // Ids are unique per logical partition only: the partition-key value is part of the key,
+    // unless the container is partitioned by the id itself.
+    journalKey(doc, scope) {
+      const id = documentKey(doc, 'json');
+      if (id === undefined) return undefined;
+      if (scope.partitionKey.paths.length === 1 && scope.partitionKey.paths[0] === '/id') return id;
+      return `${id}\u0000${JSON.stringify(scope.partitionKey.paths.map((p) => valueAtPath(doc, p) ?? null))}`;
+    },
+  },
+  carriesBson: false,
+  exportFormats: {
+    default: 'json',
+    refuse: (format) => (format === 'json' ? undefined : `--json-format ${format} applies to MongoDB sources; Cosmos DB items are plain JSON and are exported as such.`),
+  },
+  address: (spec) => urlAddress('cosmos', spec.connection.endpoint),
+  printable: (spec) => redactUri(spec.connection.endpoint),
+  // A container that does not exist: the read fails with 404 (on the error, or on its cause once described).
+  isMissingCollection: (err) => typeof err === 'object' && err !== null && (statusOf(err) === 404 || statusOf((err as { cause?: unknown }).cause ?? {}) === 404),
+  checkpointFingerprint: () => ({}),
+  openSource(spec) {
+    return openDatabase(cosmosStore, spec);
+  },
+  async createSource(spec) {
+    const { CosmosSource } = await import('./source.js');
+    return new CosmosSource(spec.connection, { ...(spec.pageSize !== undefined ? { pageSize: spec.pageSize } : {}), ...(spec.ru ? { ru: spec.ru } : {}) });
+  },
+  async createSink(spec, options) {
+    const { CosmosSink } = await import('./sink.js');
+    return new CosmosSink(spec.connection, {
+      bsonInput: options.bsonInput,
+      // System properties in documents read from Cosmos DB are its metadata; elsewhere they are the application's fields.
+      ...(options.sourceType ? { systemProperties: options.sourceType === cosmosStore.type ? 'drop' : 'reject' } : {}),
+      ...(spec.ru ? { ru: spec.ru } : {}),
+    });
+  },
+};

@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { isExtendedJson } from '../../core/codec.js';
+import type { StoreDescriptor } from '../descriptor.js';
+import { checkExportDir } from './check.js';
+import { DirSource } from './source.js';
+
+/** An export directory: NDJSON files and manifest.json (docs/export-format.md). */
+export interface DirSpec {
+  type: 'dir';
+  path: string;
+}
+
+/**
+ * An export directory is the sink of an export and the source of an import (which build its
+ * DirSink and DirSource themselves, from the export they check), and either side of a verify.
+ * It has no identity of its own: rejects and messages name its documents as the store they came
+ * from did, and checkpoints remember them by line.
+ */
+export const dirStore: StoreDescriptor<DirSpec> = {
+  type: 'dir',
+  label: 'export directory',
+  address: (spec) => `dir:${resolve(spec.path)}`,
+  printable: (spec) => spec.path,
+  async openSource(spec, context) {
+    const checked = await checkExportDir(spec.path, { ...(context.allowPartial ? { allowPartial: true } : {}) });
+    for (const message of checked.warnings) context.warn(message);
+    return {
+      source: new DirSource(checked),
+      describe: spec.path,
+      bson: isExtendedJson(checked.format),
+      collections: checked.files.map((f) => ({ database: f.database, collection: f.collection })),
+    };
+  },
+};
