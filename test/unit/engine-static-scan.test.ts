@@ -44,22 +44,35 @@ function staticImports(file: string): string[] {
   return out;
 }
 
-/** Every package a module loads at load time, following relative imports: `[package, chain of files]`. */
-function packagesLoadedBy(entry: string): Map<string, string[]> {
+interface Loaded {
+  /** Every package loaded, with the chain of files that led to it. */
+  packages: Map<string, string[]>;
+  /** Every file of docferry loaded, with the files it imports. */
+  files: Map<string, string[]>;
+}
+
+/** What a module loads at load time, following relative imports. */
+function loadedBy(entry: string): Loaded {
   const packages = new Map<string, string[]>();
-  const seen = new Set<string>();
+  const files = new Map<string, string[]>();
   const visit = (file: string, chain: string[]) => {
-    if (seen.has(file)) return;
-    seen.add(file);
+    if (files.has(file)) return;
+    const imports: string[] = [];
+    files.set(file, imports);
     const here = [...chain, relative(repoRoot, file)];
     for (const spec of staticImports(file)) {
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.replace(/\.js$/, '.ts')), here);
-      else if (!spec.startsWith('node:') && !packages.has(spec)) packages.set(spec, here);
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec.replace(/\.js$/, '.ts'));
+        imports.push(target);
+        visit(target, here);
+      } else if (!spec.startsWith('node:') && !packages.has(spec)) packages.set(spec, here);
     }
   };
   visit(entry, []);
-  return packages;
+  return { packages, files };
 }
+
+const packagesLoadedBy = (entry: string) => loadedBy(entry).packages;
 
 describe('Engine: static scans', () => {
   it('finds a store type comparison where there is one (the scan itself works)', () => {
@@ -85,6 +98,16 @@ describe('Engine: static scans', () => {
   it('the scan of imports sees the SDKs the stores do load', () => {
     expect([...packagesLoadedBy(join(src, 'stores/cosmos/source.ts')).keys()]).to.include('@azure/cosmos');
     expect([...packagesLoadedBy(join(src, 'stores/cosmos/descriptor.ts')).keys()]).not.to.include('@azure/cosmos');
+  });
+
+  // A module the registry loads that loads the registry back would find its descriptors uninitialised
+  // whenever it happens to be imported first (a TDZ error that depends on import order).
+  it('the store registry loads no module that loads the registry back', () => {
+    const registry = join(src, 'stores/registry.ts');
+    const { files } = loadedBy(registry);
+    const back = [...files].filter(([file, imports]) => file !== registry && imports.includes(registry)).map(([file]) => relative(repoRoot, file));
+    expect(back).to.deep.equal([]);
+    expect(files.size).to.be.greaterThan(5);
   });
 
   it('core, stores, engine and azure import no front door: no task library, Pulumi, GitHub toolkit or src/cli', () => {

@@ -6,7 +6,6 @@ import { createGunzip } from 'node:zlib';
 import { InputRefusedError } from '../../core/errors.js';
 import { filterByNames, layoutCollections, sortByOrder } from '../../core/layout.js';
 import { countKey, type JsonFormat, type Manifest, type ManifestFile, type SourceType } from '../../core/manifest.js';
-import { isDatabaseStoreType } from '../registry.js';
 import { isGzipFile } from './lines.js';
 import { readManifest } from './manifest-io.js';
 
@@ -160,7 +159,7 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
       }
       files.push({ database, collection, relPath, absPath, ...(expected !== undefined ? { expectedDocuments: expected } : {}) });
     }
-    return finish({ dir, manifestKind: 'legacy', format: 'json', ...(isDatabaseStoreType(legacy.source_type) ? { sourceType: legacy.source_type } : {}), files, warnings }, problems, allow);
+    return finish({ dir, manifestKind: 'legacy', format: 'json', ...(legacy.source_type === 'cosmos' || legacy.source_type === 'mongodb' ? { sourceType: legacy.source_type } : {}), files, warnings }, problems, allow);
   }
 
   const manifest = read.manifest;
