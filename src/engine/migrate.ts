@@ -4,20 +4,21 @@ import { resolveScope } from '../core/layout.js';
 import { defaultExportDirName } from '../core/manifest.js';
 import { redactUri } from '../core/secrets.js';
 import { createSink, createSource, type DatabaseSpec } from '../stores/factory.js';
-import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
+import type { SinkStore, SourceStore } from '../stores/types.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { checkpointName, openRunCheckpoint } from './checkpoint.js';
+import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
-export interface MigrateOptions extends TuningOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
   layout: LayoutRef;
   collections?: string[];
-  mode: WriteMode;
+  mode: RunMode;
   /** Default: `docferry-rejects-<UTC yyyymmddTHHMMSS>` in the working directory. */
   rejectsDir?: string;
   events?: EventSink;
@@ -49,6 +50,7 @@ function address(spec: DatabaseSpec): string {
  */
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   const scopes = resolveScope(o.layout.layout, o.collections);
+  checkMirrorOptions(o);
   if (address(o.source) === address(o.target)) {
     throw new UsageError(
       `The source and the target are the same ${o.source.type === 'cosmos' ? 'Cosmos DB account' : 'MongoDB server'} (${redactUri(o.source.type === 'cosmos' ? o.source.connection.endpoint : o.source.uri)}), and the layout names the same databases on both sides: a migrate would read and write the same collections. Check the --from-… and --to-… flags and the SRC_*/DST_* variables.`,
@@ -65,7 +67,13 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     throw err;
   }
   let summary: RunSummary;
+  let mirror: MirrorRun | undefined;
   try {
+    if (o.mode === 'mirror') {
+      mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
+      await mirror.open();
+      if (o.dryRun) return await mirror.dryRun({ operation: 'migrate', source, scopes, warnings: [], ...pickTuning(o) });
+    }
     const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', address(o.source), address(o.target)));
     const checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
@@ -78,10 +86,10 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     });
     summary = await runCollections({
       operation: 'migrate',
-      source,
-      sink,
+      source: mirror ? mirror.watchSource(source) : source,
+      sink: mirror ? mirror.watchSink(sink) : sink,
       scopes,
-      mode: o.mode,
+      mode: o.mode === 'mirror' ? 'upsert' : o.mode,
       rejectsDir: o.rejectsDir ?? defaultRejectsDirName(),
       events,
       ...(checkpoint ? { checkpoint } : {}),
@@ -89,7 +97,9 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
+    if (mirror) summary = await mirror.finish(summary);
   } finally {
+    await mirror?.close();
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;
