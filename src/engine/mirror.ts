@@ -268,6 +268,7 @@ export class MirrorRun {
       if (!listing) {
         collections.push({ ...base, outcome: 'skipped', reason: reason!, extra: 0, deleted: 0, kept: 0, ids: [] });
         warn(`mirror: ${nameOf(c)}: nothing deleted: ${reason}.`);
+        await this.file?.line({ type: 'collection', ...base, outcome: 'skipped', reason, deleted: 0 });
         continue;
       }
       const counted = { targetDocuments: listing.targetDocuments, extra: listing.extra, kept: listing.kept, ids: listing.ids };
