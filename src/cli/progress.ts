@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { EngineEvent, EventSink, RunSummary } from '../engine/events.js';
+import { mirrorLines } from '../engine/mirror.js';
 import { redact } from '../core/secrets.js';
 import type { SinkStats } from '../stores/types.js';
 
@@ -125,22 +126,27 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
 }
 
 export function summaryTable(summary: RunSummary): string {
+  // A mirror run has a column for what it deleted.
+  const mirror = summary.mirror;
   const rows = summary.collections.map((c) => [
     `${c.database}.${c.collection}`,
     String(c.read),
     String(c.written),
     String(c.skipped),
     String(c.rejected),
+    ...(mirror ? [String(c.deleted ?? 0)] : []),
     `${(c.durationMs / 1000).toFixed(1)}s`,
     c.status === 'ok' ? 'ok' : `FAILED: ${c.error ?? ''}`,
   ]);
-  const header = ['collection', 'read', 'written', 'skipped', 'rejected', 'time', 'status'];
+  const header = ['collection', 'read', 'written', 'skipped', 'rejected', ...(mirror ? ['deleted'] : []), 'time', 'status'];
+  const last = header.length - 1;
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => (i === 6 ? 0 : r[i]!.length))));
-  const fmt = (r: string[]) => r.map((cell, i) => (i === 0 || i === 6 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (i === last ? 0 : r[i]!.length))));
+  const fmt = (r: string[]) => r.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
   const lines = [fmt(header), ...rows.map(fmt)];
   const t = summary.totals;
-  lines.push(`${summary.operation}: ${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected in ${(summary.durationMs / 1000).toFixed(1)}s`);
+  lines.push(`${summary.operation}: ${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected${mirror ? `, ${mirror.deleted} deleted` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s`);
+  if (mirror) lines.push(...mirrorLines(mirror));
   if (summary.rejectsDir) lines.push(`rejected documents: ${summary.rejectsDir}`);
   if (summary.exportDir && summary.operation === 'export') lines.push(`export directory: ${summary.exportDir}`);
   return lines.join('\n');

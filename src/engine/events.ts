@@ -1,4 +1,5 @@
 import type { SinkStats } from '../stores/types.js';
+import type { MirrorSummary } from './mirror.js';
 import type { VerifySummary } from './verify.js';
 
 export interface CollectionCounts {
@@ -17,6 +18,8 @@ export interface CollectionSummary extends CollectionCounts {
   stats?: SinkStats;
   /** Documents an interrupted earlier run had completed (included in the counts); with --resume. */
   resumed?: number;
+  /** `--mode mirror`: target documents the source lacks that were deleted (details in `RunSummary.mirror`). */
+  deleted?: number;
 }
 
 export type Operation = 'export' | 'import' | 'migrate' | 'verify';
@@ -40,6 +43,8 @@ export interface RunSummary {
   verify?: VerifySummary;
   /** Where the run's checkpoint is kept while it can be resumed. */
   checkpointDir?: string;
+  /** `--mode mirror`: what was deleted (or, in a dry run, would be), per collection, or why not. */
+  mirror?: MirrorSummary;
 }
 
 /** What the engine tells the CLI, a pipeline task or a test while it works. */

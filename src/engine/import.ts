@@ -5,19 +5,19 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore } from '../stores/registry.js';
-import type { WriteMode } from '../stores/types.js';
 import { checkpointName, openRunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
+import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
-export interface ImportOptions extends TuningOptions {
+export interface ImportOptions extends TuningOptions, MirrorOptions {
   exportDir: string;
   target: DatabaseSpec;
   layout: LayoutRef;
   collections?: string[];
-  mode: WriteMode;
+  mode: RunMode;
   allowPartial?: boolean;
   /** Default: `<exportDir>/_rejects`. */
   rejectsDir?: string;
@@ -39,6 +39,7 @@ export interface ImportOptions extends TuningOptions {
  */
 export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const events = o.events ?? ignoreEvents;
+  checkMirrorOptions(o);
   const checked = await checkExportDir(o.exportDir, {
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.collections ? { collections: o.collections } : {}),
@@ -62,7 +63,17 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const source = new DirSource(checked);
   const checkpointDir = o.checkpointDir ?? join(o.exportDir, '_checkpoints', checkpointName('import', sink.describe()));
   let summary: RunSummary;
+  let mirror: MirrorRun | undefined;
   try {
+    if (o.mode === 'mirror') {
+      mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
+      // The check's problems are not told apart per file: with --allow-partial no collection is trusted.
+      if (o.allowPartial) mirror.distrustAll('--allow-partial: the export may be incomplete, and a document missing from it is no reason to delete its target copy');
+      await mirror.open();
+      if (o.dryRun) {
+        return { ...(await mirror.dryRun({ operation: 'import', source, scopes, warnings: checked.warnings, ...pickTuning(o) })), exportDir: o.exportDir };
+      }
+    }
     const checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
@@ -81,10 +92,10 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     });
     summary = await runCollections({
       operation: 'import',
-      source,
-      sink,
+      source: mirror ? mirror.watchSource(source) : source,
+      sink: mirror ? mirror.watchSink(sink) : sink,
       scopes,
-      mode: o.mode,
+      mode: o.mode === 'mirror' ? 'upsert' : o.mode,
       rejectsDir: o.rejectsDir ?? join(o.exportDir, '_rejects'),
       events,
       warnings: checked.warnings,
@@ -93,7 +104,9 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
+    if (mirror) summary = await mirror.finish(summary);
   } finally {
+    await mirror?.close();
     await sink.close();
   }
   summary = { ...summary, exportDir: o.exportDir };

@@ -4,20 +4,21 @@ import { resolveScope } from '../core/layout.js';
 import { defaultExportDirName } from '../core/manifest.js';
 import { createSink, createSource, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore, sameStore } from '../stores/registry.js';
-import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
+import type { SinkStore, SourceStore } from '../stores/types.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { checkpointName, openRunCheckpoint } from './checkpoint.js';
+import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
-export interface MigrateOptions extends TuningOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
   layout: LayoutRef;
   collections?: string[];
-  mode: WriteMode;
+  mode: RunMode;
   /** Default: `docferry-rejects-<UTC yyyymmddTHHMMSS>` in the working directory. */
   rejectsDir?: string;
   events?: EventSink;
@@ -43,6 +44,7 @@ export function defaultRejectsDirName(now: Date = new Date()): string {
  */
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   const scopes = resolveScope(o.layout.layout, o.collections);
+  checkMirrorOptions(o);
   const from = databaseStore(o.source);
   const to = databaseStore(o.target);
   if (sameStore(o.source, o.target)) {
@@ -61,7 +63,13 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     throw err;
   }
   let summary: RunSummary;
+  let mirror: MirrorRun | undefined;
   try {
+    if (o.mode === 'mirror') {
+      mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
+      await mirror.open();
+      if (o.dryRun) return await mirror.dryRun({ operation: 'migrate', source, scopes, warnings: [], ...pickTuning(o) });
+    }
     const addresses = { source: from.address(o.source), target: to.address(o.target) };
     const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', addresses.source, addresses.target));
     const checkpoint = await openRunCheckpoint({
@@ -75,10 +83,10 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     });
     summary = await runCollections({
       operation: 'migrate',
-      source,
-      sink,
+      source: mirror ? mirror.watchSource(source) : source,
+      sink: mirror ? mirror.watchSink(sink) : sink,
       scopes,
-      mode: o.mode,
+      mode: o.mode === 'mirror' ? 'upsert' : o.mode,
       rejectsDir: o.rejectsDir ?? defaultRejectsDirName(),
       events,
       ...(checkpoint ? { checkpoint } : {}),
@@ -86,7 +94,9 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
+    if (mirror) summary = await mirror.finish(summary);
   } finally {
+    await mirror?.close();
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;

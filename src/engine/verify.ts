@@ -28,6 +28,8 @@ export interface VerifyOptions {
   allowPartial?: boolean;
   /** Collections compared at once (default 2). */
   parallelCollections?: number;
+  /** Documents only the right side holds are listed ("extra, ignored") but are no difference: a target that may hold more. */
+  ignoreExtra?: boolean;
   events?: EventSink;
 }
 
@@ -38,13 +40,15 @@ export interface CollectionVerify {
   rightCount: number;
   /** In left, not in right (the first maxListed). */
   missing: string[];
-  /** In right, not in left. */
+  /** In right, not in left (with `ignoreExtra`: listed, but no difference). */
   extra: string[];
   /** In both, with different content. */
   differing: string[];
   missingTotal: number;
   extraTotal: number;
   differingTotal: number;
+  /** `ignoreExtra`: the extra documents were listed but not counted as a difference. */
+  extraIgnored?: boolean;
   /** Things that make the sides unequal without being a document: unreadable lines, duplicate ids, a missing container. */
   problems: string[];
   equal: boolean;
@@ -59,6 +63,8 @@ export interface VerifySummary {
   exitCode: number;
   collections: CollectionVerify[];
   reportFile?: string;
+  /** Extra documents on the right were not counted as differences. */
+  ignoreExtra?: boolean;
   startedAt: string;
   durationMs: number;
 }
@@ -124,6 +130,7 @@ async function compareCollection(
   mode: DigestMode,
   maxListed: number,
   report: Report,
+  ignoreExtra = false,
 ): Promise<CollectionVerify> {
   const result: CollectionVerify = {
     database: scope.database,
@@ -147,7 +154,7 @@ async function compareCollection(
   const listed = async (kind: 'missing' | 'extra' | 'differing', id: string) => {
     result[`${kind}Total`]++;
     if (result[kind].length < maxListed) result[kind].push(id);
-    await report.line({ type: kind, ...where, id });
+    await report.line({ type: kind, ...where, id, ...(kind === 'extra' && ignoreExtra ? { ignored: true } : {}) });
   };
 
   // Only one side is held in memory: id -> 44-character digest.
@@ -205,7 +212,8 @@ async function compareCollection(
   for (const [key, value] of digests) {
     if (value !== MATCHED && value !== EXTRA) await listed('missing', key);
   }
-  result.equal = result.missingTotal === 0 && result.extraTotal === 0 && result.differingTotal === 0 && result.problems.length === 0;
+  if (ignoreExtra && result.extraTotal > 0) result.extraIgnored = true;
+  result.equal = result.missingTotal === 0 && (ignoreExtra || result.extraTotal === 0) && result.differingTotal === 0 && result.problems.length === 0;
   const { missing, extra, differing, problems, ...counts } = result;
   void missing, extra, differing;
   await report.line({ type: 'collection', ...counts, problems: problems.length });
@@ -235,7 +243,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       events({ type: 'info', message: `verify ${scope.database}.${scope.collection}: comparing` });
       let res: CollectionVerify;
       try {
-        res = await compareCollection(scope, left, r, mode, maxListed, report);
+        res = await compareCollection(scope, left, r, mode, maxListed, report, o.ignoreExtra ?? false);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${scope.database}.${scope.collection}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
       }
@@ -255,6 +263,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       exitCode: equal ? ExitCode.ok : ExitCode.differences,
       collections: results,
       ...(o.reportFile ? { reportFile: o.reportFile } : {}),
+      ...(o.ignoreExtra ? { ignoreExtra: true } : {}),
       startedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
     };
@@ -267,11 +276,12 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
 
 export function describeCollectionResult(c: CollectionVerify): string {
   const name = `${c.database}.${c.collection}`;
-  if (c.equal) return `verify ${name}: identical (${c.leftCount} documents)`;
-  const parts = [`${c.leftCount} left, ${c.rightCount} right`];
   const list = (ids: string[], total: number) => `${ids.slice(0, 5).join(', ')}${total > 5 ? ', ...' : ''}`;
+  const extra = c.extraIgnored ? 'extra on the right, ignored' : 'extra on the right';
+  if (c.equal) return `verify ${name}: identical (${c.leftCount} documents${c.extraTotal ? `; ${c.extraTotal} ${extra}: ${list(c.extra, c.extraTotal)}` : ''})`;
+  const parts = [`${c.leftCount} left, ${c.rightCount} right`];
   if (c.missingTotal) parts.push(`${c.missingTotal} missing on the right (${list(c.missing, c.missingTotal)})`);
-  if (c.extraTotal) parts.push(`${c.extraTotal} extra on the right (${list(c.extra, c.extraTotal)})`);
+  if (c.extraTotal) parts.push(`${c.extraTotal} ${extra} (${list(c.extra, c.extraTotal)})`);
   if (c.differingTotal) parts.push(`${c.differingTotal} differing (${list(c.differing, c.differingTotal)})`);
   if (c.problems.length) parts.push(...c.problems.slice(0, 3));
   return `verify ${name}: DIFFERENT: ${parts.join('; ')}`;
@@ -279,7 +289,7 @@ export function describeCollectionResult(c: CollectionVerify): string {
 
 /** Lines for a terminal or a pipeline log. */
 export function verifyTable(s: VerifySummary): string {
-  const lines = [`verify (${s.mode} comparison): left ${s.left}, right ${s.right}`];
+  const lines = [`verify (${s.mode} comparison${s.ignoreExtra ? ', extra documents on the right ignored' : ''}): left ${s.left}, right ${s.right}`];
   for (const c of s.collections) lines.push(describeCollectionResult(c));
   lines.push(s.equal ? `verify: identical (${s.collections.length} collections)` : `verify: DIFFERENCES FOUND in ${s.collections.filter((c) => !c.equal).length} of ${s.collections.length} collections`);
   if (s.reportFile) lines.push(`verify report: ${s.reportFile}`);

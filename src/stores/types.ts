@@ -87,5 +87,38 @@ export interface SinkStore {
   open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink>;
   /** Resume support: takes back a collection an earlier run finished; false when it no longer matches. */
   adoptFinished?(scope: CollectionScope, finished: unknown): Promise<boolean>;
+  /** Mirror mode (src/engine/mirror.ts): the target's documents by identity, to delete those the source lacks. */
+  deletes?(): TargetDeletes;
   close(): Promise<void>;
+}
+
+/** A document stored in a target, by identity only: what mirror compares and deletes. */
+export interface StoredId {
+  /** Its identity; a prepared source document with the same `TargetDeletes.keyOf` is its source. */
+  key: string;
+  /** Its id alone (Cosmos DB: without the partition key), matched against `TargetDeletes.idKeyOf`. */
+  idKey: string;
+  /** The id for messages and lists. */
+  printable: string;
+  /** Cosmos DB: the partition-key value(s), for lists (undefined when the document has none). */
+  partitionKey?: PartitionKeyValue | PartitionKeyValue[];
+  /** Why this document cannot be deleted by identity (mirror leaves it and says so). */
+  undeletable?: string;
+  /** What the store needs to delete it. */
+  ref: unknown;
+}
+
+/**
+ * Listing and deleting a collection's documents by identity: MongoDB `_id`; Cosmos DB `id` and
+ * partition key. Keys are compared as strings, so ids are kept in fixed space per id (IdTable).
+ */
+export interface TargetDeletes {
+  /** The identity a prepared document is stored under. */
+  keyOf(item: SinkItem): string;
+  /** The id alone of a document that was never prepared (refused by `prepare`, a duplicate line); undefined when it has none. */
+  idKeyOf(doc: Doc): string | undefined;
+  /** Every document of the collection, by identity (a projection); a collection that does not exist lists nothing. */
+  list(scope: CollectionScope): AsyncIterable<StoredId>;
+  /** Deletes these documents; resolves to how many were deleted (one already gone is not counted). */
+  delete(scope: CollectionScope, ids: StoredId[]): Promise<number>;
 }

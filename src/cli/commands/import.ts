@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runImport } from '../../engine/import.js';
 import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
-import type { WriteMode } from '../../stores/types.js';
+import { MODE_HELP, addMirrorOptions, checkMode, mirrorFrom, type MirrorFlags } from './mirror-flags.js';
 import { runControlFrom } from '../run-control.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
 import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
@@ -19,10 +19,9 @@ import {
   type CosmosFlags,
 } from '../options.js';
 
-interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags {
+interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags, MirrorFlags {
   destType: 'cosmos' | 'mongodb';
   exportDir: string;
-  mode: WriteMode;
   mongoUri?: string;
   restoreObjectids?: boolean;
   layout?: string;
@@ -42,7 +41,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     .description('check an export directory, then import it into Cosmos DB or MongoDB')
     .requiredOption('--dest-type <type>', 'cosmos or mongodb')
     .requiredOption('--export-dir <dir>', 'the directory an export wrote (holding manifest.json)')
-    .option('--mode <mode>', 'upsert overwrites existing documents; merge keeps them and counts them as skipped', 'upsert')
+    .option('--mode <mode>', MODE_HELP, 'upsert')
     .option('--allow-partial', 'import even when the export is incomplete or does not match its manifest (loudly)')
     .option('--rejects-dir <dir>', 'where rejected documents are written (default: <export-dir>/_rejects)')
     .option('--restore-objectids', 'MongoDB target: turn 24-hex string _ids back into ObjectIds');
@@ -52,11 +51,12 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
   addTuningOptions(cmd);
   addOutputOptions(cmd);
   addResumeOptions(cmd, 'import');
+  addMirrorOptions(cmd);
   cmd.action(async (flags: ImportFlags) => {
     if (flags.destType !== 'cosmos' && flags.destType !== 'mongodb') {
       throw new UsageError(`--dest-type must be cosmos or mongodb, not "${flags.destType}".`);
     }
-    if (flags.mode !== 'upsert' && flags.mode !== 'merge') throw new UsageError(`--mode must be upsert or merge, not "${flags.mode}".`);
+    checkMode(flags.mode);
     if (flags.restoreObjectids && flags.destType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--dest-type mongodb).');
     const layout = layoutFrom(flags);
     const target = targetSpec(flags, ctx);
@@ -71,6 +71,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         ...(flags.allowPartial ? { allowPartial: true } : {}),
         ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
         ...runControlFrom(flags),
+        ...mirrorFrom(flags),
         ...pickTuning(flags),
       }),
     );

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runMigrate } from '../../engine/migrate.js';
 import { pickTuning, type TuningOptions } from '../../engine/run.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
-import type { WriteMode } from '../../stores/types.js';
+import { MODE_HELP, addMirrorOptions, checkMode, mirrorFrom, type MirrorFlags } from './mirror-flags.js';
 import { runControlFrom } from '../run-control.js';
 import { runReported, type CliContext, type ReportingFlags } from '../context.js';
 import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
@@ -21,10 +21,9 @@ import {
 
 type StoreType = 'cosmos' | 'mongodb';
 
-interface MigrateFlags extends TuningOptions, ReportingFlags, ResumeFlags {
+interface MigrateFlags extends TuningOptions, ReportingFlags, ResumeFlags, MirrorFlags {
   from: StoreType;
   to: StoreType;
-  mode: WriteMode;
   rejectsDir?: string;
   restoreObjectids?: boolean;
   layout?: string;
@@ -66,7 +65,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     .description('move collections straight from one database to another (Cosmos DB or MongoDB, either way), without an export directory')
     .requiredOption('--from <type>', 'source: cosmos or mongodb (credentials: --from-… flags, else SRC_* variables)')
     .requiredOption('--to <type>', 'target: cosmos or mongodb (credentials: --to-… flags, else DST_* variables)')
-    .option('--mode <mode>', 'upsert overwrites existing documents; merge keeps them and counts them as skipped', 'upsert')
+    .option('--mode <mode>', MODE_HELP, 'upsert')
     .option('--rejects-dir <dir>', 'where rejected documents are written (default: docferry-rejects-<UTC yyyymmddTHHMMSS>)')
     .option('--restore-objectids', 'MongoDB target: turn 24-hex string _ids back into ObjectIds');
   addCosmosOptions(cmd, 'source', 'from-');
@@ -77,11 +76,12 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
   addTuningOptions(cmd);
   addOutputOptions(cmd);
   addResumeOptions(cmd, 'migrate');
+  addMirrorOptions(cmd);
   cmd.action(async (flags: MigrateFlags) => {
     for (const which of ['from', 'to'] as const) {
       if (flags[which] !== 'cosmos' && flags[which] !== 'mongodb') throw new UsageError(`--${which} must be cosmos or mongodb, not "${flags[which]}".`);
     }
-    if (flags.mode !== 'upsert' && flags.mode !== 'merge') throw new UsageError(`--mode must be upsert or merge, not "${flags.mode}".`);
+    checkMode(flags.mode);
     if (flags.restoreObjectids && flags.to !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--to mongodb).');
     const layout = layoutFrom(flags);
     const source = side(flags, 'from', ctx);
@@ -96,6 +96,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
         ...runControlFrom(flags),
+        ...mirrorFrom(flags),
         ...pickTuning(flags),
       }),
     );

@@ -13,6 +13,7 @@ interface VerifyFlags {
   maxListed?: number;
   report?: string;
   allowPartial?: boolean;
+  ignoreExtra?: boolean;
   json?: boolean;
   quiet?: boolean;
   [flag: string]: unknown;
@@ -68,7 +69,8 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     .option('--right-dir <dir>', 'export directory (with --right-type dir)')
     .option('--max-listed <n>', 'ids listed per kind of difference (default 20; --report lists all)', positiveInt('--max-listed'))
     .option('--report <file>', 'write every difference to this NDJSON file')
-    .option('--allow-partial', 'compare an export directory even if it does not match its manifest');
+    .option('--allow-partial', 'compare an export directory even if it does not match its manifest')
+    .option('--ignore-extra', 'documents only the right side holds are listed ("extra, ignored") but are no difference: for a target that may hold more');
   addCosmosOptions(cmd, 'source', 'left-');
   addMongoOptions(cmd, 'source', 'left-');
   addCosmosOptions(cmd, 'target', 'right-');
@@ -87,6 +89,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
       ...(flags.maxListed ? { maxListed: flags.maxListed } : {}),
       ...(flags.report ? { reportFile: flags.report } : {}),
       ...(flags.allowPartial ? { allowPartial: true } : {}),
+      ...(flags.ignoreExtra ? { ignoreExtra: true } : {}),
       ...(flags.quiet ? {} : { events: plainProgress(ctx.out) }),
     });
     ctx.out.result(flags.json ? JSON.stringify(summary, null, 2) : verifyTable(summary));

@@ -14,7 +14,8 @@ import { describePartitionKey, samePartitionKey, type CollectionScope, type Reso
 import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
 import { MappingError, idToString, toCosmosDocument } from '../../core/type-mapping.js';
-import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
+import type { CollectionSink, SinkItem, SinkStats, SinkStore, TargetDeletes, WriteMode, WriteResult } from '../types.js';
+import { CosmosDeletes } from './deletes.js';
 import { ThrottleObserver, createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { isRetryableStatus, statusOf } from './status.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
@@ -130,6 +131,10 @@ export class CosmosSink implements SinkStore {
   async open(scope: CollectionScope): Promise<CollectionSink> {
     const container = this.client.database(scope.database).container(scope.collection);
     return new CosmosCollectionSink(container, scope, this.conn.endpoint, this.options, await this.budgets.controllerFor(scope), this.throttles, this.errorContext);
+  }
+
+  deletes(): TargetDeletes {
+    return new CosmosDeletes(this.client, this.conn.endpoint, this.errorContext);
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,8 @@ import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { MappingError, printableId, toMongoDocument } from '../../core/type-mapping.js';
-import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
+import type { CollectionSink, SinkItem, SinkStats, SinkStore, TargetDeletes, WriteMode, WriteResult } from '../types.js';
+import { MongoDeletes } from './deletes.js';
 import {
   RAW_BSON_READ,
   THROTTLED_CODE,
@@ -116,6 +117,10 @@ export class MongoSink implements SinkStore {
 
   async open(scope: CollectionScope): Promise<CollectionSink> {
     return new MongoCollectionSink(this.client.db(scope.database).collection<Doc>(scope.collection), scope, this.uri, this.options, this.quirks);
+  }
+
+  deletes(): TargetDeletes {
+    return new MongoDeletes(this.client, this.uri);
   }
 
   async close(): Promise<void> {
