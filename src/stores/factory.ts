@@ -6,7 +6,7 @@ import type { SinkStore, SourceStore } from './types.js';
 /** A database docferry reads from or writes to, as the CLI and the pipeline tasks describe it. */
 export type DatabaseSpec =
   | { type: 'cosmos'; connection: CosmosConnection; pageSize?: number; ru?: CosmosRuOptions }
-  | { type: 'mongodb'; uri: string; restoreObjectIds?: boolean };
+  | { type: 'mongodb'; uri: string; restoreObjectIds?: boolean; /** Server selection and TCP connect timeout (default 30 s). */ connectTimeoutMs?: number };
 
 export interface SinkFactoryOptions {
   /** The documents carry BSON types (from MongoDB or an Extended JSON export). */
@@ -25,7 +25,7 @@ export async function createSource(spec: DatabaseSpec): Promise<SourceStore> {
     }
     case 'mongodb': {
       const { MongoSource } = await import('./mongo/source.js');
-      return new MongoSource(spec.uri);
+      return new MongoSource(spec.uri, spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {});
     }
   }
 }
@@ -42,7 +42,7 @@ export async function createSink(spec: DatabaseSpec, options: SinkFactoryOptions
     }
     case 'mongodb': {
       const { MongoSink } = await import('./mongo/sink.js');
-      return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
+      return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}), ...(spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {}) });
     }
   }
 }
