@@ -6,7 +6,8 @@ import { validateEndpoint } from '../../src/stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';
-import { registerUriSecrets } from '../../src/cli/options.js';
+import { duration, registerUriSecrets } from '../../src/cli/options.js';
+import { checkMongoUri } from '../../src/stores/mongo/uri.js';
 import type { OperationContext } from './context.js';
 
 export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
@@ -19,6 +20,17 @@ export interface CosmosValues {
   endpointInput: string;
   key: string | undefined;
   keyInput: string;
+}
+
+/** Input connectTimeout (`30s`, `2m`; the engine's default 30 s when empty), in milliseconds. */
+export function connectTimeoutInput(ctx: OperationContext): { connectTimeoutMs?: number } {
+  const v = ctx.inputs.getInput('connectTimeout');
+  if (v === undefined || v.trim() === '') return {};
+  try {
+    return { connectTimeoutMs: duration(`Input "${ctx.inputs.label('connectTimeout')}"`)(v) };
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /**
@@ -37,7 +49,7 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
       );
     }
     if (v.key && useRbac) ctx.log.warning(`"${inputs.label(v.keyInput)}" is ignored: "${inputs.label('useRbac')}" is true, so ${endpoint} is reached with ${azure.description}.`);
-    return { type: 'cosmos', connection: { endpoint, credential: azure.credential }, ...budget };
+    return { type: 'cosmos', connection: { endpoint, credential: azure.credential, ...connectTimeoutInput(ctx) }, ...budget };
   }
   if (!v.key) {
     throw new UsageError(
@@ -45,7 +57,7 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
         `or ${ctx.azureInputHint} with "${inputs.label('useRbac')}: true" for Entra ID (data-plane RBAC).`,
     );
   }
-  return { type: 'cosmos', connection: { endpoint, key: v.key }, ...budget };
+  return { type: 'cosmos', connection: { endpoint, key: v.key, ...connectTimeoutInput(ctx) }, ...budget };
 }
 
 export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
@@ -62,7 +74,8 @@ export function mongoStore(ctx: OperationContext, uri: string | undefined, uriIn
       // not percent-encoded
     }
   }
-  return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}) };
+  checkMongoUri(uri, `Input "${ctx.inputs.label(uriInput)}"`);
+  return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}), ...connectTimeoutInput(ctx) };
 }
 
 /** The layout file (or the built-in one) and the collection filter. */

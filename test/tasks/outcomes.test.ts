@@ -58,12 +58,29 @@ describe('pipeline outcomes: every failure still reports, and warnings are not a
       expect(unmasked(r.stdout + r.stderr + r.summaries.join(''))).not.to.include(PASSWORD);
     });
 
+    it('so does a failure in reading the inputs: a layout file that does not exist', async () => {
+      const r = await agentExport({ mongoUri: mongo.uri, layoutFile: join(work, 'no-such-layout.json') });
+      expect(r.result, r.stdout).to.equal('Failed');
+      expect(r.outputs).to.include({ documentsRead: '0', documentsWritten: '0', documentsSkipped: '0', documentsRejected: '0' });
+      expect(r.outputs.failure).to.include('no-such-layout.json');
+      expect(r.summaries).to.have.length(1);
+    });
+
     it('an export of a collection the server does not have ends SucceededWithIssues, with the warning in the result', async () => {
       const r = await agentExport({ mongoUri: mongo.uri });
       expect(r.result, r.stdout).to.equal('SucceededWithIssues');
       expect(r.resultMessage).to.include('does not exist on the server');
       expect(r.outputs).to.include({ documentsRead: '0' });
       expect(r.summaries[0]).to.include('⚠️');
+    });
+
+    it('connectTimeout bounds how long an unreachable MongoDB is tried', async () => {
+      const t0 = Date.now();
+      const r = await agentExport({ mongoUri: 'mongodb://127.0.0.1:1/', connectTimeout: '1s' });
+      expect(r.result, r.stdout).to.equal('Failed');
+      expect(Date.now() - t0, 'the default would be 30 s').to.be.below(20_000);
+      expect(r.resultMessage).to.include('tried 127.0.0.1:1 for 1 s');
+      expect(r.outputs).to.include({ documentsRead: '0' });
     });
 
     it('failOnWarnings makes the same warnings fail the step', async () => {
@@ -82,6 +99,14 @@ describe('pipeline outcomes: every failure still reports, and warnings are not a
       expect(r.outputs.failure).to.include('has an empty entry as host 2 of 2');
       expect(r.summary).to.include('❌');
       expect(unmasked(r.stdout + r.stderr + r.summary)).not.to.include(PASSWORD);
+    });
+
+    it('so does a failure in reading the inputs: a layout file that does not exist', async () => {
+      const r = await actionExport({ 'mongo-uri': mongo.uri, 'layout-file': join(work, 'no-such-layout.json') });
+      expect(r.code).to.equal(1);
+      expect(r.outputs).to.include({ 'documents-read': '0', 'documents-written': '0', 'documents-skipped': '0', 'documents-rejected': '0' });
+      expect(r.outputs.failure).to.include('no-such-layout.json');
+      expect(r.summary).to.include('❌');
     });
 
     it('warnings are ::warning:: annotations and the step succeeds; fail-on-warnings fails it', async () => {
