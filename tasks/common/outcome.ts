@@ -86,7 +86,7 @@ export function judge(result: OperationResult, label: (name: string) => string, 
     if (options.failOnWarnings) problems.push(`${text} (${label('failOnWarnings')} is set)`);
     else issues = issues ? `${issues}; ${text}` : text;
   }
-  if (problems.length > 0) return { status: 'failed', message: redact(`${result.title}: ${problems.join('. ')}.`) };
+  if (problems.length > 0) return { status: 'failed', message: redact(`${result.title}: ${problems.map((p) => p.replace(/[.\s]+$/, '')).join('. ')}.`) };
   if (issues) return { status: 'succeededWithIssues', message: redact(`${result.title}: ${issues}.`) };
   return { status: 'succeeded', message: redact(`${result.title}: done.`) };
 }

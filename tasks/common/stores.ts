@@ -6,7 +6,8 @@ import { validateEndpoint } from '../../src/stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';
-import { duration, registerUriSecrets } from '../../src/cli/options.js';
+import { registerUriSecrets } from '../../src/cli/options.js';
+import { connectTimeoutInput } from './connect-timeout.js';
 import { checkMongoUri } from '../../src/stores/mongo/uri.js';
 import type { OperationContext } from './context.js';
 
@@ -20,17 +21,6 @@ export interface CosmosValues {
   endpointInput: string;
   key: string | undefined;
   keyInput: string;
-}
-
-/** Input connectTimeout (`30s`, `2m`; the engine's default 30 s when empty), in milliseconds. */
-export function connectTimeoutInput(ctx: OperationContext): { connectTimeoutMs?: number } {
-  const v = ctx.inputs.getInput('connectTimeout');
-  if (v === undefined || v.trim() === '') return {};
-  try {
-    return { connectTimeoutMs: duration(`Input "${ctx.inputs.label('connectTimeout')}"`)(v) };
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
 }
 
 /**

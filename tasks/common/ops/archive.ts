@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../../src/core/errors.js';
-import { connectTimeoutInput } from '../stores.js';
+import { connectTimeoutInput } from '../connect-timeout.js';
 import { archiveList, archivePull, archivePush, type ArchiveEntry, type ArchiveTarget } from '../../../src/engine/archive.js';
 import { registerArchiveSecrets } from '../../../src/stores/blob/connection.js';
 import type { OperationContext, OperationResult } from '../context.js';
