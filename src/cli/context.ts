@@ -16,6 +16,8 @@ export function processContext(): CliContext {
 export interface ReportingFlags {
   json?: boolean;
   quiet?: boolean;
+  /** --connect-timeout, in milliseconds (added with the reporting flags by addOutputOptions). */
+  connectTimeout?: number;
 }
 
 /** Runs an engine operation with progress on the way and a summary (table or --json) at the end. */

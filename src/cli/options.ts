@@ -7,6 +7,7 @@ import { registerSecret } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import { validateEndpoint } from '../stores/cosmos/endpoint.js';
+import { checkMongoUri } from '../stores/mongo/uri.js';
 import type { CosmosRuOptions } from '../stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../stores/factory.js';
 
@@ -56,6 +57,36 @@ export function share(name: string) {
     if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError(`${name} takes a share between 0 and 1, such as 0.5 or 50%.`);
     return n;
   };
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000 };
+
+/** A duration in milliseconds: `30s`, `500ms`, `2m`, or a number of seconds. */
+export function duration(name: string) {
+  return (value: string): number => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/i.exec(value);
+    const n = m ? Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!) : NaN;
+    if (!Number.isFinite(n) || n < 1) throw new InvalidArgumentError(`${name} takes a duration such as 30s, 500ms or 2m, not "${value}".`);
+    return n;
+  };
+}
+
+export const DEFAULT_CONNECT_TIMEOUT = '30s';
+
+export function connectTimeoutOption(): Option {
+  return new Option(
+    '--connect-timeout <duration>',
+    `how long to keep trying to reach a server (Cosmos DB, MongoDB, Blob Storage) before giving up, e.g. 30s, 2m; a host name that does not resolve fails at once (default ${DEFAULT_CONNECT_TIMEOUT})`,
+  ).argParser(duration('--connect-timeout'));
+}
+
+/** The connect timeout into a store spec (or a verify endpoint), where it applies. */
+export function withConnectTimeout<T extends { type: string }>(spec: T, ms: number | undefined): T {
+  if (ms === undefined) return spec;
+  const s = spec as T & { connection?: object };
+  if (s.type === 'cosmos' && s.connection) return { ...s, connection: { ...s.connection, connectTimeoutMs: ms } };
+  if (s.type === 'mongodb') return { ...s, connectTimeoutMs: ms };
+  return spec;
 }
 
 export function commaList(value: string, previous: string[] = []): string[] {
@@ -117,7 +148,7 @@ export function addTuningOptions(cmd: Command): Command {
 }
 
 export function addOutputOptions(cmd: Command): Command {
-  return cmd.option('--json', 'print one machine-readable JSON summary on stdout at the end').option('--quiet', 'no progress output');
+  return cmd.option('--json', 'print one machine-readable JSON summary on stdout at the end').option('--quiet', 'no progress output').addOption(connectTimeoutOption());
 }
 
 export function jsonFormatOption(): Option {
@@ -169,6 +200,7 @@ export function cosmosSpec(flags: CosmosFlags, direction: Direction, env: NodeJS
 export function mongoUri(flags: { mongoUri?: string }, direction: Direction, env: NodeJS.ProcessEnv = process.env): string {
   const uri = flags.mongoUri ?? fromEnv(ENV[direction].mongo, env) ?? DEFAULT_MONGO_URI;
   registerUriSecrets(uri);
+  checkMongoUri(uri, `The ${direction} MongoDB URI`);
   return uri;
 }
 

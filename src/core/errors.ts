@@ -60,3 +60,12 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Room for a server's whole explanation (a PostgreSQL error with its context runs past 300 characters), but not for a page of HTML. */
+export const MAX_CAUSE_CHARS = 4096;
+
+/** A cause as it goes into a message: whole up to MAX_CAUSE_CHARS, on one line. Redact after. */
+export function causeText(text: string, limit = MAX_CAUSE_CHARS): string {
+  const flat = text.replace(/\s*\r?\n\s*/g, ' ').trim();
+  return flat.length <= limit ? flat : `${flat.slice(0, limit)}… (${flat.length - limit} more characters)`;
+}

@@ -18,6 +18,27 @@ export function transferOutputs(summary: RunSummary): Record<string, string> {
   };
 }
 
+/**
+ * What a step reports when it failed before the operation could hand back a result (a wrong
+ * password, a missing input): zero counts, so a later step reading them never finds them unset,
+ * and the failure itself.
+ */
+export function failedResult(operation: string, title: string, message: string): OperationResult {
+  const counts: Record<string, string> = ['export', 'import', 'migrate'].includes(operation)
+    ? { documentsRead: '0', documentsWritten: '0', documentsSkipped: '0', documentsRejected: '0' }
+    : operation === 'verify'
+      ? { verifyEqual: 'false' }
+      : {};
+  return { title, outputs: { ...counts, failure: redact(message) }, failure: message };
+}
+
+export interface JudgeOptions {
+  /** Warnings the step logged (engine warnings, input advice); they make it succeed with issues. */
+  warnings?: string[];
+  /** failOnWarnings: any warning fails the step. */
+  failOnWarnings?: boolean;
+}
+
 export type StepStatus = 'succeeded' | 'succeededWithIssues' | 'failed';
 
 export interface Verdict {
@@ -31,10 +52,15 @@ function plural(n: number, word: string): string {
 }
 
 /** `label` spells an input name the platform's way, for advice in the message. */
-export function judge(result: OperationResult, label: (name: string) => string): Verdict {
+export function judge(result: OperationResult, label: (name: string) => string, options: JudgeOptions = {}): Verdict {
   const s = result.summary;
   const problems: string[] = [];
   let issues: string | undefined;
+  const warnings = [...new Set([...(options.warnings ?? []), ...(s?.warnings ?? [])])];
+  // A transfer that read nothing is seldom what was meant: an empty or wrong server, a mistyped name.
+  if (s && s.totals.read === 0 && s.collections.length > 0 && s.collections.every((c) => c.status === 'ok')) {
+    warnings.push(`no documents were read from ${s.source} (${plural(s.collections.length, 'collection')}): check that it is the right server and that the collections hold data`);
+  }
   if (s) {
     const failed = s.collections.filter((c) => c.status === 'failed');
     if (failed.length > 0) {
@@ -55,7 +81,12 @@ export function judge(result: OperationResult, label: (name: string) => string):
   }
   if (result.verify && !result.verify.equal) problems.push(verifyProblem(result.verify));
   if (result.failure) problems.push(result.failure);
-  if (problems.length > 0) return { status: 'failed', message: redact(`${result.title}: ${problems.join('. ')}.`) };
+  if (warnings.length > 0) {
+    const text = `${plural(warnings.length, 'warning')}: ${warnings.join('; ')}`;
+    if (options.failOnWarnings) problems.push(`${text} (${label('failOnWarnings')} is set)`);
+    else issues = issues ? `${issues}; ${text}` : text;
+  }
+  if (problems.length > 0) return { status: 'failed', message: redact(`${result.title}: ${problems.map((p) => p.replace(/[.\s]+$/, '')).join('. ')}.`) };
   if (issues) return { status: 'succeededWithIssues', message: redact(`${result.title}: ${issues}.`) };
   return { status: 'succeeded', message: redact(`${result.title}: done.`) };
 }

@@ -7,6 +7,8 @@ import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';
 import { registerUriSecrets } from '../../src/cli/options.js';
+import { connectTimeoutInput } from './connect-timeout.js';
+import { checkMongoUri } from '../../src/stores/mongo/uri.js';
 import type { OperationContext } from './context.js';
 
 export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
@@ -37,7 +39,7 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
       );
     }
     if (v.key && useRbac) ctx.log.warning(`"${inputs.label(v.keyInput)}" is ignored: "${inputs.label('useRbac')}" is true, so ${endpoint} is reached with ${azure.description}.`);
-    return { type: 'cosmos', connection: { endpoint, credential: azure.credential }, ...budget };
+    return { type: 'cosmos', connection: { endpoint, credential: azure.credential, ...connectTimeoutInput(ctx) }, ...budget };
   }
   if (!v.key) {
     throw new UsageError(
@@ -45,7 +47,7 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
         `or ${ctx.azureInputHint} with "${inputs.label('useRbac')}: true" for Entra ID (data-plane RBAC).`,
     );
   }
-  return { type: 'cosmos', connection: { endpoint, key: v.key }, ...budget };
+  return { type: 'cosmos', connection: { endpoint, key: v.key, ...connectTimeoutInput(ctx) }, ...budget };
 }
 
 export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
@@ -62,7 +64,8 @@ export function mongoStore(ctx: OperationContext, uri: string | undefined, uriIn
       // not percent-encoded
     }
   }
-  return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}) };
+  checkMongoUri(uri, `Input "${ctx.inputs.label(uriInput)}"`);
+  return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}), ...connectTimeoutInput(ctx) };
 }
 
 /** The layout file (or the built-in one) and the collection filter. */

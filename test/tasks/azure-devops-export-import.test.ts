@@ -178,7 +178,11 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(r.code).to.equal(1);
       expect(r.errors).to.have.length(1);
       expect(r.errors[0]).to.include('does not exist').and.include('manifest.json');
-      expect(r.summaries).to.deep.equal([]);
+      // A failure before the run still reports (issue 14): zero counts, the failure, and the summary page.
+      expect(r.outputs).to.include({ documentsRead: '0', documentsWritten: '0' });
+      expect(r.outputs.failure).to.include('does not exist');
+      expect(r.summaries).to.have.length(1);
+      expect(r.summaries[0]).to.include('does not exist');
     });
 
     it('names the input to fix when no credential is given', async () => {

@@ -8,7 +8,7 @@ import { registerSecret } from '../../core/secrets.js';
 import type { ArchiveEntry, ArchiveTarget } from '../../engine/archive.js';
 import { ignoreEvents, type EventSink } from '../../engine/events.js';
 import type { CliContext } from '../context.js';
-import { positiveInt } from '../options.js';
+import { connectTimeoutOption, positiveInt } from '../options.js';
 import { plainProgress } from '../progress.js';
 
 export const CONNECTION_STRING_ENV = 'AZURE_STORAGE_CONNECTION_STRING';
@@ -16,6 +16,7 @@ export const CONNECTION_STRING_ENV = 'AZURE_STORAGE_CONNECTION_STRING';
 interface TargetFlags {
   containerUrl: string;
   connectionString?: string;
+  connectTimeout?: number;
 }
 
 interface PushFlags extends TargetFlags {
@@ -46,7 +47,7 @@ interface ListFlags extends TargetFlags {
 function targetFrom(flags: TargetFlags, ctx: CliContext): ArchiveTarget {
   const connectionString = flags.connectionString ?? (ctx.env[CONNECTION_STRING_ENV] || undefined);
   registerSecret(connectionString);
-  return { containerUrl: flags.containerUrl, ...(connectionString ? { connectionString } : {}) };
+  return { containerUrl: flags.containerUrl, ...(connectionString ? { connectionString } : {}), ...(flags.connectTimeout !== undefined ? { connectTimeoutMs: flags.connectTimeout } : {}) };
 }
 
 function eventsFor(ctx: CliContext, flags: { quiet?: boolean }): EventSink {
@@ -59,7 +60,8 @@ function addTargetOptions(cmd: Command): Command {
     .option(
       '--connection-string <string>',
       `storage connection string for local storage such as Azurite (env: ${CONNECTION_STRING_ENV}); without one, Entra ID (DefaultAzureCredential) is used. Prefer the environment: arguments are visible to other processes`,
-    );
+    )
+    .addOption(connectTimeoutOption());
 }
 
 function mb(bytes: number): string {

@@ -19,6 +19,7 @@ import {
   mongoUri,
   positiveInt,
   type CosmosFlags,
+  withConnectTimeout,
 } from '../options.js';
 
 interface ExportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags {
@@ -60,7 +61,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
       throw new UsageError(`--source-type must be cosmos or mongodb, not "${flags.sourceType}".`);
     }
     const layout = layoutFrom(flags);
-    const source = sourceSpec(flags, ctx);
+    const source = withConnectTimeout(sourceSpec(flags, ctx), flags.connectTimeout);
     const outputDir = flags.outputDir ?? defaultExportDirName();
     const summary = await runReported(ctx, flags, (events) =>
       runExport({

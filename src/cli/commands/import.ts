@@ -17,6 +17,7 @@ import {
   layoutFrom,
   mongoUri,
   type CosmosFlags,
+  withConnectTimeout,
 } from '../options.js';
 
 interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags, MirrorFlags {
@@ -59,7 +60,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     checkMode(flags.mode);
     if (flags.restoreObjectids && flags.destType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--dest-type mongodb).');
     const layout = layoutFrom(flags);
-    const target = targetSpec(flags, ctx);
+    const target = withConnectTimeout(targetSpec(flags, ctx), flags.connectTimeout);
     const summary = await runReported(ctx, flags, (events) =>
       runImport({
         exportDir: flags.exportDir,

@@ -17,6 +17,7 @@ import {
   layoutFrom,
   mongoUri,
   type Direction,
+  withConnectTimeout,
 } from '../options.js';
 
 type StoreType = 'cosmos' | 'mongodb';
@@ -84,8 +85,8 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     checkMode(flags.mode);
     if (flags.restoreObjectids && flags.to !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--to mongodb).');
     const layout = layoutFrom(flags);
-    const source = side(flags, 'from', ctx);
-    const target = side(flags, 'to', ctx);
+    const source = withConnectTimeout(side(flags, 'from', ctx), flags.connectTimeout);
+    const target = withConnectTimeout(side(flags, 'to', ctx), flags.connectTimeout);
     const summary = await runReported(ctx, flags, (events) =>
       runMigrate({
         source,

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runVerify, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
 import { plainProgress } from '../progress.js';
 import type { CliContext } from '../context.js';
-import { addCosmosOptions, addLayoutOptions, addMongoOptions, addOutputOptions, cosmosSpec, layoutFrom, mongoUri, positiveInt, type Direction } from '../options.js';
+import { addCosmosOptions, addLayoutOptions, addMongoOptions, addOutputOptions, cosmosSpec, layoutFrom, mongoUri, positiveInt, withConnectTimeout, type Direction } from '../options.js';
 
 type Side = 'left' | 'right';
 
@@ -16,6 +16,7 @@ interface VerifyFlags {
   ignoreExtra?: boolean;
   json?: boolean;
   quiet?: boolean;
+  connectTimeout?: number;
   [flag: string]: unknown;
 }
 
@@ -79,8 +80,8 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
   addOutputOptions(cmd);
   cmd.action(async (flags: VerifyFlags) => {
     const layout = layoutFrom(flags);
-    const left = endpointFromFlags(flags, 'left', ctx);
-    const right = endpointFromFlags(flags, 'right', ctx);
+    const left = withConnectTimeout(endpointFromFlags(flags, 'left', ctx), flags.connectTimeout);
+    const right = withConnectTimeout(endpointFromFlags(flags, 'right', ctx), flags.connectTimeout);
     const summary = await runVerify({
       left,
       right,

@@ -2,7 +2,7 @@ import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { CosmosClient, type CosmosClientOptions, type PluginConfig } from '@azure/cosmos';
 import type { TokenCredential } from '@azure/identity';
-import { AuthenticationError, DocferryError, UsageError } from '../../core/errors.js';
+import { AuthenticationError, DocferryError, UsageError, causeText, errorMessage } from '../../core/errors.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
 import { redact, redactUri } from '../../core/secrets.js';
 import { statusOf } from './status.js';
@@ -16,7 +16,15 @@ export interface CosmosConnection {
   caCertificate?: string;
   /** Per-request timeout (the SDK's connectionPolicy.requestTimeout); default the SDK's 60 s. */
   requestTimeoutMs?: number;
+  /**
+   * How long the client keeps trying to reach the account before its first answer (connection
+   * refused, reset, DNS not answering); default DEFAULT_CONNECT_TIMEOUT_MS. A name that does not
+   * resolve fails at once.
+   */
+  connectTimeoutMs?: number;
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 
 function isLoopback(endpoint: string): boolean {
   const host = new URL(endpoint).hostname;
@@ -58,6 +66,86 @@ function observing(observer: ThrottleObserver): PluginConfig {
   };
 }
 
+/** The account could not be reached before its first answer: why, for describeCosmosError's message. */
+export class CosmosUnreachableError extends DocferryError {
+  constructor(
+    readonly reason: string,
+    readonly advice: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${reason} ${advice}`, 1, options);
+  }
+}
+
+function systemCodeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && /^(E[A-Z_]+|REQUEST_SEND_ERROR)$/.test(code)) return code;
+  const causeCode = ((err as { cause?: { code?: unknown } })?.cause)?.code;
+  return typeof causeCode === 'string' && /^E[A-Z_]+$/.test(causeCode) ? causeCode : undefined;
+}
+
+const REACH_ADVICE =
+  'Check the endpoint (https://<account>.documents.azure.com:443/, or the emulator\'s address and port), that the account or emulator is running, and that no firewall or proxy stops this machine from reaching it.';
+
+/**
+ * Until the account first answers, a request that cannot connect is bounded by the connect
+ * timeout. The SDK retries a name that does not resolve for two minutes per request (its endpoint
+ * discovery policy: 120 tries a second apart, not configurable), although ENOTFOUND means the name
+ * is wrong, so that fails at once. Once any answer came, the SDK's own retries take over again.
+ */
+function firstContact(endpoint: string, connectTimeoutMs: number): PluginConfig {
+  const host = new URL(endpoint).host;
+  let reached = false;
+  let firstAttemptAt: number | undefined;
+  return {
+    on: 'request',
+    plugin: async (context, diagnosticNode, next) => {
+      if (reached) return next(context);
+      firstAttemptAt ??= Date.now();
+      const left = Math.max(1, connectTimeoutMs - (Date.now() - firstAttemptAt));
+      // The SDK reads the caller's abort signal from the request's options; a copy keeps theirs intact.
+      const original = context.options;
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), left);
+      context.options = { ...original, abortSignal: original?.abortSignal ? AbortSignal.any([original.abortSignal, deadline.signal]) : deadline.signal };
+      try {
+        const response = await next(context);
+        reached = true;
+        return response;
+      } catch (err) {
+        if (statusOf(err) !== undefined) reached = true;
+        if (reached) throw err;
+        const tried = `${host}`;
+        if (deadline.signal.aborted && !original?.abortSignal?.aborted) {
+          throw new CosmosUnreachableError(`no answer from ${tried} within ${formatDuration(connectTimeoutMs)} (--connect-timeout).`, REACH_ADVICE, { cause: err });
+        }
+        const sys = systemCodeOf(err);
+        if (sys === 'ENOTFOUND') {
+          throw new CosmosUnreachableError(
+            `the host name ${new URL(endpoint).hostname} does not resolve (ENOTFOUND).`,
+            'Check the account name in the endpoint (https://<account>.documents.azure.com:443/) and this machine\'s DNS (a private endpoint needs its privatelink.documents.azure.com zone).',
+            { cause: err },
+          );
+        }
+        if (sys === 'ECONNREFUSED') {
+          throw new CosmosUnreachableError(`${tried} refused the connection (ECONNREFUSED).`, REACH_ADVICE, { cause: err });
+        }
+        if (Date.now() - firstAttemptAt >= connectTimeoutMs) {
+          throw new CosmosUnreachableError(`could not connect to ${tried} within ${formatDuration(connectTimeoutMs)} (--connect-timeout; last error: ${sys ?? redact(errorMessage(err))}).`, REACH_ADVICE, { cause: err });
+        }
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        context.options = original;
+      }
+    },
+  };
+}
+
+export function formatDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
 export function createCosmosClient(conn: CosmosConnection, observer?: ThrottleObserver): CosmosClient {
   if (!conn.key && !conn.credential) throw new UsageError('No Cosmos DB credential: pass --cosmos-key (or set the key variable) or --use-rbac.');
   const options: CosmosClientOptions = {
@@ -74,7 +162,8 @@ export function createCosmosClient(conn: CosmosConnection, observer?: ThrottleOb
   if (conn.key) options.key = conn.key;
   else options.aadCredentials = conn.credential!;
   // `plugins` is a documented-but-hidden client option (PluginConfig is exported, the field is not typed).
-  if (observer) (options as CosmosClientOptions & { plugins?: PluginConfig[] }).plugins = [observing(observer)];
+  const plugins = [firstContact(conn.endpoint, conn.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS), ...(observer ? [observing(observer)] : [])];
+  (options as CosmosClientOptions & { plugins?: PluginConfig[] }).plugins = plugins;
   return new CosmosClient(options);
 }
 
@@ -93,7 +182,7 @@ const DATA_CONTRIBUTOR = { name: 'Cosmos DB Built-in Data Contributor', id: '000
 function serviceDetail(err: unknown): string {
   const body = (err as { body?: { message?: unknown } }).body;
   const raw = typeof body?.message === 'string' ? body.message : ((err as Error).message ?? '');
-  return redact(raw.split(/\r?\n|ActivityId:/)[0]!.trim().slice(0, 300));
+  return redact(causeText(raw.split(/\r?\n|ActivityId:/)[0]!));
 }
 
 /** 401: the credential itself was not accepted (wrong or regenerated key, token for another tenant). */
@@ -155,11 +244,36 @@ function forbidden(where: string, what: string, context: CosmosErrorContext, err
 }
 
 /** SDK errors as messages a person can act on; auth failures are never a stack trace. */
+/**
+ * The SDK parses every error answer as Cosmos DB's JSON; an empty body (a web server's 404 at a
+ * wrong host or path) becomes a TypeError, an HTML page a SyntaxError. Its diagnostics keep the status.
+ */
+function notCosmosAnswer(err: unknown): string | undefined {
+  if (!(err instanceof TypeError || err instanceof SyntaxError)) return undefined;
+  const diagnostics = (err as { diagnostics?: { clientSideRequestStatistics?: { gatewayStatistics?: { statusCode?: number }[] } } }).diagnostics;
+  if (!diagnostics) return undefined;
+  const status = diagnostics.clientSideRequestStatistics?.gatewayStatistics?.at(-1)?.statusCode;
+  const body = err instanceof TypeError ? 'an empty body' : 'a body that is not JSON';
+  return status !== undefined ? `HTTP ${status} with ${body}` : `an answer with ${body}`;
+}
+
 export function describeCosmosError(err: unknown, endpoint: string, what: string, context: CosmosErrorContext = {}): DocferryError {
-  if (err instanceof DocferryError) return err;
-  const code = statusOf(err);
   const where = redactUri(endpoint);
-  const sdkMessage = ((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300);
+  if (err instanceof CosmosUnreachableError) {
+    return new DocferryError(`Cannot reach Cosmos DB at ${where} while ${what}: ${err.reason} ${err.advice}`, 1, { cause: err.cause });
+  }
+  if (err instanceof DocferryError) return err;
+  const foreign = notCosmosAnswer(err);
+  if (foreign) {
+    return new DocferryError(
+      `The server at ${where} is not a Cosmos DB account endpoint: it answered ${foreign} while ${what}. ` +
+        'Check the endpoint: it is the account\'s URI with no path, https://<account>.documents.azure.com:443/ (Keys or Overview page of the account), or the emulator\'s https://localhost:8081/.',
+      1,
+      { cause: err },
+    );
+  }
+  const code = statusOf(err);
+  const sdkMessage = redact(causeText((err as Error).message ?? String(err)));
   if (code === 401) return unauthorized(where, what, context, err);
   if (code === 403) return forbidden(where, what, context, err);
   if (code === 404) {

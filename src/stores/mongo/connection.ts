@@ -1,6 +1,7 @@
 import { BSONError } from '../../core/bson.js';
 import { MongoBulkWriteError, MongoClient, MongoError, MongoInvalidArgumentError, MongoNetworkError, MongoServerSelectionError, type WriteError } from 'mongodb';
-import { AuthenticationError, DocferryError, UsageError, errorMessage } from '../../core/errors.js';
+import { AuthenticationError, DocferryError, UsageError, causeText, errorMessage } from '../../core/errors.js';
+import { checkMongoUri } from './uri.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
 import { redact, redactUri, registerSecret } from '../../core/secrets.js';
 
@@ -40,13 +41,28 @@ export function describeMongoUri(uri: string): string {
   return redact(redactUri(uri));
 }
 
-export function createMongoClient(uri: string): MongoClient {
+/** How long the driver looks for a server it can use (serverSelectionTimeoutMS) and waits for a TCP/TLS connection (connectTimeoutMS). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+export interface MongoClientSettings {
+  /** Default DEFAULT_CONNECT_TIMEOUT_MS; the URI's own serverSelectionTimeoutMS / connectTimeoutMS win. */
+  connectTimeoutMs?: number;
+}
+
+function uriSets(uri: string, option: string): boolean {
+  return new RegExp(`[?&]${option}=`, 'i').test(uri);
+}
+
+export function createMongoClient(uri: string, settings: MongoClientSettings = {}): MongoClient {
   registerUriCredentials(uri);
-  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) {
-    throw new UsageError(`The MongoDB URI "${describeMongoUri(uri)}" is not a MongoDB connection string; expected mongodb://host:27017/ or mongodb+srv://cluster.example.net/.`);
-  }
+  checkMongoUri(uri);
+  const timeout = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   try {
-    return new MongoClient(uri, { appName: `${toolName}/${toolVersion}` });
+    return new MongoClient(uri, {
+      appName: `${toolName}/${toolVersion}`,
+      ...(uriSets(uri, 'serverSelectionTimeoutMS') ? {} : { serverSelectionTimeoutMS: timeout }),
+      ...(uriSets(uri, 'connectTimeoutMS') ? {} : { connectTimeoutMS: timeout }),
+    });
   } catch (err) {
     throw new UsageError(`The MongoDB URI "${describeMongoUri(uri)}" is not valid: ${redact(errorMessage(err))}`);
   }
@@ -109,19 +125,32 @@ export function serverAskedMs(message: string | undefined): number {
   return m ? Number(m[1]) : 0;
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0]!.slice(0, 300);
+/** The servers the driver tried, from its topology description, else from the URI; host names are not secrets. */
+function serversTried(err: MongoServerSelectionError | MongoNetworkError, uri: string): string[] {
+  const servers = (err as { reason?: { servers?: Map<string, unknown> } }).reason?.servers;
+  if (servers instanceof Map && servers.size > 0) return [...servers.keys()];
+  try {
+    return checkMongoUri(uri).hosts;
+  } catch {
+    return [];
+  }
+}
+
+function timeoutOf(uri: string, option: string, fallback: number | undefined): number | undefined {
+  const m = new RegExp(`[?&]${option}=(\\d+)`, 'i').exec(uri);
+  return m ? Number(m[1]) : fallback;
 }
 
 /** Driver errors as messages a person can act on; never the URI's credentials. */
-export function describeMongoError(err: unknown, uri: string, what: string): DocferryError {
+export function describeMongoError(err: unknown, uri: string, what: string, settings: MongoClientSettings = {}): DocferryError {
   if (err instanceof DocferryError) return err;
   const e = unwrapMongoError(err);
   const where = describeMongoUri(uri);
-  const message = redact(firstLine(errorMessage(e)));
+  const message = redact(causeText(errorMessage(e)));
   const code = codeOf(e);
   const codeName = (e as { codeName?: unknown }).codeName;
-  if (code === 18 || /authentication failed|unsupported authentication mechanism/i.test(message)) {
+  // FerretDB passes PostgreSQL's own refusal through: SQLSTATE 28000 (no such role) and 28P01 (wrong password).
+  if (code === 18 || /authentication failed|unsupported authentication mechanism|SQLSTATE 28(?:000|P01)/i.test(message)) {
     return new AuthenticationError(
       `MongoDB at ${where} refused the credentials while ${what}: ${message}. Check the user and password in the URI and where the user is defined (usually ?authSource=admin).`,
       { cause: err },
@@ -134,7 +163,18 @@ export function describeMongoError(err: unknown, uri: string, what: string): Doc
     );
   }
   if (e instanceof MongoServerSelectionError || e instanceof MongoNetworkError) {
-    return new DocferryError(`Cannot reach MongoDB at ${where} while ${what}: ${message}. Check the host, port and TLS options of the URI and the network.`, 1, { cause: err });
+    const tried = serversTried(e, uri);
+    const ms = e instanceof MongoServerSelectionError ? timeoutOf(uri, 'serverSelectionTimeoutMS', settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) : undefined;
+    const triedText = tried.length > 0 ? `tried ${redact(tried.join(', '))}${ms !== undefined ? ` for ${ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`} (--connect-timeout)` : ''}` : 'tried the URI\'s hosts';
+    const srv = /^mongodb\+srv:/i.test(uri) ? ' For mongodb+srv://, also that the DNS SRV record of the host name exists.' : '';
+    return new DocferryError(
+      `Cannot reach MongoDB at ${where} while ${what}: ${triedText}; the driver said: ${message.replace(/[.\s]*$/, '')}. ` +
+        'Check that the server is running and listens on that host and port, that no firewall blocks this machine, ' +
+        'the replica set name (?replicaSet= must match the set\'s name, or leave it out; ?directConnection=true for one member), and the TLS options (?tls=true when the server requires TLS, a CA it trusts with ?tlsCAFile=).' +
+        srv,
+      1,
+      { cause: err },
+    );
   }
   const label = code !== undefined ? ` (code ${code}${typeof codeName === 'string' ? ` ${codeName}` : ''})` : '';
   return new DocferryError(`MongoDB at ${where} failed while ${what}${label}: ${message}`, 1, { cause: err });

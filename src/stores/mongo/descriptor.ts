@@ -9,6 +9,8 @@ export interface MongoSpec {
   uri: string;
   /** As a target: 24-hex string `_id`s of a plain JSON export become ObjectIds again. */
   restoreObjectIds?: boolean;
+  /** Server selection and TCP connect timeout (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 // Only SDK-free modules above: the driver's client comes in with the source or sink.
@@ -48,10 +50,10 @@ export const mongoStore: DatabaseStoreDescriptor<MongoSpec> = {
   },
   async createSource(spec) {
     const { MongoSource } = await import('./source.js');
-    return new MongoSource(spec.uri);
+    return new MongoSource(spec.uri, spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {});
   },
   async createSink(spec, options) {
     const { MongoSink } = await import('./sink.js');
-    return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
+    return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}), ...(spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {}) });
   },
 };

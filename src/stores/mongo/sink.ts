@@ -30,6 +30,8 @@ export interface MongoSinkOptions {
   restoreObjectIds?: boolean;
   /** Rounds of re-sending writes that failed with a retryable error. */
   maxRetryRounds?: number;
+  /** How long to look for a usable server (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -86,7 +88,7 @@ export class MongoSink implements SinkStore {
     private readonly uri: string,
     private readonly options: MongoSinkOptions = {},
   ) {
-    this.client = createMongoClient(uri);
+    this.client = createMongoClient(uri, options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {});
   }
 
   describe(): string {
@@ -98,7 +100,7 @@ export class MongoSink implements SinkStore {
       const info = await this.client.db('admin').command({ buildInfo: 1 });
       if (info.ferretdbVersion !== undefined) this.quirks = { replaceChunk: FERRETDB_REPLACE_CHUNK, replaceLock: new Mutex() };
     } catch (err) {
-      throw describeMongoError(err, this.uri, 'connecting');
+      throw describeMongoError(err, this.uri, 'connecting', this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {});
     }
     for (const database of new Set(scopes.map((s) => s.database))) {
       const db = this.client.db(database);

@@ -11,6 +11,8 @@ export interface MongoSourceOptions {
   batchSize?: number;
   /** Consecutive failed attempts to resume a broken cursor before the collection fails. */
   maxResumes?: number;
+  /** How long to look for a usable server (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 const CURSOR_BATCH_BYTES = 4 * 1024 * 1024;
@@ -105,12 +107,31 @@ async function* readAhead<T>(cursor: AbstractCursor<T>): AsyncGenerator<T> {
 export class MongoSource implements SourceStore {
   readonly kind = 'mongodb' as const;
   private readonly client: MongoClient;
+  private connecting?: Promise<void>;
 
   constructor(
     private readonly uri: string,
     private readonly options: MongoSourceOptions = {},
   ) {
-    this.client = createMongoClient(uri);
+    this.client = createMongoClient(uri, this.connectSettings);
+  }
+
+  private get connectSettings() {
+    return this.options.connectTimeoutMs !== undefined ? { connectTimeoutMs: this.options.connectTimeoutMs } : {};
+  }
+
+  /**
+   * One connection attempt for the whole run: the driver closes its topology when the first
+   * one fails, and every later call would then say only "Topology is closed".
+   */
+  private connect(): Promise<void> {
+    this.connecting ??= this.client.connect().then(
+      () => {},
+      (err: unknown) => {
+        throw describeMongoError(err, this.uri, 'connecting', this.connectSettings);
+      },
+    );
+    return this.connecting;
   }
 
   describe(): string {
@@ -124,6 +145,11 @@ export class MongoSource implements SourceStore {
   async count(scope: CollectionScope): Promise<number | undefined> {
     // $collStats reads the count from metadata on MongoDB and FerretDB alike; FerretDB answers
     // estimatedDocumentCount with a full scan (4.4 s for 5,000 summaries against 85 ms).
+    try {
+      await this.connect();
+    } catch {
+      return undefined; // read says why
+    }
     try {
       // One document per shard on a sharded cluster.
       const stats = await this.collection(scope).aggregate<{ count?: unknown }>([{ $collStats: { count: {} } }]).toArray();
@@ -145,6 +171,7 @@ export class MongoSource implements SourceStore {
    */
   async exists(scope: CollectionScope): Promise<{ collection: boolean; database: boolean } | undefined> {
     try {
+      await this.connect();
       const db = this.client.db(scope.database);
       const found = await db.listCollections({ name: scope.collection }, { nameOnly: true, authorizedCollections: true }).toArray();
       if (found.length > 0) return { collection: true, database: true };
@@ -181,6 +208,7 @@ export class MongoSource implements SourceStore {
 
   async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
     const name = `${scope.database}.${scope.collection}`;
+    await this.connect();
     const batchSize = await this.cursorBatchSize(scope);
     const maxResumes = this.options.maxResumes ?? 5;
     let last: { id: unknown } | undefined;

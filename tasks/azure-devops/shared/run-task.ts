@@ -8,16 +8,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DocferryError, errorMessage } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/secrets.js';
-import type { AzureAuth, Operation, OperationContext, TaskLog } from '../../common/context.js';
-import { judge, summaryMarkdown } from '../../common/outcome.js';
+import type { AzureAuth, Operation, OperationContext, OperationResult, TaskLog } from '../../common/context.js';
+import { failedResult, judge, summaryMarkdown, type Verdict } from '../../common/outcome.js';
 import { progressReporter } from '../../common/progress.js';
 import { taskInputs } from './inputs.js';
 import { serviceConnectionAuth } from './service-connection.js';
 import { tl } from './tl.js';
 
+/** Every warning the step logs, for its result: a warning makes it SucceededWithIssues (or Failed with failOnWarnings). */
+const warnings: string[] = [];
+
 const log: TaskLog = {
   info: (line) => console.log(redact(line)),
-  warning: (line) => tl.warning(redact(line)),
+  warning: (line) => {
+    warnings.push(redact(line));
+    tl.warning(redact(line));
+  },
 };
 
 function fail(message: string): void {
@@ -25,12 +31,28 @@ function fail(message: string): void {
   process.exitCode = 1;
 }
 
+/** Output variables and the summary page, on success and failure alike. */
+function report(taskName: string, result: OperationResult, verdict: Verdict, tempDir: string): void {
+  for (const [name, value] of Object.entries(result.outputs)) tl.setVariable(name, redact(value), false, true);
+  try {
+    mkdirSync(tempDir, { recursive: true });
+    const file = join(tempDir, `docferry-${taskName}-summary-${process.pid}.md`);
+    writeFileSync(file, summaryMarkdown(result, verdict));
+    tl.uploadSummary(file);
+  } catch (err) {
+    log.warning(`Could not attach the run summary: ${errorMessage(err)}`);
+  }
+}
+
 export async function runTask(taskName: string, operation: Operation): Promise<void> {
+  let tempDir = tmpdir();
+  let failOnWarnings = false;
   try {
     const inputs = taskInputs();
+    failOnWarnings = inputs.getBoolInput('failOnWarnings');
     const endpointId = inputs.getInput('azureSubscription');
     let azure: AzureAuth | undefined;
-    const tempDir = tl.getVariable('Agent.TempDirectory') || tmpdir();
+    tempDir = tl.getVariable('Agent.TempDirectory') || tmpdir();
     const progress = progressReporter(log, (percent, label) => tl.setProgress(percent, redact(label)));
     const ctx: OperationContext = {
       inputs,
@@ -43,21 +65,20 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
       expectCollections: progress.expectCollections,
     };
     const result = await operation(ctx);
-    const verdict = judge(result, (name) => name);
-    for (const [name, value] of Object.entries(result.outputs)) tl.setVariable(name, value, false, true);
-    try {
-      mkdirSync(tempDir, { recursive: true });
-      const file = join(tempDir, `docferry-${taskName}-summary-${process.pid}.md`);
-      writeFileSync(file, summaryMarkdown(result, verdict));
-      tl.uploadSummary(file);
-    } catch (err) {
-      log.warning(`Could not attach the run summary: ${errorMessage(err)}`);
-    }
+    const verdict = judge(result, (name) => name, { warnings, failOnWarnings });
+    report(taskName, result, verdict, tempDir);
     if (verdict.status === 'failed') fail(verdict.message);
     else if (verdict.status === 'succeededWithIssues') tl.setResult(tl.TaskResult.SucceededWithIssues, verdict.message);
     else tl.setResult(tl.TaskResult.Succeeded, verdict.message);
   } catch (err) {
     if (!(err instanceof DocferryError)) tl.debug(redact(String((err as Error)?.stack ?? err)));
-    fail(errorMessage(err));
+    const message = redact(errorMessage(err));
+    const result = failedResult(taskName, `docferry ${taskName}`, message);
+    try {
+      report(taskName, result, judge(result, (name) => name, { warnings, failOnWarnings }), tempDir);
+    } catch (reportErr) {
+      tl.debug(redact(`Could not report the failure: ${errorMessage(reportErr)}`));
+    }
+    fail(message);
   }
 }

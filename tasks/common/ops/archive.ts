@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../../src/core/errors.js';
+import { connectTimeoutInput } from '../connect-timeout.js';
 import { archiveList, archivePull, archivePush, type ArchiveEntry, type ArchiveTarget } from '../../../src/engine/archive.js';
 import { registerArchiveSecrets } from '../../../src/stores/blob/connection.js';
 import type { OperationContext, OperationResult } from '../context.js';
@@ -38,9 +39,9 @@ function archiveTarget(ctx: OperationContext): ArchiveTarget {
     if (rawSig) inputs.mask(rawSig);
   }
   registerArchiveSecrets({ containerUrl, ...(connectionString ? { connectionString } : {}) });
-  if (connectionString || q >= 0) return { containerUrl, ...(connectionString ? { connectionString } : {}) };
+  if (connectionString || q >= 0) return { containerUrl, ...(connectionString ? { connectionString } : {}), ...connectTimeoutInput(ctx) };
   const azure = ctx.azure();
-  return { containerUrl, ...(azure ? { credential: azure.credential } : {}) };
+  return { containerUrl, ...(azure ? { credential: azure.credential } : {}), ...connectTimeoutInput(ctx) };
 }
 
 function listMarkdown(entries: ArchiveEntry[]): string {

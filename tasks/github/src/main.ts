@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as core from '@actions/core';
 import { DocferryError, errorMessage } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/secrets.js';
-import type { AzureAuth, Operation, OperationContext, TaskLog } from '../../common/context.js';
+import type { AzureAuth, Operation, OperationContext, OperationResult, TaskLog } from '../../common/context.js';
 import { kebabCase } from '../../common/inputs.js';
 import { archiveOperation } from '../../common/ops/archive.js';
 import { exportOperation } from '../../common/ops/export.js';
@@ -15,7 +15,7 @@ import { importOperation } from '../../common/ops/import.js';
 import { migrateOperation } from '../../common/ops/migrate.js';
 import { throughputOperation } from '../../common/ops/throughput.js';
 import { verifyOperation } from '../../common/ops/verify.js';
-import { judge, summaryMarkdown } from '../../common/outcome.js';
+import { failedResult, judge, summaryMarkdown, type Verdict } from '../../common/outcome.js';
 import { progressReporter } from '../../common/progress.js';
 import { githubAzure } from './azure.js';
 import { actionInputs } from './inputs.js';
@@ -35,15 +35,34 @@ const OPERATIONS: Record<Command, Operation> = {
   'throughput-restore': (ctx) => throughputOperation(ctx, 'restore'),
 };
 
+/** Every warning the step logs (as ::warning:: annotations), for its result: fail-on-warnings fails the step on any. */
+const warnings: string[] = [];
+
 const log: TaskLog = {
   info: (line) => core.info(redact(line)),
-  warning: (line) => core.warning(redact(line)),
+  warning: (line) => {
+    warnings.push(redact(line));
+    core.warning(redact(line));
+  },
 };
 
+/** Step outputs and the job summary, on success and failure alike. */
+async function report(result: OperationResult, verdict: Verdict): Promise<void> {
+  for (const [name, value] of Object.entries(result.outputs)) core.setOutput(kebabCase(name), redact(value));
+  try {
+    await core.summary.addRaw(summaryMarkdown(result, verdict)).write();
+  } catch (err) {
+    log.warning(`Could not write the job summary: ${errorMessage(err)}`);
+  }
+}
+
 async function run(): Promise<void> {
+  let command = 'action';
+  let failOnWarnings = false;
   try {
     const inputs = actionInputs();
-    const command = inputs.getRequiredChoiceInput('command', COMMANDS);
+    failOnWarnings = inputs.getBoolInput('failOnWarnings');
+    command = inputs.getRequiredChoiceInput('command', COMMANDS);
     let azure: AzureAuth | undefined;
     // Progress goes to the log as plain lines; the runner has no progress display.
     const progress = progressReporter(log, () => {});
@@ -57,20 +76,19 @@ async function run(): Promise<void> {
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
       expectCollections: progress.expectCollections,
     };
-    const result = await OPERATIONS[command](ctx);
-    const verdict = judge(result, kebabCase);
-    for (const [name, value] of Object.entries(result.outputs)) core.setOutput(kebabCase(name), value);
-    try {
-      await core.summary.addRaw(summaryMarkdown(result, verdict)).write();
-    } catch (err) {
-      log.warning(`Could not write the job summary: ${errorMessage(err)}`);
-    }
+    const result = await OPERATIONS[command as Command](ctx);
+    const verdict = judge(result, kebabCase, { warnings, failOnWarnings });
+    await report(result, verdict);
     if (verdict.status === 'failed') core.setFailed(verdict.message);
     else if (verdict.status === 'succeededWithIssues') core.warning(verdict.message);
     else core.info(verdict.message);
   } catch (err) {
     if (!(err instanceof DocferryError)) core.debug(redact(String((err as Error)?.stack ?? err)));
-    core.setFailed(redact(errorMessage(err)));
+    const message = redact(errorMessage(err));
+    const operation = command.startsWith('archive') ? 'archive' : command.startsWith('throughput') ? 'throughput' : command;
+    const result = failedResult(operation, `docferry ${command}`, message);
+    await report(result, judge(result, kebabCase, { warnings, failOnWarnings })).catch(() => {});
+    core.setFailed(message);
   }
 }
 
