@@ -19,7 +19,7 @@ export interface ReportingFlags {
 }
 
 /** Runs an engine operation with progress on the way and a summary (table or --json) at the end. */
-export async function runReported(ctx: CliContext, flags: ReportingFlags, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
+export async function runReported(ctx: CliContext, flags: { json?: unknown; quiet?: unknown }, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
   let events: EventSink = () => {};
   let stop = () => {};
   if (!flags.quiet) {

@@ -1,104 +1,51 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runMigrate } from '../../engine/migrate.js';
-import { pickTuning, type TuningOptions } from '../../engine/run.js';
+import { sidesOf, type Side } from '../../options/catalogue.js';
+import { runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import type { WriteMode } from '../../stores/types.js';
-import { runControlFrom } from '../run-control.js';
-import { runReported, type CliContext, type ReportingFlags } from '../context.js';
-import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
-import {
-  addCosmosOptions,
-  addLayoutOptions,
-  addMongoOptions,
-  addOutputOptions,
-  addTuningOptions,
-  cosmosSpec,
-  layoutFrom,
-  mongoUri,
-  type Direction,
-} from '../options.js';
+import { runReported, type CliContext } from '../context.js';
+import { printVerification } from './verify.js';
+import { addCatalogueOptions, cosmosSpec, layoutFrom, mongoUri, optionValues } from '../options.js';
 
-type StoreType = 'cosmos' | 'mongodb';
-
-interface MigrateFlags extends TuningOptions, ReportingFlags, ResumeFlags {
-  from: StoreType;
-  to: StoreType;
-  mode: WriteMode;
-  rejectsDir?: string;
-  restoreObjectids?: boolean;
-  layout?: string;
-  collections?: string[];
-  fromCosmosEndpoint?: string;
-  fromCosmosKey?: string;
-  fromUseRbac?: boolean;
-  fromCosmosCaFile?: string;
-  fromMaxRu?: number;
-  fromRuShare?: number;
-  fromPriority?: 'low' | 'high';
-  fromMongoUri?: string;
-  toCosmosEndpoint?: string;
-  toCosmosKey?: string;
-  toUseRbac?: boolean;
-  toCosmosCaFile?: string;
-  toMaxRu?: number;
-  toRuShare?: number;
-  toPriority?: 'low' | 'high';
-  toMongoUri?: string;
-}
-
-function side(flags: MigrateFlags, which: 'from' | 'to', ctx: CliContext): DatabaseSpec {
-  const direction: Direction = which === 'from' ? 'source' : 'target';
-  const type = flags[which];
-  if (type === 'cosmos') {
-    const f = which === 'from'
-      ? { cosmosEndpoint: flags.fromCosmosEndpoint, cosmosKey: flags.fromCosmosKey, useRbac: flags.fromUseRbac, cosmosCaFile: flags.fromCosmosCaFile, maxRu: flags.fromMaxRu, ruShare: flags.fromRuShare, priority: flags.fromPriority }
-      : { cosmosEndpoint: flags.toCosmosEndpoint, cosmosKey: flags.toCosmosKey, useRbac: flags.toUseRbac, cosmosCaFile: flags.toCosmosCaFile, maxRu: flags.toMaxRu, ruShare: flags.toRuShare, priority: flags.toPriority };
-    return cosmosSpec(f, direction, ctx.env, `${which}-`);
-  }
-  const uri = mongoUri({ mongoUri: which === 'from' ? flags.fromMongoUri : flags.toMongoUri }, direction, ctx.env);
-  return { type: 'mongodb', uri, ...(which === 'to' && flags.restoreObjectids ? { restoreObjectIds: true } : {}) };
+function sideSpec(values: OptionValues, side: Side, ctx: CliContext): DatabaseSpec {
+  if (values[side.typeKey] === 'cosmos') return cosmosSpec(values, side, ctx.env);
+  const uri = mongoUri(values, side, ctx.env);
+  return { type: 'mongodb', uri, ...(side.direction === 'target' && values.restoreObjectIds ? { restoreObjectIds: true } : {}) };
 }
 
 export function registerMigrateCommand(program: Command, ctx: CliContext): void {
   const cmd = program
     .command('migrate')
-    .description('move collections straight from one database to another (Cosmos DB or MongoDB, either way), without an export directory')
-    .requiredOption('--from <type>', 'source: cosmos or mongodb (credentials: --from-… flags, else SRC_* variables)')
-    .requiredOption('--to <type>', 'target: cosmos or mongodb (credentials: --to-… flags, else DST_* variables)')
-    .option('--mode <mode>', 'upsert overwrites existing documents; merge keeps them and counts them as skipped', 'upsert')
-    .option('--rejects-dir <dir>', 'where rejected documents are written (default: docferry-rejects-<UTC yyyymmddTHHMMSS>)')
-    .option('--restore-objectids', 'MongoDB target: turn 24-hex string _ids back into ObjectIds');
-  addCosmosOptions(cmd, 'source', 'from-');
-  addMongoOptions(cmd, 'source', 'from-');
-  addCosmosOptions(cmd, 'target', 'to-');
-  addMongoOptions(cmd, 'target', 'to-');
-  addLayoutOptions(cmd);
-  addTuningOptions(cmd);
-  addOutputOptions(cmd);
-  addResumeOptions(cmd, 'migrate');
-  cmd.action(async (flags: MigrateFlags) => {
-    for (const which of ['from', 'to'] as const) {
-      if (flags[which] !== 'cosmos' && flags[which] !== 'mongodb') throw new UsageError(`--${which} must be cosmos or mongodb, not "${flags[which]}".`);
+    .description('move collections straight from one database to another (Cosmos DB or MongoDB, either way), without an export directory');
+  addCatalogueOptions(cmd, 'migrate');
+  cmd.action(async (flags: Record<string, unknown>) => {
+    const values = optionValues(flags, 'migrate');
+    const [from, to] = sidesOf('migrate') as [Side, Side];
+    for (const side of [from, to]) {
+      const type = values[side.typeKey];
+      if (type !== 'cosmos' && type !== 'mongodb') throw new UsageError(`--${side.prefix} must be cosmos or mongodb, not "${String(type)}".`);
     }
-    if (flags.mode !== 'upsert' && flags.mode !== 'merge') throw new UsageError(`--mode must be upsert or merge, not "${flags.mode}".`);
-    if (flags.restoreObjectids && flags.to !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--to mongodb).');
-    const layout = layoutFrom(flags);
-    const source = side(flags, 'from', ctx);
-    const target = side(flags, 'to', ctx);
-    const summary = await runReported(ctx, flags, (events) =>
+    if (values.mode !== 'upsert' && values.mode !== 'merge') throw new UsageError(`--mode must be upsert or merge, not "${String(values.mode)}".`);
+    if (values.restoreObjectIds && values.toType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--to mongodb).');
+    const layout = layoutFrom(values);
+    const source = sideSpec(values, from, ctx);
+    const target = sideSpec(values, to, ctx);
+    const collections = values.collections as string[] | undefined;
+    const summary = await runReported(ctx, values, (events) =>
       runMigrate({
         source,
         target,
         layout,
-        mode: flags.mode,
+        mode: values.mode as WriteMode,
         events,
-        ...(flags.collections ? { collections: flags.collections } : {}),
-        ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
-        ...runControlFrom(flags),
-        ...pickTuning(flags),
+        ...(collections ? { collections } : {}),
+        ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
+        ...runControlFrom(values),
+        ...tuningFrom(values),
       }),
     );
-    printVerification(ctx, flags, summary);
+    printVerification(ctx, values, summary);
   });
 }
