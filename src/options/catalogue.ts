@@ -136,6 +136,9 @@ export function sidesOf(command: TransferCommand): readonly Side[] {
   return SIDES[command];
 }
 
+/** The action has one `cosmos-endpoint` for export's source and import's target: its text names no side. */
+const actionLead = (s: Side) => (s.prefix ? `${s.word} ` : '');
+
 const STORE_LABELS: Record<string, string> = { cosmos: 'Azure Cosmos DB (NoSQL API)', mongodb: 'MongoDB', dir: 'Export directory' };
 
 // ---------------------------------------------------------------------------------------------
@@ -161,7 +164,12 @@ export const COSMOS_CONNECTION: readonly StoreOptionDecl[] = [
     valueName: '<url>',
     help: (s) => `Cosmos DB account endpoint (env: ${COSMOS_ENV[s.direction].endpoint.join(', ')})`,
     env: { source: COSMOS_ENV.source.endpoint, target: COSMOS_ENV.target.endpoint },
-    task: (s) => ({ label: `${s.word} Cosmos DB endpoint`, group: s.group, help: `${s.word} Cosmos DB (NoSQL API) account endpoint, for example \`https://<account>.documents.azure.com:443/\`.` }),
+    task: (s) => ({
+      label: `${s.word} Cosmos DB endpoint`,
+      group: s.group,
+      help: `${s.word} Cosmos DB (NoSQL API) account endpoint, for example \`https://<account>.documents.azure.com:443/\`.`,
+      actionHelp: `${actionLead(s)}Cosmos DB (NoSQL API) account endpoint, for example \`https://<account>.documents.azure.com:443/\`.`,
+    }),
   },
   {
     key: 'cosmosKey',
@@ -175,7 +183,7 @@ export const COSMOS_CONNECTION: readonly StoreOptionDecl[] = [
       label: `${s.word} Cosmos DB key`,
       group: s.group,
       help: `${s.word} Cosmos DB account key. Pass it from a secret variable (\`$(cosmosKey)\`); it is masked in the log. Leave empty to use the service connection (Entra ID).`,
-      actionHelp: `${s.word} Cosmos DB account key. Pass it from a secret (e.g. secrets.COSMOS_KEY); it is masked in the log. Leave empty to use Entra ID (client-id/tenant-id or azure/login).`,
+      actionHelp: `${actionLead(s)}Cosmos DB account key. Pass it from a secret (e.g. secrets.COSMOS_KEY); it is masked in the log. Leave empty to use Entra ID (client-id/tenant-id or azure/login).`,
     }),
   },
   {
@@ -251,7 +259,7 @@ export const MONGO_CONNECTION: readonly StoreOptionDecl[] = [
       label: `${s.word} MongoDB connection string`,
       group: s.group,
       help: `${s.word} MongoDB connection string (\`mongodb://\` or \`mongodb+srv://\`). Pass it from a secret variable; its password is masked in the log.`,
-      actionHelp: `${s.word} MongoDB connection string (\`mongodb://\` or \`mongodb+srv://\`). Pass it from a secret; its password is masked in the log.`,
+      actionHelp: `${actionLead(s)}MongoDB connection string (\`mongodb://\` or \`mongodb+srv://\`). Pass it from a secret; its password is masked in the log.`,
     }),
   },
 ];

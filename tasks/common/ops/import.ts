@@ -6,9 +6,10 @@ import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
-import { transferInputs } from '../transfer-inputs.js';
+import { readGroup } from '../option-inputs.js';
+import { transferInputs } from '../run-inputs.js';
+import { ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
-import { ruInputs } from '../ru-inputs.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */
 async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
@@ -31,12 +32,12 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
   let target: DatabaseSpec;
   if (destType === 'cosmos') {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
-    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
+    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruBudgetFrom(readGroup(ctx, 'import', 'ru-budget')));
   } else {
     target = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects, resume } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));
   const rejectsDir = inputs.getInput('rejectsDir');
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   const allowPartial = inputs.getBoolInput('allowPartial');

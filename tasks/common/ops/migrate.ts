@@ -5,9 +5,10 @@ import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
-import { transferInputs } from '../transfer-inputs.js';
+import { readGroup } from '../option-inputs.js';
+import { transferInputs } from '../run-inputs.js';
+import { ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
-import { ruInputs } from '../ru-inputs.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */
 export async function migrateOperation(ctx: OperationContext): Promise<OperationResult> {
@@ -16,7 +17,7 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
   const toType = inputs.getRequiredChoiceInput('toType', STORE_TYPES);
   const useRbac = inputs.getBoolInput('useRbac');
   // One budget for each Cosmos DB side (a cosmos-to-cosmos migrate gives both accounts the same).
-  const ru = ruInputs(ctx);
+  const ru = ruBudgetFrom(readGroup(ctx, 'migrate', 'ru-budget'));
   let source: DatabaseSpec;
   if (fromType === 'cosmos') {
     source = cosmosStore(ctx, { endpoint: inputs.getInput('fromCosmosEndpoint'), endpointInput: 'fromCosmosEndpoint', key: inputs.getSecretInput('fromCosmosKey'), keyInput: 'fromCosmosKey' }, useRbac, ru);
@@ -31,7 +32,7 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
   }
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects, resume } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'migrate', 'tuning'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);
