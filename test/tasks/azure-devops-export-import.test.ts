@@ -219,6 +219,14 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(r.summaries).to.deep.equal([]);
     });
 
+    it('names the task input, not the CLI flag, in the engine\'s refusal (allowPartial, not --allow-partial)', async () => {
+      const empty = join(work, 'empty-export');
+      await mkdir(empty, { recursive: true });
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: empty });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.include('pass "allowPartial" to import').and.not.include('--allow-partial');
+    });
+
     it('names the input to fix when no credential is given', async () => {
       const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, layoutFile });
       expect(r.result).to.equal('Failed');

@@ -4,6 +4,7 @@ import { resolveScope } from '../../../src/core/layout.js';
 import { runExport } from '../../../src/engine/export.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
@@ -12,7 +13,7 @@ import { ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 
 /** Cosmos DB or MongoDB -> a checked export directory, optionally re-read and compared with the source. */
-export async function exportOperation(ctx: OperationContext): Promise<OperationResult> {
+async function exportRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const sourceType = inputs.getRequiredChoiceInput('sourceType', STORE_TYPES);
   let source: DatabaseSpec;
@@ -50,3 +51,6 @@ export async function exportOperation(ctx: OperationContext): Promise<OperationR
     outputs: { ...transferOutputs(summary), exportDir: outputDir, ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const exportOperation = withInputNames('export', exportRun);

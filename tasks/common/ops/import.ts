@@ -4,6 +4,7 @@ import { runImport } from '../../../src/engine/import.js';
 import { readManifest } from '../../../src/stores/exportdir/manifest-io.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
@@ -24,7 +25,7 @@ async function countCollections(exportDir: string, collections: string[] | undef
 }
 
 /** A checked export directory -> Cosmos DB or MongoDB, optionally verified afterwards. */
-export async function importOperation(ctx: OperationContext): Promise<OperationResult> {
+async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const destType = inputs.getRequiredChoiceInput('destType', STORE_TYPES);
   const exportDir = resolve(inputs.getRequiredInput('exportDir', '(the directory an export wrote, holding manifest.json)'));
@@ -64,3 +65,6 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     outputs: { ...transferOutputs(summary), exportDir, ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const importOperation = withInputNames('import', importRun);

@@ -3,6 +3,7 @@ import { resolveScope } from '../../../src/core/layout.js';
 import { defaultRejectsDirName, runMigrate } from '../../../src/engine/migrate.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
@@ -11,7 +12,7 @@ import { ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */
-export async function migrateOperation(ctx: OperationContext): Promise<OperationResult> {
+async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const fromType = inputs.getRequiredChoiceInput('fromType', STORE_TYPES);
   const toType = inputs.getRequiredChoiceInput('toType', STORE_TYPES);
@@ -56,3 +57,6 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
     outputs: { ...transferOutputs(summary), ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const migrateOperation = withInputNames('migrate', migrateRun);

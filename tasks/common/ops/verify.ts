@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { reportPath } from './report-file.js';
 import { readGroup } from '../option-inputs.js';
@@ -15,7 +16,7 @@ function dirSide(ctx: OperationContext, path: string | undefined, input: string)
 }
 
 /** Compare two stores (Cosmos DB, MongoDB or an export directory) document by document. */
-export async function verifyOperation(ctx: OperationContext): Promise<OperationResult> {
+async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const useRbac = inputs.getBoolInput('useRbac');
   // One budget for each Cosmos DB side, as migrate: a verify against a production container stays within it.
@@ -57,3 +58,6 @@ export async function verifyOperation(ctx: OperationContext): Promise<OperationR
     outputs: { reportFile, verifyEqual: String(verify.equal) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const verifyOperation = withInputNames('verify', verifyRun);
