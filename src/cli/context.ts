@@ -13,11 +13,6 @@ export function processContext(): CliContext {
   return { out: processOutput, env: process.env, interactive: Boolean(process.stderr.isTTY), exitCode: 0 };
 }
 
-export interface ReportingFlags {
-  json?: boolean;
-  quiet?: boolean;
-}
-
 /** Runs an engine operation with progress on the way and a summary (table or --json) at the end. */
 export async function runReported(ctx: CliContext, flags: { json?: unknown; quiet?: unknown }, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
   let events: EventSink = () => {};

@@ -133,11 +133,6 @@ export function mongoUri(values: OptionValues, side: Side, env: NodeJS.ProcessEn
   return uri;
 }
 
-/** The env variables backing a direction's connection flags (docs and tests). */
-export function envNames(direction: Direction) {
-  return { endpoint: COSMOS_ENV[direction].endpoint, key: COSMOS_ENV[direction].key, mongo: MONGO_ENV[direction] };
-}
-
 /** The password (and user) inside a URI are secrets wherever the URI could be printed. */
 export function registerUriSecrets(uri: string): void {
   const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(uri);

@@ -84,6 +84,8 @@ export interface StoreOptionDecl extends Omit<OptionDecl, 'task' | 'help'> {
    * 'shared': one task input for every side of the command (useRbac, maxRu: both Cosmos DB sides get it).
    */
   taskScope?: 'side' | 'shared';
+  /** Added to a shared input's help on a command with two sides (migrate, verify). */
+  sharedNote?: string;
   /** Only for commands whose sides include this store type (verify's dir). */
   only?: readonly TransferCommand[];
 }
@@ -204,6 +206,8 @@ export const COSMOS_CONNECTION: readonly StoreOptionDecl[] = [
   },
 ];
 
+const EACH_SIDE = 'Applies to each Cosmos DB side.';
+
 /** The RU budget of a run against Cosmos DB: one budget for each Cosmos DB side. */
 export const RU_BUDGET: readonly StoreOptionDecl[] = [
   {
@@ -213,6 +217,7 @@ export const RU_BUDGET: readonly StoreOptionDecl[] = [
     valueName: '<ru/s>',
     help: () => 'Cosmos DB: request units per second the run may use, all collections together',
     taskScope: 'shared',
+    sharedNote: EACH_SIDE,
     task: () => ({ label: 'Max RU/s', group: 'advanced', help: 'Cosmos DB: request units per second the run may use, all collections together (CLI `--max-ru`). Empty: no client-side limit.' }),
   },
   {
@@ -222,6 +227,7 @@ export const RU_BUDGET: readonly StoreOptionDecl[] = [
     valueName: '<share>',
     help: () => "Cosmos DB: share of each container's provisioned RU/s the run may use, e.g. 0.5 or 50% (needs an account key)",
     taskScope: 'shared',
+    sharedNote: EACH_SIDE,
     task: () => ({
       label: 'RU share',
       group: 'advanced',
@@ -237,6 +243,7 @@ export const RU_BUDGET: readonly StoreOptionDecl[] = [
     valueName: '<level>',
     help: () => 'Cosmos DB priority-based execution: low yields to the application when the account is busy',
     taskScope: 'shared',
+    sharedNote: EACH_SIDE,
     task: () => ({
       label: 'Priority',
       group: 'advanced',
@@ -625,25 +632,22 @@ export interface ResolvedOption extends OptionDecl {
 }
 
 function storeOptions(command: TransferCommand, side: Side, group: string, decls: readonly StoreOptionDecl[]): ResolvedOption[] {
-  const out: ResolvedOption[] = [];
   const sides = SIDES[command];
-  for (const d of decls) {
-    if (d.only && !d.only.includes(command)) continue;
-    {
-      const key = prefixed(side.prefix, d.key);
-      const { help, task, taskScope, stores, only: _only, ...rest } = d;
+  const typeRule = (of: readonly Side[], stores: readonly string[]) => of.map((x) => stores.map((t) => `${x.typeKey} = ${t}`).join(' || ')).join(' || ');
+  return decls
+    .filter((d) => !d.only || d.only.includes(command))
+    .map((d) => {
+      const { help, task, taskScope, sharedNote, stores, only: _only, ...rest } = d;
       void _only;
       const shared = taskScope === 'shared';
-      const typeRule = (s: readonly Side[]) => s.map((x) => stores.map((t) => `${x.typeKey} = ${t}`).join(' || ')).join(' || ');
-      let view: TaskView | undefined;
-      if (task) {
-        view = task(side);
-        view = { ...view, visibleRule: view.visibleRule ?? typeRule(shared ? sides : [side]) };
-        if (shared && sides.length > 1 && group === 'ru-budget') view = { ...view, help: `${view.help} Applies to each Cosmos DB side.` };
+      let view = task?.(side);
+      if (view) {
+        view = { ...view, visibleRule: view.visibleRule ?? typeRule(shared ? sides : [side], stores) };
+        if (shared && sides.length > 1 && sharedNote) view = { ...view, help: `${view.help} ${sharedNote}` };
       }
-      out.push({
+      return {
         ...rest,
-        key,
+        key: prefixed(side.prefix, d.key),
         baseKey: d.key,
         group,
         side,
@@ -652,10 +656,8 @@ function storeOptions(command: TransferCommand, side: Side, group: string, decls
         help: help(side),
         ...(view ? { task: view } : {}),
         ...(shared ? { taskKey: d.key } : {}),
-      });
-    }
-  }
-  return out;
+      };
+    });
 }
 
 function plain(group: string, decls: readonly OptionDecl[]): ResolvedOption[] {
