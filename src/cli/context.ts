@@ -13,15 +13,8 @@ export function processContext(): CliContext {
   return { out: processOutput, env: process.env, interactive: Boolean(process.stderr.isTTY), exitCode: 0 };
 }
 
-export interface ReportingFlags {
-  json?: boolean;
-  quiet?: boolean;
-  /** --connect-timeout, in milliseconds (added with the reporting flags by addOutputOptions). */
-  connectTimeout?: number;
-}
-
 /** Runs an engine operation with progress on the way and a summary (table or --json) at the end. */
-export async function runReported(ctx: CliContext, flags: ReportingFlags, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
+export async function runReported(ctx: CliContext, flags: { json?: unknown; quiet?: unknown }, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
   let events: EventSink = () => {};
   let stop = () => {};
   if (!flags.quiet) {

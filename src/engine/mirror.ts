@@ -12,6 +12,7 @@ import { forEachLimit } from './transfer.js';
 
 /** How import and migrate write: `mirror` upserts, then deletes the target documents the source lacks. */
 export type RunMode = WriteMode | 'mirror';
+export const RUN_MODES: readonly RunMode[] = ['upsert', 'merge', 'mirror'];
 
 export interface MirrorOptions {
   /** Mirror: refuse, before deleting anything, to delete more than this many documents (default: `defaultMaxDeletes`). */

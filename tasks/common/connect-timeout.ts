@@ -1,6 +1,6 @@
 /** The connectTimeout input, apart from the store inputs: archive reads it without reading a layout. */
 import { UsageError } from '../../src/core/errors.js';
-import { duration } from '../../src/cli/options.js';
+import { OptionValueError, duration } from '../../src/options/parsers.js';
 import type { OperationContext } from './context.js';
 
 /** Input connectTimeout (`30s`, `2m`; the engine's default 30 s when empty), in milliseconds. */
@@ -8,8 +8,9 @@ export function connectTimeoutInput(ctx: OperationContext): { connectTimeoutMs?:
   const v = ctx.inputs.getInput('connectTimeout');
   if (v === undefined || v.trim() === '') return {};
   try {
-    return { connectTimeoutMs: duration(`Input "${ctx.inputs.label('connectTimeout')}"`)(v) };
+    return { connectTimeoutMs: duration(v) };
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof OptionValueError) throw new UsageError(`Input "${ctx.inputs.label('connectTimeout')}" ${err.takes}, not "${v}".`);
+    throw err;
   }
 }

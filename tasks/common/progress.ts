@@ -2,7 +2,7 @@
  * Engine events -> one overall percentage for the platform's progress display, plus the CLI's
  * plain log lines (a line per collection start/end, one every few seconds while it runs).
  */
-import { plainProgress } from '../../src/cli/progress.js';
+import { plainProgress } from '../../src/engine/progress-lines.js';
 import type { EngineEvent, EventSink } from '../../src/engine/events.js';
 import type { TaskLog } from './context.js';
 

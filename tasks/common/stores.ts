@@ -5,13 +5,12 @@ import type { LayoutRef } from '../../src/engine/export.js';
 import { validateEndpoint } from '../../src/stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
-import type { WriteMode } from '../../src/stores/types.js';
-import { registerUriSecrets } from '../../src/cli/options.js';
-import { connectTimeoutInput } from './connect-timeout.js';
+import { RUN_MODES, type RunMode } from '../../src/engine/mirror.js';
 import { checkMongoUri } from '../../src/stores/mongo/uri.js';
+import { connectTimeoutInput } from './connect-timeout.js';
 import type { OperationContext } from './context.js';
 
-export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
+export const WRITE_MODES: readonly RunMode[] = RUN_MODES;
 
 export type StoreType = 'cosmos' | 'mongodb';
 export const STORE_TYPES: readonly StoreType[] = ['cosmos', 'mongodb'];
@@ -53,8 +52,8 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
 export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
   if (!uri) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" is required for MongoDB (a mongodb:// or mongodb+srv:// connection string, from a secret variable).`);
   if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" must start with mongodb:// or mongodb+srv://.`);
-  registerUriSecrets(uri);
-  // The platform masks the whole URI; the password can also appear on its own (a driver message).
+  // The platform masks the whole URI; the password can also appear on its own (a driver message);
+  // inputs.mask registers it with the engine's redaction too.
   const password = /^mongodb(?:\+srv)?:\/\/[^:@/]*:([^@/]+)@/i.exec(uri)?.[1];
   if (password) {
     ctx.inputs.mask(password);

@@ -1,6 +1,7 @@
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { sidesOf } from '../../src/options/catalogue.js';
 import { cosmosSpec } from '../../src/cli/options.js';
 import { clearSecrets } from '../../src/core/secrets.js';
 import { generateDocuments } from '../../src/synthetic/copilot.js';
@@ -66,7 +67,7 @@ describe('CLI credentials: environment fallbacks, and keys never shown', functio
   });
 
   it('lets --use-rbac win over a key: the key is not used at all', () => {
-    const spec = cosmosSpec({ cosmosEndpoint: 'https://a.documents.azure.com:443/', cosmosKey: 'some-key', useRbac: true }, 'target', {});
+    const spec = cosmosSpec({ cosmosEndpoint: 'https://a.documents.azure.com:443/', cosmosKey: 'some-key', useRbac: true }, sidesOf('import')[0]!, {});
     expect(spec.type).to.equal('cosmos');
     if (spec.type !== 'cosmos') return;
     expect(spec.connection.key).to.equal(undefined);

@@ -147,6 +147,26 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
     }
   });
 
+  it('keeps a verify within --right-max-ru and sends --right-priority (verify used to drop both)', async () => {
+    const proxy = await startRuProxy(source.endpoint, {});
+    try {
+      const started = proxy.elapsed();
+      const v = await runCli([
+        'verify', '--left-type', 'dir', '--left-dir', exportDir,
+        '--right-type', 'cosmos', '--right-cosmos-endpoint', proxy.endpoint, '--right-cosmos-key', source.key,
+        '--layout', layoutFile, '--collections', 'chunks', '--right-max-ru', '400', '--right-priority', 'low',
+      ]);
+      expect(v.code, v.stderr).to.equal(0);
+      const seconds = (proxy.elapsed() - started) / 1000;
+      // The same 2,000 RU or so as the budgeted export: unthrottled it reads them in well under a second.
+      expect(proxy.stats.totalCharge).to.be.above(1500);
+      expect(proxy.stats.totalCharge / seconds).to.be.at.most(400 * 1.6);
+      expect(proxy.stats.priorities).to.deep.equal({ Low: proxy.stats.requests });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('migrate takes the budget and priority of each side: --to-max-ru, --to-priority', async () => {
     await withTarget({ throughput: 2500 }, async (proxy, target) => {
       const started = proxy.elapsed();

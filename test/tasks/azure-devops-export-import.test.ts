@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { buildAzureDevOpsTask } from '../../scripts/build-tasks.js';
 import type { Manifest } from '../../src/core/manifest.js';
 import { generateDocuments } from '../../src/synthetic/copilot.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 import { readTaskJson, runAgentTask, type AgentResult, type TaskJson } from './support/agent.js';
@@ -134,6 +135,43 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
     });
   });
 
+  describe('the batchBytes input (issue 13: it was a CLI flag only)', () => {
+    let messagesExport: string;
+
+    before(async () => {
+      messagesExport = join(work, 'messages-export');
+      const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'messages', outputDir: messagesExport });
+      expect(r.result, r.stdout).to.equal('Succeeded');
+    });
+
+    /** Imports the 30 messages through a counting proxy; returns the bulk requests the sink sent. */
+    async function importThroughProxy(extra: Record<string, string>): Promise<number> {
+      const proxy = await startFaultProxy(target.endpoint);
+      try {
+        const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: proxy.endpoint, cosmosKey: target.key, layoutFile, exportDir: messagesExport, collections: 'messages', ...extra });
+        expect(r.result, r.stdout).to.equal('Succeeded');
+        expect(r.outputs).to.include({ documentsWritten: '30' });
+        return proxy.requests.filter((q) => q.isBatch).length;
+      } finally {
+        await proxy.stop();
+      }
+    }
+
+    it('reaches the sink: batches end at that size, so 30 messages go in many small bulk requests', async () => {
+      const whole = await importThroughProxy({});
+      const small = await importThroughProxy({ batchBytes: '2KB' });
+      // Default bounds (500 documents, 2MB): the 30 messages fit one batch.
+      expect(whole).to.be.at.most(2);
+      expect(small).to.be.at.least(5);
+    });
+
+    it('refuses a size it cannot read, naming the input', async () => {
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: messagesExport, batchBytes: 'lots' });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.equal('Input "batchBytes" takes a size such as 2MB, 512KB or a number of bytes, not "lots".');
+    });
+  });
+
   describe('rejected documents', () => {
     let rejectsExport: string;
 
@@ -183,6 +221,14 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(r.outputs.failure).to.include('does not exist');
       expect(r.summaries).to.have.length(1);
       expect(r.summaries[0]).to.include('does not exist');
+    });
+
+    it('names the task input, not the CLI flag, in the engine\'s refusal (allowPartial, not --allow-partial)', async () => {
+      const empty = join(work, 'empty-export');
+      await mkdir(empty, { recursive: true });
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: empty });
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.include('pass "allowPartial" to import').and.not.include('--allow-partial');
     });
 
     it('names the input to fix when no credential is given', async () => {

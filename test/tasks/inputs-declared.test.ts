@@ -2,14 +2,19 @@
  * Static scan: the inputs a task's code reads are exactly the inputs its task.json (or action.yml)
  * declares. Reads go through Inputs methods named like task-lib's (getInput, getBoolInput, ...)
  * with a literal camelCase name; the scan follows each entry point's relative imports inside
- * tasks/ and collects those names. Only the two platform adapters may call the platform's own
- * input functions, and nothing may read an input by a computed name.
+ * tasks/ and collects those names. A group of catalogue options is read by
+ * `readGroup(ctx, '<command>', '<group>')`, which the scan expands into the group's input names
+ * from the same catalogue (src/options/) the task.json inputs are generated from. Only the two
+ * platform adapters may call the platform's own input functions, and nothing else may read an
+ * input by a computed name.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { expect } from 'chai';
 import { azureDevOpsRoot, azureDevOpsTaskNames, githubRoot, repoRoot } from '../../scripts/build-tasks.js';
 import { kebabCase } from '../../tasks/common/inputs.js';
+import { taskInputsOfGroup } from '../../src/options/task-inputs.js';
+import type { TransferCommand } from '../../src/options/catalogue.js';
 import { readTaskJson } from './support/agent.js';
 import { readActionYml } from './support/runner.js';
 
@@ -18,8 +23,13 @@ const READERS = ['getInput', 'getRequiredInput', 'getSecretInput', 'getQuietInpu
 const READ_CALL = new RegExp(`\\b(${READERS.join('|')})\\(\\s*(?:'([A-Za-z0-9]+)'|"([A-Za-z0-9]+)"|([^'")\\s][^,)]*))`, 'g');
 /** The platform's own input functions, allowed only in the adapter that wraps them. */
 const PLATFORM_READ = /\b(?:tl|core)\.(getInput|getBoolInput|getBooleanInput|getMultilineInput|getPathInput|getDelimitedInput|getInputRequired|getPathInputRequired|getEndpointAuthorizationParameter|getEndpointAuthorization)\(/g;
-/** Where the readers are defined (common/inputs.ts) and where they meet the platform (the adapters). */
-const ADAPTERS = new Set(['tasks/common/inputs.ts', 'tasks/azure-devops/shared/inputs.ts', 'tasks/github/src/inputs.ts']);
+/** A catalogue group read by its declared names. */
+const GROUP_READ = /\breadGroup\(\s*\w+\s*,\s*'(\w+)'\s*,\s*'([\w-]+)'\s*\)/g;
+/**
+ * Where the readers are defined (common/inputs.ts), where they meet the platform (the adapters),
+ * and the catalogue reader (common/option-inputs.ts: names from the catalogue, expanded above).
+ */
+const ADAPTERS = new Set(['tasks/common/inputs.ts', 'tasks/azure-devops/shared/inputs.ts', 'tasks/github/src/inputs.ts', 'tasks/common/option-inputs.ts']);
 
 /** Files reachable from an entry through relative imports, staying inside tasks/. */
 function reachable(entry: string): string[] {
@@ -59,6 +69,14 @@ function scan(entry: string): Scan {
       else if (!isAdapter && !/^\w+\s*:/.test(m[4] ?? '')) computed.push(`${rel}: ${m[0]}`);
     }
     for (const m of text.matchAll(PLATFORM_READ)) if (!isAdapter) platformCalls.push(`${rel}: ${m[0]}`);
+    for (const m of text.matchAll(GROUP_READ)) {
+      const inputs = taskInputsOfGroup(m[1] as TransferCommand, m[2]!);
+      if (inputs.length === 0) computed.push(`${rel}: ${m[0]} (no such catalogue group)`);
+      for (const i of inputs) names.add(i.name);
+    }
+    if (!isAdapter && /\breadGroup\(/.test(text) && [...text.matchAll(/\breadGroup\(/g)].length !== [...text.matchAll(GROUP_READ)].length) {
+      computed.push(`${rel}: readGroup with a computed command or group`);
+    }
   }
   return { names, computed, platformCalls, files: files.map((f) => relative(repoRoot, f)) };
 }
@@ -83,8 +101,8 @@ describe('Pipeline tasks: inputs read == inputs declared (static scan of the tas
 
   it('the scan really follows imports: the export task reads sourceType (its own op) and azureSubscription (shared runner)', () => {
     const s = scan(join(azureDevOpsRoot, 'DocferryExport', 'index.ts'));
-    expect(s.files).to.include.members(['tasks/common/ops/export.ts', 'tasks/azure-devops/shared/run-task.ts', 'tasks/common/stores.ts', 'tasks/common/transfer-inputs.ts']);
-    expect([...s.names]).to.include.members(['sourceType', 'azureSubscription', 'layoutFile', 'allowedRejects']);
+    expect(s.files).to.include.members(['tasks/common/ops/export.ts', 'tasks/azure-devops/shared/run-task.ts', 'tasks/common/stores.ts', 'tasks/common/run-inputs.ts']);
+    expect([...s.names]).to.include.members(['sourceType', 'azureSubscription', 'layoutFile', 'allowedRejects', 'batchBytes', 'maxRu']);
     expect([...s.names]).to.not.include('destType');
   });
 

@@ -5,3 +5,4 @@ export * from './plan.js';
 export * from './window.js';
 export * from './arm-client.js';
 export * from './state-file.js';
+export * from './window-run.js';

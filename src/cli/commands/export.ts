@@ -2,80 +2,48 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
 import { runExport } from '../../engine/export.js';
-import { pickTuning, type TuningOptions } from '../../engine/run.js';
+import { sidesOf } from '../../options/catalogue.js';
+import { runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
-import { runControlFrom } from '../run-control.js';
-import { runReported, type CliContext, type ReportingFlags } from '../context.js';
-import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
-import {
-  addCosmosOptions,
-  addLayoutOptions,
-  addMongoOptions,
-  addOutputOptions,
-  addTuningOptions,
-  cosmosSpec,
-  jsonFormatOption,
-  layoutFrom,
-  mongoUri,
-  positiveInt,
-  type CosmosFlags,
-  withConnectTimeout,
-} from '../options.js';
+import { runReported, type CliContext } from '../context.js';
+import { printVerification } from './verify.js';
+import { addCatalogueOptions, cosmosSpec, layoutFrom, mongoUri, optionValues, withConnectTimeout } from '../options.js';
 
-interface ExportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags {
-  sourceType: 'cosmos' | 'mongodb';
-  mongoUri?: string;
-  layout?: string;
-  collections?: string[];
-  outputDir?: string;
-  jsonFormat?: JsonFormat;
-  gzip?: boolean;
-  pageSize?: number;
-}
+const [SOURCE] = sidesOf('export');
 
-export function sourceSpec(flags: ExportFlags, ctx: CliContext): DatabaseSpec {
-  if (flags.sourceType === 'cosmos') {
-    const spec = cosmosSpec(flags, 'source', ctx.env);
-    return flags.pageSize !== undefined && spec.type === 'cosmos' ? { ...spec, pageSize: flags.pageSize } : spec;
+export function sourceSpec(values: OptionValues, ctx: CliContext): DatabaseSpec {
+  if (values.sourceType === 'cosmos') {
+    const spec = cosmosSpec(values, SOURCE!, ctx.env);
+    return values.pageSize !== undefined && spec.type === 'cosmos' ? { ...spec, pageSize: values.pageSize as number } : spec;
   }
-  return { type: 'mongodb', uri: mongoUri(flags, 'source', ctx.env) };
+  return { type: 'mongodb', uri: mongoUri(values, SOURCE!, ctx.env) };
 }
 
 export function registerExportCommand(program: Command, ctx: CliContext): void {
-  const cmd = program
-    .command('export')
-    .description('export collections from Cosmos DB or MongoDB to an NDJSON directory with a checksummed manifest')
-    .requiredOption('--source-type <type>', 'cosmos or mongodb')
-    .option('--output-dir <dir>', 'directory to create (default: data-export-<UTC yyyymmddTHHMMSS>)')
-    .addOption(jsonFormatOption())
-    .option('--gzip', 'compress each collection file (.json.gz)')
-    .option('--page-size <n>', 'Cosmos DB source: documents per query page (default 1000; smaller pages mean less memory and finer resume)', positiveInt('--page-size'));
-  addCosmosOptions(cmd, 'source');
-  addMongoOptions(cmd, 'source');
-  addLayoutOptions(cmd);
-  addTuningOptions(cmd);
-  addOutputOptions(cmd);
-  addResumeOptions(cmd, 'export');
-  cmd.action(async (flags: ExportFlags) => {
-    if (flags.sourceType !== 'cosmos' && flags.sourceType !== 'mongodb') {
-      throw new UsageError(`--source-type must be cosmos or mongodb, not "${flags.sourceType}".`);
+  const cmd = program.command('export').description('export collections from Cosmos DB or MongoDB to an NDJSON directory with a checksummed manifest');
+  addCatalogueOptions(cmd, 'export');
+  cmd.action(async (flags: Record<string, unknown>) => {
+    const values = optionValues(flags, 'export');
+    if (values.sourceType !== 'cosmos' && values.sourceType !== 'mongodb') {
+      throw new UsageError(`--source-type must be cosmos or mongodb, not "${String(values.sourceType)}".`);
     }
-    const layout = layoutFrom(flags);
-    const source = withConnectTimeout(sourceSpec(flags, ctx), flags.connectTimeout);
-    const outputDir = flags.outputDir ?? defaultExportDirName();
-    const summary = await runReported(ctx, flags, (events) =>
+    const layout = layoutFrom(values);
+    const source = withConnectTimeout(sourceSpec(values, ctx), values.connectTimeout);
+    const outputDir = (values.outputDir as string | undefined) ?? defaultExportDirName();
+    const collections = values.collections as string[] | undefined;
+    const summary = await runReported(ctx, values, (events) =>
       runExport({
         source,
         layout,
         outputDir,
         events,
-        ...(flags.collections ? { collections: flags.collections } : {}),
-        ...(flags.jsonFormat ? { format: flags.jsonFormat } : {}),
-        ...(flags.gzip ? { gzip: true } : {}),
-        ...runControlFrom(flags),
-        ...pickTuning(flags),
+        ...(collections ? { collections } : {}),
+        ...(values.jsonFormat ? { format: values.jsonFormat as JsonFormat } : {}),
+        ...(values.gzip ? { gzip: true } : {}),
+        ...runControlFrom(values),
+        ...tuningFrom(values),
       }),
     );
-    printVerification(ctx, flags, summary);
+    printVerification(ctx, values, summary);
   });
 }

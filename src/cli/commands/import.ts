@@ -1,81 +1,52 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runImport } from '../../engine/import.js';
-import { pickTuning, type TuningOptions } from '../../engine/run.js';
+import { sidesOf } from '../../options/catalogue.js';
+import { mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
-import { MODE_HELP, addMirrorOptions, checkMode, mirrorFrom, type MirrorFlags } from './mirror-flags.js';
-import { runControlFrom } from '../run-control.js';
-import { runReported, type CliContext, type ReportingFlags } from '../context.js';
-import { addResumeOptions, printVerification, type ResumeFlags } from './verify.js';
-import {
-  addCosmosOptions,
-  addLayoutOptions,
-  addMongoOptions,
-  addOutputOptions,
-  addTuningOptions,
-  cosmosSpec,
-  layoutFrom,
-  mongoUri,
-  type CosmosFlags,
-  withConnectTimeout,
-} from '../options.js';
+import { runReported, type CliContext } from '../context.js';
+import { printVerification } from './verify.js';
+import { addCatalogueOptions, cosmosSpec, layoutFrom, mongoUri, optionValues, withConnectTimeout } from '../options.js';
 
-interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags, ResumeFlags, MirrorFlags {
-  destType: 'cosmos' | 'mongodb';
-  exportDir: string;
-  mongoUri?: string;
-  restoreObjectids?: boolean;
-  layout?: string;
-  collections?: string[];
-  allowPartial?: boolean;
-  rejectsDir?: string;
-}
+const [TARGET] = sidesOf('import');
 
-export function targetSpec(flags: ImportFlags, ctx: CliContext): DatabaseSpec {
-  if (flags.destType === 'cosmos') return cosmosSpec(flags, 'target', ctx.env);
-  return { type: 'mongodb', uri: mongoUri(flags, 'target', ctx.env), ...(flags.restoreObjectids ? { restoreObjectIds: true } : {}) };
+export function targetSpec(values: OptionValues, ctx: CliContext): DatabaseSpec {
+  const spec: DatabaseSpec =
+    values.destType === 'cosmos'
+      ? cosmosSpec(values, TARGET!, ctx.env)
+      : { type: 'mongodb', uri: mongoUri(values, TARGET!, ctx.env), ...(values.restoreObjectIds ? { restoreObjectIds: true } : {}) };
+  return withConnectTimeout(spec, values.connectTimeout);
 }
 
 export function registerImportCommand(program: Command, ctx: CliContext): void {
-  const cmd = program
-    .command('import')
-    .description('check an export directory, then import it into Cosmos DB or MongoDB')
-    .requiredOption('--dest-type <type>', 'cosmos or mongodb')
-    .requiredOption('--export-dir <dir>', 'the directory an export wrote (holding manifest.json)')
-    .option('--mode <mode>', MODE_HELP, 'upsert')
-    .option('--allow-partial', 'import even when the export is incomplete or does not match its manifest (loudly)')
-    .option('--rejects-dir <dir>', 'where rejected documents are written (default: <export-dir>/_rejects)')
-    .option('--restore-objectids', 'MongoDB target: turn 24-hex string _ids back into ObjectIds');
-  addCosmosOptions(cmd, 'target');
-  addMongoOptions(cmd, 'target');
-  addLayoutOptions(cmd);
-  addTuningOptions(cmd);
-  addOutputOptions(cmd);
-  addResumeOptions(cmd, 'import');
-  addMirrorOptions(cmd);
-  cmd.action(async (flags: ImportFlags) => {
-    if (flags.destType !== 'cosmos' && flags.destType !== 'mongodb') {
-      throw new UsageError(`--dest-type must be cosmos or mongodb, not "${flags.destType}".`);
+  const cmd = program.command('import').description('check an export directory, then import it into Cosmos DB or MongoDB');
+  addCatalogueOptions(cmd, 'import');
+  cmd.action(async (flags: Record<string, unknown>) => {
+    const values = optionValues(flags, 'import');
+    if (values.destType !== 'cosmos' && values.destType !== 'mongodb') {
+      throw new UsageError(`--dest-type must be cosmos or mongodb, not "${String(values.destType)}".`);
     }
-    checkMode(flags.mode);
-    if (flags.restoreObjectids && flags.destType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--dest-type mongodb).');
-    const layout = layoutFrom(flags);
-    const target = withConnectTimeout(targetSpec(flags, ctx), flags.connectTimeout);
-    const summary = await runReported(ctx, flags, (events) =>
+    if (values.restoreObjectIds && values.destType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--dest-type mongodb).');
+    if (!RUN_MODES.includes(values.mode as RunMode)) throw new UsageError(`--mode must be upsert, merge or mirror, not "${String(values.mode)}".`);
+    const layout = layoutFrom(values);
+    const target = targetSpec(values, ctx);
+    const collections = values.collections as string[] | undefined;
+    const summary = await runReported(ctx, values, (events) =>
       runImport({
-        exportDir: flags.exportDir,
+        exportDir: values.exportDir as string,
         target,
         layout,
-        mode: flags.mode,
+        mode: values.mode as RunMode,
         events,
-        ...(flags.collections ? { collections: flags.collections } : {}),
-        ...(flags.allowPartial ? { allowPartial: true } : {}),
-        ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
-        ...runControlFrom(flags),
-        ...mirrorFrom(flags),
-        ...pickTuning(flags),
+        ...(collections ? { collections } : {}),
+        ...(values.allowPartial ? { allowPartial: true } : {}),
+        ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
+        ...runControlFrom(values),
+        ...mirrorFrom(values),
+        ...tuningFrom(values),
       }),
     );
-    printVerification(ctx, flags, summary);
+    printVerification(ctx, values, summary);
   });
 }

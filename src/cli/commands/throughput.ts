@@ -8,51 +8,31 @@ import type { Command } from 'commander';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
 import {
   DEFAULT_STATE_FILE,
-  ThroughputRaiseError,
-  describeSettings,
-  describeTarget,
-  raiseThroughput,
-  readStateFile,
-  removeStateFile,
-  restoreThroughput,
-  sameTarget,
-  throughputTargetId,
-  writeStateFile,
-  type RaiseResult,
-  type RestoreResult,
-  type RetryHooks,
-  type ThroughputManagementClient,
+  runThroughputRaise,
+  runThroughputRestore,
+  type RaiseCommandOptions,
+  type RestoreCommandOptions,
   type ThroughputSettings,
   type ThroughputTarget,
-  type WindowState,
+  type ThroughputWindowDeps,
 } from '../../azure/throughput/index.js';
 
-/** Lines for people go to `log` (stderr); the result (or --json) to `result` (stdout). Matches the CLI's Output. */
-export interface ThroughputOutput {
-  log(line: string): void;
-  result(text: string): void;
-}
+export { runThroughputRaise, runThroughputRestore, type RaiseCommandOptions, type RestoreCommandOptions } from '../../azure/throughput/index.js';
+export type { RaiseCommandResult, RestoreCommandResult, ThroughputOutput } from '../../azure/throughput/index.js';
 
-export interface ThroughputCommandDeps {
-  out?: ThroughputOutput;
+export interface ThroughputCommandDeps extends ThroughputWindowDeps {
   env?: NodeJS.ProcessEnv;
   /** When given (the CLI context), its exitCode is set as well as process.exitCode. */
   exitCode?: number;
-  /** Injected in tests; the default is DefaultAzureCredential + CosmosDBManagementClient. */
-  createClient?: (subscriptionId: string) => ThroughputManagementClient | Promise<ThroughputManagementClient>;
-  retry?: RetryHooks;
 }
 
-const defaultOut: ThroughputOutput = {
-  log: (line) => process.stderr.write(`${line}\n`),
-  result: (text) => process.stdout.write(`${text}\n`),
+const defaultOut = {
+  log: (line: string) => process.stderr.write(`${line}
+`),
+  result: (text: string) => process.stdout.write(`${text}
+`),
 };
 
-async function defaultCreateClient(subscriptionId: string): Promise<ThroughputManagementClient> {
-  // Loaded on use: the management SDK is not needed by any other command.
-  const { createArmThroughputClient } = await import('../../azure/throughput/arm.js');
-  return createArmThroughputClient(subscriptionId);
-}
 
 /** Raw commander values. */
 export interface ThroughputFlags {
@@ -70,26 +50,6 @@ export interface ThroughputFlags {
   physicalPartitions?: string;
   dryRun?: boolean;
   json?: boolean;
-}
-
-export interface RaiseCommandOptions {
-  target: ThroughputTarget;
-  to: ThroughputSettings;
-  stateFile: string;
-  acknowledgeFloorIncrease: boolean;
-  allowDecrease: boolean;
-  storageGb?: number;
-  physicalPartitions?: number;
-  dryRun: boolean;
-  json: boolean;
-}
-
-export interface RestoreCommandOptions {
-  stateFile: string;
-  /** Optional check: when any target flag is given, the state file must be for that target. */
-  expect?: Partial<ThroughputTarget>;
-  dryRun: boolean;
-  json: boolean;
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
@@ -155,114 +115,6 @@ export function parseRestoreFlags(flags: ThroughputFlags): RestoreCommandOptions
     dryRun: Boolean(flags.dryRun),
     json: Boolean(flags.json),
   };
-}
-
-export interface RaiseCommandResult extends RaiseResult {
-  stateFile: string;
-  dryRun: boolean;
-}
-
-export async function runThroughputRaise(opts: RaiseCommandOptions, deps: ThroughputCommandDeps = {}): Promise<RaiseCommandResult> {
-  const out = deps.out ?? defaultOut;
-  const existing = await readStateFile(opts.stateFile);
-  if (existing && !sameTarget(existing.target, opts.target)) {
-    throw new UsageError(
-      `${opts.stateFile} holds an open window on ${describeTarget(existing.target)} (raised ${existing.raisedAt}): ` +
-        'restore it first (docferry throughput restore), or pass another --state-file for this target.',
-    );
-  }
-  if (existing) out.log(`A window is already open on ${describeTarget(opts.target)} since ${existing.raisedAt}: the restore will still put back ${describeSettings(existing.before)}.`);
-  const client = await (deps.createClient ?? defaultCreateClient)(opts.target.subscriptionId);
-  out.log(`${opts.dryRun ? 'Planning' : 'Raising'} throughput of ${describeTarget(opts.target)}`);
-  let result: RaiseResult;
-  try {
-    result = await raiseThroughput(client, opts.target, opts.to, {
-      acknowledgeFloorIncrease: opts.acknowledgeFloorIncrease,
-      allowDecrease: opts.allowDecrease,
-      ...(opts.storageGb !== undefined ? { storageGb: opts.storageGb } : {}),
-      ...(opts.physicalPartitions !== undefined ? { physicalPartitions: opts.physicalPartitions } : {}),
-      ...(existing ? { previous: existing } : {}),
-      dryRun: opts.dryRun,
-      // Written before the update is sent: a raise that fails half-way can still be restored.
-      beforeUpdate: (state) => writeStateFile(opts.stateFile, state),
-      ...(deps.retry ? { retry: deps.retry } : {}),
-      log: { info: (m) => out.log(`  ${m}`), warn: (m) => out.log(`  warning: ${m}`) },
-    });
-  } catch (err) {
-    if (err instanceof ThroughputRaiseError) {
-      if (err.changed === false) {
-        if (existing) await writeStateFile(opts.stateFile, existing);
-        else await removeStateFile(opts.stateFile);
-      } else {
-        out.log(`The state file ${opts.stateFile} is kept: run \`docferry throughput restore --state-file ${opts.stateFile}\`.`);
-      }
-    }
-    throw err;
-  }
-  if (!opts.dryRun) await writeStateFile(opts.stateFile, result.state);
-  const summary = opts.dryRun
-    ? `Dry run: would raise ${describeTarget(opts.target)} from ${describeSettings(result.plan.current)} to ${describeSettings(opts.to)}; nothing changed, no state written.`
-    : result.applied
-      ? `Raised ${describeTarget(opts.target)} to ${describeSettings(opts.to)}. State in ${opts.stateFile}: \`docferry throughput restore --state-file ${opts.stateFile}\` puts back ${describeSettings(result.state.before)}.`
-      : `${describeTarget(opts.target)} is already ${describeSettings(opts.to)}: nothing changed. State in ${opts.stateFile}; the restore puts back ${describeSettings(result.state.before)}.`;
-  if (opts.json) {
-    out.log(summary);
-    out.result(JSON.stringify({ action: 'raise', dryRun: opts.dryRun, applied: result.applied, stateFile: opts.dryRun ? null : opts.stateFile, targetId: throughputTargetId(opts.target), plan: result.plan, state: result.state }, null, 2));
-  } else {
-    out.result(summary);
-  }
-  return { ...result, stateFile: opts.stateFile, dryRun: opts.dryRun };
-}
-
-export interface RestoreCommandResult extends RestoreResult {
-  state: WindowState;
-  stateFile: string;
-  stateFileRemoved: boolean;
-}
-
-export async function runThroughputRestore(opts: RestoreCommandOptions, deps: ThroughputCommandDeps = {}): Promise<RestoreCommandResult> {
-  const out = deps.out ?? defaultOut;
-  const state = await readStateFile(opts.stateFile);
-  if (!state) {
-    throw new UsageError(
-      `No throughput window state at ${opts.stateFile}: nothing was raised with this state file, or it was already restored. ` +
-        'Pass --state-file with the file `docferry throughput raise` wrote.',
-    );
-  }
-  if (opts.expect) {
-    const t = state.target as unknown as Record<string, string | undefined>;
-    const wrong = Object.entries(opts.expect).filter(([k, v]) => (t[k] ?? '').toLowerCase() !== String(v).toLowerCase());
-    if (wrong.length > 0) {
-      throw new UsageError(`${opts.stateFile} is for ${describeTarget(state.target)}, not the one named by ${wrong.map(([k]) => k).join(', ')}: nothing restored.`);
-    }
-  }
-  const client = await (deps.createClient ?? defaultCreateClient)(state.target.subscriptionId);
-  out.log(`Restoring throughput of ${describeTarget(state.target)} to ${describeSettings(state.before)} (read before the raise at ${state.raisedAt})`);
-  const result = await restoreThroughput(client, state, {
-    dryRun: opts.dryRun,
-    ...(deps.retry ? { retry: deps.retry } : {}),
-    log: { info: (m) => out.log(`  ${m}`), warn: (m) => out.log(`  warning: ${m}`) },
-  });
-  let removed = false;
-  if (!opts.dryRun) {
-    await removeStateFile(opts.stateFile);
-    removed = true;
-  }
-  const summary =
-    result.outcome === 'dry-run'
-      ? `Dry run: would restore ${describeTarget(state.target)} from ${describeSettings(result.found)} to ${describeSettings(result.restoredTo)}; state file kept.`
-      : result.outcome === 'unchanged'
-        ? `${describeTarget(state.target)} is already ${describeSettings(result.found)}: nothing needed restoring. Removed ${opts.stateFile}.`
-        : result.outcome === 'floor'
-          ? `Restored ${describeTarget(state.target)} to ${describeSettings(result.restoredTo)}, its floor (${describeSettings(state.before)} is no longer allowed). Removed ${opts.stateFile}.`
-          : `Restored ${describeTarget(state.target)} to ${describeSettings(result.restoredTo)}. Removed ${opts.stateFile}.`;
-  if (opts.json) {
-    out.log(summary);
-    out.result(JSON.stringify({ action: 'restore', ...result, targetId: state.targetId, stateFile: opts.stateFile, stateFileRemoved: removed }, null, 2));
-  } else {
-    out.result(summary);
-  }
-  return { ...result, state, stateFile: opts.stateFile, stateFileRemoved: removed };
 }
 
 function setExit(deps: ThroughputCommandDeps, code: number): void {

@@ -4,6 +4,7 @@ import { connectTimeoutInput } from '../connect-timeout.js';
 import { archiveList, archivePull, archivePush, type ArchiveEntry, type ArchiveTarget } from '../../../src/engine/archive.js';
 import { registerArchiveSecrets } from '../../../src/stores/blob/connection.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 
 export const ARCHIVE_COMMANDS = ['push', 'pull', 'list'] as const;
 export type ArchiveCommand = (typeof ARCHIVE_COMMANDS)[number];
@@ -51,7 +52,7 @@ function listMarkdown(entries: ArchiveEntry[]): string {
 }
 
 /** The archive container of export directories: push one, pull one (checked), or list them. */
-export async function archiveOperation(ctx: OperationContext, command: ArchiveCommand): Promise<OperationResult> {
+async function archiveRun(ctx: OperationContext, command: ArchiveCommand): Promise<OperationResult> {
   const { inputs } = ctx;
   const target = archiveTarget(ctx);
   const prefix = inputs.getInput('prefix');
@@ -94,4 +95,9 @@ export async function archiveOperation(ctx: OperationContext, command: ArchiveCo
     };
   }
   throw new UsageError(`Unknown archive command "${command}".`);
+}
+
+/** Errors and warnings name this task's inputs (`allowPartial`), not the CLI's flags. */
+export function archiveOperation(ctx: OperationContext, command: ArchiveCommand): Promise<OperationResult> {
+  return withInputNames('archive', (c) => archiveRun(c, command))(ctx);
 }

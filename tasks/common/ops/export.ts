@@ -4,25 +4,27 @@ import { resolveScope } from '../../../src/core/layout.js';
 import { runExport } from '../../../src/engine/export.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
-import { ruInputs } from '../ru-inputs.js';
 import { STORE_TYPES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
-import { transferInputs } from '../transfer-inputs.js';
+import { readGroup } from '../option-inputs.js';
+import { transferInputs } from '../run-inputs.js';
+import { ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 
 /** Cosmos DB or MongoDB -> a checked export directory, optionally re-read and compared with the source. */
-export async function exportOperation(ctx: OperationContext): Promise<OperationResult> {
+async function exportRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const sourceType = inputs.getRequiredChoiceInput('sourceType', STORE_TYPES);
   let source: DatabaseSpec;
   if (sourceType === 'cosmos') {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
-    source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
+    source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruBudgetFrom(readGroup(ctx, 'export', 'ru-budget')));
   } else {
     source = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri');
   }
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects, resume } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'export', 'tuning'));
   const chosen = inputs.getChoiceInput('jsonFormat', ['auto', ...JSON_FORMATS], 'auto');
   const format = chosen === 'auto' ? undefined : chosen;
   const outputDir = resolve(inputs.getInput('outputDir') ?? join(ctx.defaultExportParent, defaultExportDirName()));
@@ -49,3 +51,6 @@ export async function exportOperation(ctx: OperationContext): Promise<OperationR
     outputs: { ...transferOutputs(summary), exportDir: outputDir, ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const exportOperation = withInputNames('export', exportRun);

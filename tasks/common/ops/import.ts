@@ -4,11 +4,13 @@ import { runImport } from '../../../src/engine/import.js';
 import { readManifest } from '../../../src/stores/exportdir/manifest-io.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
-import { transferInputs } from '../transfer-inputs.js';
+import { readGroup } from '../option-inputs.js';
+import { transferInputs } from '../run-inputs.js';
+import { mirrorFrom, ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
-import { ruInputs } from '../ru-inputs.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */
 async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
@@ -23,7 +25,7 @@ async function countCollections(exportDir: string, collections: string[] | undef
 }
 
 /** A checked export directory -> Cosmos DB or MongoDB, optionally verified afterwards. */
-export async function importOperation(ctx: OperationContext): Promise<OperationResult> {
+async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const destType = inputs.getRequiredChoiceInput('destType', STORE_TYPES);
   const exportDir = resolve(inputs.getRequiredInput('exportDir', '(the directory an export wrote, holding manifest.json)'));
@@ -31,12 +33,12 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
   let target: DatabaseSpec;
   if (destType === 'cosmos') {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
-    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
+    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruBudgetFrom(readGroup(ctx, 'import', 'ru-budget')));
   } else {
     target = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects, resume } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));
   const rejectsDir = inputs.getInput('rejectsDir');
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   const allowPartial = inputs.getBoolInput('allowPartial');
@@ -53,6 +55,7 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
+    ...mirrorFrom(readGroup(ctx, 'import', 'mirror')),
     ...tuning,
   });
   return {
@@ -63,3 +66,6 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     outputs: { ...transferOutputs(summary), exportDir, ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const importOperation = withInputNames('import', importRun);

@@ -3,20 +3,22 @@ import { resolveScope } from '../../../src/core/layout.js';
 import { defaultRejectsDirName, runMigrate } from '../../../src/engine/migrate.js';
 import type { DatabaseSpec } from '../../../src/stores/factory.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
-import { transferInputs } from '../transfer-inputs.js';
+import { readGroup } from '../option-inputs.js';
+import { transferInputs } from '../run-inputs.js';
+import { mirrorFrom, ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
-import { ruInputs } from '../ru-inputs.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */
-export async function migrateOperation(ctx: OperationContext): Promise<OperationResult> {
+async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const fromType = inputs.getRequiredChoiceInput('fromType', STORE_TYPES);
   const toType = inputs.getRequiredChoiceInput('toType', STORE_TYPES);
   const useRbac = inputs.getBoolInput('useRbac');
   // One budget for each Cosmos DB side (a cosmos-to-cosmos migrate gives both accounts the same).
-  const ru = ruInputs(ctx);
+  const ru = ruBudgetFrom(readGroup(ctx, 'migrate', 'ru-budget'));
   let source: DatabaseSpec;
   if (fromType === 'cosmos') {
     source = cosmosStore(ctx, { endpoint: inputs.getInput('fromCosmosEndpoint'), endpointInput: 'fromCosmosEndpoint', key: inputs.getSecretInput('fromCosmosKey'), keyInput: 'fromCosmosKey' }, useRbac, ru);
@@ -31,7 +33,7 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
   }
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
-  const { tuning, allowedRejects, resume } = transferInputs(ctx);
+  const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'migrate', 'tuning'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);
@@ -45,6 +47,7 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
     ...(collections ? { collections } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
+    ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
     ...tuning,
   });
   return {
@@ -55,3 +58,6 @@ export async function migrateOperation(ctx: OperationContext): Promise<Operation
     outputs: { ...transferOutputs(summary), ...(summary.verify && reportFile ? { reportFile } : {}) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const migrateOperation = withInputNames('migrate', migrateRun);

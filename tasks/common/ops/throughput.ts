@@ -1,8 +1,15 @@
 import { join, resolve } from 'node:path';
 import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
 import { UsageError } from '../../../src/core/errors.js';
-import { armThroughputClient, describeSettings, describeTarget } from '../../../src/azure/throughput/index.js';
-import { parseRaiseFlags, parseRestoreFlags, runThroughputRaise, runThroughputRestore, type ThroughputFlags } from '../../../src/cli/commands/throughput.js';
+import {
+  armThroughputClient,
+  describeSettings,
+  describeTarget,
+  runThroughputRaise,
+  runThroughputRestore,
+  type ThroughputSettings,
+  type ThroughputTarget,
+} from '../../../src/azure/throughput/index.js';
 import type { OperationContext, OperationResult } from '../context.js';
 
 export const THROUGHPUT_COMMANDS = ['raise', 'restore'] as const;
@@ -20,41 +27,53 @@ export async function throughputOperation(ctx: OperationContext, command: Throug
   const { inputs } = ctx;
   const azure = ctx.azure();
   if (!azure) throw new UsageError(`Changing throughput goes through the Azure management API: set ${ctx.azureInputHint} (an identity with Cosmos DB Operator or Contributor on the account).`);
-  const optional = (name: string, value: string | undefined) => (value !== undefined ? { [name]: value } : {});
-  const subscriptionId = inputs.getInput('subscriptionId');
-  const flags: ThroughputFlags = {
-    ...optional('resourceGroup', inputs.getInput('resourceGroup')),
-    ...optional('accountName', inputs.getInput('accountName')),
-    ...optional('database', inputs.getInput('database')),
-    ...optional('container', inputs.getInput('container')),
-    stateFile: resolve(inputs.getInput('stateFile') ?? join(ctx.tempDir, DEFAULT_STATE_FILE_NAME)),
-    dryRun: inputs.getBoolInput('dryRun'),
-  };
+  const given = <K extends string>(key: K, value: string | undefined) => (value !== undefined ? ({ [key]: value } as Record<K, string>) : {});
+  const stateFile = resolve(inputs.getInput('stateFile') ?? join(ctx.tempDir, DEFAULT_STATE_FILE_NAME));
+  const dryRun = inputs.getBoolInput('dryRun');
   const armUrl = (azure.resourceManagerUrl ?? 'https://management.azure.com/').replace(/\/+$/, '');
   const deps = {
     out: { log: (line: string) => ctx.log.info(line), result: (text: string) => ctx.log.info(text) },
-    env: {},
     createClient: (subscriptionId: string) =>
       armThroughputClient(new CosmosDBManagementClient(azure.credential, subscriptionId, { endpoint: armUrl, credentialScopes: [`${armUrl}/.default`] })),
   };
+  const subscriptionId = inputs.getInput('subscriptionId');
+  const resourceGroup = inputs.getInput('resourceGroup');
+  const accountName = inputs.getInput('accountName');
+  const database = inputs.getInput('database');
+  const container = inputs.getInput('container');
   if (command === 'raise') {
-    const target = inputs.getIntInput('targetThroughput', 1);
+    // The service connection's subscription unless the author names another.
+    const subscription = subscriptionId ?? azure.subscriptionId;
+    const missing = [
+      ...(subscription ? [] : [`"${inputs.label('subscriptionId')}" (the service connection has none)`]),
+      ...(resourceGroup ? [] : [`"${inputs.label('resourceGroup')}"`]),
+      ...(accountName ? [] : [`"${inputs.label('accountName')}"`]),
+      ...(database ? [] : [`"${inputs.label('database')}"`]),
+    ];
+    if (missing.length > 0) throw new UsageError(`Raising throughput needs ${missing.join(', ')}.`);
+    const manual = inputs.getIntInput('targetThroughput', 1);
     const autoscaleMax = inputs.getIntInput('autoscaleMax', 1);
-    const opts = parseRaiseFlags(
-      // The service connection's subscription unless the author names another.
-      { ...flags, ...optional('subscriptionId', subscriptionId ?? azure.subscriptionId), ...optional('to', target?.toString()), ...optional('autoscaleMax', autoscaleMax?.toString()), acknowledgeFloor: inputs.getBoolInput('acknowledgeFloor') },
-      {},
-    );
-    const r = await runThroughputRaise(opts, deps);
+    if ((manual === undefined) === (autoscaleMax === undefined)) {
+      throw new UsageError(`Give exactly one of "${inputs.label('targetThroughput')}" (manual RU/s) or "${inputs.label('autoscaleMax')}" (autoscale maximum RU/s), matching the offer's current mode.`);
+    }
+    const target: ThroughputTarget = { subscriptionId: subscription!, resourceGroup: resourceGroup!, accountName: accountName!, database: database!, ...given('container', container) };
+    const to: ThroughputSettings = manual !== undefined ? { mode: 'manual', value: manual } : { mode: 'autoscale', value: autoscaleMax! };
+    const r = await runThroughputRaise({ target, to, stateFile, acknowledgeFloorIncrease: inputs.getBoolInput('acknowledgeFloor'), allowDecrease: false, dryRun, json: false }, deps);
     const line = r.dryRun
-      ? `Dry run: ${describeTarget(opts.target)} would go from ${describeSettings(r.plan.current)} to ${describeSettings(opts.to)}.`
-      : `${describeTarget(opts.target)}: ${r.applied ? 'raised' : 'already'} at ${describeSettings(opts.to)}; the restore puts back ${describeSettings(r.state.before)}. State: \`${r.stateFile}\`.`;
-    return { title: `Throughput raise on ${describeTarget(opts.target)}`, outputs: r.dryRun ? {} : { stateFile: r.stateFile }, markdown: [line] };
+      ? `Dry run: ${describeTarget(target)} would go from ${describeSettings(r.plan.current)} to ${describeSettings(to)}.`
+      : `${describeTarget(target)}: ${r.applied ? 'raised' : 'already'} at ${describeSettings(to)}; the restore puts back ${describeSettings(r.state.before)}. State: \`${r.stateFile}\`.`;
+    return { title: `Throughput raise on ${describeTarget(target)}`, outputs: r.dryRun ? {} : { stateFile: r.stateFile }, markdown: [line] };
   }
   if (command === 'restore') {
     // The state file names the target; inputs given here are only checked against it.
-    const opts = parseRestoreFlags({ ...flags, ...optional('subscriptionId', subscriptionId) });
-    const r = await runThroughputRestore(opts, deps);
+    const expect: Partial<ThroughputTarget> = {
+      ...given('subscriptionId', subscriptionId),
+      ...given('resourceGroup', resourceGroup),
+      ...given('accountName', accountName),
+      ...given('database', database),
+      ...given('container', container),
+    };
+    const r = await runThroughputRestore({ stateFile, ...(Object.keys(expect).length > 0 ? { expect } : {}), dryRun, json: false }, deps);
     const line = `${describeTarget(r.state.target)}: ${r.outcome}, ${describeSettings(r.restoredTo)} (found ${describeSettings(r.found)}).`;
     return { title: `Throughput restore on ${describeTarget(r.state.target)}`, outputs: { stateFile: r.stateFile }, markdown: [line] };
   }

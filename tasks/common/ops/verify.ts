@@ -2,8 +2,11 @@ import { resolve } from 'node:path';
 import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { UsageError } from '../../../src/core/errors.js';
 import type { OperationContext, OperationResult } from '../context.js';
+import { withInputNames } from '../input-names.js';
 import { cosmosStore, layoutInputs, mongoStore } from '../stores.js';
 import { reportPath } from './report-file.js';
+import { readGroup } from '../option-inputs.js';
+import { ruBudgetFrom } from '../../../src/options/values.js';
 
 const SIDE_TYPES = ['cosmos', 'mongodb', 'dir'] as const;
 
@@ -13,14 +16,16 @@ function dirSide(ctx: OperationContext, path: string | undefined, input: string)
 }
 
 /** Compare two stores (Cosmos DB, MongoDB or an export directory) document by document. */
-export async function verifyOperation(ctx: OperationContext): Promise<OperationResult> {
+async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
   const useRbac = inputs.getBoolInput('useRbac');
+  // One budget for each Cosmos DB side, as migrate: a verify against a production container stays within it.
+  const ru = ruBudgetFrom(readGroup(ctx, 'verify', 'ru-budget'));
   const leftType = inputs.getRequiredChoiceInput('leftType', SIDE_TYPES);
   const rightType = inputs.getRequiredChoiceInput('rightType', SIDE_TYPES);
   let left: VerifyEndpoint;
   if (leftType === 'cosmos') {
-    left = cosmosStore(ctx, { endpoint: inputs.getInput('leftCosmosEndpoint'), endpointInput: 'leftCosmosEndpoint', key: inputs.getSecretInput('leftCosmosKey'), keyInput: 'leftCosmosKey' }, useRbac);
+    left = cosmosStore(ctx, { endpoint: inputs.getInput('leftCosmosEndpoint'), endpointInput: 'leftCosmosEndpoint', key: inputs.getSecretInput('leftCosmosKey'), keyInput: 'leftCosmosKey' }, useRbac, ru);
   } else if (leftType === 'mongodb') {
     left = mongoStore(ctx, inputs.getSecretInput('leftMongoUri'), 'leftMongoUri');
   } else {
@@ -28,7 +33,7 @@ export async function verifyOperation(ctx: OperationContext): Promise<OperationR
   }
   let right: VerifyEndpoint;
   if (rightType === 'cosmos') {
-    right = cosmosStore(ctx, { endpoint: inputs.getInput('rightCosmosEndpoint'), endpointInput: 'rightCosmosEndpoint', key: inputs.getSecretInput('rightCosmosKey'), keyInput: 'rightCosmosKey' }, useRbac);
+    right = cosmosStore(ctx, { endpoint: inputs.getInput('rightCosmosEndpoint'), endpointInput: 'rightCosmosEndpoint', key: inputs.getSecretInput('rightCosmosKey'), keyInput: 'rightCosmosKey' }, useRbac, ru);
   } else if (rightType === 'mongodb') {
     right = mongoStore(ctx, inputs.getSecretInput('rightMongoUri'), 'rightMongoUri');
   } else {
@@ -46,6 +51,7 @@ export async function verifyOperation(ctx: OperationContext): Promise<OperationR
     ...(collections ? { collections } : {}),
     ...(maxListed !== undefined ? { maxListed } : {}),
     ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
+    ...(inputs.getBoolInput('ignoreExtra') ? { ignoreExtra: true } : {}),
   });
   return {
     title: `Verify ${verify.left} against ${verify.right}`,
@@ -53,3 +59,6 @@ export async function verifyOperation(ctx: OperationContext): Promise<OperationR
     outputs: { reportFile, verifyEqual: String(verify.equal) },
   };
 }
+
+/** Errors and warnings name this task's inputs, not the CLI's flags. */
+export const verifyOperation = withInputNames('verify', verifyRun);

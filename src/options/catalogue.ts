@@ -1,0 +1,809 @@
+/**
+ * The option catalogue: every option of the transfer commands (export, import, migrate, verify)
+ * declared once. The CLI's commander options (src/cli/options.ts), the prefixed forms of migrate
+ * (`--from-…`/`--to-…`) and verify (`--left-…`/`--right-…`), the Azure DevOps task.json inputs
+ * and the action.yml inputs (scripts/generate-task-inputs.ts) and the tasks' reading of their
+ * inputs (tasks/common/option-inputs.ts) all come from here. This layer imports no front door.
+ */
+import { JSON_FORMATS } from '../core/manifest.js';
+import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
+import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
+
+export type TransferCommand = 'export' | 'import' | 'migrate' | 'verify';
+export const TRANSFER_COMMANDS: readonly TransferCommand[] = ['export', 'import', 'migrate', 'verify'];
+
+/** Which environment variables back a store option: SRC_* for a source (or left), DST_* for a target (or right). */
+export type Direction = 'source' | 'target';
+
+/** One store of a command: export's source, import's target, migrate's from/to, verify's left/right. */
+export interface Side {
+  /** Prefix of the CLI flags and task inputs: '' (export, import), 'from', 'to', 'left', 'right'. */
+  prefix: '' | 'from' | 'to' | 'left' | 'right';
+  direction: Direction;
+  /** The task input (and CLI flag key) choosing the store type: sourceType, destType, fromType... */
+  typeKey: string;
+  /** For labels: Source, Target, Left, Right. */
+  word: string;
+  /** The task.json group of its connection inputs. */
+  group: string;
+}
+
+/** How an option looks in task.json (Azure DevOps wording) and, where it differs, in action.yml. */
+export interface TaskView {
+  label: string;
+  group: string;
+  help: string;
+  /** The action.yml description, when the GitHub wording differs (no service connection, other paths). */
+  actionHelp?: string;
+  /** pickList labels, in order. */
+  options?: Record<string, string>;
+  defaultValue?: string;
+  required?: boolean;
+  visibleRule?: string;
+  /** task.json type when not implied by the kind. */
+  type?: string;
+}
+
+export type Kind = 'boolean' | 'string' | 'choice' | 'int' | 'count' | 'number' | 'share' | 'bytes' | 'duration' | 'list';
+
+export interface OptionDecl {
+  /** The task input's name (camelCase) and the key of the parsed value. */
+  key: string;
+  kind: Kind;
+  choices?: readonly string[];
+  /** CLI flag without `--` (default: the key in kebab-case); null: no CLI flag (the tasks only). */
+  flag?: string | null;
+  /** Placeholder in CLI help, e.g. `<n>`; booleans have none. */
+  valueName?: string;
+  /** CLI help text. */
+  help: string;
+  /** CLI default value (commander shows it in --help). */
+  cliDefault?: string;
+  /** commander refuses values outside `choices` (otherwise the command checks them with its own message). */
+  cliChoices?: boolean;
+  /** A required CLI option. */
+  cliRequired?: boolean;
+  secret?: boolean;
+  /** Environment fallbacks of the CLI, by direction for store options. */
+  env?: Partial<Record<Direction, readonly string[]>>;
+  /** How the option looks in the tasks; absent when it is CLI-only. */
+  task?: TaskView;
+  /** Why the tasks do not offer it (required when `task` is absent). */
+  cliOnly?: string;
+  /** Why the CLI does not offer it (when flag is null). */
+  taskOnly?: string;
+}
+
+/** A store option: declared once, expanded per side with the side's prefix. */
+export interface StoreOptionDecl extends Omit<OptionDecl, 'task' | 'help'> {
+  /** Which store types it applies to (its visible rule in the tasks). */
+  stores: readonly string[];
+  help: (side: Side) => string;
+  task?: (side: Side) => TaskView;
+  /**
+   * 'side': one task input per side (fromCosmosKey, toCosmosKey);
+   * 'shared': one task input for every side of the command (useRbac, maxRu: both Cosmos DB sides get it).
+   */
+  taskScope?: 'side' | 'shared';
+  /** Added to a shared input's help on a command with two sides (migrate, verify). */
+  sharedNote?: string;
+  /** Only for commands whose sides include this store type (verify's dir). */
+  only?: readonly TransferCommand[];
+}
+
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function camelCase(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function prefixed(prefix: string, key: string): string {
+  return prefix ? `${prefix}${key[0]!.toUpperCase()}${key.slice(1)}` : key;
+}
+
+export const PARSERS: Record<Exclude<Kind, 'boolean' | 'string' | 'choice'>, Parser<unknown>> = {
+  int: positiveInt,
+  count: nonNegativeInt,
+  number: positiveNumber,
+  share,
+  bytes: byteSize,
+  duration,
+  list,
+};
+
+/** The parser of a declared option (string and boolean values need none). */
+export function parserOf(decl: Pick<OptionDecl, 'kind' | 'choices'>): Parser<unknown> | undefined {
+  if (decl.kind === 'choice') return choice(decl.choices ?? []);
+  if (decl.kind === 'boolean' || decl.kind === 'string') return undefined;
+  return PARSERS[decl.kind];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sides of each command
+
+const SIDES: Record<TransferCommand, readonly Side[]> = {
+  export: [{ prefix: '', direction: 'source', typeKey: 'sourceType', word: 'Source', group: 'source' }],
+  import: [{ prefix: '', direction: 'target', typeKey: 'destType', word: 'Target', group: 'target' }],
+  migrate: [
+    { prefix: 'from', direction: 'source', typeKey: 'fromType', word: 'Source', group: 'source' },
+    { prefix: 'to', direction: 'target', typeKey: 'toType', word: 'Target', group: 'target' },
+  ],
+  verify: [
+    { prefix: 'left', direction: 'source', typeKey: 'leftType', word: 'Left', group: 'left' },
+    { prefix: 'right', direction: 'target', typeKey: 'rightType', word: 'Right', group: 'right' },
+  ],
+};
+
+export function sidesOf(command: TransferCommand): readonly Side[] {
+  return SIDES[command];
+}
+
+/** The action has one `cosmos-endpoint` for export's source and import's target: its text names no side. */
+const actionLead = (s: Side) => (s.prefix ? `${s.word} ` : '');
+
+const STORE_LABELS: Record<string, string> = { cosmos: 'Azure Cosmos DB (NoSQL API)', mongodb: 'MongoDB', dir: 'Export directory' };
+
+// ---------------------------------------------------------------------------------------------
+// Connection groups: Cosmos DB, MongoDB (and verify's export directory)
+
+export const COSMOS_ENV: Record<Direction, { endpoint: readonly string[]; key: readonly string[] }> = {
+  source: { endpoint: ['SRC_COSMOS_ENDPOINT', 'COSMOS_ENDPOINT'], key: ['SRC_COSMOS_KEY', 'COSMOS_KEY'] },
+  target: { endpoint: ['DST_COSMOS_ENDPOINT', 'COSMOS_ENDPOINT'], key: ['DST_COSMOS_KEY', 'COSMOS_KEY'] },
+};
+export const MONGO_ENV: Record<Direction, readonly string[]> = { source: ['SRC_MONGO_URI'], target: ['DST_MONGO_URI'] };
+export const DEFAULT_MONGO_URI = 'mongodb://localhost:27017/';
+
+const ENTRA_HELP =
+  "Authenticate to Cosmos DB with the service connection's identity (data-plane RBAC: Built-in Data Reader to read, Built-in Data Contributor to write) instead of an account key. Also used when a service connection is given and no key is. With RBAC docferry cannot create databases or containers: provision them first.";
+const ENTRA_ACTION_HELP =
+  'Authenticate to Cosmos DB with the Azure identity (OIDC with client-id/tenant-id, or azure/login) (data-plane RBAC: Built-in Data Reader to read, Built-in Data Contributor to write) instead of an account key. Also used when client-id/tenant-id are given and no key is. With RBAC docferry cannot create databases or containers: provision them first.';
+
+export const COSMOS_CONNECTION: readonly StoreOptionDecl[] = [
+  {
+    key: 'cosmosEndpoint',
+    kind: 'string',
+    stores: ['cosmos'],
+    valueName: '<url>',
+    help: (s) => `Cosmos DB account endpoint (env: ${COSMOS_ENV[s.direction].endpoint.join(', ')})`,
+    env: { source: COSMOS_ENV.source.endpoint, target: COSMOS_ENV.target.endpoint },
+    task: (s) => ({
+      label: `${s.word} Cosmos DB endpoint`,
+      group: s.group,
+      help: `${s.word} Cosmos DB (NoSQL API) account endpoint, for example \`https://<account>.documents.azure.com:443/\`.`,
+      actionHelp: `${actionLead(s)}Cosmos DB (NoSQL API) account endpoint, for example \`https://<account>.documents.azure.com:443/\`.`,
+    }),
+  },
+  {
+    key: 'cosmosKey',
+    kind: 'string',
+    stores: ['cosmos'],
+    valueName: '<key>',
+    secret: true,
+    help: (s) => `Cosmos DB account key (env: ${COSMOS_ENV[s.direction].key.join(', ')}); prefer the environment, arguments are visible to other processes`,
+    env: { source: COSMOS_ENV.source.key, target: COSMOS_ENV.target.key },
+    task: (s) => ({
+      label: `${s.word} Cosmos DB key`,
+      group: s.group,
+      help: `${s.word} Cosmos DB account key. Pass it from a secret variable (\`$(cosmosKey)\`); it is masked in the log. Leave empty to use the service connection (Entra ID).`,
+      actionHelp: `${actionLead(s)}Cosmos DB account key. Pass it from a secret (e.g. secrets.COSMOS_KEY); it is masked in the log. Leave empty to use Entra ID (client-id/tenant-id or azure/login).`,
+    }),
+  },
+  {
+    key: 'useRbac',
+    kind: 'boolean',
+    stores: ['cosmos'],
+    help: () => 'authenticate with Entra ID (DefaultAzureCredential) instead of a key; wins over a key',
+    taskScope: 'shared',
+    task: () => ({ label: 'Use Entra ID (RBAC) for Cosmos DB', group: 'connection', help: ENTRA_HELP, actionHelp: ENTRA_ACTION_HELP, defaultValue: 'false' }),
+  },
+  {
+    key: 'cosmosCaFile',
+    kind: 'string',
+    stores: ['cosmos'],
+    valueName: '<pem>',
+    help: () => "also trust this CA certificate (e.g. the Cosmos DB emulator's self-signed one)",
+    cliOnly: "for the Cosmos DB emulator's self-signed certificate on a workstation; an agent trusts extra CAs through NODE_EXTRA_CA_CERTS",
+  },
+];
+
+const EACH_SIDE = 'Applies to each Cosmos DB side.';
+
+/** The RU budget of a run against Cosmos DB: one budget for each Cosmos DB side. */
+export const RU_BUDGET: readonly StoreOptionDecl[] = [
+  {
+    key: 'maxRu',
+    kind: 'number',
+    stores: ['cosmos'],
+    valueName: '<ru/s>',
+    help: () => 'Cosmos DB: request units per second the run may use, all collections together',
+    taskScope: 'shared',
+    sharedNote: EACH_SIDE,
+    task: () => ({ label: 'Max RU/s', group: 'advanced', help: 'Cosmos DB: request units per second the run may use, all collections together (CLI `--max-ru`). Empty: no client-side limit.' }),
+  },
+  {
+    key: 'ruShare',
+    kind: 'share',
+    stores: ['cosmos'],
+    valueName: '<share>',
+    help: () => "Cosmos DB: share of each container's provisioned RU/s the run may use, e.g. 0.5 or 50% (needs an account key)",
+    taskScope: 'shared',
+    sharedNote: EACH_SIDE,
+    task: () => ({
+      label: 'RU share',
+      group: 'advanced',
+      help: "Cosmos DB: share of each container's provisioned RU/s the run may use, e.g. `0.5` or `50%` (CLI `--ru-share`; needs an account key to read the provisioned throughput).",
+    }),
+  },
+  {
+    key: 'priority',
+    kind: 'choice',
+    choices: ['low', 'high'],
+    cliChoices: true,
+    stores: ['cosmos'],
+    valueName: '<level>',
+    help: () => 'Cosmos DB priority-based execution: low yields to the application when the account is busy',
+    taskScope: 'shared',
+    sharedNote: EACH_SIDE,
+    task: () => ({
+      label: 'Priority',
+      group: 'advanced',
+      options: { low: 'low: yield to the application', high: 'high' },
+      help: 'Cosmos DB priority-based execution: `low` requests are throttled first when the account is busy (CLI `--priority`). Empty: the account default.',
+    }),
+  },
+];
+
+export const MONGO_CONNECTION: readonly StoreOptionDecl[] = [
+  {
+    key: 'mongoUri',
+    kind: 'string',
+    stores: ['mongodb'],
+    valueName: '<uri>',
+    secret: true,
+    help: (s) => `MongoDB connection string (env: ${MONGO_ENV[s.direction].join(', ')}; default ${DEFAULT_MONGO_URI})`,
+    env: { source: MONGO_ENV.source, target: MONGO_ENV.target },
+    task: (s) => ({
+      label: `${s.word} MongoDB connection string`,
+      group: s.group,
+      help: `${s.word} MongoDB connection string (\`mongodb://\` or \`mongodb+srv://\`). Pass it from a secret variable; its password is masked in the log.`,
+      actionHelp: `${actionLead(s)}MongoDB connection string (\`mongodb://\` or \`mongodb+srv://\`). Pass it from a secret; its password is masked in the log.`,
+    }),
+  },
+];
+
+export const DIR_CONNECTION: readonly StoreOptionDecl[] = [
+  {
+    key: 'dir',
+    kind: 'string',
+    stores: ['dir'],
+    only: ['verify'],
+    valueName: '<dir>',
+    help: (s) => `export directory (with --${s.prefix}-type dir)`,
+    task: (s) => ({ label: `${s.word} export directory`, group: s.group, help: `The export directory (holding \`manifest.json\`) of the ${s.word.toLowerCase()} side.` }),
+  },
+];
+
+/** The store type of each side: `--source-type`, `--dest-type`, `--from`/`--to`, `--left-type`/`--right-type`. */
+function storeTypeOption(command: TransferCommand, side: Side): OptionDecl {
+  const types = command === 'verify' ? ['cosmos', 'mongodb', 'dir'] : ['cosmos', 'mongodb'];
+  const flag = command === 'migrate' ? side.prefix : kebabCase(side.typeKey);
+  const read = side.direction === 'source';
+  const help =
+    command === 'verify'
+      ? `What the ${side.word.toLowerCase()} side is: \`cosmos\`, \`mongodb\` or \`dir\` (an export directory).`
+      : read
+        ? 'Where the documents are read from: `cosmos` or `mongodb`.'
+        : 'Where the documents are written: `cosmos` or `mongodb`.';
+  const cliHelp =
+    command === 'migrate'
+      ? `${read ? 'source' : 'target'}: cosmos or mongodb (credentials: --${side.prefix}-… flags, else ${read ? 'SRC' : 'DST'}_* variables)`
+      : command === 'verify'
+        ? 'cosmos, mongodb or dir'
+        : 'cosmos or mongodb';
+  const label = command === 'verify' ? `${side.word} side` : `${side.word} type`;
+  return {
+    key: side.typeKey,
+    kind: 'choice',
+    choices: types,
+    flag,
+    valueName: '<type>',
+    cliRequired: true,
+    help: cliHelp,
+    task: { label, group: side.group, required: true, options: Object.fromEntries(types.map((t) => [t, STORE_LABELS[t]!])), help },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Groups shared by several commands
+
+export const LAYOUT_SCOPE: readonly OptionDecl[] = [
+  {
+    key: 'layoutFile',
+    flag: 'layout',
+    kind: 'string',
+    valueName: '<file>',
+    help: "layout file: databases, containers, partition keys (default: the guide's layout)",
+    task: {
+      label: 'Layout file',
+      group: 'scope',
+      help: "Layout file (databases, containers, partition keys; see `layouts/layout.schema.json`). Empty: the built-in layout (the guide's `copilot` and `auth` databases).",
+    },
+  },
+  {
+    key: 'collections',
+    kind: 'list',
+    valueName: '<names>',
+    help: 'only these collections, comma-separated (`coll` or `db.coll`)',
+    task: {
+      label: 'Collections',
+      group: 'scope',
+      help: 'Only these collections, comma-separated: `messages,threads` or `copilot.messages`. Empty: every collection the layout marks for migration. An unknown name fails the step.',
+    },
+  },
+];
+
+export const TUNING: readonly OptionDecl[] = [
+  {
+    key: 'allowedRejects',
+    flag: null,
+    kind: 'count',
+    help: '',
+    taskOnly: 'the CLI reports rejects with exit code 3 and lets the caller decide; a task must pass or fail the step itself',
+    task: {
+      label: 'Allowed rejected documents',
+      group: 'advanced',
+      defaultValue: '0',
+      help: 'The step fails when more documents than this are rejected (they are written to the rejects directory with the reason). Up to this many: the step succeeds with issues.',
+    },
+  },
+  {
+    key: 'maxErrors',
+    kind: 'count',
+    valueName: '<n>',
+    help: 'stop after this many rejected documents',
+    task: { label: 'Stop after rejected documents', group: 'advanced', help: 'Stop the run after this many rejected documents (CLI `--max-errors`). Empty: never stop early; every rejected document is recorded.' },
+  },
+  {
+    key: 'batchSize',
+    kind: 'int',
+    valueName: '<n>',
+    help: 'documents per write batch',
+    task: { label: 'Batch size', group: 'advanced', help: 'Documents per write batch (CLI `--batch-size`). Empty: the engine default (500).' },
+  },
+  {
+    key: 'batchBytes',
+    kind: 'bytes',
+    valueName: '<size>',
+    help: 'also end a write batch at this size, e.g. 4MB or 512KB (default 2MB)',
+    task: { label: 'Batch bytes', group: 'advanced', help: 'Also end a write batch at this size, e.g. `4MB` or `512KB` (CLI `--batch-bytes`). Empty: the engine default (2MB).' },
+  },
+  {
+    key: 'concurrency',
+    kind: 'int',
+    valueName: '<n>',
+    help: 'write batches in flight per collection',
+    task: { label: 'Concurrency', group: 'advanced', help: 'Write batches in flight per collection (CLI `--concurrency`). Empty: the engine default (4).' },
+  },
+  {
+    key: 'parallelCollections',
+    kind: 'int',
+    valueName: '<n>',
+    help: 'collections moved at once',
+    task: { label: 'Parallel collections', group: 'advanced', help: 'Collections moved at once (CLI `--parallel-collections`). Empty: the engine default (2).' },
+  },
+];
+
+type Op = 'export' | 'import' | 'migrate';
+
+const CHECKPOINT_DEFAULT: Record<Op, string> = {
+  export: '<output-dir>/_checkpoint',
+  import: '<export-dir>/_checkpoints/import-<target hash>',
+  migrate: 'docferry-checkpoints/migrate-<source and target hash>',
+};
+const VERIFY_WHAT: Record<Op, string> = {
+  export: 're-read the finished export and compare it with the source',
+  import: 'compare the export with the target afterwards',
+  migrate: 'compare the source with the target afterwards',
+};
+const VERIFY_TASK_WHAT: Record<Op, string> = {
+  export: 'compare the finished export with the source',
+  import: 'compare the export directory with the target',
+  migrate: 'compare the source with the target',
+};
+const RESUME_TASK_WHAT: Record<Op, string> = {
+  export: 'an interrupted export (in the same output directory)',
+  import: 'an interrupted import of the same export into the same target',
+  migrate: 'an interrupted migrate of the same source into the same target',
+};
+
+const REPORT_TASK: Omit<TaskView, 'visibleRule'> = {
+  label: 'Verification report file',
+  group: 'advanced',
+  help: 'NDJSON file listing every difference the verification found. Empty: `$(Build.ArtifactStagingDirectory)/docferry-verify-<UTC stamp>.ndjson`. The path is in the `reportFile` output variable.',
+  actionHelp: 'NDJSON file listing every difference the verification found. Empty: `$GITHUB_WORKSPACE/docferry-verify-<UTC stamp>.ndjson`. The path is in the `report-file` output.',
+};
+
+/** --resume, --checkpoint, --verify and --report, worded the same on export, import and migrate. */
+export function resumeVerify(op: Op): OptionDecl[] {
+  return [
+    {
+      key: 'verify',
+      kind: 'boolean',
+      help: `${VERIFY_WHAT[op]}: exit 5 when they differ`,
+      task: {
+        label: 'Verify afterwards',
+        group: op === 'export' ? 'source' : 'target',
+        defaultValue: 'false',
+        help: `After writing, ${VERIFY_TASK_WHAT[op]} document by document (ids and content digests). Differences fail the step and are listed in the report file.`,
+      },
+    },
+    { key: 'reportFile', flag: 'report', kind: 'string', valueName: '<file>', help: 'with --verify: write every difference to this NDJSON file', task: { ...REPORT_TASK, visibleRule: 'verify = true' } },
+    {
+      key: 'resume',
+      kind: 'boolean',
+      help: `continue an interrupted ${op} from its checkpoint (starts from the beginning when there is none)`,
+      task: {
+        label: 'Resume an interrupted run',
+        group: 'advanced',
+        defaultValue: 'false',
+        help: `Continue ${RESUME_TASK_WHAT[op]} from its checkpoint instead of starting over (only when the same run is repeated with the same inputs).`,
+      },
+    },
+    {
+      key: 'checkpointDir',
+      flag: 'checkpoint',
+      kind: 'string',
+      valueName: '<dir>',
+      help: `where the checkpoint is kept (default: ${CHECKPOINT_DEFAULT[op]})`,
+      task: {
+        label: 'Checkpoint directory',
+        group: 'advanced',
+        help: 'Where the checkpoint is kept while a run can be resumed (removed when it finishes). Empty: the engine default. On a hosted agent the workspace does not survive the job: point this at a persistent path to resume after a failed job.',
+      },
+    },
+  ];
+}
+
+/** Every task has it (archive and throughput too: src/options/task-inputs.ts). */
+export const FAIL_ON_WARNINGS: OptionDecl = {
+  key: 'failOnWarnings',
+  flag: null,
+  kind: 'boolean',
+  help: '',
+  taskOnly: 'the CLI prints every warning on stderr and lists them in the --json summary, and leaves the verdict to its caller; a task must pass, pass with issues or fail the step itself',
+  task: {
+    label: 'Fail on warnings',
+    group: 'advanced',
+    defaultValue: 'false',
+    help: 'Warnings (a collection that does not exist, nothing read, advice about the inputs) make the step Succeeded with issues; with this set, they fail it.',
+  },
+};
+
+export const OUTPUT: readonly OptionDecl[] = [
+  { key: 'json', kind: 'boolean', help: 'print one machine-readable JSON summary on stdout at the end', cliOnly: 'a task reports through output variables and the run summary page' },
+  { key: 'quiet', kind: 'boolean', help: 'no progress output', cliOnly: 'a task always logs progress; the log is the only place to see it' },
+  FAIL_ON_WARNINGS,
+];
+
+export const DEFAULT_CONNECT_TIMEOUT = '30s';
+
+/** How long to keep trying to reach a server: every command that connects. */
+export const NETWORK: readonly OptionDecl[] = [
+  {
+    key: 'connectTimeout',
+    kind: 'duration',
+    valueName: '<duration>',
+    help: `how long to keep trying to reach a server (Cosmos DB, MongoDB, Blob Storage) before giving up, e.g. 30s, 2m; a host name that does not resolve fails at once (default ${DEFAULT_CONNECT_TIMEOUT})`,
+    task: {
+      label: 'Connect timeout',
+      group: 'advanced',
+      defaultValue: DEFAULT_CONNECT_TIMEOUT,
+      help: 'How long to keep trying to reach a server (Cosmos DB, MongoDB, Blob Storage) before failing, e.g. 30s or 2m. A host name that does not resolve fails at once.',
+    },
+  },
+];
+
+const MODE: OptionDecl = {
+  key: 'mode',
+  kind: 'choice',
+  choices: ['upsert', 'merge', 'mirror'],
+  valueName: '<mode>',
+  cliDefault: 'upsert',
+  help: 'upsert overwrites existing documents; merge keeps them and counts them as skipped; mirror upserts, then deletes the target documents the source lacks (see --max-deletes)',
+  task: {
+    label: 'Write mode',
+    group: 'target',
+    defaultValue: 'upsert',
+    options: {
+      upsert: 'upsert: overwrite existing documents',
+      merge: 'merge: keep existing documents (counted as skipped)',
+      mirror: 'mirror: upsert, then delete what the source lacks',
+    },
+    help: '`upsert` replaces documents that already exist in the target; `merge` keeps them and counts them as skipped; `mirror` upserts, then deletes the target documents the source lacks (bounded by the maximum deletes), so that the target equals the source.',
+  },
+};
+
+/** --mode mirror's bounds and its dry run, worded the same on import and migrate. */
+const MIRROR: readonly OptionDecl[] = [
+  {
+    key: 'maxDeletes',
+    kind: 'count',
+    valueName: '<n>',
+    help: `--mode mirror: refuse, before deleting anything, to delete more documents than this (default: ${Math.round(DEFAULT_MAX_DELETES_SHARE * 100)}% of the target's documents, at most ${DEFAULT_MAX_DELETES_CAP})`,
+    task: {
+      label: 'Maximum deletes',
+      group: 'target',
+      visibleRule: 'mode = mirror',
+      help: `Mirror mode: refuse, before deleting anything, to delete more target documents than this. Empty: ${Math.round(DEFAULT_MAX_DELETES_SHARE * 100)}% of the target's documents, at most ${DEFAULT_MAX_DELETES_CAP}.`,
+    },
+  },
+  {
+    key: 'dryRun',
+    kind: 'boolean',
+    help: '--mode mirror: read the source and list the target documents that would be deleted; write and delete nothing',
+    task: {
+      label: 'Dry run',
+      group: 'target',
+      defaultValue: 'false',
+      visibleRule: 'mode = mirror',
+      help: 'Mirror mode: read the source and list the target documents that would be deleted; write and delete nothing.',
+    },
+  },
+  {
+    key: 'deletesFile',
+    kind: 'string',
+    valueName: '<file>',
+    help: '--mode mirror: write the id of every target document the source lacks to this NDJSON file',
+    task: { label: 'Deletes file', group: 'advanced', visibleRule: 'mode = mirror', help: 'Mirror mode: write the id of every target document the source lacks to this NDJSON file.' },
+  },
+];
+
+const RESTORE_OBJECT_IDS = (typeKey: string): OptionDecl => ({
+  key: 'restoreObjectIds',
+  flag: 'restore-objectids',
+  kind: 'boolean',
+  help: 'MongoDB target: turn 24-hex string _ids back into ObjectIds',
+  task: {
+    label: 'Restore ObjectId _ids',
+    group: 'target',
+    defaultValue: 'false',
+    visibleRule: `${typeKey} = mongodb`,
+    help: 'MongoDB target: turn 24-hex string `_id`s back into ObjectIds (exports of MongoDB `user_roles` need this for the application to find them).',
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Per-command options
+
+const EXPORT_OWN: readonly OptionDecl[] = [
+  {
+    key: 'outputDir',
+    kind: 'string',
+    valueName: '<dir>',
+    help: 'directory to create (default: data-export-<UTC yyyymmddTHHMMSS>)',
+    task: {
+      label: 'Output directory',
+      group: 'source',
+      help: 'Directory to create for the export; it must not exist or be empty. Empty: `$(Build.ArtifactStagingDirectory)/data-export-<UTC yyyymmddTHHMMSS>`. The path is in the `exportDir` output variable.',
+      actionHelp: 'Directory to create for the export; it must not exist or be empty. Empty: `$GITHUB_WORKSPACE/data-export-<UTC yyyymmddTHHMMSS>`. The path is in the `export-dir` output.',
+    },
+  },
+  {
+    key: 'jsonFormat',
+    kind: 'choice',
+    choices: JSON_FORMATS,
+    cliChoices: true,
+    valueName: '<format>',
+    help: 'encoding of exported documents (MongoDB sources: canonical Extended JSON by default)',
+    task: {
+      label: 'JSON format',
+      group: 'advanced',
+      defaultValue: 'auto',
+      options: {
+        auto: 'auto: json for Cosmos DB, canonical Extended JSON for MongoDB',
+        json: 'json',
+        canonical: 'canonical Extended JSON',
+        relaxed: 'relaxed Extended JSON',
+        plain: 'plain JSON (lossy)',
+      },
+      help: 'Encoding of exported documents. `auto` keeps every BSON type from MongoDB (canonical Extended JSON) and plain JSON from Cosmos DB.',
+    },
+  },
+  { key: 'gzip', kind: 'boolean', help: 'compress each collection file (.json.gz)', task: { label: 'Compress files (gzip)', group: 'advanced', defaultValue: 'false', help: 'Write each collection as `.json.gz`.' } },
+  {
+    key: 'pageSize',
+    kind: 'int',
+    valueName: '<n>',
+    help: 'Cosmos DB source: documents per query page (default 1000; smaller pages mean less memory and finer resume)',
+    cliOnly: 'a measuring knob: the source sizes its pages by document size and RU budget, which is what a pipeline wants',
+  },
+];
+
+const IMPORT_OWN: readonly OptionDecl[] = [
+  {
+    key: 'exportDir',
+    kind: 'string',
+    valueName: '<dir>',
+    cliRequired: true,
+    help: 'the directory an export wrote (holding manifest.json)',
+    task: {
+      label: 'Export directory',
+      group: 'target',
+      required: true,
+      help: 'The directory an export wrote (holding `manifest.json`), e.g. a downloaded pipeline artifact. Every file is checked (size, SHA-256, count) before anything is written.',
+    },
+  },
+  MODE,
+  RESTORE_OBJECT_IDS('destType'),
+  {
+    key: 'allowPartial',
+    kind: 'boolean',
+    help: 'import even when the export is incomplete or does not match its manifest (loudly)',
+    task: { label: 'Allow a partial export', group: 'advanced', defaultValue: 'false', help: 'Import even when the export is incomplete or does not match its manifest (warned loudly). Leave off for production.' },
+  },
+  {
+    key: 'rejectsDir',
+    kind: 'string',
+    valueName: '<dir>',
+    help: 'where rejected documents are written (default: <export-dir>/_rejects)',
+    task: { label: 'Rejects directory', group: 'advanced', help: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory.' },
+  },
+];
+
+const MIGRATE_OWN: readonly OptionDecl[] = [
+  MODE,
+  RESTORE_OBJECT_IDS('toType'),
+  {
+    key: 'rejectsDir',
+    kind: 'string',
+    valueName: '<dir>',
+    help: 'where rejected documents are written (default: docferry-rejects-<UTC yyyymmddTHHMMSS>)',
+    task: {
+      label: 'Rejects directory',
+      group: 'advanced',
+      help: 'Where rejected documents are written with their reason. Empty: `$(Build.ArtifactStagingDirectory)/docferry-rejects-<UTC stamp>`.',
+      actionHelp: 'Where rejected documents are written with their reason. Empty: `$GITHUB_WORKSPACE/docferry-rejects-<UTC stamp>`.',
+    },
+  },
+];
+
+const VERIFY_OWN: readonly OptionDecl[] = [
+  {
+    key: 'maxListed',
+    kind: 'int',
+    valueName: '<n>',
+    help: 'ids listed per kind of difference (default 20; --report lists all)',
+    task: { label: 'Ids listed per difference', group: 'advanced', help: 'How many ids of each kind of difference the summary lists (default 20); the report file lists all.' },
+  },
+  { key: 'reportFile', flag: 'report', kind: 'string', valueName: '<file>', help: 'write every difference to this NDJSON file', task: REPORT_TASK },
+  {
+    key: 'allowPartial',
+    kind: 'boolean',
+    help: 'compare an export directory even if it does not match its manifest',
+    task: { label: 'Allow a partial export', group: 'advanced', defaultValue: 'false', help: 'Compare an export directory even when it does not match its manifest.' },
+  },
+  {
+    key: 'ignoreExtra',
+    kind: 'boolean',
+    help: 'documents only the right side holds are listed ("extra, ignored") but are no difference: for a target that may hold more',
+    task: {
+      label: 'Ignore extra documents',
+      group: 'advanced',
+      defaultValue: 'false',
+      help: 'Documents only the right side (the target) holds are listed as "extra, ignored" but are no difference: for a target that may legitimately hold more.',
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Resolution: the options of one command, store options expanded per side
+
+/** One option as a command offers it, store options already prefixed for their side. */
+export interface ResolvedOption extends OptionDecl {
+  /** The declaration's key before the side prefix (maxRu for fromMaxRu). */
+  baseKey: string;
+  /** The catalogue group, for docs and tests. */
+  group: string;
+  /** The side of a store option. */
+  side?: Side;
+  /** The store types it applies to (store options). */
+  stores?: readonly string[];
+  /**
+   * The task input that carries it, when it differs from the CLI's key (a 'shared' store option:
+   * --from-max-ru and --to-max-ru are both the task input maxRu).
+   */
+  taskKey?: string;
+}
+
+function storeOptions(command: TransferCommand, side: Side, group: string, decls: readonly StoreOptionDecl[]): ResolvedOption[] {
+  const sides = SIDES[command];
+  const typeRule = (of: readonly Side[], stores: readonly string[]) => of.map((x) => stores.map((t) => `${x.typeKey} = ${t}`).join(' || ')).join(' || ');
+  return decls
+    .filter((d) => !d.only || d.only.includes(command))
+    .map((d) => {
+      const { help, task, taskScope, sharedNote, stores, only: _only, ...rest } = d;
+      void _only;
+      const shared = taskScope === 'shared';
+      let view = task?.(side);
+      if (view) {
+        view = { ...view, visibleRule: view.visibleRule ?? typeRule(shared ? sides : [side], stores) };
+        if (shared && sides.length > 1 && sharedNote) view = { ...view, help: `${view.help} ${sharedNote}` };
+      }
+      return {
+        ...rest,
+        key: prefixed(side.prefix, d.key),
+        baseKey: d.key,
+        group,
+        side,
+        stores,
+        ...(d.flag === undefined ? { flag: side.prefix ? `${side.prefix}-${kebabCase(d.key)}` : kebabCase(d.key) } : {}),
+        help: help(side),
+        ...(view ? { task: view } : {}),
+        ...(shared ? { taskKey: d.key } : {}),
+      };
+    });
+}
+
+function plain(group: string, decls: readonly OptionDecl[]): ResolvedOption[] {
+  return decls.map((d) => ({ ...d, baseKey: d.key, group }));
+}
+
+function connection(command: TransferCommand): ResolvedOption[] {
+  return SIDES[command].flatMap((side) => [
+    { ...storeTypeOption(command, side), baseKey: 'type', group: 'connection', side },
+    ...storeOptions(command, side, 'cosmos', COSMOS_CONNECTION),
+    ...storeOptions(command, side, 'mongodb', MONGO_CONNECTION),
+    ...storeOptions(command, side, 'dir', DIR_CONNECTION),
+    ...storeOptions(command, side, 'ru-budget', RU_BUDGET),
+  ]);
+}
+
+const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
+  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('resume', resumeVerify('export'))],
+  import: () => [
+    ...connection('import'),
+    ...plain('network', NETWORK),
+    ...plain('import', IMPORT_OWN),
+    ...plain('mirror', MIRROR),
+    ...plain('scope', LAYOUT_SCOPE),
+    ...plain('tuning', TUNING),
+    ...plain('output', OUTPUT),
+    ...plain('resume', resumeVerify('import')),
+  ],
+  migrate: () => [
+    ...connection('migrate'),
+    ...plain('network', NETWORK),
+    ...plain('migrate', MIGRATE_OWN),
+    ...plain('mirror', MIRROR),
+    ...plain('scope', LAYOUT_SCOPE),
+    ...plain('tuning', TUNING),
+    ...plain('output', OUTPUT),
+    ...plain('resume', resumeVerify('migrate')),
+  ],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('output', OUTPUT)],
+};
+
+/** Every option of a command, in the order of its --help. */
+export function commandOptions(command: TransferCommand): ResolvedOption[] {
+  return BUILDERS[command]();
+}
+
+/** The CLI flag of an option (without `--`), or undefined for a task-only one. */
+export function flagOf(o: Pick<OptionDecl, 'key' | 'flag'>): string | undefined {
+  if (o.flag === null) return undefined;
+  return o.flag ?? kebabCase(o.key);
+}
+
+/** The task input name that carries an option, or undefined for a CLI-only one. */
+export function taskInputOf(o: ResolvedOption): string | undefined {
+  return o.task ? (o.taskKey ?? o.key) : undefined;
+}
+
+/** The option a command offers under a catalogue key (prefixed for store options). */
+export function findOption(command: TransferCommand, key: string): ResolvedOption {
+  const o = commandOptions(command).find((x) => x.key === key);
+  if (!o) throw new Error(`The option catalogue has no option "${key}" for ${command}.`);
+  return o;
+}

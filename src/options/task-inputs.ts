@@ -1,0 +1,323 @@
+/**
+ * The pipeline tasks' view of the option catalogue: the `inputs` of every Azure DevOps task.json
+ * and of tasks/github/action.yml, rendered from src/options/catalogue.ts (plus the inputs only the
+ * tasks have: the service connection, archive and throughput). scripts/generate-task-inputs.ts
+ * writes them; test/tasks/task-inputs-generated.test.ts fails when the committed files differ.
+ */
+import { FAIL_ON_WARNINGS, NETWORK, commandOptions, kebabCase, parserOf, taskInputOf, TRANSFER_COMMANDS, type Kind, type OptionDecl, type ResolvedOption, type TaskView, type TransferCommand } from './catalogue.js';
+
+export type TaskCommand = TransferCommand | 'archive' | 'throughput';
+
+export const TASK_NAMES: Record<TaskCommand, string> = {
+  export: 'DocferryExport',
+  import: 'DocferryImport',
+  migrate: 'DocferryMigrate',
+  verify: 'DocferryVerify',
+  archive: 'DocferryArchive',
+  throughput: 'DocferryThroughput',
+};
+
+/** An input of a task: a catalogue option, or one only the tasks have. */
+export interface TaskInput {
+  name: string;
+  kind: Kind;
+  choices?: readonly string[];
+  secret?: boolean;
+  view: TaskView;
+}
+
+const WIF =
+  'Workload identity federation (recommended), service principal (secret or certificate) and managed identity connections are supported. For workload identity federation the task requests a fresh OIDC token from the pipeline for every token exchange.';
+
+function serviceConnection(help: string, required = false): TaskInput {
+  return { name: 'azureSubscription', kind: 'string', view: { type: 'connectedService:AzureRM', label: 'Azure Resource Manager connection', group: 'connection', required, help: `${help} ${WIF}` } };
+}
+
+const COSMOS_CONNECTION_HELP = 'Service connection whose identity is used with Entra ID for Cosmos DB (with "Use Entra ID").';
+
+const ARCHIVE_INPUTS: readonly TaskInput[] = [
+  {
+    name: 'command',
+    kind: 'choice',
+    choices: ['push', 'pull', 'list'],
+    view: {
+      label: 'Command',
+      group: 'archive',
+      required: true,
+      defaultValue: 'push',
+      options: { push: 'push: upload an export directory', pull: 'pull: download an archived export', list: 'list: show the archived exports' },
+      help: '`push` uploads an export directory, `pull` downloads one and checks every file against its manifest, `list` shows what the container holds.',
+    },
+  },
+  serviceConnection('Service connection whose identity is used with Entra ID for the storage account (Storage Blob Data Contributor to push, Reader to pull or list), unless a connection string or SAS is given.'),
+  {
+    name: 'containerUrl',
+    kind: 'string',
+    view: {
+      label: 'Container URL',
+      group: 'archive',
+      required: true,
+      help: 'The archive container: `https://<account>.blob.core.windows.net/<container>`. A SAS query is accepted (from a secret variable) and never printed.',
+      actionHelp: 'The archive container: `https://<account>.blob.core.windows.net/<container>`. A SAS query is accepted (from a secret) and never printed.',
+    },
+  },
+  {
+    name: 'storageConnectionString',
+    kind: 'string',
+    secret: true,
+    view: {
+      label: 'Storage connection string',
+      group: 'connection',
+      help: 'A storage account connection string, from a secret variable; wins over the service connection. Prefer the service connection (no shared keys).',
+      actionHelp: 'A storage account connection string, from a secret; wins over the service connection. Prefer OIDC (no shared keys).',
+    },
+  },
+  { name: 'exportDir', kind: 'string', view: { label: 'Export directory', group: 'archive', visibleRule: 'command = push', help: 'The export directory to push (holding `manifest.json`).' } },
+  {
+    name: 'prefix',
+    kind: 'string',
+    view: {
+      label: 'Prefix',
+      group: 'archive',
+      visibleRule: 'command = push || command = pull',
+      help: "push: where in the container (default: the export directory's name). pull: which archived export (default: the newest complete one).",
+    },
+  },
+  {
+    name: 'destDir',
+    kind: 'string',
+    view: {
+      label: 'Destination directory',
+      group: 'archive',
+      visibleRule: 'command = pull',
+      help: 'A new or empty directory to pull into. Its path is in the `exportDir` output variable.',
+      actionHelp: 'A new or empty directory to pull into. Its path is in the `export-dir` output.',
+    },
+  },
+  { name: 'overwrite', kind: 'boolean', view: { label: 'Overwrite', group: 'advanced', defaultValue: 'false', visibleRule: 'command = push', help: 'Replace an archived export already at the prefix.' } },
+  {
+    name: 'allowPartial',
+    kind: 'boolean',
+    view: {
+      label: 'Allow a partial export',
+      group: 'advanced',
+      defaultValue: 'false',
+      visibleRule: 'command = push || command = pull',
+      help: 'push/pull an export that is incomplete, failed or does not match its manifest (it stays marked so).',
+    },
+  },
+];
+
+const THROUGHPUT_INPUTS: readonly TaskInput[] = [
+  {
+    name: 'command',
+    kind: 'choice',
+    choices: ['raise', 'restore'],
+    view: {
+      label: 'Command',
+      group: 'target',
+      required: true,
+      defaultValue: 'raise',
+      options: { raise: 'raise: record the current throughput, then raise it', restore: 'restore: put back what the state file recorded' },
+      help: '`raise` records the current throughput in the state file and raises it; `restore` puts back exactly what was recorded (run it with `condition: always()`).',
+    },
+  },
+  serviceConnection('Service connection whose identity is used with Entra ID for the Azure management API (Cosmos DB Operator or Contributor on the account).', true),
+  {
+    name: 'subscriptionId',
+    kind: 'string',
+    view: {
+      label: 'Subscription id',
+      group: 'target',
+      help: "Subscription of the Cosmos DB account. Empty: the service connection's subscription (raise); the state file's (restore).",
+      actionHelp: "Subscription of the Cosmos DB account. Empty: AZURE_SUBSCRIPTION_ID (raise); the state file's (restore).",
+    },
+  },
+  { name: 'resourceGroup', kind: 'string', view: { label: 'Resource group', group: 'target', help: 'Resource group of the Cosmos DB account (raise; restore only checks it against the state file).' } },
+  { name: 'accountName', kind: 'string', view: { label: 'Account name', group: 'target', help: 'Cosmos DB account name (raise; restore only checks it).' } },
+  { name: 'database', kind: 'string', view: { label: 'Database', group: 'target', help: 'Database name (raise; restore only checks it).' } },
+  { name: 'container', kind: 'string', view: { label: 'Container', group: 'target', help: "Container name. Empty: the database's shared throughput." } },
+  {
+    name: 'targetThroughput',
+    kind: 'int',
+    view: {
+      label: 'Manual RU/s',
+      group: 'target',
+      visibleRule: 'command = raise',
+      help: "Manual throughput to raise to (RU/s, a multiple of 100). Give this or the autoscale maximum, matching the offer's current mode.",
+    },
+  },
+  { name: 'autoscaleMax', kind: 'int', view: { label: 'Autoscale max RU/s', group: 'target', visibleRule: 'command = raise', help: 'Autoscale maximum to raise to (RU/s, a multiple of 1000).' } },
+  {
+    name: 'stateFile',
+    kind: 'string',
+    view: {
+      label: 'State file',
+      group: 'advanced',
+      help: 'Where raise records what to restore. Empty: `$(Agent.TempDirectory)/docferry-throughput-state.json` (same job only: to restore in another job, put it in a published artifact).',
+      actionHelp:
+        'Where raise records what to restore. Empty: `$RUNNER_TEMP/docferry-throughput-state.json` (same job only: to restore in another job, put it in an uploaded artifact).',
+    },
+  },
+  {
+    name: 'acknowledgeFloor',
+    kind: 'boolean',
+    view: {
+      label: 'Acknowledge a higher floor',
+      group: 'advanced',
+      defaultValue: 'false',
+      visibleRule: 'command = raise',
+      help: "Raising lifts the lowest throughput the offer can go back to (highest-ever / 100 manual, / 10 autoscale). Without this the raise is refused when the restore could not get back to today's value.",
+    },
+  },
+  { name: 'dryRun', kind: 'boolean', view: { label: 'Dry run', group: 'advanced', defaultValue: 'false', help: 'Read and report only: change nothing.' } },
+];
+
+/** The inputs only the GitHub Action has (it has no service connection, and one step for every command). */
+const ACTION_ONLY: Record<string, { description: string; required: boolean }> = {
+  command: {
+    description: 'What to do: export, import, migrate, verify, archive-push, archive-pull, archive-list, throughput-raise or throughput-restore.',
+    required: true,
+  },
+  'client-id': {
+    description:
+      'Entra ID application (client) id for OIDC federation (needs `permissions: id-token: write`). Default: env AZURE_CLIENT_ID. Without it, the Azure CLI login of azure/login is used when Entra ID is needed.',
+    required: false,
+  },
+  'tenant-id': { description: 'Entra ID tenant id for OIDC federation. Default: env AZURE_TENANT_ID.', required: false },
+};
+
+/** A catalogue declaration that tasks outside the transfer commands offer as it is. */
+function declared(o: OptionDecl): TaskInput {
+  return { name: o.key, kind: o.kind, view: o.task! };
+}
+
+function fromCatalogue(o: ResolvedOption): TaskInput {
+  return { name: taskInputOf(o)!, kind: o.kind, ...(o.choices ? { choices: o.choices } : {}), ...(o.secret ? { secret: true } : {}), view: o.task! };
+}
+
+/** Every input of a task, catalogue options first-come (a shared store option once). */
+export function taskInputs(command: TaskCommand): TaskInput[] {
+  if (command === 'archive') return [...ARCHIVE_INPUTS, declared(NETWORK[0]!), declared(FAIL_ON_WARNINGS)];
+  if (command === 'throughput') return [...THROUGHPUT_INPUTS, declared(FAIL_ON_WARNINGS)];
+  const seen = new Set<string>();
+  const out: TaskInput[] = [serviceConnection(COSMOS_CONNECTION_HELP)];
+  for (const o of commandOptions(command)) {
+    const name = taskInputOf(o);
+    if (!name || seen.has(name)) continue;
+    seen.add(name);
+    out.push(fromCatalogue(o));
+  }
+  return out;
+}
+
+/** One input of a task by name (how the tasks find the parser and the secrecy of what they read). */
+export function taskInput(command: TaskCommand, name: string): TaskInput {
+  const i = taskInputs(command).find((x) => x.name === name);
+  if (!i) throw new Error(`The ${TASK_NAMES[command]} task has no input "${name}" in the option catalogue.`);
+  return i;
+}
+
+/** The task inputs of one catalogue group for a command (tuning, ru-budget, resume...). */
+export function taskInputsOfGroup(command: TransferCommand, group: string): TaskInput[] {
+  const names = new Set(commandOptions(command).filter((o) => o.group === group).map(taskInputOf).filter((n): n is string => n !== undefined));
+  return taskInputs(command).filter((i) => names.has(i.name));
+}
+
+export function taskParser(input: Pick<OptionDecl, 'kind' | 'choices'>) {
+  return parserOf(input);
+}
+
+function taskJsonType(i: TaskInput): string {
+  if (i.view.type) return i.view.type;
+  if (i.kind === 'boolean') return 'boolean';
+  if (i.kind === 'choice') return 'pickList';
+  return 'string';
+}
+
+/** A task.json `inputs` entry. */
+export function taskJsonInput(i: TaskInput): Record<string, unknown> {
+  const v = i.view;
+  return {
+    name: i.name,
+    type: taskJsonType(i),
+    label: v.label,
+    ...(v.defaultValue !== undefined ? { defaultValue: v.defaultValue } : {}),
+    required: v.required ?? false,
+    groupName: v.group,
+    ...(v.visibleRule ? { visibleRule: v.visibleRule } : {}),
+    ...(v.options ? { options: v.options } : {}),
+    helpMarkDown: v.help,
+  };
+}
+
+/**
+ * A task.json with its `inputs` from the catalogue, ordered by the task's own groups (the
+ * hand-written parts, groups included, are kept as they are).
+ */
+export function renderTaskJson(command: TaskCommand, current: string): string {
+  const json = JSON.parse(current) as { groups?: { name: string }[]; inputs: unknown[] };
+  const order = (json.groups ?? []).map((g) => g.name);
+  const rank = (g: string) => (order.indexOf(g) < 0 ? order.length : order.indexOf(g));
+  const inputs = taskInputs(command)
+    .map((input, index) => ({ input, index }))
+    .sort((a, b) => rank(a.input.view.group) - rank(b.input.view.group) || a.index - b.index)
+    .map(({ input }) => taskJsonInput(input));
+  return `${JSON.stringify({ ...json, inputs }, null, 2)}\n`;
+}
+
+const ACTION_COMMANDS: Record<TaskCommand, string> = {
+  export: 'export',
+  import: 'import',
+  migrate: 'migrate',
+  verify: 'verify',
+  archive: 'archive-*',
+  throughput: 'throughput-*',
+};
+
+export interface ActionInput {
+  name: string;
+  description: string;
+  required: boolean;
+  default?: string;
+}
+
+/** The action.yml inputs: every task input in kebab-case (but the service connection and the tasks' own `command`). */
+export function actionInputs(): ActionInput[] {
+  const order: TaskCommand[] = [...TRANSFER_COMMANDS, 'archive', 'throughput'];
+  const byName = new Map<string, { input: TaskInput; commands: string[] }>();
+  for (const command of order) {
+    for (const input of taskInputs(command)) {
+      if (input.name === 'azureSubscription' || input.name === 'command') continue;
+      const entry = byName.get(input.name);
+      if (entry) entry.commands.push(ACTION_COMMANDS[command]);
+      else byName.set(input.name, { input, commands: [ACTION_COMMANDS[command]] });
+    }
+  }
+  const out: ActionInput[] = Object.entries(ACTION_ONLY).map(([name, a]) => ({ name, ...a }));
+  for (const { input, commands } of byName.values()) {
+    const v = input.view;
+    const oneOf = v.options ? ` One of: ${Object.keys(v.options).join(', ')}.` : '';
+    out.push({
+      name: kebabCase(input.name),
+      description: `${v.actionHelp ?? v.help}${oneOf} (${commands.join(', ')})`,
+      required: false,
+      ...(v.defaultValue !== undefined ? { default: v.defaultValue } : {}),
+    });
+  }
+  return out;
+}
+
+/** action.yml with its `inputs:` block from the catalogue (the rest kept as it is). */
+export function renderActionYml(current: string): string {
+  const start = current.indexOf('\ninputs:\n');
+  const end = current.indexOf('\noutputs:\n');
+  if (start < 0 || end < start) throw new Error('action.yml has no `inputs:` block followed by `outputs:`.');
+  const lines = actionInputs().flatMap((i) => [
+    `  ${i.name}:`,
+    `    description: ${JSON.stringify(i.description)}`,
+    `    required: ${i.required}`,
+    ...(i.default !== undefined ? [`    default: ${JSON.stringify(i.default)}`] : []),
+  ]);
+  return `${current.slice(0, start)}\ninputs:\n${lines.join('\n')}${current.slice(end)}`;
+}
