@@ -13,7 +13,7 @@ import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import type { SourceStore } from '../stores/types.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
-import { forEachLimit } from './transfer.js';
+import { forEachLimit } from '../core/concurrency.js';
 
 export type VerifyEndpoint = DatabaseSpec | { type: 'dir'; path: string };
 
