@@ -82,11 +82,18 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   // Set by the first failed batch: reading stops at the next document.
   let stopped = false;
 
+  /** Settles the rejects gathered before sending as a unit of their own (listed even if that fails). */
+  const settleRefused = (sinkState?: unknown) => {
+    const unit = ledger.takeRefused();
+    settlement.handOut(unit);
+    return settlement.settle(unit, sinkState);
+  };
+
   /** A document rejected before it is sent; a long run of them is settled on its own, not held until the next batch. */
   const refuse = async (item: { doc?: Doc; position?: SinkItem['position'] }, reason: string, extra: Parameters<Rejections['record']>[2]) => {
     ledger.read(item, true);
     rejections.record(ledger.refused, reason, extra);
-    if (ledger.refusedFull(o.batchSize, maxBatchBytes)) await settlement.settle(ledger.takeRefused());
+    if (ledger.refusedFull(o.batchSize, maxBatchBytes)) await settleRefused();
   };
 
   /** Reads, prepares and gathers the documents; yields each full batch with the journal unit it settles. */
@@ -147,8 +154,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     // --max-errors counts the rejects the interrupted run confirmed.
     if (cp) o.errorBudget.carry(cp.counts.rejected);
     await forEachLimit(batches(), concurrency, write);
-    const refused = ledger.takeRefused();
-    if (refused.delta.read > 0) await settlement.settle(refused, target.checkpointState?.());
+    if (ledger.refused.delta.read > 0) await settleRefused(target.checkpointState?.());
     await target.finish();
     if (cp) await cp.markDone({ ...counts }, target.checkpointState?.());
   } catch (err) {
