@@ -47,16 +47,6 @@ export async function exportBytes(dir: string): Promise<number> {
   return manifest.files.reduce((sum, f) => sum + f.bytes, 0);
 }
 
-/** Runs `work` over items with at most `limit` at once. */
-export async function eachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
-
 /** Groups an iterable into arrays of `size`. */
 export function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
   let batch: T[] = [];
@@ -68,17 +58,4 @@ export function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
     }
   }
   if (batch.length > 0) yield batch;
-}
-
-/** Feeds batches from a generator to `limit` concurrent writers without materialising them all. */
-export async function pumpBatches<T>(batches: Iterator<T[]>, limit: number, write: (batch: T[]) => Promise<void>): Promise<void> {
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      for (;;) {
-        const next = batches.next();
-        if (next.done) return;
-        await write(next.value);
-      }
-    }),
-  );
 }

@@ -3,7 +3,8 @@ import type { CosmosClient, OperationInput } from '@azure/cosmos';
 import { generateDocuments, type SyntheticCollection } from '../src/synthetic/copilot.js';
 import { cosmosClient, startCosmosTestServer, type CosmosTestServer } from '../test/support/cosmos.js';
 import { startRuProxy, type RuProxy } from '../test/support/ru-proxy.js';
-import { chunked, databaseOf, exportBytes, pumpBatches, summaryOf, timed, type Log, type Measurement } from './common.js';
+import { forEachLimit } from '../src/core/concurrency.js';
+import { chunked, databaseOf, exportBytes, summaryOf, timed, type Log, type Measurement } from './common.js';
 import { runDocferry } from './process.js';
 
 const SEED = 2026;
@@ -31,7 +32,7 @@ async function rawBulk(client: CosmosClient, counts: CosmosBenchOptions['counts'
   for (const [collection, count] of Object.entries(counts) as [SyntheticCollection, number][]) {
     const container = client.database(databaseOf(collection)).container(collection);
     const batches = chunked(generateDocuments(collection, count, { seed: SEED }), 100);
-    await pumpBatches(batches, 8, async (batch) => {
+    await forEachLimit(batches, 8, async (batch) => {
       const ops = batch.map((doc) => ({ operationType: 'Create', partitionKey: doc.id as string, resourceBody: doc }) as OperationInput);
       const res = await container.items.bulk(ops);
       const failed = res.filter((r) => r.statusCode >= 300);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { MongoClient, type Document } from 'mongodb';
 import { generateDocuments, scaledCounts, type SyntheticCollection } from '../src/synthetic/copilot.js';
+import { forEachLimit } from '../src/core/concurrency.js';
 import { startMongoTestServer } from '../test/support/ferretdb.js';
 import {
   ALL_COLLECTIONS,
@@ -8,7 +9,6 @@ import {
   databaseOf,
   docsPerSecond,
   exportBytes,
-  pumpBatches,
   summaryOf,
   timed,
   type Log,
@@ -46,7 +46,7 @@ async function rawInsert(client: MongoClient, counts: MongoBenchOptions['counts'
   for (const [collection, n] of Object.entries(counts) as [SyntheticCollection, number][]) {
     const coll = client.db(dbName ?? databaseOf(collection)).collection(collection);
     const batches = chunked(docsOf(collection, n), RAW_BATCH);
-    await pumpBatches(batches, concurrency, async (batch) => {
+    await forEachLimit(batches, concurrency, async (batch) => {
       await coll.insertMany(batch, { ordered: false });
     });
     total += n;

@@ -14,7 +14,7 @@ import { archivePull, archivePush, type ArchivePullResult, type ArchiveTarget } 
 import type { EngineEvent, EventSink, RunSummary } from '../../src/engine/events.js';
 import { runExport, type LayoutRef } from '../../src/engine/export.js';
 import { runImport } from '../../src/engine/import.js';
-import { forEachLimit } from '../../src/engine/transfer.js';
+import { forEachLimit } from '../../src/core/concurrency.js';
 import { runVerify, type VerifyEndpoint } from '../../src/engine/verify.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import { AUTH_COLLECTIONS, COPILOT_COLLECTIONS, databaseOf, generateDocuments, scaledCounts } from '../../src/synthetic/copilot.js';

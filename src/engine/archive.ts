@@ -18,7 +18,8 @@ import { listArchiveEntries, fetchManifest, newestComplete, type ArchiveEntry, t
 import { openContainer, type ArchiveTarget } from '../stores/blob/connection.js';
 import { blobErrorCode, blobStatus, describeBlobError } from '../stores/blob/errors.js';
 import { defaultPrefix, manifestBlobName, normalizePrefix, safeRelativePath } from '../stores/blob/naming.js';
-import { SHA256_METADATA, downloadBlobToFile, forEachLimited, uploadFileAsBlockBlob, type DownloadedBlob } from '../stores/blob/transfer.js';
+import { forEachLimit } from '../core/concurrency.js';
+import { SHA256_METADATA, downloadBlobToFile, uploadFileAsBlockBlob, type DownloadedBlob } from '../stores/blob/transfer.js';
 import { checkExportDir, digestFile, type CheckedExport } from '../stores/exportdir/check.js';
 import { fsyncDir } from '../stores/exportdir/fsync.js';
 import { ignoreEvents, type EventSink } from './events.js';
@@ -187,7 +188,7 @@ export async function archivePush(o: ArchivePushOptions): Promise<ArchivePushRes
   const blockSize = o.blockSize ?? ARCHIVE_DEFAULTS.blockSize;
   const concurrency = o.concurrency ?? ARCHIVE_DEFAULTS.blockConcurrency;
   try {
-    await forEachLimited(files, ARCHIVE_DEFAULTS.filesAtOnce, async (f) => {
+    await forEachLimit(files, ARCHIVE_DEFAULTS.filesAtOnce, async (f) => {
       const blobName = `${prefix}${f.relPath}`;
       const sent = await step(`uploading ${blobName}`, () =>
         uploadFileAsBlockBlob(container, blobName, f.absPath, {
@@ -355,7 +356,7 @@ export async function archivePull(o: ArchivePullOptions): Promise<ArchivePullRes
   let bytes = 0;
   try {
     events({ type: 'info', message: `pulling ${files.length} files from ${where} into ${dir}` });
-    await forEachLimited(files, o.concurrency ?? ARCHIVE_DEFAULTS.downloadsAtOnce, async (f) => {
+    await forEachLimit(files, o.concurrency ?? ARCHIVE_DEFAULTS.downloadsAtOnce, async (f) => {
       const blobName = `${prefix}${f.relPath}`;
       const dest = join(dir, f.relPath);
       await mkdir(dirname(dest), { recursive: true });

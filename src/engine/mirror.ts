@@ -8,7 +8,7 @@ import { redact } from '../core/secrets.js';
 import type { SinkStore, SourceStore, StoredId, TargetDeletes, WriteMode } from '../stores/types.js';
 import { addCounts, zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink, type Operation, type RunSummary } from './events.js';
 import { SourceIds, watchSink, watchSource, type WatchHooks } from './mirror-watch.js';
-import { forEachLimit } from './transfer.js';
+import { forEachLimit } from '../core/concurrency.js';
 
 /** How import and migrate write: `mirror` upserts, then deletes the target documents the source lacks. */
 export type RunMode = WriteMode | 'mirror';

@@ -5,7 +5,8 @@ import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { addCounts, zeroCounts, type CollectionSummary, type EventSink, type Operation, type RunSummary } from './events.js';
 import type { RunCheckpoint } from './checkpoint.js';
 import { RejectsWriter } from './rejects.js';
-import { ErrorBudget, forEachLimit, transferCollection } from './transfer.js';
+import { forEachLimit } from '../core/concurrency.js';
+import { ErrorBudget, transferCollection } from './transfer.js';
 
 export interface TuningOptions {
   /** Documents per write batch. */

@@ -10,7 +10,7 @@ import type { OpenedSource } from '../stores/descriptor.js';
 import { isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
-import { forEachLimit } from './transfer.js';
+import { forEachLimit } from '../core/concurrency.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;

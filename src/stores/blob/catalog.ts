@@ -4,7 +4,8 @@ import { InputRefusedError } from '../../core/errors.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT_VERSION, isCurrentManifest, type LegacyManifest, type Manifest, type SourceType } from '../../core/manifest.js';
 import { redactUri } from '../../core/secrets.js';
 import { blobErrorCode, blobStatus } from './errors.js';
-import { SHA256_METADATA, forEachLimited } from './transfer.js';
+import { forEachLimit } from '../../core/concurrency.js';
+import { SHA256_METADATA } from './transfer.js';
 
 /**
  * `complete` / `failed` / `in-progress`: what the archived manifest says (a legacy manifest is
@@ -138,7 +139,7 @@ export async function listArchiveEntries(container: ContainerClient, display: st
     usage.set(owner, u);
   }
   const entries: ArchiveEntry[] = [];
-  await forEachLimited(manifests, 8, async (prefix) => {
+  await forEachLimit(manifests, 8, async (prefix) => {
     const u = usage.get(prefix) ?? { blobs: 0, bytes: 0 };
     try {
       const fetched = await fetchManifest(container, prefix, display);

@@ -1,23 +1,18 @@
-import type { Container, CosmosClient, OperationInput, OperationResponse, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
-import { backoffDelay, sleep } from '../../core/backoff.js';
-import {
-  COSMOS_MAX_DOCUMENT_BYTES,
-  COSMOS_SYSTEM_PROPERTIES,
-  cosmosIdProblem,
-  partitionKeyOf,
-  stripSystemProperties,
-  type Doc,
-  type PartitionKeyValue,
-} from '../../core/documents.js';
-import { DocferryError, TargetSchemaError } from '../../core/errors.js';
+import type { Container, CosmosClient, OperationInput, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
+import { sleep } from '../../core/backoff.js';
+import type { Doc } from '../../core/documents.js';
+import { TargetSchemaError } from '../../core/errors.js';
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
-import { MappingError, idToString, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, TargetDeletes, WriteMode, WriteResult } from '../types.js';
 import { CosmosDeletes } from './deletes.js';
 import { ThrottleObserver, createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
-import { isRetryableStatus, statusOf } from './status.js';
+import { statusOf } from './status.js';
+import { classifyOperations, classifyRequestFailure, type BulkOperationResult, type GroupOutcome } from './bulk-results.js';
+import { RequestPacker } from './packing.js';
+import { prepareForCosmos, type CosmosItem } from './prepare.js';
+import { CosmosRetryRounds } from './retry.js';
 import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSinkOptions {
@@ -142,45 +137,14 @@ export class CosmosSink implements SinkStore {
   }
 }
 
-/** The SDK's bulk call sends at most 100 operations per partition range in one request. */
-const MAX_OPS_PER_REQUEST = 100;
-/** Below the SDK's 220,201-byte split point, so one call is one HTTP request per partition range. */
-const MAX_REQUEST_BYTES = 200 * 1024;
-/** Rounds of re-sending throttled operations; each waits for the RU controller, so this is minutes. */
-const MAX_THROTTLE_ROUNDS = 60;
-
-interface CosmosItem extends SinkItem {
-  /** Serialized size, measured once in prepare: the RU estimate and request packing use it. */
-  bytes?: number;
-}
-
-/** Per-operation fields the service sends that the SDK's OperationResponse type leaves out. */
-type BulkOperationResult = OperationResponse & { subStatusCode?: number; retryAfterMilliseconds?: number; message?: string };
-
-/** The HTTP status behind a failed bulk call: the SDK wraps it in a plain Error, its diagnostics keep it. */
-function failedBulkStatus(err: unknown): { status?: number; charge: number } {
-  const direct = statusOf(err);
-  const stats = (err as { diagnostics?: { clientSideRequestStatistics?: { gatewayStatistics?: { statusCode?: number; requestCharge?: number }[] } } })
-    .diagnostics?.clientSideRequestStatistics?.gatewayStatistics ?? [];
-  const charge = stats.reduce((sum, g) => sum + (g.requestCharge ?? 0), 0);
-  const last = [...stats].reverse().find((g) => typeof g.statusCode === 'number' && g.statusCode >= 400);
-  const status = direct ?? last?.statusCode;
-  return { ...(status !== undefined ? { status } : {}), charge };
-}
-
-interface GroupOutcome {
-  throttled: number[];
-  failed: number[];
-  problem?: string;
-  serverAskedMs?: number;
-}
-
 /**
  * Writes one collection with the SDK's bulk request (non-atomic batch per partition range), in
  * requests of at most 100 operations that an RU controller admits: it keeps the consumption at
  * the budget and the 429s few, raising the number of requests in flight while there is room.
  * `executeBulkOperations` is not used: it waits a fixed 1 s before flushing a partial batch, so
  * every call took at least a second, however few documents it carried (docs/BENCHMARKS.md).
+ * The parts: prepare.ts (document -> item), packing.ts (requests within the limits),
+ * bulk-results.ts (what became of each operation), retry.ts (rounds of sending again).
  */
 class CosmosCollectionSink implements CollectionSink {
   private readonly counters = { requestCharge: 0, throttled: 0, requests: 0 };
@@ -200,69 +164,19 @@ class CosmosCollectionSink implements CollectionSink {
   }
 
   prepare(input: Doc): SinkItem | string {
-    let doc: Doc;
-    try {
-      doc = this.options.bsonInput
-        ? toCosmosDocument(input)
-        : input.id === undefined && input._id !== undefined
-          ? // The documented _id -> id rules (an embedded document is its JSON text, not "[object Object]").
-            { ...input, id: idToString(input._id) }
-          : input;
-    } catch (err) {
-      return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
-    }
-    const idProblem = cosmosIdProblem(doc.id);
-    if (idProblem) return doc.id === undefined ? 'document has neither id nor _id' : idProblem;
-    const system = COSMOS_SYSTEM_PROPERTIES.find((k) => Object.hasOwn(doc, k));
-    if (system !== undefined) {
-      if ((this.options.systemProperties ?? (this.options.bsonInput ? 'reject' : 'drop')) === 'reject') {
-        const value = JSON.stringify(doc[system]) ?? String(doc[system]);
-        return (
-          `field "${system}" is a Cosmos DB system property (${COSMOS_SYSTEM_PROPERTIES.join(' ')}): Cosmos DB sets it on every write, ` +
-          `so this document's value (${value.length > 40 ? `${value.slice(0, 37)}...` : value}) would be lost. Rename the field, in the source or in this rejects entry, and import the document again.`
-        );
-      }
-      doc = stripSystemProperties(doc);
-    }
-    const pk = partitionKeyOf(doc, this.scope.partitionKey);
-    if (!pk.ok) return pk.reason;
-    const bytes = Buffer.byteLength(JSON.stringify(doc), 'utf8');
-    if (bytes > COSMOS_MAX_DOCUMENT_BYTES) return `document is ${bytes} bytes; Cosmos DB items are limited to 2 MB (${COSMOS_MAX_DOCUMENT_BYTES} bytes)`;
-    const item: CosmosItem = { doc, id: doc.id as string, partitionKey: pk.value as PartitionKeyValue | PartitionKeyValue[], bytes };
-    return item;
+    return prepareForCosmos(input, this.scope.partitionKey, this.options);
   }
 
   async write(batch: SinkItem[], mode: WriteMode): Promise<WriteResult[]> {
     const results: WriteResult[] = new Array(batch.length);
+    const rounds = new CosmosRetryRounds(this.name, this.options.maxRetryRounds ?? 8);
     let pending = batch.map((_, i) => i);
-    const maxErrorRounds = this.options.maxRetryRounds ?? 8;
-    let errorRounds = 0;
-    let throttleRounds = 0;
-    while (pending.length > 0) {
-      const outcomes = await this.sendAll(batch, pending, mode, results);
-      const throttled = outcomes.flatMap((o) => o.throttled);
-      const failed = outcomes.flatMap((o) => o.failed);
-      if (throttled.length + failed.length === 0) break;
-      if (failed.length > 0) {
-        const last = outcomes.find((o) => o.problem)?.problem ?? 'unknown error';
-        if (++errorRounds >= maxErrorRounds) {
-          throw new DocferryError(
-            `Cosmos DB kept failing ${failed.length} writes to ${this.name} after ${maxErrorRounds} rounds of retries (last: ${last}). ` +
-              'Nothing was lost: re-run the import (upsert is idempotent), lower --concurrency, or raise the container\'s RU/s.',
-          );
-        }
-        const serverAskedMs = Math.max(0, ...outcomes.map((o) => o.serverAskedMs ?? 0));
-        await sleep(backoffDelay(errorRounds - 1, { serverAskedMs }));
-      } else if (++throttleRounds >= MAX_THROTTLE_ROUNDS) {
-        // The controller already waited before every round; this is a container that never has room.
-        throw new DocferryError(
-          `Cosmos DB throttled ${throttled.length} writes to ${this.name} in ${MAX_THROTTLE_ROUNDS} rounds in a row (HTTP 429). ` +
-            'Nothing was lost: raise the container\'s RU/s (docferry throughput raise), or run when the application is quieter, then re-run the import.',
-        );
-      }
-      pending = [...throttled, ...failed].sort((a, b) => a - b);
+    for (;;) {
+      const again = rounds.next(await this.sendAll(batch, pending, mode, results));
+      if (!again) return results;
+      if (again.waitMs > 0) await sleep(again.waitMs);
+      pending = again.pending;
     }
-    return results;
   }
 
   /**
@@ -272,24 +186,14 @@ class CosmosCollectionSink implements CollectionSink {
    * overdraw and be throttled.
    */
   private async sendAll(batch: SinkItem[], indexes: number[], mode: WriteMode, results: WriteResult[]): Promise<GroupOutcome[]> {
-    let cursor = 0;
+    const packer = new RequestPacker(indexes, (i) => (batch[i] as CosmosItem).bytes);
     const take = (maxRu: number) => {
-      if (cursor >= indexes.length) return undefined;
-      const maxBytes = Math.min(MAX_REQUEST_BYTES, maxRu / Math.max(this.controller.estimate(1), Number.MIN_VALUE));
-      const group: number[] = [];
-      let bytes = 0;
-      while (cursor < indexes.length) {
-        const size = (batch[indexes[cursor]!] as CosmosItem).bytes ?? 1024;
-        if (group.length > 0 && (group.length >= MAX_OPS_PER_REQUEST || bytes + size > maxBytes)) break;
-        group.push(indexes[cursor++]!);
-        bytes += size;
-      }
-      return { estimate: this.controller.estimate(bytes), bytes, value: group };
+      const packed = packer.next(maxRu / Math.max(this.controller.estimate(1), Number.MIN_VALUE));
+      return packed && { estimate: this.controller.estimate(packed.bytes), bytes: packed.bytes, value: packed.group };
     };
     const outcomes: GroupOutcome[] = [];
-    const senders = Math.ceil(indexes.length / MAX_OPS_PER_REQUEST);
     await Promise.all(
-      Array.from({ length: senders }, async () => {
+      Array.from({ length: packer.senders }, async () => {
         for (;;) {
           const granted = await this.controller.acquireFor(take);
           if (!granted) return;
@@ -300,10 +204,11 @@ class CosmosCollectionSink implements CollectionSink {
     return outcomes;
   }
 
+  /** One bulk request; the controller hears its charge, whether it was throttled and the retry-after. */
   private async send(batch: SinkItem[], group: number[], permit: Permit, mode: WriteMode, results: WriteResult[]): Promise<GroupOutcome> {
     const operationType = mode === 'upsert' ? 'Upsert' : 'Create';
     const ops = group.map((i) => ({ operationType, partitionKey: batch[i]!.partitionKey, resourceBody: batch[i]!.doc }) as OperationInput);
-    const outcome: GroupOutcome = { throttled: [], failed: [] };
+    let outcome: GroupOutcome = { throttled: [], failed: [] };
     let charge = 0;
     let retryAfterMs: number | undefined;
     try {
@@ -311,43 +216,29 @@ class CosmosCollectionSink implements CollectionSink {
       try {
         response = await this.container.items.bulk(ops, { continueOnError: true }, this.requestOptions);
       } catch (err) {
-        const { status, charge: spent } = failedBulkStatus(err);
-        charge += spent;
-        if (status === 401 || status === 403) throw describeCosmosError({ ...(err as object), code: status, message: (err as Error).message }, this.endpoint, `writing to ${this.name}`, this.errorContext);
-        if (!isRetryableStatus(status)) throw describeCosmosError(Object.assign(err as object, { code: status }), this.endpoint, `writing to ${this.name}`, this.errorContext);
-        if (status === 429) {
+        const failed = classifyRequestFailure(err);
+        charge += failed.charge;
+        const f = failed.failure;
+        if (f.kind === 'denied') throw describeCosmosError({ ...(err as object), code: f.status, message: (err as Error).message }, this.endpoint, `writing to ${this.name}`, this.errorContext);
+        if (f.kind === 'fatal') throw describeCosmosError(Object.assign(err as object, { code: f.status }), this.endpoint, `writing to ${this.name}`, this.errorContext);
+        if (f.kind === 'throttled') {
           this.counters.throttled += group.length;
           outcome.throttled = group;
           retryAfterMs = this.throttles.recentRetryAfterMs();
         } else {
           outcome.failed = group;
-          outcome.problem = `HTTP ${status ?? 'error'}: ${((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300)}`;
+          outcome.problem = f.problem;
         }
         return outcome;
       } finally {
         this.counters.requests++;
       }
-      for (let k = 0; k < group.length; k++) {
-        const i = group[k]!;
-        const r = response[k];
-        const code = r?.statusCode;
-        charge += r?.requestCharge ?? 0;
-        if (code !== undefined && code >= 200 && code < 300) results[i] = { status: 'written' };
-        else if (code === 409 && mode === 'merge') results[i] = { status: 'skipped' };
-        else if (code === 401 || code === 403) throw describeCosmosError({ code, substatus: r?.subStatusCode, message: r?.message ?? '' }, this.endpoint, `writing to ${this.name}`, this.errorContext);
-        else if (code === 429) {
-          this.counters.throttled++;
-          retryAfterMs = Math.max(retryAfterMs ?? 0, r?.retryAfterMilliseconds ?? 0);
-          outcome.throttled.push(i);
-        } else if (isRetryableStatus(code)) {
-          outcome.failed.push(i);
-          outcome.problem = `HTTP ${code ?? 'error'}${r?.subStatusCode ? `.${r.subStatusCode}` : ''}`;
-        } else {
-          const detail = r?.message ?? (r?.resourceBody as { message?: string } | undefined)?.message ?? '';
-          results[i] = { status: 'rejected', reason: `Cosmos DB refused the document (HTTP ${code}${r?.subStatusCode ? `.${r.subStatusCode}` : ''})${detail ? `: ${String(detail).split('\n')[0]!.slice(0, 300)}` : ''}` };
-        }
-      }
-      if (outcome.throttled.length > 0 && retryAfterMs) outcome.serverAskedMs = retryAfterMs;
+      const sorted = classifyOperations(group, response, mode, results);
+      charge += sorted.charge;
+      this.counters.throttled += sorted.throttled.length;
+      retryAfterMs = sorted.retryAfterMs;
+      outcome = sorted;
+      if (sorted.denied) throw describeCosmosError(sorted.denied, this.endpoint, `writing to ${this.name}`, this.errorContext);
       return outcome;
     } finally {
       this.counters.requestCharge += charge;
