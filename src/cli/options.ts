@@ -3,7 +3,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { defaultLayoutPath, loadLayout } from '../core/layout.js';
 import { JSON_FORMATS } from '../core/manifest.js';
-import { registerSecret } from '../core/secrets.js';
+import { registerSecret, registerUriSecrets } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import { validateEndpoint } from '../stores/cosmos/endpoint.js';
@@ -170,22 +170,6 @@ export function mongoUri(flags: { mongoUri?: string }, direction: Direction, env
   const uri = flags.mongoUri ?? fromEnv(ENV[direction].mongo, env) ?? DEFAULT_MONGO_URI;
   registerUriSecrets(uri);
   return uri;
-}
-
-/** The password (and user) inside a URI are secrets wherever the URI could be printed. */
-export function registerUriSecrets(uri: string): void {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(uri);
-  if (!m) return;
-  const [user, pass] = m[1]!.split(':');
-  if (pass) {
-    registerSecret(pass);
-    try {
-      registerSecret(decodeURIComponent(pass));
-    } catch {
-      // not percent-encoded
-    }
-  }
-  void user;
 }
 
 export function layoutFrom(flags: { layout?: string }): LayoutRef {
