@@ -6,7 +6,7 @@ import { validateEndpoint } from '../../src/stores/cosmos/endpoint.js';
 import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import type { WriteMode } from '../../src/stores/types.js';
-import { registerUriSecrets } from '../../src/cli/options.js';
+import { registerUriSecrets } from '../../src/core/secrets.js';
 import type { OperationContext } from './context.js';
 
 export const WRITE_MODES: readonly WriteMode[] = ['upsert', 'merge'];
@@ -49,19 +49,11 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
 }
 
 export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
+  // The URI is read without whole-value masking, so logs can name the server; its password is
+  // masked (whole, as given) before the URI is looked at, even when it is then refused.
+  if (uri) registerUriSecrets(uri, (secret) => ctx.inputs.mask(secret));
   if (!uri) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" is required for MongoDB (a mongodb:// or mongodb+srv:// connection string, from a secret variable).`);
   if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" must start with mongodb:// or mongodb+srv://.`);
-  registerUriSecrets(uri);
-  // The platform masks the whole URI; the password can also appear on its own (a driver message).
-  const password = /^mongodb(?:\+srv)?:\/\/[^:@/]*:([^@/]+)@/i.exec(uri)?.[1];
-  if (password) {
-    ctx.inputs.mask(password);
-    try {
-      ctx.inputs.mask(decodeURIComponent(password));
-    } catch {
-      // not percent-encoded
-    }
-  }
   return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}) };
 }
 

@@ -19,7 +19,10 @@ const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789';
 
 export interface FuzzUri {
   uri: string;
+  /** The generated password: no piece of it may show. */
   password: string;
+  /** What is masked: the userinfo after its first `:` (for `b:o:b:<password>`, more than the password). */
+  secret: string;
 }
 
 /**
@@ -39,19 +42,22 @@ export function fuzzPasswords(count: number, seed = 14): string[] {
 
 /** The shapes a URI can go wrong in; `HOST` points at a closed port, so nothing is ever reached. */
 export function fuzzUris(passwords: string[], host = '127.0.0.1:1'): FuzzUri[] {
-  const shapes: ((p: string) => string)[] = [
+  const shapes: ((p: string) => string | [uri: string, secret: string])[] = [
     (p) => `mongodb://bob:${p}@${host}/?serverSelectionTimeoutMS=200`,
     (p) => `mongodb+srv://bob:${p}@cluster0.invalid/`,
     (p) => `mongodb://bob:${p}@${host},/`,
     (p) => `mongodb:/bob:${p}@${host}/`,
-    (p) => `mongodb://b:o:b:${p}@${host}/`,
+    (p) => [`mongodb://b:o:b:${p}@${host}/`, `o:b:${p}`],
     (p) => `https://bob:${p}@${host}/`,
     (p) => `mongodb://bob:${p}@[::1/`,
     (p) => `mongodb://bob:${p}@${host}/db?authSource=admin&serverSelectionTimeoutMS=200#frag`,
     (p) => `mongodb://bob:${encodeURIComponent(p)}@${host}/?serverSelectionTimeoutMS=200`,
     (p) => `mongodb://bob:${p}@`,
   ];
-  return passwords.map((password, i) => ({ uri: shapes[i % shapes.length]!(password), password }));
+  return passwords.map((password, i) => {
+    const made = shapes[i % shapes.length]!(password);
+    return typeof made === 'string' ? { uri: made, password, secret: password } : { uri: made[0], password, secret: made[1] };
+  });
 }
 
 /** Every text a password must not appear in, with where it came from. */

@@ -19,7 +19,7 @@ export async function exportOperation(ctx: OperationContext): Promise<OperationR
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
     source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
   } else {
-    source = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri');
+    source = mongoStore(ctx, inputs.getQuietInput('mongoUri'), 'mongoUri');
   }
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx);

@@ -33,7 +33,7 @@ export async function importOperation(ctx: OperationContext): Promise<OperationR
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
     target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruInputs(ctx));
   } else {
-    target = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
+    target = mongoStore(ctx, inputs.getQuietInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx);
