@@ -82,7 +82,7 @@ interface OpenedEndpoint {
 
 async function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoint> {
   if (e.type === 'dir') {
-    const checked = await checkExportDir(e.path, { ...(o.allowPartial ? { allowPartial: true } : {}) });
+    const checked = await checkExportDir(e.path, { purpose: 'verify', ...(o.allowPartial ? { allowPartial: true } : {}) });
     for (const message of checked.warnings) (o.events ?? ignoreEvents)({ type: 'warning', message });
     return {
       source: new DirSource(checked),

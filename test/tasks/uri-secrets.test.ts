@@ -110,6 +110,8 @@ describe('Tasks and Action: MongoDB passwords in malformed URIs never leak; a UR
     expect(r.stdout).to.not.include('<redacted>');
     expect(r.resultMessage).to.include(hostPort);
     expect(r.summaries.join('\n')).to.include(`mongodb://${hostPort}`);
+    // Issue 14, item 12: an export has no write mode, so its summary names none.
+    expect(r.summaries.join('\n')).to.not.include('(mode');
     // With a password, only the password goes: the server stays in the log.
     const withPassword = await agent('DocferryExport', { sourceType: 'mongodb', mongoUri: `mongodb://bob:Pa@ss!Leak1@${hostPort}/`, collections: 'sources' }, await tempDir('docferry-agent-pw-'));
     expect(withPassword.secrets).to.include('Pa@ss!Leak1').and.to.not.include('Pa');
