@@ -35,10 +35,16 @@ function authOf(err: unknown): BlobAuth {
   return undefined;
 }
 
-/** Advice about the credential that was used, not about every kind of credential. */
-function authAdvice(err: unknown): string {
+/**
+ * Advice about the credential that was used, not about every kind of credential. A key that
+ * fails to authenticate (AuthenticationFailed: the signature does not match) is a wrong or
+ * rotated key; a permission answer to a key-signed request keeps the general advice.
+ */
+function authAdvice(err: unknown, code: string | undefined): string {
   const auth = authOf(err);
-  if (auth === 'key') return KEY_ADVICE;
+  if (auth === 'key' && (code === undefined || code === 'AuthenticationFailed')) return KEY_ADVICE;
+  // Azurite answers a wrong key with AuthorizationFailure, which Azure Storage also gives when its firewall refuses the caller.
+  if (auth === 'key' && code === 'AuthorizationFailure') return `${KEY_ADVICE} Or the account's network rules do not admit this machine (Networking: firewall and virtual networks).`;
   if (auth === 'sas') return SAS_ADVICE;
   if (auth === 'entra') return ENTRA_ADVICE;
   return `${ENTRA_ADVICE} ${SAS_ADVICE}`;
@@ -67,7 +73,7 @@ export function describeBlobError(err: unknown, display: string, what: string): 
     );
   }
   if (status === 401 || status === 403) {
-    return new AuthenticationError(`Blob Storage refused the request while ${what} at ${display} (${tag}). ${authAdvice(err)}`, { cause: err });
+    return new AuthenticationError(`Blob Storage refused the request while ${what} at ${display} (${tag}). ${authAdvice(err, code)}`, { cause: err });
   }
   if (code === 'ContainerNotFound') {
     return new DocferryError(
