@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Manifest } from '../../src/core/manifest.js';
@@ -8,7 +8,6 @@ import { seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } 
 import { startFaultProxy } from '../support/fault-proxy.js';
 import { startCli, waitFor } from '../support/kill-child.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
-import { writeFile } from 'node:fs/promises';
 
 const THREADS = 200;
 
