@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { defaultLayoutPath, loadLayout } from '../core/layout.js';
-import { registerSecret } from '../core/secrets.js';
+import { registerSecret, registerUriSecrets } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import {
@@ -153,22 +153,6 @@ export function mongoUri(values: OptionValues, side: Side, env: NodeJS.ProcessEn
   registerUriSecrets(uri);
   checkMongoUri(uri, `The ${side.direction} MongoDB URI`);
   return uri;
-}
-
-/** The password (and user) inside a URI are secrets wherever the URI could be printed. */
-export function registerUriSecrets(uri: string): void {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(uri);
-  if (!m) return;
-  const [user, pass] = m[1]!.split(':');
-  if (pass) {
-    registerSecret(pass);
-    try {
-      registerSecret(decodeURIComponent(pass));
-    } catch {
-      // not percent-encoded
-    }
-  }
-  void user;
 }
 
 export function layoutFrom(values: OptionValues): LayoutRef {

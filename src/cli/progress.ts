@@ -11,6 +11,18 @@ export const processOutput: Output = {
   result: (text) => process.stdout.write(`${redact(text)}\n`),
 };
 
+/**
+ * Time left at the rate so far; "ETA --" while it cannot be known (no total yet, no documents
+ * yet), where cli-progress's own {eta_formatted} printed "ETA NFs" or "ETA INFs".
+ */
+export function etaText(done: number, total: number | undefined, docsPerSecond: number): string {
+  if (!total || total <= 0 || !(docsPerSecond > 0) || !Number.isFinite(docsPerSecond)) return 'ETA --';
+  const left = Math.max(0, Math.ceil((total - done) / docsPerSecond));
+  if (left < 60) return `ETA ${left}s`;
+  if (left < 3600) return `ETA ${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`;
+  return `ETA ${Math.floor(left / 3600)}h${String(Math.floor((left % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 /** A bar per collection with documents, docs/s and ETA, for an interactive terminal. */
 export function barProgress(stream: NodeJS.WriteStream = process.stderr): { events: EventSink; stop(): void } {
   const multi = new cliProgress.MultiBar(
@@ -18,7 +30,7 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       stream,
       clearOnComplete: false,
       hideCursor: true,
-      format: ' {name} |{bar}| {value}/{total} docs | {rate} docs/s | {ru} | ETA {eta_formatted}',
+      format: ' {name} |{bar}| {value}/{total} docs | {rate} docs/s | {ru} | {etaText}',
       formatValue: (v, _o, type) => (type === 'total' && v === 0 ? '?' : String(v)),
     },
     cliProgress.Presets.shades_classic,
@@ -27,7 +39,7 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
   const events: EventSink = (ev) => {
     if (ev.type === 'collection-start') {
       const name = `${ev.database}.${ev.collection}`.padEnd(22);
-      bars.set(`${ev.database}.${ev.collection}`, { bar: multi.create(ev.total ?? 0, 0, { name, rate: 0, ru: '' }), started: Date.now() });
+      bars.set(`${ev.database}.${ev.collection}`, { bar: multi.create(ev.total ?? 0, 0, { name, rate: 0, ru: '', etaText: etaText(0, ev.total, 0) }), started: Date.now() });
     } else if (ev.type === 'progress') {
       const entry = bars.get(`${ev.database}.${ev.collection}`);
       if (!entry) return;
@@ -35,12 +47,13 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       if (ev.total === undefined && done > entry.bar.getTotal()) entry.bar.setTotal(0);
       // The count may arrive after the collection started (it never holds the transfer back).
       if (ev.total !== undefined && entry.bar.getTotal() !== ev.total && done <= ev.total) entry.bar.setTotal(ev.total);
-      entry.bar.update(done, { rate: rate(done, Date.now() - entry.started), ru: ruText(ev.stats) });
+      const docsPerSecond = rate(done, Date.now() - entry.started);
+      entry.bar.update(done, { rate: docsPerSecond, ru: ruText(ev.stats), etaText: etaText(done, entry.bar.getTotal(), docsPerSecond) });
     } else if (ev.type === 'collection-end') {
       const entry = bars.get(`${ev.summary.database}.${ev.summary.collection}`);
       const done = ev.summary.written + ev.summary.skipped + ev.summary.rejected;
       entry?.bar.setTotal(Math.max(entry.bar.getTotal(), done));
-      entry?.bar.update(done);
+      entry?.bar.update(done, { etaText: 'done' });
     } else if (ev.type === 'warning') {
       multi.log(`${redact(`warning: ${ev.message}`)}\n`);
     }

@@ -62,7 +62,15 @@ function validateAgainstSchema(value: unknown): string[] {
     validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
   }
   if (validator(value)) return [];
-  return (validator.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`);
+  return (validator.errors ?? []).map((e) => {
+    // Ajv says "must be equal to one of the allowed values" without the values: name them.
+    const allowed = e.keyword === 'enum' ? (e.params as { allowedValues?: unknown[] }).allowedValues : undefined;
+    if (allowed) {
+      const given = e.instancePath.split('/').slice(1).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], value);
+      return `${e.instancePath || '(root)'} must be one of ${allowed.map(String).join(', ')}, not ${JSON.stringify(given)}`;
+    }
+    return `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`;
+  });
 }
 
 export function resolvePartitionKey(spec: PartitionKeySpec): ResolvedPartitionKey {

@@ -177,6 +177,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const finished = !summary.collections.some((c) => c.status === 'failed');
   if (finished) await checkpoint.remove();
   const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }) };
+  // An export writes new files: it has no write mode, and a summary naming one ("mode upsert") misleads.
+  delete result.mode;
   return complete && o.verify ? withVerification(result, verifyOptions(o, events)) : result;
 }
 
@@ -201,7 +203,6 @@ function completeSummary(dir: string, m: Manifest): RunSummary {
     operation: 'export',
     source: m.source_endpoint,
     target: dir,
-    mode: 'upsert',
     startedAt: now,
     finishedAt: now,
     durationMs: 0,

@@ -8,6 +8,7 @@ import type { DatabaseSpec } from '../../src/stores/factory.js';
 import { RUN_MODES, type RunMode } from '../../src/engine/mirror.js';
 import { checkMongoUri } from '../../src/stores/mongo/uri.js';
 import { connectTimeoutInput } from './connect-timeout.js';
+import { registerUriSecrets } from '../../src/core/secrets.js';
 import type { OperationContext } from './context.js';
 
 export const WRITE_MODES: readonly RunMode[] = RUN_MODES;
@@ -50,19 +51,11 @@ export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boo
 }
 
 export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
+  // The URI is read without whole-value masking, so logs can name the server; its password is
+  // masked (whole, as given) before the URI is looked at, even when it is then refused.
+  if (uri) registerUriSecrets(uri, (secret) => ctx.inputs.mask(secret));
   if (!uri) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" is required for MongoDB (a mongodb:// or mongodb+srv:// connection string, from a secret variable).`);
   if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" must start with mongodb:// or mongodb+srv://.`);
-  // The platform masks the whole URI; the password can also appear on its own (a driver message);
-  // inputs.mask registers it with the engine's redaction too.
-  const password = /^mongodb(?:\+srv)?:\/\/[^:@/]*:([^@/]+)@/i.exec(uri)?.[1];
-  if (password) {
-    ctx.inputs.mask(password);
-    try {
-      ctx.inputs.mask(decodeURIComponent(password));
-    } catch {
-      // not percent-encoded
-    }
-  }
   checkMongoUri(uri, `Input "${ctx.inputs.label(uriInput)}"`);
   return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}), ...connectTimeoutInput(ctx) };
 }

@@ -14,11 +14,41 @@ export function blobStatus(err: unknown): number | undefined {
 
 const IDENTITY_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
 
-const ROLE_ADVICE =
+const ENTRA_ADVICE =
   'With Entra ID the identity needs the data-plane role Storage Blob Data Contributor on the container ' +
   '(pulumi/archive assigns it to docferry-archive:contributorPrincipalIds; Storage Blob Data Reader is enough for pull and list; ' +
-  'a new role assignment can take a few minutes to apply). With a SAS, check it has not expired and grants read and list ' +
-  '(push also: create, write, delete).';
+  'a new role assignment can take a few minutes to apply).';
+const SAS_ADVICE = 'With a SAS, check it has not expired and grants read and list (push also: create, write, delete).';
+const KEY_ADVICE =
+  'The account key of the connection string was refused: check that AccountKey= in --connection-string (or AZURE_STORAGE_CONNECTION_STRING) ' +
+  'is a current key of the storage account named by AccountName= (a rotated key stops working; az storage account keys list shows the current ones).';
+
+type BlobAuth = 'key' | 'sas' | 'entra' | undefined;
+
+/** How the refused request was signed, read from the request the SDK keeps on its error (never printed). */
+function authOf(err: unknown): BlobAuth {
+  const request = (err as { request?: { url?: string; headers?: { get(name: string): string | undefined } } }).request;
+  const authorization = request?.headers?.get('authorization') ?? '';
+  if (/^SharedKey(Lite)? /i.test(authorization)) return 'key';
+  if (/^Bearer /i.test(authorization)) return 'entra';
+  if (request?.url && /[?&]sig=/i.test(request.url)) return 'sas';
+  return undefined;
+}
+
+/**
+ * Advice about the credential that was used, not about every kind of credential. A key that
+ * fails to authenticate (AuthenticationFailed: the signature does not match) is a wrong or
+ * rotated key; a permission answer to a key-signed request keeps the general advice.
+ */
+function authAdvice(err: unknown, code: string | undefined): string {
+  const auth = authOf(err);
+  if (auth === 'key' && (code === undefined || code === 'AuthenticationFailed')) return KEY_ADVICE;
+  // Azurite answers a wrong key with AuthorizationFailure, which Azure Storage also gives when its firewall refuses the caller.
+  if (auth === 'key' && code === 'AuthorizationFailure') return `${KEY_ADVICE} Or the account's network rules do not admit this machine (Networking: firewall and virtual networks).`;
+  if (auth === 'sas') return SAS_ADVICE;
+  if (auth === 'entra') return ENTRA_ADVICE;
+  return `${ENTRA_ADVICE} ${SAS_ADVICE}`;
+}
 
 /** SDK and identity errors as messages a person can act on; the container URL is shown without its query. */
 export function describeBlobError(err: unknown, display: string, what: string): DocferryError {
@@ -43,7 +73,7 @@ export function describeBlobError(err: unknown, display: string, what: string): 
     );
   }
   if (status === 401 || status === 403) {
-    return new AuthenticationError(`Blob Storage refused the request while ${what} at ${display} (${tag}). ${ROLE_ADVICE}`, { cause: err });
+    return new AuthenticationError(`Blob Storage refused the request while ${what} at ${display} (${tag}). ${authAdvice(err, code)}`, { cause: err });
   }
   if (code === 'ContainerNotFound') {
     return new DocferryError(

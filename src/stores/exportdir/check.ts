@@ -35,7 +35,14 @@ export interface CheckedExport {
 export interface CheckOptions {
   allowPartial?: boolean;
   collections?: readonly string[];
+  /** What the directory is checked for, so messages say "importing" or "comparing". Default: import. */
+  purpose?: 'import' | 'verify';
 }
+
+const WORDS = {
+  import: { verb: 'import', doing: 'importing' },
+  verify: { verb: 'compare', doing: 'comparing' },
+} as const;
 
 export interface FileDigest {
   bytes: number;
@@ -125,15 +132,17 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
   const warnings: string[] = [];
   const problems: string[] = [];
   const allow = options.allowPartial ?? false;
+  const words = WORDS[options.purpose ?? 'import'];
 
   if (!read) {
-    if (!allow) {
-      throw new InputRefusedError(
-        `${join(dir, 'manifest.json')} is missing: ${dir} is not a finished export (the manifest is written last). ` +
-          'Re-run the export, or pass --allow-partial to import the files that are there without any check.',
-      );
-    }
-    throw new InputRefusedError(`${dir} has no manifest.json, so there is no list of files to import. Re-run the export.`);
+    // --allow-partial cannot help here: without a manifest there is no list of files to read.
+    const interrupted = await exists(join(dir, '_checkpoint'));
+    throw new InputRefusedError(
+      `${join(dir, 'manifest.json')} is missing: ${dir} is not a finished export (the manifest is written last), so there is no list of files to ${words.verb}. ` +
+        (interrupted
+          ? 'An interrupted export is there: finish it by re-running the same export command with --resume, then run this again.'
+          : 'Export again into a new directory (or re-run the export that wrote it), then run this again.'),
+    );
   }
 
   if (read.kind === 'legacy') {
@@ -159,7 +168,7 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
       }
       files.push({ database, collection, relPath, absPath, ...(expected !== undefined ? { expectedDocuments: expected } : {}) });
     }
-    return finish({ dir, manifestKind: 'legacy', format: 'json', ...(legacy.source_type === 'cosmos' || legacy.source_type === 'mongodb' ? { sourceType: legacy.source_type } : {}), files, warnings }, problems, allow);
+    return finish(words, { dir, manifestKind: 'legacy', format: 'json', ...(legacy.source_type === 'cosmos' || legacy.source_type === 'mongodb' ? { sourceType: legacy.source_type } : {}), files, warnings }, problems, allow);
   }
 
   const manifest = read.manifest;
@@ -180,7 +189,7 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
     if (problem) problems.push(problem);
     files.push({ database: f.database, collection: f.collection, relPath: f.path, absPath, expectedDocuments: f.documents, ...(f.compression ? { compression: f.compression } : {}) });
   }
-  return finish({ dir, manifestKind: 'current', manifest, format: manifest.json_format, sourceType: manifest.source_type, files, warnings }, problems, allow);
+  return finish(words, { dir, manifestKind: 'current', manifest, format: manifest.json_format, sourceType: manifest.source_type, files, warnings }, problems, allow);
 }
 
 /** The manifest's `databases` map as a list, in the order the export wrote it (its layout's). */
@@ -198,14 +207,14 @@ async function fileProblem(absPath: string, f: ManifestFile): Promise<string | u
   return undefined;
 }
 
-function finish(result: CheckedExport, problems: string[], allowPartial: boolean): CheckedExport {
+function finish(words: (typeof WORDS)[keyof typeof WORDS], result: CheckedExport, problems: string[], allowPartial: boolean): CheckedExport {
   if (problems.length === 0) return result;
   if (!allowPartial) {
     throw new InputRefusedError(
-      `Refusing to import ${result.dir}; nothing was written:\n  - ${problems.join('\n  - ')}\n` +
-        'Pass --allow-partial to import anyway (documents may be missing or damaged).',
+      `Refusing to ${words.verb} ${result.dir}${words.verb === 'import' ? '; nothing was written' : ''}:\n  - ${problems.join('\n  - ')}\n` +
+        `Pass --allow-partial to ${words.verb} anyway (documents may be missing or damaged).`,
     );
   }
-  result.warnings.push(...problems.map((p) => `--allow-partial: importing despite: ${p}`));
+  result.warnings.push(...problems.map((p) => `--allow-partial: ${words.doing} despite: ${p}`));
   return result;
 }

@@ -22,7 +22,8 @@ export const dirStore: StoreDescriptor<DirSpec> = {
   address: (spec) => `dir:${resolve(spec.path)}`,
   printable: (spec) => spec.path,
   async openSource(spec, context) {
-    const checked = await checkExportDir(spec.path, { ...(context.allowPartial ? { allowPartial: true } : {}) });
+    // openSource serves verify: refusals and warnings speak of comparing, not importing.
+    const checked = await checkExportDir(spec.path, { purpose: 'verify', ...(context.allowPartial ? { allowPartial: true } : {}) });
     for (const message of checked.warnings) context.warn(message);
     return {
       source: new DirSource(checked),

@@ -3,7 +3,7 @@ import { MongoBulkWriteError, MongoClient, MongoError, MongoInvalidArgumentError
 import { AuthenticationError, DocferryError, UsageError, causeText, errorMessage } from '../../core/errors.js';
 import { checkMongoUri } from './uri.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
-import { redact, redactUri, registerSecret } from '../../core/secrets.js';
+import { redact, redactUri, registerUriSecrets } from '../../core/secrets.js';
 
 /**
  * Read options that keep every BSON type as it is stored. By default the driver turns Int32,
@@ -11,33 +11,9 @@ import { redact, redactUri, registerSecret } from '../../core/secrets.js';
  */
 export const RAW_BSON_READ = { promoteValues: false, promoteLongs: false, promoteBuffers: false, bsonRegExp: true } as const;
 
-/**
- * The user and password inside a MongoDB URI are secrets wherever the URI could be printed.
- * Registered here as well as in the CLI, so that the engine used as a library redacts them too.
- */
-export function registerUriCredentials(uri: string): void {
-  const userInfo = /^[a-z][a-z0-9+.-]*:\/\/([^@/?#]*)@/i.exec(uri)?.[1];
-  const secrets: string[] = [];
-  if (userInfo) {
-    const colon = userInfo.indexOf(':');
-    if (colon >= 0) secrets.push(userInfo.slice(colon + 1));
-  }
-  // password=, pwd=, tlsCertificateKeyFilePassword=, and the AWS session token of MONGODB-AWS.
-  for (const m of uri.matchAll(/[?&](?:[a-z]*password|pwd)=([^&#]*)/gi)) secrets.push(m[1]!);
-  for (const m of uri.matchAll(/AWS_SESSION_TOKEN(?::|%3A)([^,&#]*)/gi)) secrets.push(m[1]!);
-  for (const s of secrets) {
-    registerSecret(s);
-    try {
-      registerSecret(decodeURIComponent(s));
-    } catch {
-      // not percent-encoded: registered as it is
-    }
-  }
-}
-
 /** The URI as it may be printed and stored: no user, password, key password or token. */
 export function describeMongoUri(uri: string): string {
-  registerUriCredentials(uri);
+  registerUriSecrets(uri);
   return redact(redactUri(uri));
 }
 
@@ -54,7 +30,7 @@ function uriSets(uri: string, option: string): boolean {
 }
 
 export function createMongoClient(uri: string, settings: MongoClientSettings = {}): MongoClient {
-  registerUriCredentials(uri);
+  registerUriSecrets(uri);
   checkMongoUri(uri);
   const timeout = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   try {

@@ -21,7 +21,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
     source = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruBudgetFrom(readGroup(ctx, 'export', 'ru-budget')));
   } else {
-    source = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri');
+    source = mongoStore(ctx, inputs.getQuietInput('mongoUri'), 'mongoUri');
   }
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'export', 'tuning'));

@@ -35,7 +35,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
     const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
     target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruBudgetFrom(readGroup(ctx, 'import', 'ru-budget')));
   } else {
-    target = mongoStore(ctx, inputs.getSecretInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
+    target = mongoStore(ctx, inputs.getQuietInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));

@@ -23,13 +23,13 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   if (fromType === 'cosmos') {
     source = cosmosStore(ctx, { endpoint: inputs.getInput('fromCosmosEndpoint'), endpointInput: 'fromCosmosEndpoint', key: inputs.getSecretInput('fromCosmosKey'), keyInput: 'fromCosmosKey' }, useRbac, ru);
   } else {
-    source = mongoStore(ctx, inputs.getSecretInput('fromMongoUri'), 'fromMongoUri');
+    source = mongoStore(ctx, inputs.getQuietInput('fromMongoUri'), 'fromMongoUri');
   }
   let target: DatabaseSpec;
   if (toType === 'cosmos') {
     target = cosmosStore(ctx, { endpoint: inputs.getInput('toCosmosEndpoint'), endpointInput: 'toCosmosEndpoint', key: inputs.getSecretInput('toCosmosKey'), keyInput: 'toCosmosKey' }, useRbac, ru);
   } else {
-    target = mongoStore(ctx, inputs.getSecretInput('toMongoUri'), 'toMongoUri', inputs.getBoolInput('restoreObjectIds'));
+    target = mongoStore(ctx, inputs.getQuietInput('toMongoUri'), 'toMongoUri', inputs.getBoolInput('restoreObjectIds'));
   }
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);

@@ -27,7 +27,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
   if (leftType === 'cosmos') {
     left = cosmosStore(ctx, { endpoint: inputs.getInput('leftCosmosEndpoint'), endpointInput: 'leftCosmosEndpoint', key: inputs.getSecretInput('leftCosmosKey'), keyInput: 'leftCosmosKey' }, useRbac, ru);
   } else if (leftType === 'mongodb') {
-    left = mongoStore(ctx, inputs.getSecretInput('leftMongoUri'), 'leftMongoUri');
+    left = mongoStore(ctx, inputs.getQuietInput('leftMongoUri'), 'leftMongoUri');
   } else {
     left = dirSide(ctx, inputs.getInput('leftDir'), 'leftDir');
   }
@@ -35,7 +35,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
   if (rightType === 'cosmos') {
     right = cosmosStore(ctx, { endpoint: inputs.getInput('rightCosmosEndpoint'), endpointInput: 'rightCosmosEndpoint', key: inputs.getSecretInput('rightCosmosKey'), keyInput: 'rightCosmosKey' }, useRbac, ru);
   } else if (rightType === 'mongodb') {
-    right = mongoStore(ctx, inputs.getSecretInput('rightMongoUri'), 'rightMongoUri');
+    right = mongoStore(ctx, inputs.getQuietInput('rightMongoUri'), 'rightMongoUri');
   } else {
     right = dirSide(ctx, inputs.getInput('rightDir'), 'rightDir');
   }
