@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { documentKey, idKey } from '../core/digest.js';
 import { valueAtPath, type Doc } from '../core/documents.js';
@@ -7,7 +7,7 @@ import { IdTable } from '../core/id-table.js';
 import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { toolName, toolVersion } from '../core/package-info.js';
-import { fsyncDir, fsyncNewDirs } from '../stores/exportdir/fsync.js';
+import { PRIVATE_FILE_MODE, fsyncDir, fsyncNewDirs, mkdirPrivate } from '../stores/exportdir/fsync.js';
 import type { SourceItem, StoreKind } from '../stores/types.js';
 import { zeroCounts, type CollectionCounts, type EventSink, type Operation } from './events.js';
 
@@ -256,7 +256,7 @@ export class CollectionCheckpoint {
     const text = `${JSON.stringify(line)}\n`;
     const next = this.chain.then(async () => {
       if (!this.fh) {
-        this.fh = await open(this.path, 'a');
+        this.fh = await open(this.path, 'a', PRIVATE_FILE_MODE);
         // The journal's name must survive a power loss as well as its lines.
         await fsyncDir(this.run.dir);
       }
@@ -345,7 +345,7 @@ export class RunCheckpoint {
     }
     if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
     await rm(o.dir, { recursive: true, force: true });
-    await fsyncNewDirs(o.dir, await mkdir(o.dir, { recursive: true }));
+    await fsyncNewDirs(o.dir, await mkdirPrivate(o.dir));
     cp.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
     await cp.writeHeader();
     return cp;
@@ -386,7 +386,7 @@ export class RunCheckpoint {
     const next = this.chain.then(async () => {
       this.header.updated_at = new Date().toISOString();
       const path = join(this.dir, HEADER);
-      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`, { flush: true });
+      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`, { flush: true, mode: PRIVATE_FILE_MODE });
       await rename(`${path}.partial`, path);
       await fsyncDir(this.dir);
     });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import { layoutCollections, resolveScope, sortByOrder, type Layout } from '../core/layout.js';
@@ -7,6 +7,7 @@ import { MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type JsonFormat, type Ma
 import { toolName, toolVersion } from '../core/package-info.js';
 import { redact } from '../core/secrets.js';
 import { readManifest, writeManifest } from '../stores/exportdir/manifest-io.js';
+import { mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { DirSink } from '../stores/exportdir/sink.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import { RunCheckpoint, hasCheckpoint } from './checkpoint.js';
@@ -49,7 +50,7 @@ async function ensureEmptyDir(dir: string): Promise<void> {
     entries = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdir(dir, { recursive: true });
+      await mkdirPrivate(dir);
       return;
     }
     throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);

@@ -1,5 +1,4 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
@@ -7,6 +6,7 @@ import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
 import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
+import { PRIVATE_FILE_MODE, mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { statusOf } from '../stores/cosmos/status.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
@@ -119,8 +119,8 @@ class Report {
 
   async open(header: Record<string, unknown>): Promise<void> {
     if (!this.path) return;
-    await mkdir(dirname(this.path), { recursive: true });
-    this.stream = createWriteStream(this.path, { flags: 'w' });
+    await mkdirPrivate(dirname(this.path));
+    this.stream = createWriteStream(this.path, { flags: 'w', mode: PRIVATE_FILE_MODE });
     await this.line(header);
   }
 
