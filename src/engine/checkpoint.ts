@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { link, open, readFile, readdir, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { documentKey, idKey } from '../core/digest.js';
 import { valueAtPath, type Doc } from '../core/documents.js';
@@ -27,6 +28,112 @@ export class CheckpointError extends DocferryError {
   constructor(message: string) {
     super(message, ExitCode.inputRefused);
   }
+}
+
+/** Another run holds the checkpoint: nothing is wrong with the command, it must wait (exit 1). */
+export class CheckpointLockedError extends DocferryError {
+  constructor(message: string) {
+    super(message, ExitCode.failed);
+  }
+}
+
+const LOCK = 'run.lock';
+/** A lock file still empty after this long was left by a run killed while it wrote it. */
+const UNWRITTEN_LOCK_STALE_MS = 10_000;
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  started_at: string;
+  operation: string;
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const l = JSON.parse(text) as LockInfo;
+    return typeof l.pid === 'number' && typeof l.host === 'string' && typeof l.started_at === 'string' ? l : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One run at a time per checkpoint: `run.lock` in the checkpoint directory, created with O_EXCL,
+ * holds the pid, host and start time of the run that owns it. A lock whose process no longer
+ * runs on this host is stale (a kill, a crash) and is taken over, with a warning. A lock of
+ * another host cannot be checked from here and is never taken over.
+ */
+async function acquireLock(dir: string, operation: Operation, events: EventSink | undefined): Promise<{ path: string; info: LockInfo }> {
+  await fsyncNewDirs(dir, await mkdirPrivate(dir));
+  const path = join(dir, LOCK);
+  const info: LockInfo = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), operation };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fh = await open(path, 'wx', PRIVATE_FILE_MODE);
+      try {
+        await fh.writeFile(`${JSON.stringify(info)}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsyncDir(dir);
+      return { path, info };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue; // released meanwhile
+    const held = parseLock(text);
+    if (held) {
+      if (held.host !== info.host) {
+        throw new CheckpointLockedError(
+          `Another run (pid ${held.pid} on host ${held.host}, started ${held.started_at}) holds the checkpoint ${dir}. ` +
+            `Wait for it to finish. If that run is gone for good, delete ${path} and run again.`,
+        );
+      }
+      if (processRuns(held.pid)) {
+        throw new CheckpointLockedError(
+          `Another run (pid ${held.pid}, started ${held.started_at}) holds the checkpoint ${dir}: two runs on one checkpoint would undo each other's work. ` +
+            'Wait for it to finish, then run again with --resume.',
+        );
+      }
+    } else {
+      const age = Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
+      if (age < UNWRITTEN_LOCK_STALE_MS) {
+        throw new CheckpointLockedError(`Another run is starting on the checkpoint ${dir} (its lock ${path} is being written). Wait for it to finish, then run again with --resume.`);
+      }
+    }
+    // Stale. Moved aside first, so that of two runs taking it over at once only one removes it,
+    // and a fresh lock another run made meanwhile is put back, never deleted.
+    const aside = `${path}.stale-${process.pid}`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const moved = await readFile(aside, 'utf8').catch(() => undefined);
+    if (moved !== text) await link(aside, path).catch(() => {});
+    await rm(aside, { force: true });
+    if (moved !== text) continue;
+    events?.({
+      type: 'warning',
+      message: held
+        ? `The checkpoint ${dir} was locked by run pid ${held.pid} (started ${held.started_at}), which no longer runs on this host: it was interrupted. Taking the lock over.`
+        : `The checkpoint ${dir} had an unreadable lock ${path}, left by a run killed as it started. Taking the lock over.`,
+    });
+  }
+  throw new CheckpointLockedError(`Cannot lock the checkpoint ${dir}: other runs keep taking it. Run one at a time.`);
 }
 
 interface DoneEntry {
@@ -312,6 +419,7 @@ export class RunCheckpoint {
   private chain: Promise<void> = Promise.resolve();
   /** Whether an earlier run's state was loaded. */
   resumed = false;
+  private lock: { path: string; info: LockInfo } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -324,6 +432,17 @@ export class RunCheckpoint {
    */
   static async open(o: OpenCheckpointOptions): Promise<RunCheckpoint> {
     const cp = new RunCheckpoint(o.dir, o.sourceKind);
+    cp.lock = await acquireLock(o.dir, o.operation, o.events);
+    try {
+      await cp.start(o);
+    } catch (err) {
+      await cp.release();
+      throw err;
+    }
+    return cp;
+  }
+
+  private async start(o: OpenCheckpointOptions): Promise<void> {
     const now = new Date().toISOString();
     const existing = await readHeader(o.dir);
     if (o.resume && existing) {
@@ -337,18 +456,31 @@ export class RunCheckpoint {
             'Run with the same source, target, mode and files to resume it, or without --resume to start over.',
         );
       }
-      cp.header = existing;
-      cp.resumed = true;
+      this.header = existing;
+      this.resumed = true;
       const done = Object.keys(existing.done);
       o.events?.({ type: 'info', message: `resuming from checkpoint ${o.dir}${done.length ? ` (${done.length} collections already finished)` : ''}` });
-      return cp;
+      return;
     }
     if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
-    await rm(o.dir, { recursive: true, force: true });
-    await fsyncNewDirs(o.dir, await mkdirPrivate(o.dir));
-    cp.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
-    await cp.writeHeader();
-    return cp;
+    // An earlier checkpoint is discarded; the lock this run holds stays.
+    for (const entry of await readdir(o.dir)) if (entry !== LOCK) await rm(join(o.dir, entry), { recursive: true, force: true });
+    this.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
+    await this.writeHeader();
+  }
+
+  /**
+   * Lets another run have the checkpoint. Every run calls it when it ends, finished or not; a
+   * process that is killed leaves the lock, which the next run finds stale.
+   */
+  async release(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    if (!lock) return;
+    await this.chain;
+    const text = await readFile(lock.path, 'utf8').catch(() => undefined);
+    const held = text === undefined ? undefined : parseLock(text);
+    if (held && held.pid === lock.info.pid && held.started_at === lock.info.started_at) await rm(lock.path, { force: true });
   }
 
   done(scope: CollectionScope): DoneEntry | undefined {
@@ -377,6 +509,7 @@ export class RunCheckpoint {
   async remove(): Promise<void> {
     await this.chain;
     await rm(this.dir, { recursive: true, force: true });
+    this.lock = undefined;
     // The default homes of import and migrate checkpoints are only ours when empty.
     const parent = dirname(this.dir);
     if (basename(parent) === '_checkpoints' || basename(parent) === 'docferry-checkpoints') await rmdir(parent).catch(() => {});

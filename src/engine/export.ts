@@ -149,37 +149,42 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   };
 
   let summary: RunSummary;
+  let finished = false;
   try {
-    summary = await runCollections({
-      operation: 'export',
-      source,
-      sink,
-      scopes,
-      mode: 'upsert',
-      rejectsDir: join(o.outputDir, '_rejects'),
-      events,
-      checkpoint,
-      ...pickTuning(o),
-    });
-  } catch (err) {
-    await writeManifest(o.outputDir, manifest('failed', undefined, err)).catch(() => {});
-    throw err;
+    try {
+      summary = await runCollections({
+        operation: 'export',
+        source,
+        sink,
+        scopes,
+        mode: 'upsert',
+        rejectsDir: join(o.outputDir, '_rejects'),
+        events,
+        checkpoint,
+        ...pickTuning(o),
+      });
+    } catch (err) {
+      await writeManifest(o.outputDir, manifest('failed', undefined, err)).catch(() => {});
+      throw err;
+    }
+    const complete = summary.exitCode === ExitCode.ok;
+    try {
+      await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
+    } catch (err) {
+      throw new DocferryError(
+        `Cannot write the manifest of ${o.outputDir}: ${errorMessage(err)}. The export is not complete. ` +
+          `${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'The disk is full: free space, then ' : 'Fix the problem, then '}re-run the same export with --resume.`,
+        ExitCode.failed,
+        { cause: err },
+      );
+    }
+    finished = !summary.collections.some((c) => c.status === 'failed');
+    if (finished) await checkpoint.remove();
   } finally {
     await source.close();
+    await checkpoint.release();
   }
   const complete = summary.exitCode === ExitCode.ok;
-  try {
-    await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
-  } catch (err) {
-    throw new DocferryError(
-      `Cannot write the manifest of ${o.outputDir}: ${errorMessage(err)}. The export is not complete. ` +
-        `${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'The disk is full: free space, then ' : 'Fix the problem, then '}re-run the same export with --resume.`,
-      ExitCode.failed,
-      { cause: err },
-    );
-  }
-  const finished = !summary.collections.some((c) => c.status === 'failed');
-  if (finished) await checkpoint.remove();
   const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }) };
   return complete ? withVerify(o, result, events) : result;
 }

@@ -5,7 +5,7 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import type { WriteMode } from '../stores/types.js';
-import { checkpointName, openRunCheckpoint } from './checkpoint.js';
+import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
@@ -64,8 +64,9 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const source = new DirSource(checked);
   const checkpointDir = o.checkpointDir ?? join(o.exportDir, '_checkpoints', checkpointName('import', sink.describe()));
   let summary: RunSummary;
+  let checkpoint: RunCheckpoint | undefined;
   try {
-    const checkpoint = await openRunCheckpoint({
+    checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'import',
@@ -96,6 +97,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
   } finally {
+    await checkpoint?.release();
     await sink.close();
   }
   summary = { ...summary, exportDir: o.exportDir };

@@ -7,7 +7,7 @@ import { createSink, createSource, type DatabaseSpec } from '../stores/factory.j
 import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
-import { checkpointName, openRunCheckpoint } from './checkpoint.js';
+import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
@@ -65,9 +65,10 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     throw err;
   }
   let summary: RunSummary;
+  let checkpoint: RunCheckpoint | undefined;
   try {
     const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', address(o.source), address(o.target)));
-    const checkpoint = await openRunCheckpoint({
+    checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
@@ -90,6 +91,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
   } finally {
+    await checkpoint?.release();
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;
