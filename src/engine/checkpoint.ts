@@ -126,8 +126,9 @@ async function acquireLock(dir: string, operation: Operation, events: EventSink 
     if (moved !== text) await link(aside, path).catch(() => {});
     await rm(aside, { force: true });
     if (moved !== text) continue;
+    // Reported, not warned: resuming after a kill is what checkpoints are for.
     events?.({
-      type: 'warning',
+      type: 'info',
       message: held
         ? `The checkpoint ${dir} was locked by run pid ${held.pid} (started ${held.started_at}), which no longer runs on this host: it was interrupted. Taking the lock over.`
         : `The checkpoint ${dir} had an unreadable lock ${path}, left by a run killed as it started. Taking the lock over.`,
@@ -195,6 +196,36 @@ function stable(value: unknown): string {
 
 function scopeKey(scope: { database: string; collection: string }): string {
   return `${scope.database}.${scope.collection}`;
+}
+
+/**
+ * Where a store is, without who signs in to it: scheme and hosts (with port), lower-cased. The
+ * user, password, key, auth database and query are left out, so that a run resumed with other
+ * or corrected credentials (a wrong password, a key rotated meanwhile) is the same run. Also
+ * reads the `<redacted>@` form earlier versions recorded.
+ */
+export function endpointIdentity(raw: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(raw.trim());
+  if (!m) return raw.trim();
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  // A password may hold '/' or '@' (percent-encoded or not): the hosts come after the last '@' of the part before the query.
+  const query = rest.indexOf('?');
+  const head = query >= 0 ? rest.slice(0, query) : rest;
+  const afterUser = head.slice(head.lastIndexOf('@') + 1);
+  let hosts = afterUser.split(/[/#]/)[0]!.toLowerCase();
+  if (scheme === 'https') hosts = hosts.replace(/:443$/, '');
+  return `${scheme}://${hosts}`;
+}
+
+/** A fingerprint with its endpoints compared by identity, so that checkpoints of earlier versions still match. */
+function comparable(fingerprint: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...fingerprint };
+  for (const k of ['source', 'target']) {
+    const v = out[k];
+    if (typeof v === 'string' && v.includes('://')) out[k] = endpointIdentity(v);
+  }
+  return out;
 }
 
 /** Short, filesystem-safe name for a run's checkpoint (e.g. per import target). */
@@ -443,14 +474,16 @@ export class RunCheckpoint {
   }
 
   private async start(o: OpenCheckpointOptions): Promise<void> {
-    const now = new Date().toISOString();
+    const startedAt = new Date().toISOString();
     const existing = await readHeader(o.dir);
     if (o.resume && existing) {
       if (existing.format_version > CHECKPOINT_FORMAT_VERSION) {
         throw new CheckpointError(`Checkpoint ${o.dir} has format version ${existing.format_version}, newer than this docferry understands. Resume with the docferry version that wrote it, or run without --resume.`);
       }
-      if (existing.operation !== o.operation || stable(existing.fingerprint) !== stable(o.fingerprint)) {
-        const differs = Object.keys({ ...existing.fingerprint, ...o.fingerprint }).filter((k) => stable(existing.fingerprint[k]) !== stable(o.fingerprint[k]));
+      const was = comparable(existing.fingerprint);
+      const now = comparable(o.fingerprint);
+      if (existing.operation !== o.operation || stable(was) !== stable(now)) {
+        const differs = Object.keys({ ...was, ...now }).filter((k) => stable(was[k]) !== stable(now[k]));
         throw new CheckpointError(
           `Cannot resume: the checkpoint in ${o.dir} belongs to a different ${existing.operation} (${differs.join(', ') || 'operation'} changed). ` +
             'Run with the same source, target, mode and files to resume it, or without --resume to start over.',
@@ -465,7 +498,7 @@ export class RunCheckpoint {
     if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
     // An earlier checkpoint is discarded; the lock this run holds stays.
     for (const entry of await readdir(o.dir)) if (entry !== LOCK) await rm(join(o.dir, entry), { recursive: true, force: true });
-    this.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
+    this.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: startedAt, updated_at: startedAt, done: {} };
     await this.writeHeader();
   }
 
@@ -543,6 +576,16 @@ async function readHeader(dir: string): Promise<Header | undefined> {
     return h;
   } catch (err) {
     throw new CheckpointError(`Checkpoint ${path} is damaged (${(err as Error).message}). Delete ${dir} and run again without --resume.`);
+  }
+}
+
+/** Refuses when a live run (or one of another host) holds the checkpoint in `dir`; a stale or missing lock passes. */
+export async function assertNotLocked(dir: string): Promise<void> {
+  const text = await readFile(join(dir, LOCK), 'utf8').catch(() => undefined);
+  const held = text === undefined ? undefined : parseLock(text);
+  if (!held) return;
+  if (held.host !== hostname() || processRuns(held.pid)) {
+    throw new CheckpointLockedError(`Another run (pid ${held.pid}${held.host !== hostname() ? ` on host ${held.host}` : ''}, started ${held.started_at}) holds the checkpoint ${dir}. Wait for it to finish; nothing was removed.`);
   }
 }
 

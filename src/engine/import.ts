@@ -5,7 +5,7 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import type { WriteMode } from '../stores/types.js';
-import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
+import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
@@ -62,7 +62,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const bsonInput = isExtendedJson(checked.format);
   const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
   const source = new DirSource(checked);
-  const checkpointDir = o.checkpointDir ?? join(o.exportDir, '_checkpoints', checkpointName('import', sink.describe()));
+  const targetIdentity = endpointIdentity(o.target.type === 'cosmos' ? o.target.connection.endpoint : o.target.uri);
+  const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe()));
   let summary: RunSummary;
   let checkpoint: RunCheckpoint | undefined;
   try {
@@ -72,7 +73,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       operation: 'import',
       // The same files (by checksum) into the same target in the same mode, or no resume.
       fingerprint: {
-        target: sink.describe(),
+        target: targetIdentity,
         mode: o.mode,
         restore_object_ids: o.target.type === 'mongodb' ? (o.target.restoreObjectIds ?? false) : undefined,
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
@@ -111,4 +112,16 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     ...(o.reportFile ? { reportFile: o.reportFile } : {}),
     events,
   });
+}
+
+/**
+ * `<export-dir>/_checkpoints/import-<hash of the target's identity>`. Versions before 0.2 named it
+ * by the target as displayed (with `<redacted>@` when the URI had credentials): such a checkpoint
+ * is still found, so that an interrupted import can be resumed after an upgrade.
+ */
+async function defaultImportCheckpoint(exportDir: string, identity: string, displayed: string): Promise<string> {
+  const dir = join(exportDir, '_checkpoints', checkpointName('import', identity));
+  const legacy = join(exportDir, '_checkpoints', checkpointName('import', displayed));
+  if (legacy !== dir && !(await hasCheckpoint(dir)) && (await hasCheckpoint(legacy))) return legacy;
+  return dir;
 }

@@ -30,6 +30,7 @@ interface ExportFlags extends CosmosFlags, TuningOptions, ReportingFlags, Resume
   jsonFormat?: JsonFormat;
   gzip?: boolean;
   pageSize?: number;
+  overwrite?: boolean;
 }
 
 export function sourceSpec(flags: ExportFlags, ctx: CliContext): DatabaseSpec {
@@ -48,6 +49,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
     .option('--output-dir <dir>', 'directory to create (default: data-export-<UTC yyyymmddTHHMMSS>)')
     .addOption(jsonFormatOption())
     .option('--gzip', 'compress each collection file (.json.gz)')
+    .option('--overwrite', 'start over: remove the earlier export (finished or partial) in --output-dir first; refused for a directory that is not a docferry export')
     .option('--page-size <n>', 'Cosmos DB source: documents per query page (default 1000; smaller pages mean less memory and finer resume)', positiveInt('--page-size'));
   addCosmosOptions(cmd, 'source');
   addMongoOptions(cmd, 'source');
@@ -71,6 +73,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.jsonFormat ? { format: flags.jsonFormat } : {}),
         ...(flags.gzip ? { gzip: true } : {}),
+        ...(flags.overwrite ? { overwrite: true } : {}),
         ...runControlFrom(flags),
         ...pickTuning(flags),
       }),
