@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { link, open, readFile, readdir, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -155,6 +155,8 @@ interface Header {
   created_at: string;
   updated_at: string;
   done: Record<string, DoneEntry>;
+  /** The run's id, which names its rejects directory; a resumed run keeps it. Absent before 0.2. */
+  run_id?: string;
 }
 
 interface JournalLine {
@@ -226,6 +228,11 @@ function comparable(fingerprint: Record<string, unknown>): Record<string, unknow
     if (typeof v === 'string' && v.includes('://')) out[k] = endpointIdentity(v);
   }
   return out;
+}
+
+/** A run's id, e.g. `20260212T170000Z-3fa9`: sorts by start time, unique enough for a person to tell runs apart. */
+export function newRunId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 }
 
 /** Short, filesystem-safe name for a run's checkpoint (e.g. per import target). */
@@ -498,7 +505,7 @@ export class RunCheckpoint {
     if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
     // An earlier checkpoint is discarded; the lock this run holds stays.
     for (const entry of await readdir(o.dir)) if (entry !== LOCK) await rm(join(o.dir, entry), { recursive: true, force: true });
-    this.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: startedAt, updated_at: startedAt, done: {} };
+    this.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: startedAt, updated_at: startedAt, done: {}, run_id: newRunId() };
     await this.writeHeader();
   }
 
@@ -514,6 +521,14 @@ export class RunCheckpoint {
     const text = await readFile(lock.path, 'utf8').catch(() => undefined);
     const held = text === undefined ? undefined : parseLock(text);
     if (held && held.pid === lock.info.pid && held.started_at === lock.info.started_at) await rm(lock.path, { force: true });
+  }
+
+  /**
+   * The id of the run this checkpoint belongs to: a resumed run continues the interrupted run's
+   * rejects files. Undefined for a checkpoint of an earlier version (its rejects files have no run id).
+   */
+  get runId(): string | undefined {
+    return this.header.run_id;
   }
 
   done(scope: CollectionScope): DoneEntry | undefined {

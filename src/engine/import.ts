@@ -29,6 +29,11 @@ export interface ImportOptions extends TuningOptions {
   verify?: boolean;
   /** With `verify`: every difference to this NDJSON file. */
   reportFile?: string;
+  /**
+   * Import the documents of this rejects file (or directory of them) instead of the export's
+   * files, once fixed: see docs/reliability.md. `exportDir` is the export they came from.
+   */
+  fromRejects?: string;
 }
 
 /**
@@ -37,6 +42,10 @@ export interface ImportOptions extends TuningOptions {
  * first document is written.
  */
 export async function runImport(o: ImportOptions): Promise<RunSummary> {
+  if (o.fromRejects !== undefined) {
+    const { runRejectsReplay } = await import('./replay.js');
+    return runRejectsReplay({ ...o, fromRejects: o.fromRejects });
+  }
   const events = o.events ?? ignoreEvents;
   const checked = await checkExportDir(o.exportDir, {
     ...(o.allowPartial ? { allowPartial: true } : {}),

@@ -29,6 +29,7 @@ interface ImportFlags extends CosmosFlags, TuningOptions, ReportingFlags, Resume
   collections?: string[];
   allowPartial?: boolean;
   rejectsDir?: string;
+  fromRejects?: string;
 }
 
 export function targetSpec(flags: ImportFlags, ctx: CliContext): DatabaseSpec {
@@ -45,6 +46,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     .option('--mode <mode>', 'upsert overwrites existing documents; merge keeps them and counts them as skipped', 'upsert')
     .option('--allow-partial', 'import even when the export is incomplete or does not match its manifest (loudly)')
     .option('--rejects-dir <dir>', 'where rejected documents are written (default: <export-dir>/_rejects)')
+    .option('--from-rejects <path>', 'import the documents of a rejects file (or a directory of them) of this export, once fixed, instead of its files')
     .option('--restore-objectids', 'MongoDB target: turn 24-hex string _ids back into ObjectIds');
   addCosmosOptions(cmd, 'target');
   addMongoOptions(cmd, 'target');
@@ -70,6 +72,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         ...(flags.collections ? { collections: flags.collections } : {}),
         ...(flags.allowPartial ? { allowPartial: true } : {}),
         ...(flags.rejectsDir ? { rejectsDir: flags.rejectsDir } : {}),
+        ...(flags.fromRejects ? { fromRejects: flags.fromRejects } : {}),
         ...runControlFrom(flags),
         ...pickTuning(flags),
       }),
