@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { EJSON } from '../core/bson.js';
 import { decodeDocument, isExtendedJson } from '../core/codec.js';
 import type { Doc } from '../core/documents.js';
-import { InputRefusedError } from '../core/errors.js';
+import { InputRefusedError, UsageError } from '../core/errors.js';
 import { findContainer, partitionKeyFor, type CollectionScope } from '../core/layout.js';
 import type { JsonFormat, SourceType } from '../core/manifest.js';
 import { readManifest } from '../stores/exportdir/manifest-io.js';
@@ -96,6 +96,8 @@ class RejectsSource implements SourceStore {
  */
 export async function runRejectsReplay(o: ImportOptions & { fromRejects: string }): Promise<RunSummary> {
   const events = o.events ?? ignoreEvents;
+  if (o.verify) throw new UsageError('--verify compares a whole export with the target; a --from-rejects import replays only some documents. Run docferry verify on its own afterwards.');
+  if (o.resume) events({ type: 'info', message: '--from-rejects keeps no checkpoint, so --resume has nothing to continue: the rejects file is replayed from its first line (upsert makes that harmless).' });
   const read = await readManifest(o.exportDir);
   if (!read) throw new InputRefusedError(`${join(o.exportDir, 'manifest.json')} is missing: --from-rejects needs the export the rejects came from (--export-dir), for the format of its documents.`);
   const format: JsonFormat = read.kind === 'current' ? read.manifest.json_format : 'json';
