@@ -9,7 +9,7 @@
  * own check over the result; when anything fails nothing is left behind in the directory.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocferryError, InputRefusedError, UsageError, errorMessage } from '../core/errors.js';
@@ -21,7 +21,7 @@ import { defaultPrefix, manifestBlobName, normalizePrefix, safeRelativePath } fr
 import { forEachLimit } from '../core/concurrency.js';
 import { SHA256_METADATA, downloadBlobToFile, uploadFileAsBlockBlob, type DownloadedBlob } from '../stores/blob/transfer.js';
 import { checkExportDir, digestFile, type CheckedExport } from '../stores/exportdir/check.js';
-import { fsyncDir } from '../stores/exportdir/fsync.js';
+import { PRIVATE_FILE_MODE, fsyncDir, mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { ignoreEvents, type EventSink } from './events.js';
 
 export type { ArchiveTarget } from '../stores/blob/connection.js';
@@ -254,7 +254,7 @@ async function prepareDestination(dir: string): Promise<boolean> {
     entries = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdir(dir, { recursive: true });
+      await mkdirPrivate(dir);
       return true;
     }
     throw new DocferryError(`Cannot use ${dir} as --dest-dir: ${errorMessage(err)}`);
@@ -359,7 +359,7 @@ export async function archivePull(o: ArchivePullOptions): Promise<ArchivePullRes
     await forEachLimit(files, o.concurrency ?? ARCHIVE_DEFAULTS.downloadsAtOnce, async (f) => {
       const blobName = `${prefix}${f.relPath}`;
       const dest = join(dir, f.relPath);
-      await mkdir(dirname(dest), { recursive: true });
+      await mkdirPrivate(dirname(dest));
       const accept = (got: DownloadedBlob) => {
         const mismatch = blobMismatch(f, got);
         if (!mismatch) {
@@ -389,7 +389,7 @@ export async function archivePull(o: ArchivePullOptions): Promise<ArchivePullRes
     });
     // Last, as the export itself did: a directory with a manifest is one whose files all arrived.
     const manifestPath = join(dir, MANIFEST_FILE);
-    await writeFile(`${manifestPath}.partial`, fetched.bytes, { flush: true });
+    await writeFile(`${manifestPath}.partial`, fetched.bytes, { flush: true, mode: PRIVATE_FILE_MODE });
     await rename(`${manifestPath}.partial`, manifestPath);
     await fsyncDir(dir);
     bytes += fetched.bytes.length;

@@ -1,12 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, open, readFile, readdir, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Doc } from '../core/documents.js';
 import { IdTable } from '../core/id-table.js';
 import { DocferryError, ExitCode, UsageError } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { toolName, toolVersion } from '../core/package-info.js';
-import { fsyncDir, fsyncNewDirs } from '../stores/exportdir/fsync.js';
+import { PRIVATE_FILE_MODE, fsyncDir, fsyncNewDirs, mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { journalKey } from '../stores/registry.js';
 import type { SourceItem, StoreKind } from '../stores/types.js';
 import { zeroCounts, type CollectionCounts, type EventSink, type Operation } from './events.js';
@@ -29,6 +30,113 @@ export class CheckpointError extends DocferryError {
   }
 }
 
+/** Another run holds the checkpoint: nothing is wrong with the command, it must wait (exit 1). */
+export class CheckpointLockedError extends DocferryError {
+  constructor(message: string) {
+    super(message, ExitCode.failed);
+  }
+}
+
+const LOCK = 'run.lock';
+/** A lock file still empty after this long was left by a run killed while it wrote it. */
+const UNWRITTEN_LOCK_STALE_MS = 10_000;
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  started_at: string;
+  operation: string;
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const l = JSON.parse(text) as LockInfo;
+    return typeof l.pid === 'number' && typeof l.host === 'string' && typeof l.started_at === 'string' ? l : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One run at a time per checkpoint: `run.lock` in the checkpoint directory, created with O_EXCL,
+ * holds the pid, host and start time of the run that owns it. A lock whose process no longer
+ * runs on this host is stale (a kill, a crash) and is taken over, with a warning. A lock of
+ * another host cannot be checked from here and is never taken over.
+ */
+async function acquireLock(dir: string, operation: Operation, events: EventSink | undefined): Promise<{ path: string; info: LockInfo }> {
+  await fsyncNewDirs(dir, await mkdirPrivate(dir));
+  const path = join(dir, LOCK);
+  const info: LockInfo = { pid: process.pid, host: hostname(), started_at: new Date().toISOString(), operation };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fh = await open(path, 'wx', PRIVATE_FILE_MODE);
+      try {
+        await fh.writeFile(`${JSON.stringify(info)}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsyncDir(dir);
+      return { path, info };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text === undefined) continue; // released meanwhile
+    const held = parseLock(text);
+    if (held) {
+      if (held.host !== info.host) {
+        throw new CheckpointLockedError(
+          `Another run (pid ${held.pid} on host ${held.host}, started ${held.started_at}) holds the checkpoint ${dir}. ` +
+            `Wait for it to finish. If that run is gone for good, delete ${path} and run again.`,
+        );
+      }
+      if (processRuns(held.pid)) {
+        throw new CheckpointLockedError(
+          `Another run (pid ${held.pid}, started ${held.started_at}) holds the checkpoint ${dir}: two runs on one checkpoint would undo each other's work. ` +
+            'Wait for it to finish, then run again with --resume.',
+        );
+      }
+    } else {
+      const age = Date.now() - ((await stat(path).catch(() => undefined))?.mtimeMs ?? 0);
+      if (age < UNWRITTEN_LOCK_STALE_MS) {
+        throw new CheckpointLockedError(`Another run is starting on the checkpoint ${dir} (its lock ${path} is being written). Wait for it to finish, then run again with --resume.`);
+      }
+    }
+    // Stale. Moved aside first, so that of two runs taking it over at once only one removes it,
+    // and a fresh lock another run made meanwhile is put back, never deleted.
+    const aside = `${path}.stale-${process.pid}`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    const moved = await readFile(aside, 'utf8').catch(() => undefined);
+    if (moved !== text) await link(aside, path).catch(() => {});
+    await rm(aside, { force: true });
+    if (moved !== text) continue;
+    // Reported, not warned: resuming after a kill is what checkpoints are for.
+    events?.({
+      type: 'info',
+      message: held
+        ? `The checkpoint ${dir} was locked by run pid ${held.pid} (started ${held.started_at}), which no longer runs on this host: it was interrupted. Taking the lock over.`
+        : `The checkpoint ${dir} had an unreadable lock ${path}, left by a run killed as it started. Taking the lock over.`,
+    });
+  }
+  throw new CheckpointLockedError(`Cannot lock the checkpoint ${dir}: other runs keep taking it. Run one at a time.`);
+}
+
 interface DoneEntry {
   counts: CollectionCounts;
   /** The sink's finished state (an export file's manifest entry), checked again on resume. */
@@ -47,6 +155,8 @@ interface Header {
   created_at: string;
   updated_at: string;
   done: Record<string, DoneEntry>;
+  /** The run's id, which names its rejects directory; a resumed run keeps it. Absent before 0.2. */
+  run_id?: string;
 }
 
 interface JournalLine {
@@ -88,6 +198,41 @@ function stable(value: unknown): string {
 
 function scopeKey(scope: { database: string; collection: string }): string {
   return `${scope.database}.${scope.collection}`;
+}
+
+/**
+ * Where a store is, without who signs in to it: scheme and hosts (with port), lower-cased. The
+ * user, password, key, auth database and query are left out, so that a run resumed with other
+ * or corrected credentials (a wrong password, a key rotated meanwhile) is the same run. Also
+ * reads the `<redacted>@` form earlier versions recorded.
+ */
+export function endpointIdentity(raw: string): string {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/is.exec(raw.trim());
+  if (!m) return raw.trim();
+  const scheme = m[1]!.toLowerCase();
+  const rest = m[2]!;
+  // A password may hold '/' or '@' (percent-encoded or not): the hosts come after the last '@' of the part before the query.
+  const query = rest.indexOf('?');
+  const head = query >= 0 ? rest.slice(0, query) : rest;
+  const afterUser = head.slice(head.lastIndexOf('@') + 1);
+  let hosts = afterUser.split(/[/#]/)[0]!.toLowerCase();
+  if (scheme === 'https') hosts = hosts.replace(/:443$/, '');
+  return `${scheme}://${hosts}`;
+}
+
+/** A fingerprint with its endpoints compared by identity, so that checkpoints of earlier versions still match. */
+function comparable(fingerprint: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...fingerprint };
+  for (const k of ['source', 'target']) {
+    const v = out[k];
+    if (typeof v === 'string' && v.includes('://')) out[k] = endpointIdentity(v);
+  }
+  return out;
+}
+
+/** A run's id, e.g. `20260212T170000Z-3fa9`: sorts by start time, unique enough for a person to tell runs apart. */
+export function newRunId(now: Date = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(2).toString('hex')}`;
 }
 
 /** Short, filesystem-safe name for a run's checkpoint (e.g. per import target). */
@@ -249,7 +394,7 @@ export class CollectionCheckpoint {
     const text = `${JSON.stringify(line)}\n`;
     const next = this.chain.then(async () => {
       if (!this.fh) {
-        this.fh = await open(this.path, 'a');
+        this.fh = await open(this.path, 'a', PRIVATE_FILE_MODE);
         // The journal's name must survive a power loss as well as its lines.
         await fsyncDir(this.run.dir);
       }
@@ -305,6 +450,7 @@ export class RunCheckpoint {
   private chain: Promise<void> = Promise.resolve();
   /** Whether an earlier run's state was loaded. */
   resumed = false;
+  private lock: { path: string; info: LockInfo } | undefined;
 
   private constructor(
     readonly dir: string,
@@ -317,31 +463,65 @@ export class RunCheckpoint {
    */
   static async open(o: OpenCheckpointOptions): Promise<RunCheckpoint> {
     const cp = new RunCheckpoint(o.dir, o.sourceKind);
-    const now = new Date().toISOString();
+    cp.lock = await acquireLock(o.dir, o.operation, o.events);
+    try {
+      await cp.start(o);
+    } catch (err) {
+      await cp.release();
+      throw err;
+    }
+    return cp;
+  }
+
+  private async start(o: OpenCheckpointOptions): Promise<void> {
+    const startedAt = new Date().toISOString();
     const existing = await readHeader(o.dir);
     if (o.resume && existing) {
       if (existing.format_version > CHECKPOINT_FORMAT_VERSION) {
         throw new CheckpointError(`Checkpoint ${o.dir} has format version ${existing.format_version}, newer than this docferry understands. Resume with the docferry version that wrote it, or run without --resume.`);
       }
-      if (existing.operation !== o.operation || stable(existing.fingerprint) !== stable(o.fingerprint)) {
-        const differs = Object.keys({ ...existing.fingerprint, ...o.fingerprint }).filter((k) => stable(existing.fingerprint[k]) !== stable(o.fingerprint[k]));
+      const was = comparable(existing.fingerprint);
+      const now = comparable(o.fingerprint);
+      if (existing.operation !== o.operation || stable(was) !== stable(now)) {
+        const differs = Object.keys({ ...was, ...now }).filter((k) => stable(was[k]) !== stable(now[k]));
         throw new CheckpointError(
           `Cannot resume: the checkpoint in ${o.dir} belongs to a different ${existing.operation} (${differs.join(', ') || 'operation'} changed). ` +
             'Run with the same source, target, mode and files to resume it, or without --resume to start over.',
         );
       }
-      cp.header = existing;
-      cp.resumed = true;
+      this.header = existing;
+      this.resumed = true;
       const done = Object.keys(existing.done);
       o.events?.({ type: 'info', message: `resuming from checkpoint ${o.dir}${done.length ? ` (${done.length} collections already finished)` : ''}` });
-      return cp;
+      return;
     }
     if (o.resume) o.events?.({ type: 'info', message: `no checkpoint in ${o.dir}: starting from the beginning` });
-    await rm(o.dir, { recursive: true, force: true });
-    await fsyncNewDirs(o.dir, await mkdir(o.dir, { recursive: true }));
-    cp.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: now, updated_at: now, done: {} };
-    await cp.writeHeader();
-    return cp;
+    // An earlier checkpoint is discarded; the lock this run holds stays.
+    for (const entry of await readdir(o.dir)) if (entry !== LOCK) await rm(join(o.dir, entry), { recursive: true, force: true });
+    this.header = { format_version: CHECKPOINT_FORMAT_VERSION, tool: `${toolName} ${toolVersion}`, operation: o.operation, fingerprint: o.fingerprint, created_at: startedAt, updated_at: startedAt, done: {}, run_id: newRunId() };
+    await this.writeHeader();
+  }
+
+  /**
+   * Lets another run have the checkpoint. Every run calls it when it ends, finished or not; a
+   * process that is killed leaves the lock, which the next run finds stale.
+   */
+  async release(): Promise<void> {
+    const lock = this.lock;
+    this.lock = undefined;
+    if (!lock) return;
+    await this.chain;
+    const text = await readFile(lock.path, 'utf8').catch(() => undefined);
+    const held = text === undefined ? undefined : parseLock(text);
+    if (held && held.pid === lock.info.pid && held.started_at === lock.info.started_at) await rm(lock.path, { force: true });
+  }
+
+  /**
+   * The id of the run this checkpoint belongs to: a resumed run continues the interrupted run's
+   * rejects files. Undefined for a checkpoint of an earlier version (its rejects files have no run id).
+   */
+  get runId(): string | undefined {
+    return this.header.run_id;
   }
 
   done(scope: CollectionScope): DoneEntry | undefined {
@@ -370,6 +550,7 @@ export class RunCheckpoint {
   async remove(): Promise<void> {
     await this.chain;
     await rm(this.dir, { recursive: true, force: true });
+    this.lock = undefined;
     // The default homes of import and migrate checkpoints are only ours when empty.
     const parent = dirname(this.dir);
     if (basename(parent) === '_checkpoints' || basename(parent) === 'docferry-checkpoints') await rmdir(parent).catch(() => {});
@@ -379,7 +560,7 @@ export class RunCheckpoint {
     const next = this.chain.then(async () => {
       this.header.updated_at = new Date().toISOString();
       const path = join(this.dir, HEADER);
-      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`, { flush: true });
+      await writeFile(`${path}.partial`, `${JSON.stringify(this.header, null, 2)}\n`, { flush: true, mode: PRIVATE_FILE_MODE });
       await rename(`${path}.partial`, path);
       await fsyncDir(this.dir);
     });
@@ -403,6 +584,16 @@ async function readHeader(dir: string): Promise<Header | undefined> {
     return h;
   } catch (err) {
     throw new CheckpointError(`Checkpoint ${path} is damaged (${(err as Error).message}). Delete ${dir} and run again without --resume.`);
+  }
+}
+
+/** Refuses when a live run (or one of another host) holds the checkpoint in `dir`; a stale or missing lock passes. */
+export async function assertNotLocked(dir: string): Promise<void> {
+  const text = await readFile(join(dir, LOCK), 'utf8').catch(() => undefined);
+  const held = text === undefined ? undefined : parseLock(text);
+  if (!held) return;
+  if (held.host !== hostname() || processRuns(held.pid)) {
+    throw new CheckpointLockedError(`Another run (pid ${held.pid}${held.host !== hostname() ? ` on host ${held.host}` : ''}, started ${held.started_at}) holds the checkpoint ${dir}. Wait for it to finish; nothing was removed.`);
   }
 }
 

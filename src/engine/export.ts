@@ -1,16 +1,18 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import { layoutCollections, resolveScope, sortByOrder, type Layout } from '../core/layout.js';
-import { MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type JsonFormat, type Manifest } from '../core/manifest.js';
+import { MANIFEST_FILE, MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type JsonFormat, type Manifest } from '../core/manifest.js';
 import { toolName, toolVersion } from '../core/package-info.js';
 import { redact } from '../core/secrets.js';
 import { readManifest, writeManifest } from '../stores/exportdir/manifest-io.js';
+import { mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { DirSink } from '../stores/exportdir/sink.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore, databaseStoreOfType } from '../stores/registry.js';
-import { RunCheckpoint, hasCheckpoint } from './checkpoint.js';
+import { RunCheckpoint, assertNotLocked, endpointIdentity, hasCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
@@ -34,6 +36,11 @@ export interface ExportOptions extends TuningOptions {
   resume?: boolean;
   /** Default: `<outputDir>/_checkpoint` (removed once the export is complete). */
   checkpointDir?: string;
+  /**
+   * Start over in a directory that holds an earlier export (partial or not): its files, rejects
+   * and checkpoint are removed first. Refused for a directory that holds anything else.
+   */
+  overwrite?: boolean;
   /** Re-read the finished export and compare it with the source (exit 5 on differences). */
   verify?: boolean;
   /** With `verify`: every difference to this NDJSON file. */
@@ -51,17 +58,57 @@ async function ensureEmptyDir(dir: string): Promise<void> {
     entries = await readdir(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdir(dir, { recursive: true });
+      await mkdirPrivate(dir);
       return;
     }
     throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);
   }
   if (entries.length > 0) {
     throw new UsageError(
-      `Output directory ${dir} is not empty${entries.includes('manifest.json') ? ' (it already holds an export)' : ''}. Choose a new --output-dir; an export never overwrites another` +
+      `Output directory ${dir} is not empty${entries.includes('manifest.json') ? ' (it already holds an export)' : ''}. Choose a new --output-dir, or pass --overwrite to remove the earlier export and start over` +
         `${entries.includes('_checkpoint') ? '. An interrupted export is there: re-run the same command with --resume to finish it' : ''}.`,
     );
   }
+}
+
+/** What an export directory may hold: docferry's own names, and database folders of collection files. */
+const EXPORT_ENTRIES = new Set([MANIFEST_FILE, `${MANIFEST_FILE}.partial`, '_checkpoint', '_checkpoints', '_rejects']);
+const COLLECTION_FILE = /^\.?[^/]+\.json(\.gz)?(\.partial)?$/;
+
+/**
+ * `--overwrite`: empties a directory that holds an earlier docferry export, finished or not. Only
+ * a directory that is one (a manifest or an export checkpoint, and nothing but export files
+ * beside them) is emptied; anything else is refused with what was found, and nothing is removed.
+ */
+async function removeEarlierExport(dir: string, checkpointDir: string, events: EventSink): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);
+  }
+  if (entries.length === 0) return;
+  const names = entries.map((e) => e.name);
+  const foreign: string[] = [];
+  for (const e of entries) {
+    if (EXPORT_ENTRIES.has(e.name)) continue;
+    if (!e.isDirectory()) {
+      foreign.push(e.name);
+      continue;
+    }
+    const inner = await readdir(join(dir, e.name), { withFileTypes: true });
+    for (const f of inner) if (!f.isFile() || !COLLECTION_FILE.test(f.name)) foreign.push(`${e.name}/${f.name}`);
+  }
+  const isExport = names.includes(MANIFEST_FILE) || (await hasCheckpoint(join(dir, '_checkpoint')));
+  if (!isExport || foreign.length > 0) {
+    const found = foreign.length > 0 ? `it holds ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ''}, which no export writes` : 'it has neither a manifest.json nor an export checkpoint';
+    throw new UsageError(`--overwrite: not removing anything in ${dir}: it does not look like a docferry export (${found}). Choose a new --output-dir, or empty it yourself.`);
+  }
+  await assertNotLocked(checkpointDir);
+  await assertNotLocked(join(dir, '_checkpoint'));
+  for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
+  events({ type: 'warning', message: `--overwrite: removed the earlier export in ${dir} (${names.join(', ')}); starting over.` });
 }
 
 /**
@@ -76,6 +123,10 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const scopes = resolveScope(o.layout.layout, o.collections);
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
+  if (o.overwrite) {
+    if (o.resume) throw new UsageError('--overwrite starts the export over and --resume continues it: pass one of them.');
+    await removeEarlierExport(o.outputDir, checkpointDir, events);
+  }
   if (o.resume && !(await hasCheckpoint(checkpointDir))) {
     const existing = await readManifest(o.outputDir).catch(() => undefined);
     if (existing?.kind === 'current' && existing.manifest.status === 'complete') {
@@ -97,7 +148,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     checkpoint = await RunCheckpoint.open({
       dir: checkpointDir,
       operation: 'export',
-      fingerprint: { source: source.describe(), json_format: format, gzip: o.gzip ?? false },
+      // Where the source is, never who signs in: a run that failed on a wrong password resumes with the right one.
+      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -145,37 +197,42 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   };
 
   let summary: RunSummary;
+  let finished = false;
   try {
-    summary = await runCollections({
-      operation: 'export',
-      source,
-      sink,
-      scopes,
-      mode: 'upsert',
-      rejectsDir: join(o.outputDir, '_rejects'),
-      events,
-      checkpoint,
-      ...pickTuning(o),
-    });
-  } catch (err) {
-    await writeManifest(o.outputDir, manifest('failed', undefined, err)).catch(() => {});
-    throw err;
+    try {
+      summary = await runCollections({
+        operation: 'export',
+        source,
+        sink,
+        scopes,
+        mode: 'upsert',
+        rejectsDir: join(o.outputDir, '_rejects'),
+        events,
+        checkpoint,
+        ...pickTuning(o),
+      });
+    } catch (err) {
+      await writeManifest(o.outputDir, manifest('failed', undefined, err)).catch(() => {});
+      throw err;
+    }
+    const complete = summary.exitCode === ExitCode.ok;
+    try {
+      await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
+    } catch (err) {
+      throw new DocferryError(
+        `Cannot write the manifest of ${o.outputDir}: ${errorMessage(err)}. The export is not complete. ` +
+          `${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'The disk is full: free space, then ' : 'Fix the problem, then '}re-run the same export with --resume.`,
+        ExitCode.failed,
+        { cause: err },
+      );
+    }
+    finished = !summary.collections.some((c) => c.status === 'failed');
+    if (finished) await checkpoint.remove();
   } finally {
     await source.close();
+    await checkpoint.release();
   }
   const complete = summary.exitCode === ExitCode.ok;
-  try {
-    await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));
-  } catch (err) {
-    throw new DocferryError(
-      `Cannot write the manifest of ${o.outputDir}: ${errorMessage(err)}. The export is not complete. ` +
-        `${(err as NodeJS.ErrnoException).code === 'ENOSPC' ? 'The disk is full: free space, then ' : 'Fix the problem, then '}re-run the same export with --resume.`,
-      ExitCode.failed,
-      { cause: err },
-    );
-  }
-  const finished = !summary.collections.some((c) => c.status === 'failed');
-  if (finished) await checkpoint.remove();
   const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }) };
   // An export writes new files: it has no write mode, and a summary naming one ("mode upsert") misleads.
   delete result.mode;

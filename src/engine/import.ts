@@ -5,7 +5,7 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore } from '../stores/registry.js';
-import { checkpointName, openRunCheckpoint } from './checkpoint.js';
+import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
@@ -30,6 +30,11 @@ export interface ImportOptions extends TuningOptions, MirrorOptions {
   verify?: boolean;
   /** With `verify`: every difference to this NDJSON file. */
   reportFile?: string;
+  /**
+   * Import the documents of this rejects file (or directory of them) instead of the export's
+   * files, once fixed: see docs/reliability.md. `exportDir` is the export they came from.
+   */
+  fromRejects?: string;
 }
 
 /**
@@ -38,6 +43,10 @@ export interface ImportOptions extends TuningOptions, MirrorOptions {
  * first document is written.
  */
 export async function runImport(o: ImportOptions): Promise<RunSummary> {
+  if (o.fromRejects !== undefined) {
+    const { runRejectsReplay } = await import('./replay.js');
+    return runRejectsReplay({ ...o, fromRejects: o.fromRejects });
+  }
   const events = o.events ?? ignoreEvents;
   checkMirrorOptions(o);
   const checked = await checkExportDir(o.exportDir, {
@@ -61,9 +70,11 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const bsonInput = isExtendedJson(checked.format);
   const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
   const source = new DirSource(checked);
-  const checkpointDir = o.checkpointDir ?? join(o.exportDir, '_checkpoints', checkpointName('import', sink.describe()));
+  const targetIdentity = endpointIdentity(databaseStore(o.target).printable(o.target));
+  const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe()));
   let summary: RunSummary;
   let mirror: MirrorRun | undefined;
+  let checkpoint: RunCheckpoint | undefined;
   try {
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
@@ -74,13 +85,13 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
         return { ...(await mirror.dryRun({ operation: 'import', source, scopes, warnings: checked.warnings, ...pickTuning(o) })), exportDir: o.exportDir };
       }
     }
-    const checkpoint = await openRunCheckpoint({
+    checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'import',
       // The same files (by checksum) into the same target in the same mode, or no resume.
       fingerprint: {
-        target: sink.describe(),
+        target: targetIdentity,
         mode: o.mode,
         ...to.checkpointFingerprint(o.target),
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
@@ -106,6 +117,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);
   } finally {
+    await checkpoint?.release();
     await mirror?.close();
     await sink.close();
   }
@@ -120,4 +132,16 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     ...(o.reportFile ? { reportFile: o.reportFile } : {}),
     events,
   });
+}
+
+/**
+ * `<export-dir>/_checkpoints/import-<hash of the target's identity>`. Versions before 0.2 named it
+ * by the target as displayed (with `<redacted>@` when the URI had credentials): such a checkpoint
+ * is still found, so that an interrupted import can be resumed after an upgrade.
+ */
+async function defaultImportCheckpoint(exportDir: string, identity: string, displayed: string): Promise<string> {
+  const dir = join(exportDir, '_checkpoints', checkpointName('import', identity));
+  const legacy = join(exportDir, '_checkpoints', checkpointName('import', displayed));
+  if (legacy !== dir && !(await hasCheckpoint(dir)) && (await hasCheckpoint(legacy))) return legacy;
+  return dir;
 }

@@ -7,7 +7,7 @@ import { databaseStore, sameStore } from '../stores/registry.js';
 import type { SinkStore, SourceStore } from '../stores/types.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
-import { checkpointName, openRunCheckpoint } from './checkpoint.js';
+import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
@@ -64,6 +64,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   }
   let summary: RunSummary;
   let mirror: MirrorRun | undefined;
+  let checkpoint: RunCheckpoint | undefined;
   try {
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
@@ -72,7 +73,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     }
     const addresses = { source: from.address(o.source), target: to.address(o.target) };
     const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', addresses.source, addresses.target));
-    const checkpoint = await openRunCheckpoint({
+    checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
@@ -96,6 +97,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);
   } finally {
+    await checkpoint?.release();
     await mirror?.close();
     await Promise.allSettled([source.close(), sink.close()]);
   }

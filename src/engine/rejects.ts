@@ -1,8 +1,8 @@
-import { mkdir, open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EJSON } from '../core/bson.js';
 import type { Doc } from '../core/documents.js';
-import { fsyncDir, fsyncNewDirs } from '../stores/exportdir/fsync.js';
+import { PRIVATE_FILE_MODE, fsyncDir, fsyncNewDirs, mkdirPrivate } from '../stores/exportdir/fsync.js';
 import type { Position } from '../stores/types.js';
 
 /** One line of `_rejects/<db>.<coll>.ndjson`: enough to find, fix and re-import the document. */
@@ -72,8 +72,8 @@ export class RejectsWriter {
     let file = this.files.get(key);
     if (!file) {
       file = (async () => {
-        const created = await mkdir(this.dir, { recursive: true });
-        const fh = await open(this.fileFor(database, collection), 'a');
+        const created = await mkdirPrivate(this.dir);
+        const fh = await open(this.fileFor(database, collection), 'a', PRIVATE_FILE_MODE);
         const { size } = await fh.stat();
         if (size === 0) {
           // A new file (and maybe new directories): their names as durable as the lines.

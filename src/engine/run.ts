@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
 import { addCounts, zeroCounts, type CollectionSummary, type EventSink, type Operation, type RunSummary } from './events.js';
-import type { RunCheckpoint } from './checkpoint.js';
+import { newRunId, type RunCheckpoint } from './checkpoint.js';
 import { RejectsWriter } from './rejects.js';
 import { forEachLimit } from '../core/concurrency.js';
 import { ErrorBudget, transferCollection } from './transfer.js';
@@ -30,6 +31,7 @@ export interface RunCollectionsOptions extends TuningOptions {
   sink: SinkStore;
   scopes: CollectionScope[];
   mode: WriteMode;
+  /** Each run writes its rejects to `<rejectsDir>/<run id>/<db>.<collection>.ndjson`. */
   rejectsDir: string;
   events: EventSink;
   warnings?: string[];
@@ -45,7 +47,11 @@ export const DEFAULT_TUNING = { batchSize: 500, batchBytes: 2 * 1024 * 1024, con
  */
 export async function runCollections(o: RunCollectionsOptions): Promise<RunSummary> {
   const startedAt = new Date();
-  const rejects = new RejectsWriter(o.rejectsDir);
+  // One rejects directory per run, so that runs never add to each other's files; a resumed run
+  // continues the one of the run it resumes (see docs/reliability.md).
+  const runId = o.checkpoint ? o.checkpoint.runId : newRunId();
+  const rejectsDir = runId ? join(o.rejectsDir, runId) : o.rejectsDir;
+  const rejects = new RejectsWriter(rejectsDir);
   const errorBudget = new ErrorBudget(o.maxErrors);
   const summaries: CollectionSummary[] = [];
   // Every warning of the run goes into the summary as well (--json, pipeline outcomes, the manifest).
@@ -138,7 +144,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
     collections: summaries,
     totals,
     // A resumed run may have rejected nothing itself and still report the interrupted run's rejects.
-    ...(rejects.used || totals.rejected > 0 ? { rejectsDir: o.rejectsDir } : {}),
+    ...(rejects.used || totals.rejected > 0 ? { rejectsDir } : {}),
     warnings,
     exitCode: failed ? ExitCode.failed : totals.rejected > 0 ? ExitCode.rejected : ExitCode.ok,
   };

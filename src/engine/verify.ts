@@ -1,5 +1,4 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
@@ -8,6 +7,7 @@ import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } fr
 import { redact } from '../core/secrets.js';
 import type { OpenedSource } from '../stores/descriptor.js';
 import { isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
+import { PRIVATE_FILE_MODE, mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
@@ -106,8 +106,8 @@ class Report {
 
   async open(header: Record<string, unknown>): Promise<void> {
     if (!this.path) return;
-    await mkdir(dirname(this.path), { recursive: true });
-    this.stream = createWriteStream(this.path, { flags: 'w' });
+    await mkdirPrivate(dirname(this.path));
+    this.stream = createWriteStream(this.path, { flags: 'w', mode: PRIVATE_FILE_MODE });
     await this.line(header);
   }
 

@@ -611,6 +611,17 @@ const EXPORT_OWN: readonly OptionDecl[] = [
       help: 'Encoding of exported documents. `auto` keeps every BSON type from MongoDB (canonical Extended JSON) and plain JSON from Cosmos DB.',
     },
   },
+  {
+    key: 'overwrite',
+    kind: 'boolean',
+    help: 'start over: remove the earlier export (finished or partial) in --output-dir first; refused for a directory that is not a docferry export',
+    task: {
+      label: 'Start over',
+      group: 'advanced',
+      defaultValue: 'false',
+      help: 'Remove an earlier export (finished or partial) in the output directory first and start over. Refused for a directory that is not a docferry export.',
+    },
+  },
   { key: 'gzip', kind: 'boolean', help: 'compress each collection file (.json.gz)', task: { label: 'Compress files (gzip)', group: 'advanced', defaultValue: 'false', help: 'Write each collection as `.json.gz`.' } },
   {
     key: 'pageSize',
@@ -637,6 +648,17 @@ const IMPORT_OWN: readonly OptionDecl[] = [
   },
   MODE,
   RESTORE_OBJECT_IDS('destType'),
+  {
+    key: 'fromRejects',
+    kind: 'string',
+    valueName: '<path>',
+    help: 'import the documents of a rejects file (or a directory of them) of this export, once fixed, instead of its files',
+    task: {
+      label: 'Import fixed rejects',
+      group: 'advanced',
+      help: 'A rejects file (or a directory of them) of this export: import its documents, once fixed, instead of the export\'s files (see docs/reliability.md, "Importing fixed rejects").',
+    },
+  },
   {
     key: 'allowPartial',
     kind: 'boolean',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { ContainerSASPermissions, StorageSharedKeyCredential, generateBlobSASQueryParameters, type ContainerClient } from '@azure/storage-blob';
@@ -300,6 +300,31 @@ describe('archive push, list and pull through Blob Storage', function () {
       expect(r.code).to.equal(4);
       expect(r.stderr).to.include('"../escaped.json", which is not a relative path inside the export');
       expect(existsSync(join(work, 'pulled-evil', 'escaped.json'))).to.equal(false);
+    });
+
+    it('pulls into 0700 directories and 0600 files whatever the umask (the export holds personal data)', async () => {
+      const dest = join(work, 'pulled-private', 'inner');
+      const umask = process.umask(0);
+      try {
+        const r = await archive(['pull', ...at(main), '--prefix', EXPORT_NAME, '--dest-dir', dest]);
+        expect(r.code, r.stderr).to.equal(0);
+      } finally {
+        process.umask(umask);
+      }
+      const seen: string[] = [];
+      const walk = async (d: string): Promise<void> => {
+        const s = await stat(d);
+        expect((s.mode & 0o777).toString(8), d).to.equal('700');
+        for (const e of await readdir(d, { withFileTypes: true })) {
+          const p = join(d, e.name);
+          seen.push(p);
+          if (e.isDirectory()) await walk(p);
+          else expect(((await stat(p)).mode & 0o777).toString(8), p).to.equal('600');
+        }
+      };
+      await walk(join(work, 'pulled-private'));
+      expect(seen).to.include(join(dest, 'manifest.json'));
+      expect(seen.filter((p) => p.endsWith('.json')).length).to.equal((await readManifestFile(exportDir)).files.length + 1);
     });
 
     it('pulls only into a new or empty directory', async () => {

@@ -6,6 +6,7 @@ import { generateDocuments } from '../../src/synthetic/copilot.js';
 import { runCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 /**
@@ -35,7 +36,7 @@ describe('bad input is refused or rejected with a specific message', function ()
   }
 
   async function rejects(dir: string, collection: string): Promise<{ line: number; reason: string; id?: string }[]> {
-    return (await readFile(join(dir, '_rejects', `${db}.${collection}.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    return (await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${db}.${collection}.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
   }
 
   before(async () => {

@@ -12,6 +12,7 @@ import { COPILOT_COLLECTIONS, generateDocuments, type SyntheticCollection } from
 import { runCli } from '../support/cli.js';
 import { cosmosClient, readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
 import { startFaultProxy, throttled } from '../support/fault-proxy.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const COUNTS: Record<SyntheticCollection, number> = { sources: 5, archives: 40, messages: 120, threads: 150, chunks: 200, summaries: 60, reports: 10, user_roles: 4 };
@@ -249,7 +250,7 @@ describe('Cosmos DB export and import through a checked export directory', funct
       const summary = JSON.parse(forced.stdout);
       expect(summary.totals.written).to.equal(COUNTS.chunks - 1);
       expect(summary.totals.rejected).to.equal(1);
-      const rejects = (await readFile(join(dir, '_rejects', `${dbName(source, 'copilot')}.chunks.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${dbName(source, 'copilot')}.chunks.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       expect(rejects[0].line).to.equal(COUNTS.chunks);
       expect(rejects[0].reason).to.include('truncated');
     });
@@ -269,7 +270,7 @@ describe('Cosmos DB export and import through a checked export directory', funct
       const summary = JSON.parse(r.stdout);
       expect(summary.totals).to.include({ read: 8, written: 6, rejected: 2 });
       expect(await readAllCosmos(target, db, 'archives')).to.have.length(6);
-      const rejects = (await readFile(join(dir, '_rejects', `${db}.archives.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${db}.archives.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       expect(rejects.map((e) => [e.source_file, e.line])).to.deep.equal([
         [`${db}/archives.json`, 3],
         [`${db}/archives.json`, 4],
@@ -292,7 +293,7 @@ describe('Cosmos DB export and import through a checked export directory', funct
       expect(r.code).to.equal(3);
       const stored = await readAllCosmos(target, db, 'sources');
       expect(stored).to.deep.equal([{ id: 'only-underscore-id', _id: 'only-underscore-id', name: 'a' }]);
-      const rejects = (await readFile(join(dir, '_rejects', `${db}.sources.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${db}.sources.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       expect(rejects.map((e) => [e.line, e.reason.slice(0, 40)])).to.deep.equal([
         [2, 'id contains "/", which Cosmos DB does no'],
         [3, 'id is 1024 bytes; Cosmos DB allows at mo'],
@@ -336,7 +337,7 @@ describe('Cosmos DB export and import through a checked export directory', funct
       const good = docs.filter(([, reason]) => reason === undefined).length;
       expect(JSON.parse(r.stdout).totals).to.deep.equal({ read: docs.length, written: good, skipped: 0, rejected: docs.length - good });
 
-      const rejects = (await readFile(join(dir, '_rejects', `${db}.sources.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${db}.sources.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       const expected = docs.flatMap(([, reason], i) => (reason === undefined ? [] : [[i + 1, reason]]));
       expect(rejects.map((e) => [e.line, e.reason])).to.deep.equal(expected);
       for (const e of rejects) {
@@ -363,7 +364,7 @@ describe('Cosmos DB export and import through a checked export directory', funct
       const r = await runCli(['import', '--dest-type', 'cosmos', ...cosmosArgs(target), '--layout', layoutFile, '--export-dir', dir, '--json']);
       expect(r.code, r.stderr).to.equal(3);
       expect((await readAllCosmos(target, db, 'reports')).map((d) => d.id)).to.deep.equal(['m1']);
-      const rejects = (await readFile(join(dir, '_rejects', `${db}.reports.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      const rejects = (await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${db}.reports.ndjson`), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       expect(rejects.map((e) => [e.line, e.id, e.reason])).to.deep.equal([
         [2, 'm2', 'field "_ts" is a Cosmos DB system property (_rid _self _etag _attachments _ts): Cosmos DB sets it on every write, so this document\'s value (1600000000) would be lost. Rename the field, in the source or in this rejects entry, and import the document again.'],
         [3, 'm3', 'field "_etag" is a Cosmos DB system property (_rid _self _etag _attachments _ts): Cosmos DB sets it on every write, so this document\'s value ("v7") would be lost. Rename the field, in the source or in this rejects entry, and import the document again.'],

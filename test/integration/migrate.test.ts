@@ -12,6 +12,7 @@ import { COPILOT_COLLECTIONS, generateDocuments, type SyntheticCollection } from
 import { runCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const COUNTS: Record<SyntheticCollection, number> = { sources: 5, archives: 10, messages: 12, threads: 12, chunks: 15, summaries: 6, reports: 4, user_roles: 5 };
@@ -83,7 +84,7 @@ function summaryOf(stdout: string): { operation: string; source: string; target:
 }
 
 async function rejectsOf(dir: string, db: string, coll: string): Promise<{ id?: string; reason: string }[]> {
-  return (await readFile(join(dir, `${db}.${coll}.ndjson`), 'utf8'))
+  return (await readFile(join(await latestRunRejectsDir(dir), `${db}.${coll}.ndjson`), 'utf8'))
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l));
@@ -195,7 +196,7 @@ describe('docferry migrate: database to database, all four directions', function
     expect(r.code, r.stderr).to.equal(3);
     const summary = summaryOf(r.stdout);
     expect(summary.totals).to.deep.equal({ read: TOTAL + 4, written: TOTAL + 1, skipped: 0, rejected: 3 });
-    expect(summary.rejectsDir).to.equal(rejectsDir);
+    expect(summary.rejectsDir).to.equal(await latestRunRejectsDir(rejectsDir));
     expect(summary.source).to.equal(mongoX.uri);
 
     for (const c of COPILOT_COLLECTIONS) {

@@ -14,6 +14,7 @@ import { runCli, spawnCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
 import { MongoSource } from '../../src/stores/mongo/source.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const COUNTS: Record<SyntheticCollection, number> = { sources: 5, archives: 12, messages: 20, threads: 20, chunks: 25, summaries: 8, reports: 5, user_roles: 6 };
@@ -127,7 +128,7 @@ function lines(text: string): string[] {
 }
 
 async function rejectsOf(dir: string, db: string, coll: string): Promise<{ id?: string; reason: string; line?: number }[]> {
-  return lines(await readFile(join(dir, `${db}.${coll}.ndjson`), 'utf8')).map((l) => JSON.parse(l));
+  return lines(await readFile(join(await latestRunRejectsDir(dir), `${db}.${coll}.ndjson`), 'utf8')).map((l) => JSON.parse(l));
 }
 
 function totals(stdout: string): { read: number; written: number; skipped: number; rejected: number } {
@@ -536,7 +537,7 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
     await handWrittenExport(refusing, n.copilot, 'sources', [{ id: 'dotted', 'a.b': 1 }, { id: 'fine' }]);
     const imp = await spawnCli(['import', '--dest-type', 'mongodb', '--mongo-uri', uriWithPassword, '--layout', layout, '--export-dir', refusing, '--json']);
     expect([0, 3]).to.include(imp.code);
-    const rejectFiles = existsSync(join(refusing, '_rejects')) ? await readdir(join(refusing, '_rejects')) : [];
+    const rejectFiles = existsSync(join(refusing, '_rejects')) ? (await readdir(join(refusing, '_rejects'), { recursive: true })).filter((f) => f.endsWith('.ndjson')) : [];
     const rejectsText = (await Promise.all(rejectFiles.map((f) => readFile(join(refusing, '_rejects', f), 'utf8')))).join('');
     // A server that cannot be reached: the error names the server, not the password.
     const unreachable = await spawnCli(['import', '--dest-type', 'mongodb', '--layout', layout, '--export-dir', refusing], {

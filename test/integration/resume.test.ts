@@ -13,6 +13,7 @@ import { startFaultProxy, type FaultProxy, type ProxiedRequest } from '../suppor
 import { MongoClient } from 'mongodb';
 import { startMongoTestServer } from '../support/ferretdb.js';
 import { startCli, waitFor, type RunningCli } from '../support/kill-child.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 const ARCHIVES = 60;
@@ -293,8 +294,10 @@ describe('resume after kill -9', function () {
         expect(r.code, r.stderr).to.equal(3);
         const summary = JSON.parse(r.stdout);
         expect(summary.totals).to.deep.equal({ read: 330, written: 300, skipped: 0, rejected: 30 });
-        expect(summary.rejectsDir).to.equal(join(dir, '_rejects'));
-        const entries = (await readFile(join(dir, '_rejects', `${db}.threads.ndjson`), 'utf8'))
+        // The resumed runs continue the interrupted run's rejects file: one run directory.
+        expect(await readdir(join(dir, '_rejects'))).to.have.length(1);
+        expect(summary.rejectsDir).to.equal(await latestRunRejectsDir(join(dir, '_rejects')));
+        const entries = (await readFile(join(summary.rejectsDir, `${db}.threads.ndjson`), 'utf8'))
           .trim()
           .split('\n')
           .map((l) => JSON.parse(l) as { line: number; reason: string });

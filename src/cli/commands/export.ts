@@ -40,6 +40,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
         ...(collections ? { collections } : {}),
         ...(values.jsonFormat ? { format: values.jsonFormat as JsonFormat } : {}),
         ...(values.gzip ? { gzip: true } : {}),
+        ...(values.overwrite ? { overwrite: true } : {}),
         ...runControlFrom(values),
         ...tuningFrom(values),
       }),

@@ -42,6 +42,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         ...(collections ? { collections } : {}),
         ...(values.allowPartial ? { allowPartial: true } : {}),
         ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
+        ...(values.fromRejects ? { fromRejects: values.fromRejects as string } : {}),
         ...runControlFrom(values),
         ...mirrorFrom(values),
         ...tuningFrom(values),

@@ -1,6 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { InputRefusedError, UsageError } from '../../core/errors.js';
 import { MANIFEST_FILE } from '../../core/manifest.js';
+import { isUnsafeRelativePath } from '../exportdir/paths.js';
 
 /**
  * An archived export is a "folder" in the container: `<prefix>manifest.json` next to
@@ -37,14 +38,8 @@ export function defaultPrefix(exportDir: string): string {
  * inside the destination directory whatever the manifest says.
  */
 export function safeRelativePath(path: string, where: string): string {
-  const segments = path.split('/');
   if (
-    path === '' ||
-    path.includes('\\') ||
-    // eslint-disable-next-line no-control-regex
-    /[\u0000-\u001f]/.test(path) ||
-    /^[a-z]:/i.test(path) ||
-    segments.some((s) => s === '' || s === '.' || s === '..') ||
+    isUnsafeRelativePath(path) ||
     path === MANIFEST_FILE
   ) {
     throw new InputRefusedError(`${where} lists the file "${path}", which is not a relative path inside the export (absolute, with .. or empty parts). The manifest is damaged or was tampered with; nothing was pulled.`);

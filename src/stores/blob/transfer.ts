@@ -4,7 +4,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ContainerClient } from '@azure/storage-blob';
-import { fsyncFile } from '../exportdir/fsync.js';
+import { PRIVATE_FILE_MODE, fsyncFile } from '../exportdir/fsync.js';
 
 /** Blob metadata key holding the sha256 of the blob's bytes (hex), as the manifest has it. */
 export const SHA256_METADATA = 'sha256';
@@ -84,7 +84,7 @@ export async function downloadBlobToFile(
   if (!body) throw new Error(`the download of ${blobName} returned no body`);
   const digesting = new Digesting();
   try {
-    await pipeline(body, digesting, createWriteStream(temp, { flags: 'wx' }));
+    await pipeline(body, digesting, createWriteStream(temp, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
     const got: DownloadedBlob = {
       bytes: digesting.bytes,
       sha256: digesting.hash.digest('hex'),

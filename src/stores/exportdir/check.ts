@@ -8,6 +8,7 @@ import { filterByNames, layoutCollections, sortByOrder } from '../../core/layout
 import { countKey, type JsonFormat, type Manifest, type ManifestFile, type SourceType } from '../../core/manifest.js';
 import { isGzipFile } from './lines.js';
 import { readManifest } from './manifest-io.js';
+import { fileInside } from './paths.js';
 
 export interface CheckedFile {
   database: string;
@@ -148,11 +149,13 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
   if (read.kind === 'legacy') {
     const legacy = read.manifest;
     warnings.push(`${dir} was written by the original export scripts: its manifest has no checksums, so only file presence and document counts are checked.`);
-    const selected = filterByNames(manifestCollections(legacy.databases), options.collections);
+    const all = manifestCollections(legacy.databases);
+    for (const { database, collection } of all) await fileInside(dir, `${database}/${collection}.json`, `${database}.${collection}`);
+    const selected = filterByNames(all, options.collections);
     const files: CheckedFile[] = [];
     for (const { database, collection } of selected) {
       const relPath = `${database}/${collection}.json`;
-      const absPath = join(dir, relPath);
+      const absPath = await fileInside(dir, relPath, `${database}.${collection}`);
       const expected = legacy.document_counts?.[countKey(database, collection)];
       if (expected === -1) {
         problems.push(`${relPath}: the original export recorded this collection as failed (count -1).`);
@@ -179,6 +182,8 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
   // manifest.files is sorted by path; import, verify and their summaries go in the export's layout order.
   const selected = sortByOrder(filterByNames(manifest.files, options.collections), layoutCollections(manifest.layout?.document), manifestCollections(manifest.databases));
   const files: CheckedFile[] = [];
+  // Every entry, selected or not: a manifest that points outside its directory is not trusted at all.
+  for (const f of manifest.files) await fileInside(dir, typeof f.path === 'string' ? f.path : '', `${f.database}.${f.collection}`);
   for (const f of selected) {
     const absPath = join(dir, f.path);
     if (!(await exists(absPath))) {

@@ -1,5 +1,18 @@
-import { open } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+
+/**
+ * Exports, rejects, checkpoints and reports hold personal data: only the user who runs docferry
+ * may read them, whatever the umask (a mode can only lose bits to the umask, and these keep
+ * every owner bit). See docs/reliability.md.
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** `mkdir -p` with every new directory 0700; returns the first directory it made, like mkdir. */
+export function mkdirPrivate(dir: string): Promise<string | undefined> {
+  return mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
 
 /** Makes a rename durable: the directory entry is flushed, not only the file's data. */
 export async function fsyncDir(dir: string): Promise<void> {

@@ -2,7 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputRefusedError } from '../../core/errors.js';
 import { MANIFEST_FILE, MANIFEST_FORMAT_VERSION, isCurrentManifest, type LegacyManifest, type Manifest } from '../../core/manifest.js';
-import { fsyncDir } from './fsync.js';
+import { PRIVATE_FILE_MODE, fsyncDir } from './fsync.js';
 
 export type ReadManifest = { kind: 'current'; manifest: Manifest } | { kind: 'legacy'; manifest: LegacyManifest };
 
@@ -44,7 +44,7 @@ export async function readManifest(dir: string): Promise<ReadManifest | undefine
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   const path = join(dir, MANIFEST_FILE);
   const temp = `${path}.partial`;
-  await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`, { encoding: 'utf8', flush: true });
+  await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`, { encoding: 'utf8', flush: true, mode: PRIVATE_FILE_MODE });
   await rename(temp, path);
   await fsyncDir(dir);
 }

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
@@ -10,7 +10,7 @@ import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat, ManifestFile } from '../../core/manifest.js';
 import type { CollectionSink, SinkItem, SinkStore, WriteResult } from '../types.js';
-import { fsyncDir } from './fsync.js';
+import { PRIVATE_FILE_MODE, fsyncDir, mkdirPrivate } from './fsync.js';
 
 export interface DirSinkOptions {
   dir: string;
@@ -64,7 +64,7 @@ export class DirSink implements SinkStore {
   async prepareAll(scopes: CollectionScope[]): Promise<void> {
     for (const db of new Set(scopes.map((s) => s.database))) {
       try {
-        await mkdir(join(this.options.dir, db), { recursive: true });
+        await mkdirPrivate(join(this.options.dir, db));
       } catch (err) {
         throw diskError(err, join(this.options.dir, db));
       }
@@ -160,7 +160,7 @@ class DirCollectionSink implements CollectionSink {
         this.documents = 0;
       }
       await rm(this.tempPath, { force: true });
-      this.fh = await open(this.tempPath, 'w');
+      this.fh = await open(this.tempPath, 'w', PRIVATE_FILE_MODE);
     } catch (err) {
       throw diskError(err, this.tempPath);
     }

@@ -39,6 +39,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     ...(collections ? { collections } : {}),
     ...(format ? { format } : {}),
     ...(inputs.getBoolInput('gzip') ? { gzip: true } : {}),
+    ...(inputs.getBoolInput('overwrite') ? { overwrite: true } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
     ...tuning,

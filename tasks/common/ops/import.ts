@@ -42,6 +42,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const rejectsDir = inputs.getInput('rejectsDir');
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   const allowPartial = inputs.getBoolInput('allowPartial');
+  const fromRejects = inputs.getInput('fromRejects');
   const expected = await countCollections(exportDir, collections);
   if (expected !== undefined) ctx.expectCollections(expected);
   const summary = await runImport({
@@ -52,6 +53,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
     events: ctx.events,
     ...(collections ? { collections } : {}),
     ...(allowPartial ? { allowPartial: true } : {}),
+    ...(fromRejects ? { fromRejects: resolve(fromRejects) } : {}),
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
