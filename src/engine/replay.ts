@@ -8,6 +8,7 @@ import { findContainer, partitionKeyFor, type CollectionScope } from '../core/la
 import type { JsonFormat, SourceType } from '../core/manifest.js';
 import { readManifest } from '../stores/exportdir/manifest-io.js';
 import { createSink } from '../stores/factory.js';
+import { isDatabaseStoreType } from '../stores/registry.js';
 import type { SourceItem, SourceStore } from '../stores/types.js';
 import { ignoreEvents, type RunSummary } from './events.js';
 import type { ImportOptions } from './import.js';
@@ -96,12 +97,14 @@ class RejectsSource implements SourceStore {
  */
 export async function runRejectsReplay(o: ImportOptions & { fromRejects: string }): Promise<RunSummary> {
   const events = o.events ?? ignoreEvents;
+  if (o.mode === 'mirror') throw new UsageError('--mode mirror deletes every target document the source lacks; a --from-rejects import replays only some documents, so it would delete the rest. Replay with --mode upsert or merge.');
+  const mode = o.mode;
   if (o.verify) throw new UsageError('--verify compares a whole export with the target; a --from-rejects import replays only some documents. Run docferry verify on its own afterwards.');
   if (o.resume) events({ type: 'info', message: '--from-rejects keeps no checkpoint, so --resume has nothing to continue: the rejects file is replayed from its first line (upsert makes that harmless).' });
   const read = await readManifest(o.exportDir);
   if (!read) throw new InputRefusedError(`${join(o.exportDir, 'manifest.json')} is missing: --from-rejects needs the export the rejects came from (--export-dir), for the format of its documents.`);
   const format: JsonFormat = read.kind === 'current' ? read.manifest.json_format : 'json';
-  const sourceType: SourceType | undefined = read.kind === 'current' ? read.manifest.source_type : read.manifest.source_type === 'cosmos' || read.manifest.source_type === 'mongodb' ? read.manifest.source_type : undefined;
+  const sourceType: SourceType | undefined = read.kind === 'current' ? read.manifest.source_type : isDatabaseStoreType(read.manifest.source_type) ? read.manifest.source_type : undefined;
   const byCollection = new Map<string, ReplayLine[]>();
   const unplaced: ReplayLine[] = [];
   for (const file of await rejectsFiles(o.fromRejects)) {
@@ -138,7 +141,7 @@ export async function runRejectsReplay(o: ImportOptions & { fromRejects: string 
       source: new RejectsSource(o.fromRejects, byCollection),
       sink,
       scopes,
-      mode: o.mode,
+      mode,
       rejectsDir: o.rejectsDir ?? join(o.exportDir, '_rejects'),
       events,
       ...pickTuning(o),
