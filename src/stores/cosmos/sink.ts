@@ -13,7 +13,7 @@ import { DocferryError, TargetSchemaError } from '../../core/errors.js';
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
 import type { Permit, RuController } from '../../core/ru-controller.js';
-import { MappingError, idToString, toCosmosDocument } from '../../core/type-mapping.js';
+import { MappingError, hasEdgeNumbers, idToString, jsonEdgeProblem, toCosmosDocument } from '../../core/type-mapping.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, WriteMode, WriteResult } from '../types.js';
 import { ThrottleObserver, createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { isRetryableStatus, statusOf } from './status.js';
@@ -203,6 +203,11 @@ class CosmosCollectionSink implements CollectionSink {
           ? // The documented _id -> id rules (an embedded document is its JSON text, not "[object Object]").
             { ...input, id: idToString(input._id) }
           : input;
+      // A json/plain line with an integer beyond 2^53 or a -0 (src/core/codec.ts): no exact JSON double.
+      if (!this.options.bsonInput && hasEdgeNumbers(input)) {
+        const problem = jsonEdgeProblem(input);
+        if (problem) throw problem;
+      }
     } catch (err) {
       return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
     }
