@@ -188,7 +188,8 @@ function pathOfWrapper(value: unknown, key: string, wanted: unknown, path = ''):
   if (value === null || typeof value !== 'object') return undefined;
   if (!Array.isArray(value) && key in value) {
     const v = (value as Record<string, unknown>)[key];
-    if (JSON.stringify(v) === JSON.stringify(wanted)) return path;
+    // wanted undefined: the wrapper whose value is not a string.
+    if (wanted === undefined ? typeof v !== 'string' && !(v !== null && typeof v === 'object' && '$numberLong' in v) : JSON.stringify(v) === JSON.stringify(wanted)) return path;
   }
   const entries = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v] as const) : Object.entries(value).map(([k, v]) => [k, v] as const);
   for (const [k, v] of entries) {
@@ -224,7 +225,7 @@ function checkWrappers(line: string): void {
     // Rare: parse the line once more to name the field.
     const plain = JSON.parse(line) as unknown;
     const wanted = text !== undefined ? text : dateObject !== undefined ? { $numberLong: dateLong } : undefined;
-    const path = wanted === undefined ? undefined : pathOfWrapper(plain, `$${kind}`, wanted);
+    const path = pathOfWrapper(plain, `$${kind}`, wanted);
     const shown = text !== undefined ? JSON.stringify(text) : dateObject !== undefined ? dateObject.replace(/\s+/g, '') : 'a non-string value';
     throw new MappingError(path ?? '(document)', `{"$${kind}": ${shown}} ${kind === 'date' && dateObject !== undefined ? problem.replace(/^\{[^}]*\} /, '') : problem}`);
   }

@@ -221,7 +221,7 @@ describe('type mapping (docs/type-mapping.md)', () => {
       expect(refusal('{"a":{"$numberDouble":"garbage"}}', 'canonical')).to.equal('a: {"$numberDouble": "garbage"} is not a number (nor "NaN", "Infinity", "-Infinity")');
       expect(refusal('{"a":{"$numberDouble":"1e400"}}', 'canonical')).to.equal('a: {"$numberDouble": "1e400"} is beyond the range of a double (about ±1.8e308)');
       expect(refusal('{"a":{"$numberDecimal":"1E+6145"}}', 'canonical')).to.match(/^a: \{"\$numberDecimal": "1E\+6145"\} is not an exact Decimal128/);
-      expect(refusal('{"a":{"$numberLong":5}}', 'canonical')).to.equal('(document): {"$numberLong": a non-string value} must be a string');
+      expect(refusal('{"a":{"b":{"$numberLong":5}}}', 'canonical')).to.equal('a.b: {"$numberLong": a non-string value} must be a string');
     });
 
     it('reads bare integers beyond 2^53 exactly: Int64 in Extended JSON, bigint in json (only MongoDB holds it)', () => {
