@@ -39,7 +39,10 @@ export function encodeDocument(doc: Doc, format: JsonFormat): string {
 // can only be a wrapper js-bson wrote.
 // ---------------------------------------------------------------------------------------------
 
-const CANONICAL_WRAPPER = /\{"\$number(Int|Long|Double)":"([^"]*)"\}|\{"\$date":\{"\$numberLong":"(-?\d+)"\}\}/g;
+const CANONICAL_DATE = /\{"\$date":\{"\$numberLong":"(-?\d+)"\}\}/g;
+const CANONICAL_DOUBLE = /\{"\$numberDouble":"([^"]*)"\}/g;
+/** Not a date's milliseconds: a date outside 1970-9999 keeps {"$date":{"$numberLong":…}} in relaxed. */
+const CANONICAL_INTEGER = /(?<!"\$date":)\{"\$number(?:Int|Long)":"(-?\d+)"\}/g;
 /** The last millisecond of year 9999: relaxed dates are ISO strings only from 1970 to there. */
 const RELAXED_DATE_MAX = 253402300799999;
 
@@ -70,21 +73,23 @@ function goRelaxedDate(ms: number): string {
   return `${iso.slice(0, 19)}${fraction ? `.${fraction}` : ''}Z`;
 }
 
-function relaxWrapper(match: string, kind: string | undefined, text: string | undefined, dateMs: string | undefined): string {
-  if (dateMs !== undefined) {
-    const ms = Number(dateMs);
-    return ms >= 0 && ms <= RELAXED_DATE_MAX ? `{"$date":"${goRelaxedDate(ms)}"}` : match;
-  }
-  if (kind === 'Double') {
-    const v = Number(text);
-    // NaN and ±Infinity have no JSON number: relaxed keeps their wrapper.
-    return Number.isFinite(v) ? goFormatDouble(v) : match;
-  }
-  return text!;
+function relaxDate(match: string, dateMs: string): string {
+  const ms = Number(dateMs);
+  return ms >= 0 && ms <= RELAXED_DATE_MAX ? `{"$date":"${goRelaxedDate(ms)}"}` : match;
+}
+
+function relaxDouble(match: string, text: string): string {
+  const v = Number(text);
+  // NaN and ±Infinity have no JSON number: relaxed keeps their wrapper.
+  return Number.isFinite(v) ? goFormatDouble(v) : match;
 }
 
 export function relaxedFromCanonical(canonical: string): string {
-  const relaxed = canonical.replace(CANONICAL_WRAPPER, relaxWrapper);
+  // Dates first (their $numberLong is not an Int64), then doubles; Int32/Int64 become their digits
+  // by a native replacement, the cheapest pass, since they are the most frequent wrappers.
+  let relaxed = canonical.includes('{"$date":{') ? canonical.replace(CANONICAL_DATE, relaxDate) : canonical;
+  if (relaxed.includes('{"$numberDouble":')) relaxed = relaxed.replace(CANONICAL_DOUBLE, relaxDouble);
+  relaxed = relaxed.replace(CANONICAL_INTEGER, '$1');
   // Go escapes U+2028 and U+2029 (JSON.stringify leaves them raw); raw, they can only be in strings.
   return LINE_SEPARATORS.test(relaxed) ? relaxed.replace(LINE_SEPARATORS_ALL, (c) => (c === '\u2028' ? '\\u2028' : '\\u2029')) : relaxed;
 }
