@@ -24,8 +24,19 @@ function bsonType(value: object): string | undefined {
 }
 
 function numberText(n: number): string {
-  // JSON has no NaN/Infinity; tag them so they still compare equal to themselves only.
+  // JSON has no NaN/Infinity; tag them so they still compare equal to themselves only. -0 is
+  // not 0 either: a store that drops the sign (FerretDB) must not look equal to the file.
+  if (n === 0) return Object.is(n, -0) ? '{"$number":"-0"}' : '0';
   return Number.isFinite(n) ? JSON.stringify(n) : `{"$number":"${String(n)}"}`;
+}
+
+/**
+ * json mode: a whole number beyond 2^53 as the decimal string the type mapping makes of an Int64
+ * that large (MongoDB Long -> Cosmos DB string), so that a json file's 2^60 and the Int64 2^60
+ * MongoDB stores for it compare equal, as do a Cosmos DB item and the MongoDB document it came from.
+ */
+function jsonNumberText(n: number): string {
+  return Number.isInteger(n) && Math.abs(n) > Number.MAX_SAFE_INTEGER ? JSON.stringify(BigInt(n).toString()) : numberText(n);
 }
 
 function bigText(big: bigint): string {
@@ -33,7 +44,7 @@ function bigText(big: bigint): string {
 }
 
 /** Canonical text of a value: object keys sorted, arrays in order, BSON values tagged. */
-function canonical(value: unknown): string {
+function canonical(value: unknown, json: boolean): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -41,7 +52,7 @@ function canonical(value: unknown): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      return numberText(value);
+      return json ? jsonNumberText(value) : numberText(value);
     case 'bigint':
       return bigText(value);
     case 'object':
@@ -49,21 +60,21 @@ function canonical(value: unknown): string {
     default:
       return JSON.stringify(String(value));
   }
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, json)).join(',')}]`;
   const type = bsonType(value as object);
   if (type === 'Int32' || type === 'Double') return numberText((value as { value: number }).value);
   if (type === 'Long') return bigText(BigInt((value as { toString(): string }).toString()));
   if (type !== undefined || value instanceof Date || value instanceof RegExp || value instanceof Uint8Array) {
     // Every other BSON value has exactly one canonical Extended JSON form.
     const ejson = EJSON.serialize({ v: value }, { relaxed: false }) as { v: unknown };
-    return canonical(ejson.v);
+    return canonical(ejson.v, json);
   }
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
   const parts: string[] = [];
   for (const k of keys) {
     if (obj[k] === undefined) continue;
-    parts.push(`${JSON.stringify(k)}:${canonical(obj[k])}`);
+    parts.push(`${JSON.stringify(k)}:${canonical(obj[k], json)}`);
   }
   return `{${parts.join(',')}}`;
 }
@@ -74,7 +85,7 @@ export function idKey(id: unknown): string {
   try {
     return idToString(id);
   } catch {
-    return canonical(id);
+    return canonical(id, false);
   }
 }
 
@@ -107,7 +118,7 @@ export function normaliseDocument(doc: Doc, mode: DigestMode): unknown {
 
 /** Canonical serialisation of the normalised document: equal text <=> equal content. */
 export function canonicalDocument(doc: Doc, mode: DigestMode): string {
-  return canonical(normaliseDocument(doc, mode));
+  return canonical(normaliseDocument(doc, mode), mode === 'json');
 }
 
 /** sha256 of the canonical serialisation, base64 (44 characters). */

@@ -42,7 +42,46 @@ function bigToJson(big: bigint): number | string {
 
 function finite(v: number, path: string): number {
   if (!Number.isFinite(v)) throw new MappingError(path, `the number ${v} cannot be stored as JSON`);
+  // JSON serialisation (the Cosmos DB SDK's included) writes -0 as 0.
+  if (v === 0 && Object.is(v, -0)) throw new MappingError(path, 'negative zero (-0.0) cannot be stored as JSON: it would be written as 0');
   return v;
+}
+
+/**
+ * Set by the codec on a json/plain document whose text held an integer beyond 2^53 that is not
+ * an exact double (kept as a bigint) or a negative zero: values JSON.stringify would throw on or
+ * write as 0. Non-enumerable, so it travels with the object and nowhere else; sinks that write
+ * JSON check such a document with jsonEdgeProblem.
+ */
+const EDGE_NUMBERS = Symbol('docferry.edgeNumbers');
+
+export function markEdgeNumbers(doc: Doc): void {
+  Object.defineProperty(doc, EDGE_NUMBERS, { value: true, enumerable: false });
+}
+
+export function hasEdgeNumbers(doc: Doc): boolean {
+  return (doc as Record<symbol, unknown>)[EDGE_NUMBERS] === true;
+}
+
+/** The first value of a plain JSON document that has no exact JSON (IEEE-754 double) form, as a MappingError. */
+export function jsonEdgeProblem(value: unknown, path = ''): MappingError | undefined {
+  if (typeof value === 'bigint') {
+    return new MappingError(path, `the integer ${value} has no exact form in Cosmos DB, whose numbers are IEEE-754 doubles (exact up to 2^53); store it as a string in the source, or import it into MongoDB (Int64)`);
+  }
+  if (typeof value === 'number') return Object.is(value, -0) ? new MappingError(path, 'negative zero (-0) cannot be stored in Cosmos DB: JSON serialisation writes it as 0') : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = jsonEdgeProblem(value[i], `${path}[${i}]`);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const p = jsonEdgeProblem(v, join(path, k));
+    if (p) return p;
+  }
+  return undefined;
 }
 
 /** One BSON (or plain JS) value as the JSON value Cosmos DB stores. */
@@ -156,6 +195,8 @@ export function toPlainDocument(doc: Doc): Doc {
  * store whole numbers above 2^31 as doubles.
  */
 export function fromJsonValue(value: unknown): unknown {
+  // An integer the codec read exactly beyond 2^53 (it is within Int64: the codec refuses the rest).
+  if (typeof value === 'bigint') return Long.fromBigInt(value);
   if (typeof value === 'number') {
     if (Number.isInteger(value) && !Object.is(value, -0)) {
       if (value >= INT32_MIN && value <= INT32_MAX) return new Int32(value);

@@ -70,4 +70,15 @@ describe('document digests', () => {
     expect(documentKey({ name: 'none' }, 'json')).to.equal(undefined);
     expect(idKey(42)).to.equal('42');
   });
+
+  it('tells -0 from 0, so a store that drops the sign does not look equal to the file', () => {
+    expect(documentDigest({ _id: 'a', n: new Double(-0) }, 'bson')).to.not.equal(documentDigest({ _id: 'a', n: new Double(0) }, 'bson'));
+  });
+
+  it('json mode: a json file\'s whole number beyond 2^53 equals the Int64 MongoDB stores for it, and a bigint its Long', () => {
+    const fromFile = { id: 'a', n: 2 ** 60, m: 9007199254740993n };
+    const stored = toMongoDocument(fromFile, { json: true });
+    expect(String(stored.n)).to.equal('1152921504606846976');
+    expect(documentDigest(stored, 'json')).to.equal(documentDigest(fromFile, 'json'));
+  });
 });

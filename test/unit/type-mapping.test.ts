@@ -208,6 +208,43 @@ describe('type mapping (docs/type-mapping.md)', () => {
     });
   });
 
+  describe('exact numbers on decode (issue 14, item 4)', () => {
+    const refusal = (line: string, format: 'canonical' | 'relaxed' | 'json' | 'plain') => mappingError(() => decodeDocument(line, format)).message;
+
+    it('refuses Extended JSON wrappers js-bson would wrap, truncate or turn into NaN or the epoch, naming the field', () => {
+      expect(refusal('{"a":{"$numberLong":"99999999999999999999"}}', 'canonical')).to.equal('a: {"$numberLong": "99999999999999999999"} is beyond the range of an Int64 (±9223372036854775807)');
+      expect(refusal('{"a":[{"$numberInt":"99999999999"}]}', 'relaxed')).to.equal('a[0]: {"$numberInt": "99999999999"} is beyond the range of an Int32 (-2147483648 to 2147483647)');
+      expect(refusal('{"a":{"$numberInt":"1.5"}}', 'canonical')).to.equal('a: {"$numberInt": "1.5"} is not a decimal integer');
+      expect(refusal('{"a":{"b":{"$date":"garbage"}}}', 'canonical')).to.match(/^a\.b: \{"\$date": "garbage"\} is not an ISO-8601 date/);
+      expect(refusal('{"a":{"$date":"2024-01-01T00:00:00.0001Z"}}', 'relaxed')).to.equal('a: {"$date": "2024-01-01T00:00:00.0001Z"} has more precision than a BSON date holds (milliseconds)');
+      expect(refusal('{"a":{"$date":{"$numberLong":"9000000000000000000"}}}', 'canonical')).to.match(/^a: \{"\$date": \{"\$numberLong":"9000000000000000000"\}\} is beyond the dates docferry can hold/);
+      expect(refusal('{"a":{"$numberDouble":"garbage"}}', 'canonical')).to.equal('a: {"$numberDouble": "garbage"} is not a number (nor "NaN", "Infinity", "-Infinity")');
+      expect(refusal('{"a":{"$numberDouble":"1e400"}}', 'canonical')).to.equal('a: {"$numberDouble": "1e400"} is beyond the range of a double (about ±1.8e308)');
+      expect(refusal('{"a":{"$numberDecimal":"1E+6145"}}', 'canonical')).to.match(/^a: \{"\$numberDecimal": "1E\+6145"\} is not an exact Decimal128/);
+      expect(refusal('{"a":{"b":{"$numberLong":5}}}', 'canonical')).to.equal('a.b: {"$numberLong": a non-string value} must be a string');
+    });
+
+    it('reads bare integers beyond 2^53 exactly: Int64 in Extended JSON, bigint in json (only MongoDB holds it)', () => {
+      const relaxed = decodeDocument('{"a":9007199254740993,"b":-9223372036854775808,"c":100000000000000000000,"z":-0.0}', 'relaxed') as Doc;
+      expect([types(relaxed.a), String(relaxed.a), String(relaxed.b), types(relaxed.c), relaxed.c?.valueOf()]).to.deep.equal(['Long', '9007199254740993', '-9223372036854775808', 'Double', 1e20]);
+      expect(Object.is((relaxed.z as Double).value, -0)).to.equal(true);
+      const json = decodeDocument('{"a":9007199254740993,"c":100000000000000000000}', 'json') as Doc;
+      expect(json).to.deep.equal({ a: 9007199254740993n, c: 1e20 });
+      expect(String(toMongoDocument({ _id: 'x', ...json }, { json: true }).a)).to.equal('9007199254740993');
+      expect(refusal('{"a":99999999999999999999}', 'relaxed')).to.equal('a: the integer 99999999999999999999 is beyond the range of an Int64 and has no exact double form');
+      expect(refusal('{"a":[1e400]}', 'plain')).to.equal('a[0]: the number 1e400 is beyond the range of a double (about ±1.8e308); no store can hold it');
+    });
+
+    it('leaves ordinary lines, and strings that look like numbers, to the fast path unchanged', () => {
+      const line = '{"_id":"3e1234567890123456","n":12345678901234,"d":"2024-05-06T07:08:09.123Z","x":0.1,"neg":-0.5}';
+      expect(decodeDocument(line, 'json')).to.deep.equal(JSON.parse(line));
+    });
+
+    it('refuses -0 for Cosmos DB (JSON writes it as 0) instead of storing 0', () => {
+      expect(mappingError(() => toCosmosDocument({ _id: 'x', n: new Double(-0) })).message).to.equal('n: negative zero (-0.0) cannot be stored as JSON: it would be written as 0');
+    });
+  });
+
   it('names the default rejects directory like the export directories', () => {
     expect(defaultRejectsDirName(new Date('2026-02-12T17:00:00.123Z'))).to.equal('docferry-rejects-20260212T170000');
   });

@@ -8,7 +8,7 @@ import {
   type PartitionKeyValue,
 } from '../../core/documents.js';
 import type { ResolvedPartitionKey } from '../../core/layout.js';
-import { MappingError, idToString, toCosmosDocument } from '../../core/type-mapping.js';
+import { MappingError, hasEdgeNumbers, idToString, jsonEdgeProblem, toCosmosDocument } from '../../core/type-mapping.js';
 import type { SinkItem } from '../types.js';
 
 export interface CosmosPrepareOptions {
@@ -36,6 +36,11 @@ export function prepareForCosmos(input: Doc, partitionKey: ResolvedPartitionKey,
         ? // The documented _id -> id rules (an embedded document is its JSON text, not "[object Object]").
           { ...input, id: idToString(input._id) }
         : input;
+    // A json/plain line with an integer beyond 2^53 or a -0 (src/core/codec.ts): no exact JSON double.
+    if (!options.bsonInput && hasEdgeNumbers(input)) {
+      const problem = jsonEdgeProblem(input);
+      if (problem) throw problem;
+    }
   } catch (err) {
     return err instanceof MappingError ? `cannot convert for Cosmos DB at ${err.message}` : String(err);
   }

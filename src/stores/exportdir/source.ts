@@ -2,6 +2,7 @@ import { decodeDocument } from '../../core/codec.js';
 import { documentKey } from '../../core/digest.js';
 import { displayId, valueAtPath } from '../../core/documents.js';
 import { IdTable } from '../../core/id-table.js';
+import { MappingError } from '../../core/type-mapping.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat } from '../../core/manifest.js';
@@ -65,6 +66,11 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
     try {
       value = decodeDocument(text, format);
     } catch (err) {
+      if (err instanceof MappingError) {
+        // Valid JSON whose value no store can hold exactly: refused rather than stored rounded or wrapped.
+        yield { reason: `no exact value at ${err.message}`, raw: text, position };
+        continue;
+      }
       const reason = line.unterminated
         ? `the last line is truncated (the file ends mid-document, ${line.bytes} bytes without a newline): ${(err as Error).message}`
         : `malformed JSON: ${(err as Error).message}`;
