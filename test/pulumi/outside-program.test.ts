@@ -62,7 +62,8 @@ const result = {
   },
   registered,
 };
-process.stdout.write(JSON.stringify(result), () => process.exit(0));
+await pulumi.runtime.disconnect(); // waits for the registrations still in flight
+process.stdout.write(JSON.stringify(result));
 `;
 
 describe('docferry/pulumi from a Pulumi program outside this repository', function () {
