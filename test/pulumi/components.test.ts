@@ -161,6 +161,31 @@ describe('docferry/pulumi components', function () {
       expect(t({ type: 'docferry:index:CosmosTargetFromLayout', name: 'target', props: {}, opts: {} } as unknown as pulumi.ResourceTransformationArgs)).to.equal(undefined);
     });
 
+    it('the aliases reach the engine: each child of a stack registers the old name with no parent', async () => {
+      const { aliasesToStackRoot } = await import('../../pulumi/shared.js');
+      type Spec = { name: string; noparent: boolean; parenturn: string };
+      const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: any, cb: unknown): unknown };
+      const original = monitor.registerResource;
+      const sent = new Map<string, Spec[]>();
+      monitor.registerResource = function (req: any, cb: unknown) {
+        // azure-native adds its own aliases (older API-version type tokens, no name): keep the named ones.
+        const specs = req.getAliasesList().map((a: any) => a.getSpec()?.toObject() as Spec | undefined);
+        sent.set(req.getName(), specs.filter((a: Spec | undefined): a is Spec => Boolean(a?.name)));
+        return original.call(this, req, cb);
+      };
+      try {
+        const layout = m.loadLayout(join(here, 'fixtures', 'multihash.json'));
+        const t = new m.CosmosTargetFromLayout('target', { layout, resourceGroupName: 'rg', account: { create: false, name: 'acct' } }, { transformations: [aliasesToStackRoot('target')] });
+        await settled(t.containers);
+      } finally {
+        monitor.registerResource = original;
+      }
+      expect(sent.get('target')).to.deep.equal([]);
+      const db = sent.get('target-db-tenants')!;
+      expect(db.map((a) => [a.name, a.noparent])).to.deep.equal([['target-db-tenants', true], ['db-tenants', true]]);
+      expect(sent.get('target-container-tenants-messages')!.map((a) => a.name)).to.include('container-tenants-messages');
+    });
+
     it('every child a stack now registers has an alias with the name it had at the stack root (archive, target, throughput)', async () => {
       const { aliasesToStackRoot } = await import('../../pulumi/shared.js');
       // The names the stacks registered before the components (git show 0b2eb16^:pulumi/*/): type and name, at the root.
