@@ -18,6 +18,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tarballProblems } from './release-rules.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
@@ -27,16 +28,6 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
   peerDependencies: Record<string, string>;
 };
 
-/** Paths (inside the tarball's `package/`) that must never ship. */
-const FORBIDDEN: [RegExp, string][] = [
-  [/^(test|bench|scripts|\.ci|tools|tasks|pipelines|src|node_modules)\//, 'a folder that is not for users'],
-  [/\.test\.[cm]?[jt]s$/, 'a test file'],
-  [/\.vsix$/, 'an Azure DevOps extension package'],
-  [/(^|\/)\.env|\.tsbuildinfo$|\.map$/, 'a build or environment leftover'],
-  [/^dist\/.*(?<!\.d)\.ts$/, 'TypeScript source (only .d.ts belongs in dist)'],
-];
-/** What a user needs: the CLI, the library entry, the Pulumi components with their types, the layouts. */
-const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'bin/docferry.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/pulumi/index.js', 'dist/pulumi/index.d.ts', 'layouts/default.json', 'layouts/layout.schema.json'];
 /** Never installed for a CLI-only user. */
 const NOT_FOR_CLI_USERS = ['@pulumi/pulumi', '@pulumi/azure-native', 'azure-pipelines-task-lib', '@actions/core', 'azurite', '@vercel/cosmosdb-server', 'tfx-cli', 'mocha', 'chai', 'typescript', 'tsx', 'esbuild'];
 
@@ -78,11 +69,11 @@ try {
   console.log(`${packed[0]!.filename}: ${paths.length} files, ${(packed[0]!.size / 1024).toFixed(0)} kB packed, ${(packed[0]!.unpackedSize / 1024).toFixed(0)} kB unpacked`);
 
   step('tarball contents');
-  for (const p of paths) {
-    for (const [re, why] of FORBIDDEN) if (re.test(p)) check(false, `${p} is ${why}`);
-  }
-  for (const r of REQUIRED) check(paths.includes(r), `holds ${r}`);
-  check(!paths.some((p) => /(^|\/)[^/]+\.test\./.test(p) || p.startsWith('test/') || p.startsWith('bench/')), 'no tests, no benchmarks');
+  const problems = tarballProblems(paths);
+  for (const p of problems.forbidden) check(false, p);
+  for (const p of problems.missing) check(false, `does not hold ${p}`);
+  check(problems.forbidden.length === 0, 'no tests, benchmarks, scripts, CI files, sources or .vsix');
+  check(problems.missing.length === 0, 'holds the CLI, the library, the components with their types, the layouts, README, LICENSE, CHANGELOG');
 
   step('install into an empty directory from the registry (a CLI-only user)');
   const user = join(work, 'user');
