@@ -1,18 +1,6 @@
-/** Small helpers shared by the Pulumi programs (pure, no resources). */
+/** Helpers shared by the three stacks (config reading and state continuity; no resources). */
+import * as pulumi from '@pulumi/pulumi';
 import { UsageError } from '../src/core/errors.js';
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Entra object ids, deduplicated, lower-cased; anything that is not a GUID is a configuration error. */
-export function principalIdList(values: readonly string[] | undefined, key: string): string[] {
-  const out: string[] = [];
-  for (const raw of values ?? []) {
-    const v = String(raw).trim().toLowerCase();
-    if (!GUID.test(v)) throw new UsageError(`${key}: "${raw}" is not a principal (object) id; expected a GUID such as 00000000-0000-0000-0000-000000000000.`);
-    if (!out.includes(v)) out.push(v);
-  }
-  return out;
-}
 
 /** A list from stack config: a YAML list, a JSON array string, or a comma-separated string. */
 export function listFromConfig(value: unknown): string[] {
@@ -27,9 +15,20 @@ export function listFromConfig(value: unknown): string[] {
   return s.split(',').map((x) => x.trim()).filter(Boolean);
 }
 
-/** `/subscriptions/<id>/...` -> the subscription-scoped id of a built-in Azure role definition. */
-export function azureRoleDefinitionId(resourceId: string, roleGuid: string): string {
-  const m = /^\/subscriptions\/([^/]+)/i.exec(resourceId);
-  if (!m) throw new UsageError(`Cannot find the subscription in resource id ${resourceId}.`);
-  return `/subscriptions/${m[1]}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
+/**
+ * Up to version 0.1 the stacks registered their resources at the stack root under short names
+ * (`db-copilot`, `window-copilot-messages`); now the components own them as
+ * `<component>-db-copilot` etc. Without aliases, `pulumi up` on an existing stack would replace
+ * everything (and fail on the protected databases, or restore and raise the RU/s window again).
+ * The aliases name the old URN both ways a child may have been called: as it is now, and
+ * without the `<component>-` prefix. An alias that matches nothing is ignored.
+ */
+export function aliasesToStackRoot(componentName: string): pulumi.ResourceTransformation {
+  const prefix = `${componentName}-`;
+  return ({ type, name, props, opts }) => {
+    if (type.startsWith('docferry:index:')) return undefined;
+    const old = name.startsWith(prefix) ? [name, name.slice(prefix.length)] : [name];
+    const aliases: pulumi.Input<pulumi.Alias | string>[] = old.map((n) => ({ name: n, parent: pulumi.rootStackResource }));
+    return { props, opts: pulumi.mergeOptions(opts, { aliases }) };
+  };
 }

@@ -1,7 +1,7 @@
 /** Stack config of pulumi/archive (namespace docferry-archive) turned into ArchiveOptions. */
 import { UsageError } from '../../src/core/errors.js';
 import { listFromConfig } from '../shared.js';
-import type { ArchiveOptions } from './archive.js';
+import type { ArchiveOptions } from '../../src/pulumi/archive.js';
 
 export interface ConfigReader {
   get(key: string): string | undefined;

@@ -1,10 +1,12 @@
-// pulumi/archive entry point: read stack config, build, export outputs. See docs/infrastructure.md.
+// pulumi/archive: a stack over ExportArchive (src/pulumi/archive.ts). It reads the stack config
+// and exports the component's outputs. See docs/infrastructure.md.
 import * as pulumi from '@pulumi/pulumi';
-import { buildArchive } from './archive.js';
+import { ExportArchive } from '../../src/pulumi/archive.js';
+import { aliasesToStackRoot } from '../shared.js';
 import { archiveOptionsFromConfig } from './config.js';
 
-const result = buildArchive(archiveOptionsFromConfig(new pulumi.Config('docferry-archive')));
+const archive = new ExportArchive('archive', archiveOptionsFromConfig(new pulumi.Config('docferry-archive')), { transformations: [aliasesToStackRoot('archive')] });
 
-export const accountName = result.outputs.accountName;
-export const containerName = result.outputs.containerName;
-export const containerUrl = result.outputs.containerUrl;
+export const accountName = archive.accountName;
+export const containerName = archive.containerName;
+export const containerUrl = archive.containerUrl;

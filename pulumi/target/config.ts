@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../../src/core/errors.js';
 import { defaultLayoutPath, loadLayout } from '../../src/core/layout.js';
 import { listFromConfig } from '../shared.js';
-import type { ConsistencyLevel, PublicNetworkAccess, TargetOptions } from './target.js';
+import type { ConsistencyLevel, PublicNetworkAccess, TargetOptions } from '../../src/pulumi/target.js';
 
 /** What index.ts reads from `new pulumi.Config('docferry-target')`. */
 export interface ConfigReader {

@@ -1,11 +1,13 @@
-// pulumi/target entry point: read stack config, build, export outputs. See docs/infrastructure.md.
+// pulumi/target: a stack over CosmosTargetFromLayout (src/pulumi/target.ts). It reads the stack
+// config and exports the component's outputs. See docs/infrastructure.md.
 import * as pulumi from '@pulumi/pulumi';
+import { CosmosTargetFromLayout } from '../../src/pulumi/target.js';
+import { aliasesToStackRoot } from '../shared.js';
 import { targetOptionsFromConfig } from './config.js';
-import { buildTarget } from './target.js';
 
-const result = buildTarget(targetOptionsFromConfig(new pulumi.Config('docferry-target')));
+const target = new CosmosTargetFromLayout('target', targetOptionsFromConfig(new pulumi.Config('docferry-target')), { transformations: [aliasesToStackRoot('target')] });
 
-export const accountName = result.outputs.accountName;
-export const endpoint = result.outputs.endpoint;
-export const databaseNames = result.outputs.databaseNames;
-export const containerNames = result.outputs.containerNames;
+export const accountName = target.accountName;
+export const endpoint = target.endpoint;
+export const databaseNames = target.databaseNames;
+export const containerNames = target.containerNames;

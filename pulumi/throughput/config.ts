@@ -1,6 +1,6 @@
 /** Stack config of pulumi/throughput (namespace docferry-throughput) turned into program options. */
 import { UsageError } from '../../src/core/errors.js';
-import type { ThroughputProgramOptions, WindowSpec } from './throughput.js';
+import type { MigrationThroughputWindowArgs, WindowSpec } from '../../src/pulumi/throughput.js';
 
 export interface ConfigReader {
   get(key: string): string | undefined;
@@ -9,7 +9,7 @@ export interface ConfigReader {
   getObject<T>(key: string): T | undefined;
 }
 
-export function throughputOptionsFromConfig(cfg: ConfigReader, azureNative?: { get(key: string): string | undefined }, env: NodeJS.ProcessEnv = process.env): Omit<ThroughputProgramOptions, 'provider'> {
+export function throughputOptionsFromConfig(cfg: ConfigReader, azureNative?: { get(key: string): string | undefined }, env: NodeJS.ProcessEnv = process.env): Omit<MigrationThroughputWindowArgs, 'provider'> & { subscriptionId: string; resourceGroupName: string; accountName: string } {
   const subscriptionId = cfg.get('subscriptionId') ?? azureNative?.get('subscriptionId') ?? env.AZURE_SUBSCRIPTION_ID;
   if (!subscriptionId) throw new UsageError('docferry-throughput:subscriptionId is required (or azure-native:subscriptionId, or AZURE_SUBSCRIPTION_ID).');
   const resourceGroupName = cfg.get('resourceGroupName');

@@ -1,13 +1,14 @@
-// pulumi/throughput entry point: `pulumi up` raises (opens the RU/s window), `pulumi destroy` restores.
-// See docs/infrastructure.md.
+// pulumi/throughput: a stack over MigrationThroughputWindow (src/pulumi/throughput.ts).
+// `pulumi up` raises (opens the RU/s window), `pulumi destroy` restores. See docs/infrastructure.md.
 import * as pulumi from '@pulumi/pulumi';
+import { MigrationThroughputWindow } from '../../src/pulumi/throughput.js';
+import { aliasesToStackRoot } from '../shared.js';
 import { throughputOptionsFromConfig } from './config.js';
-import { buildThroughputWindows } from './throughput.js';
 
-const result = buildThroughputWindows(throughputOptionsFromConfig(new pulumi.Config('docferry-throughput'), new pulumi.Config('azure-native')));
+const window = new MigrationThroughputWindow(
+  'throughput',
+  throughputOptionsFromConfig(new pulumi.Config('docferry-throughput'), new pulumi.Config('azure-native')),
+  { transformations: [aliasesToStackRoot('throughput')] },
+);
 
-for (const w of result.windows) {
-  w.warnings.apply((ws) => ws?.forEach((msg) => pulumi.log.warn(msg, w)));
-}
-
-export const windows = result.summary;
+export const windows = window.summary;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { installMocks, MOCK_SUBSCRIPTION, ofType, recorded, resetRecorded, settled, valueOf, waitFor } from './support/mocks.js';
 
-type ArchiveModule = typeof import('../../pulumi/archive/archive.js');
+type ArchiveModule = typeof import('../../src/pulumi/archive.js');
 type ConfigModule = typeof import('../../pulumi/archive/config.js');
 
 const P1 = 'aaaaaaaa-1111-2222-3333-444444444444';
@@ -16,14 +16,14 @@ describe('pulumi/archive', function () {
 
   before(async () => {
     await installMocks();
-    m = await import('../../pulumi/archive/archive.js');
+    m = await import('../../src/pulumi/archive.js');
     cfgModule = await import('../../pulumi/archive/config.js');
     ({ UsageError } = await import('../../src/core/errors.js'));
   });
   beforeEach(() => resetRecorded());
 
-  async function build(opts: Parameters<ArchiveModule['buildArchive']>[0]) {
-    const r = m.buildArchive(opts);
+  async function build(opts: import('../../src/pulumi/archive.js').ExportArchiveArgs) {
+    const r = new m.ExportArchive('archive', opts);
     await settled([r.account, r.blobService, r.container, r.lifecycle, ...(r.immutability ? [r.immutability] : []), ...r.roleAssignments]);
     return r;
   }
@@ -93,9 +93,9 @@ describe('pulumi/archive', function () {
 
     it('outputs the account name, container name and container URL', async () => {
       const r = await build({ resourceGroupName: 'rg', accountName: 'docferryexports' });
-      expect(await valueOf(r.outputs.accountName)).to.equal('docferryexports');
-      expect(await valueOf(r.outputs.containerName)).to.equal('exports');
-      expect(await valueOf(r.outputs.containerUrl)).to.equal('https://docferryexports.blob.core.windows.net/exports');
+      expect(await valueOf(r.accountName)).to.equal('docferryexports');
+      expect(await valueOf(r.containerName)).to.equal('exports');
+      expect(await valueOf(r.containerUrl)).to.equal('https://docferryexports.blob.core.windows.net/exports');
     });
   });
 
@@ -132,11 +132,11 @@ describe('pulumi/archive', function () {
     });
 
     it('refuses retention longer than the lifecycle deletion, bad names and bad principals, creating nothing', () => {
-      expect(() => m.buildArchive({ resourceGroupName: 'rg', deleteAfterDays: 7, immutabilityDays: 30 })).to.throw(UsageError, /immutabilityDays/);
-      expect(() => m.buildArchive({ resourceGroupName: 'rg', accountName: 'Has-Dashes' })).to.throw(UsageError, /storage account name/);
-      expect(() => m.buildArchive({ resourceGroupName: 'rg', containerName: 'x' })).to.throw(UsageError, /container name/);
-      expect(() => m.buildArchive({ resourceGroupName: 'rg', deleteAfterDays: 0 })).to.throw(UsageError, /deleteAfterDays/);
-      expect(() => m.buildArchive({ resourceGroupName: 'rg', contributorPrincipalIds: ['pipeline'] })).to.throw(UsageError, /principal/);
+      expect(() => new m.ExportArchive('archive', { resourceGroupName: 'rg', deleteAfterDays: 7, immutabilityDays: 30 })).to.throw(UsageError, /immutabilityDays/);
+      expect(() => new m.ExportArchive('archive', { resourceGroupName: 'rg', accountName: 'Has-Dashes' })).to.throw(UsageError, /storage account name/);
+      expect(() => new m.ExportArchive('archive', { resourceGroupName: 'rg', containerName: 'x' })).to.throw(UsageError, /container name/);
+      expect(() => new m.ExportArchive('archive', { resourceGroupName: 'rg', deleteAfterDays: 0 })).to.throw(UsageError, /deleteAfterDays/);
+      expect(() => new m.ExportArchive('archive', { resourceGroupName: 'rg', contributorPrincipalIds: ['pipeline'] })).to.throw(UsageError, /principal/);
       expect(recorded.resources).to.have.length(0);
     });
   });

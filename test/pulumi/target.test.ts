@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installMocks, MOCK_SUBSCRIPTION, ofType, recorded, resetRecorded, settled, valueOf, waitFor } from './support/mocks.js';
 
-type TargetModule = typeof import('../../pulumi/target/target.js');
+type TargetModule = typeof import('../../src/pulumi/target.js');
 type ConfigModule = typeof import('../../pulumi/target/config.js');
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -24,15 +24,15 @@ describe('pulumi/target', function () {
 
   before(async () => {
     await installMocks();
-    m = await import('../../pulumi/target/target.js');
+    m = await import('../../src/pulumi/target.js');
     cfgModule = await import('../../pulumi/target/config.js');
     ({ UsageError } = await import('../../src/core/errors.js'));
     ({ loadLayout } = await import('../../src/core/layout.js'));
   });
   beforeEach(() => resetRecorded());
 
-  async function build(opts: Parameters<TargetModule['buildTarget']>[0]) {
-    const result = m.buildTarget(opts);
+  async function build(opts: import('../../src/pulumi/target.js').CosmosTargetFromLayoutArgs) {
+    const result = new m.CosmosTargetFromLayout('target', opts);
     await settled([...(result.account ? [result.account] : []), ...result.databases, ...result.containers, ...result.roleAssignments]);
     return result;
   }
@@ -69,11 +69,12 @@ describe('pulumi/target', function () {
       expect(byName.get('copilot/documents')!.resource.partitionKey.paths).to.deep.equal(['/collection']);
       expect(byName.get('auth/documents')!.resource.partitionKey.paths).to.deep.equal(['/collection']);
 
-      expect(await valueOf(result.outputs.endpoint)).to.equal('https://cosmos-prod.documents.azure.com:443/');
-      expect(await valueOf(result.outputs.accountName)).to.equal('cosmos-prod');
-      expect(result.outputs.databaseNames).to.deep.equal(['copilot', 'auth']);
-      expect(result.outputs.containerNames).to.include.members(['copilot/messages', 'auth/user_roles', 'auth/documents']);
-      expect(result.outputs.containerNames).to.have.length(10);
+      expect(await valueOf(result.endpoint)).to.equal('https://cosmos-prod.documents.azure.com:443/');
+      expect(await valueOf(result.accountName)).to.equal('cosmos-prod');
+      expect(await valueOf(result.databaseNames)).to.deep.equal(['copilot', 'auth']);
+      const containerNames = await valueOf(result.containerNames);
+      expect(containerNames).to.include.members(['copilot/messages', 'auth/user_roles', 'auth/documents']);
+      expect(containerNames).to.have.length(10);
     });
 
     it('creates no role assignments when no principals are configured', async () => {
@@ -102,7 +103,7 @@ describe('pulumi/target', function () {
     });
 
     it('refuses a principal id that is not a GUID, before creating anything', () => {
-      expect(() => m.buildTarget({ layout: loadLayout(), resourceGroupName: 'rg', account: { create: false, name: 'a' }, readerPrincipalIds: ['my-pipeline'] })).to.throw(UsageError, /not a principal/);
+      expect(() => new m.CosmosTargetFromLayout('target', { layout: loadLayout(), resourceGroupName: 'rg', account: { create: false, name: 'a' }, readerPrincipalIds: ['my-pipeline'] })).to.throw(UsageError, /not a principal/);
       expect(recorded.resources).to.have.length(0);
     });
   });
@@ -183,7 +184,7 @@ describe('pulumi/target', function () {
       expect(recorded.calls.filter((c) => c.token === 'azure-native:cosmosdb:getDatabaseAccount')).to.have.length(0);
       // Databases hang off the created account.
       for (const d of ofType('azure-native:cosmosdb:SqlResourceSqlDatabase')) expect(d.inputs.accountName).to.equal('cosmos-new');
-      expect(await valueOf(result.outputs.endpoint)).to.equal('https://cosmos-new.documents.azure.com:443/');
+      expect(await valueOf(result.endpoint)).to.equal('https://cosmos-new.documents.azure.com:443/');
     });
 
     it('takes configured public access, IP rules and local auth', async () => {
@@ -219,7 +220,7 @@ describe('pulumi/target', function () {
       });
       const index = await import('../../pulumi/target/index.js');
       expect(await valueOf(index.endpoint)).to.equal('https://cosmos-entry.documents.azure.com:443/');
-      expect(index.containerNames).to.deep.equal(['tenants/messages', 'tenants/chunks', 'tenants/sources']);
+      expect(await valueOf(index.containerNames)).to.deep.equal(['tenants/messages', 'tenants/chunks', 'tenants/sources']);
       await waitFor(() => ofType('azure-native:cosmosdb:SqlResourceSqlRoleAssignment').length > 0 && ofType('azure-native:cosmosdb:SqlResourceSqlContainer').length === 3);
       const containers = ofType('azure-native:cosmosdb:SqlResourceSqlContainer').filter((c) => c.inputs.resourceGroupName === 'rg-entry');
       expect(containers.map((c) => c.inputs.containerName)).to.deep.equal(['messages', 'chunks', 'sources']);

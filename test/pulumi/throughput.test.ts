@@ -5,12 +5,12 @@ import * as pulumi from '@pulumi/pulumi';
 import { armError, FakeThroughputClient, recordingSleep } from './support/fake-throughput-client.js';
 import { installMocks, ofType, resetRecorded, settled, valueOf } from './support/mocks.js';
 
-type ProviderModule = typeof import('../../pulumi/throughput/provider.js');
-type ProgramModule = typeof import('../../pulumi/throughput/throughput.js');
+type ProviderModule = typeof import('../../src/pulumi/throughput-provider.js');
+type ProgramModule = typeof import('../../src/pulumi/throughput.js');
 type ConfigModule = typeof import('../../pulumi/throughput/config.js');
 type WindowModule = typeof import('../../src/azure/throughput/window.js');
-type Inputs = import('../../pulumi/throughput/provider.js').WindowInputs;
-type Outputs = import('../../pulumi/throughput/provider.js').WindowOutputs;
+type Inputs = import('../../src/pulumi/throughput-provider.js').WindowInputs;
+type Outputs = import('../../src/pulumi/throughput-provider.js').WindowOutputs;
 
 const inputs: Inputs = { subscriptionId: 'sub-1', resourceGroupName: 'rg', accountName: 'acct', databaseName: 'copilot', containerName: 'messages', mode: 'manual', value: 10_000 };
 const target = { subscriptionId: 'sub-1', resourceGroup: 'rg', accountName: 'acct', database: 'copilot', container: 'messages' };
@@ -35,8 +35,8 @@ describe('pulumi/throughput', function () {
 
   before(async () => {
     await installMocks();
-    prov = await import('../../pulumi/throughput/provider.js');
-    program = await import('../../pulumi/throughput/throughput.js');
+    prov = await import('../../src/pulumi/throughput-provider.js');
+    program = await import('../../src/pulumi/throughput.js');
     cfg = await import('../../pulumi/throughput/config.js');
     windowModule = await import('../../src/azure/throughput/window.js');
   });
@@ -144,7 +144,7 @@ describe('pulumi/throughput', function () {
 
   describe('the program', () => {
     it('registers one window per target with its inputs, and a serialized provider', async () => {
-      const r = program.buildThroughputWindows({
+      const r = new program.MigrationThroughputWindow('throughput', {
         subscriptionId: 'sub-1',
         resourceGroupName: 'rg',
         accountName: 'acct',
@@ -157,7 +157,7 @@ describe('pulumi/throughput', function () {
       });
       await settled(r.windows);
       const ws = ofType('pulumi-nodejs:dynamic/docferry:ThroughputWindow');
-      expect(ws.map((w) => w.name)).to.deep.equal(['window-copilot-messages', 'window-copilot-chunks', 'window-auth']);
+      expect(ws.map((w) => w.name)).to.deep.equal(['throughput-window-copilot-messages', 'throughput-window-copilot-chunks', 'throughput-window-auth']);
       expect(ws[0]!.inputs).to.deep.include({ subscriptionId: 'sub-1', resourceGroupName: 'rg', accountName: 'acct', databaseName: 'copilot', containerName: 'messages', mode: 'manual', value: 20_000, acknowledgeFloorIncrease: true, allowDecrease: false });
       expect(ws[1]!.inputs).to.deep.include({ containerName: 'chunks', mode: 'autoscale', value: 40_000, storageGb: 120 });
       expect(ws[2]!.inputs.containerName).to.equal(undefined);
@@ -173,11 +173,11 @@ describe('pulumi/throughput', function () {
 
     it('refuses a window with both or neither value, a bad value, or twice the same target', () => {
       const base = { subscriptionId: 's', resourceGroupName: 'rg', accountName: 'a' };
-      expect(() => program.buildThroughputWindows({ ...base, windows: [{ database: 'd', container: 'c' }] })).to.throw(/exactly one of throughput/);
-      expect(() => program.buildThroughputWindows({ ...base, windows: [{ database: 'd', throughput: 1000, autoscaleMax: 4000 }] })).to.throw(/exactly one/);
-      expect(() => program.buildThroughputWindows({ ...base, windows: [{ database: 'd', autoscaleMax: 4500 }] })).to.throw(/multiple of 1000/);
-      expect(() => program.buildThroughputWindows({ ...base, windows: [{ database: 'd', throughput: 1000 }, { database: 'd', throughput: 2000 }] })).to.throw(/same target/);
-      expect(() => program.buildThroughputWindows({ ...base, windows: [] })).to.throw(/No window/);
+      expect(() => new program.MigrationThroughputWindow('throughput', { ...base, windows: [{ database: 'd', container: 'c' }] })).to.throw(/exactly one of throughput/);
+      expect(() => new program.MigrationThroughputWindow('throughput', { ...base, windows: [{ database: 'd', throughput: 1000, autoscaleMax: 4000 }] })).to.throw(/exactly one/);
+      expect(() => new program.MigrationThroughputWindow('throughput', { ...base, windows: [{ database: 'd', autoscaleMax: 4500 }] })).to.throw(/multiple of 1000/);
+      expect(() => new program.MigrationThroughputWindow('throughput', { ...base, windows: [{ database: 'd', throughput: 1000 }, { database: 'd', throughput: 2000 }] })).to.throw(/same target/);
+      expect(() => new program.MigrationThroughputWindow('throughput', { ...base, windows: [] })).to.throw(/No window/);
     });
 
     it('the real provider survives Pulumi serialization and runs in a CommonJS host like the dynamic-provider plugin', async () => {
@@ -208,8 +208,8 @@ describe('pulumi/throughput', function () {
       expect(await valueOf(index.windows)).to.have.length(2);
       const ws = ofType('pulumi-nodejs:dynamic/docferry:ThroughputWindow').filter((w) => w.inputs.resourceGroupName === 'rg-entry');
       expect(ws.map((w) => [w.name, w.inputs.subscriptionId, w.inputs.mode, w.inputs.value])).to.deep.equal([
-        ['window-copilot-chunks', 'sub-entry', 'autoscale', 40000],
-        ['window-auth', 'sub-entry', 'manual', 1000],
+        ['throughput-window-copilot-chunks', 'sub-entry', 'autoscale', 40000],
+        ['throughput-window-auth', 'sub-entry', 'manual', 1000],
       ]);
     });
   });

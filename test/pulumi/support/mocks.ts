@@ -8,6 +8,8 @@ export interface RecordedResource {
   type: string;
   name: string;
   inputs: Record<string, any>;
+  /** `urn::id` of the provider the resource was registered with, when one was set. */
+  provider?: string;
 }
 
 export interface RecordedCall {
@@ -39,7 +41,7 @@ export function installMocks(): Promise<void> {
   installed ??= pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
-        recorded.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        recorded.resources.push({ type: args.type, name: args.name, inputs: args.inputs, ...(args.provider ? { provider: args.provider } : {}) });
         const id = armId(args.type, args.name, args.inputs);
         const state: Record<string, any> = { ...args.inputs, id };
         if (args.type === 'azure-native:cosmosdb:DatabaseAccount') {
@@ -96,6 +98,23 @@ export async function waitFor(done: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!done()) {
     if (Date.now() > end) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * What a component passed to registerOutputs, as the (mock) engine received it: the mock monitor
+ * keeps each resource's registered state by URN. Undefined when nothing was registered in `ms`.
+ */
+export async function registeredOutputs(resource: pulumi.Resource, ms = 10_000): Promise<Record<string, unknown> | undefined> {
+  const urn = await valueOf(resource.urn);
+  // At registration the monitor keeps the mock's plain state; registerOutputs replaces it with a protobuf Struct.
+  const monitor = pulumi.runtime.getMonitor() as unknown as { resources: Map<string, { state?: { toJavaScript?: () => Record<string, unknown> } }> };
+  const end = Date.now() + ms;
+  for (;;) {
+    const state = monitor.resources.get(urn)?.state;
+    if (typeof state?.toJavaScript === 'function') return state.toJavaScript();
+    if (Date.now() > end) return undefined;
     await new Promise((r) => setTimeout(r, 20));
   }
 }

@@ -9,11 +9,11 @@
  * Only `import type` from @pulumi/pulumi for the same reason.
  */
 import type * as pulumi from '@pulumi/pulumi';
-import { armThroughputClient, type CosmosThroughputApi } from '../../src/azure/throughput/arm-client.js';
-import { settingsProblems } from '../../src/azure/throughput/plan.js';
-import type { RetryHooks } from '../../src/azure/throughput/retry.js';
-import { throughputTargetId, type ThroughputManagementClient, type ThroughputSettings, type ThroughputTarget } from '../../src/azure/throughput/types.js';
-import { raiseThroughput, restoreThroughput, WINDOW_STATE_KIND, type RaiseResult, type WindowState } from '../../src/azure/throughput/window.js';
+import { armThroughputClient, type CosmosThroughputApi } from '../azure/throughput/arm-client.js';
+import { settingsProblems } from '../azure/throughput/plan.js';
+import type { RetryHooks } from '../azure/throughput/retry.js';
+import { throughputTargetId, type ThroughputManagementClient, type ThroughputSettings, type ThroughputTarget } from '../azure/throughput/types.js';
+import { raiseThroughput, restoreThroughput, WINDOW_STATE_KIND, type RaiseResult, type WindowState } from '../azure/throughput/window.js';
 
 /** The dynamic resource's inputs (all plain values). */
 export interface WindowInputs {

@@ -1,19 +1,20 @@
 /**
- * pulumi/archive: a storage account and a blob container for export archives, with safe
+ * ExportArchive (pulumi/archive is a stack over it): a storage account and a blob container for export archives, with safe
  * defaults: RBAC only (no shared keys, no public blobs), TLS 1.2, HTTPS only, soft delete and
  * versioning, and a lifecycle rule that deletes exports (they hold personal data) after N days.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as authorization from '@pulumi/azure-native/authorization/index.js';
 import * as storage from '@pulumi/azure-native/storage/index.js';
-import { UsageError } from '../../src/core/errors.js';
-import { azureRoleDefinitionId, principalIdList } from '../shared.js';
+import { UsageError } from '../core/errors.js';
+import { azureRoleDefinitionId, principalIdList } from './principals.js';
 
 /** Storage Blob Data Contributor: read, write and delete blobs (data plane). */
 export const STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE = 'ba92f5b4-2d11-453d-a403-e96b0029c9fe';
 
 export interface ArchiveOptions {
-  resourceGroupName: string;
+  /** May be another resource's output (e.g. a ResourceGroup's name). */
+  resourceGroupName: pulumi.Input<string>;
   location?: string;
   /** Globally unique, 3-24 lower-case letters and digits; auto-named when absent. */
   accountName?: string;
@@ -127,77 +128,94 @@ export function lifecyclePolicy(r: ResolvedArchiveOptions): storage.ManagementPo
   };
 }
 
-export interface ArchiveResult {
-  account: storage.StorageAccount;
-  blobService: storage.BlobServiceProperties;
-  container: storage.BlobContainer;
-  lifecycle: storage.ManagementPolicy;
-  immutability?: storage.BlobContainerImmutabilityPolicy;
-  roleAssignments: authorization.RoleAssignment[];
-  outputs: {
-    accountName: pulumi.Output<string>;
-    containerName: pulumi.Output<string>;
-    containerUrl: pulumi.Output<string>;
-  };
-}
+export const EXPORT_ARCHIVE_TYPE = 'docferry:index:ExportArchive';
 
-export function buildArchive(o: ArchiveOptions): ArchiveResult {
-  const r = resolveArchiveOptions(o);
-  const rg = o.resourceGroupName;
-  const account = new storage.StorageAccount('archive', storageAccountArgs(o, r));
-  const blobService = new storage.BlobServiceProperties('archive-blob-service', {
-    resourceGroupName: rg,
-    accountName: account.name,
-    blobServicesName: 'default',
-    deleteRetentionPolicy: { enabled: true, days: r.blobSoftDeleteDays },
-    containerDeleteRetentionPolicy: { enabled: true, days: r.containerSoftDeleteDays },
-    isVersioningEnabled: r.versioning,
-  });
-  const container = new storage.BlobContainer(
-    'archive-container',
-    { resourceGroupName: rg, accountName: account.name, containerName: r.containerName, publicAccess: 'None' },
-    { dependsOn: [blobService] },
-  );
-  const lifecycle = new storage.ManagementPolicy('archive-lifecycle', {
-    resourceGroupName: rg,
-    accountName: account.name,
-    managementPolicyName: 'default',
-    policy: lifecyclePolicy(r),
-  });
-  const immutability =
-    r.immutabilityDays !== undefined
-      ? new storage.BlobContainerImmutabilityPolicy('archive-retention', {
+/** What an ExportArchive takes. */
+export type ExportArchiveArgs = ArchiveOptions;
+
+/**
+ * A storage account and a blob container for export archives, with safe defaults: RBAC only
+ * (no shared keys, no public blobs), TLS 1.2, HTTPS only, soft delete and versioning, and a
+ * lifecycle rule that deletes exports (they hold personal data) after N days.
+ */
+export class ExportArchive extends pulumi.ComponentResource {
+  readonly account: storage.StorageAccount;
+  readonly blobService: storage.BlobServiceProperties;
+  readonly container: storage.BlobContainer;
+  readonly lifecycle: storage.ManagementPolicy;
+  /** Only with immutabilityDays. */
+  readonly immutability?: storage.BlobContainerImmutabilityPolicy;
+  readonly roleAssignments: authorization.RoleAssignment[];
+  readonly accountName: pulumi.Output<string>;
+  readonly containerName: pulumi.Output<string>;
+  /** What `docferry archive push --container-url` takes. */
+  readonly containerUrl: pulumi.Output<string>;
+  readonly containerId: pulumi.Output<string>;
+
+  constructor(name: string, args: ExportArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered: a bad name or retention registers nothing.
+    const r = resolveArchiveOptions(args);
+    super(EXPORT_ARCHIVE_TYPE, name, {}, opts);
+    const child = { parent: this };
+    const rg = args.resourceGroupName;
+    this.account = new storage.StorageAccount(name, storageAccountArgs(args, r), child);
+    this.blobService = new storage.BlobServiceProperties(
+      `${name}-blob-service`,
+      {
+        resourceGroupName: rg,
+        accountName: this.account.name,
+        blobServicesName: 'default',
+        deleteRetentionPolicy: { enabled: true, days: r.blobSoftDeleteDays },
+        containerDeleteRetentionPolicy: { enabled: true, days: r.containerSoftDeleteDays },
+        isVersioningEnabled: r.versioning,
+      },
+      child,
+    );
+    this.container = new storage.BlobContainer(
+      `${name}-container`,
+      { resourceGroupName: rg, accountName: this.account.name, containerName: r.containerName, publicAccess: 'None' },
+      { ...child, dependsOn: [this.blobService] },
+    );
+    this.lifecycle = new storage.ManagementPolicy(
+      `${name}-lifecycle`,
+      { resourceGroupName: rg, accountName: this.account.name, managementPolicyName: 'default', policy: lifecyclePolicy(r) },
+      child,
+    );
+    if (r.immutabilityDays !== undefined) {
+      this.immutability = new storage.BlobContainerImmutabilityPolicy(
+        `${name}-retention`,
+        {
           resourceGroupName: rg,
-          accountName: account.name,
-          containerName: container.name,
+          accountName: this.account.name,
+          containerName: this.container.name,
           immutabilityPolicyName: 'default',
           immutabilityPeriodSinceCreationInDays: r.immutabilityDays,
           allowProtectedAppendWrites: false,
-        })
-      : undefined;
-  const roleAssignments = r.contributorPrincipalIds.map(
-    (principalId) =>
-      new authorization.RoleAssignment(`blob-contributor-${principalId}`, {
-        principalId,
-        principalType: r.principalType,
-        roleDefinitionId: container.id.apply((id) => azureRoleDefinitionId(id, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE)),
-        scope: container.id,
-      }),
-  );
-  const blobEndpoint = pulumi
-    .all([account.name, account.primaryEndpoints])
-    .apply(([name, endpoints]) => (endpoints?.blob ?? `https://${name}.blob.core.windows.net/`).replace(/\/?$/, '/'));
-  return {
-    account,
-    blobService,
-    container,
-    lifecycle,
-    ...(immutability ? { immutability } : {}),
-    roleAssignments,
-    outputs: {
-      accountName: account.name,
-      containerName: container.name,
-      containerUrl: pulumi.interpolate`${blobEndpoint}${container.name}`,
-    },
-  };
+        },
+        child,
+      );
+    }
+    const containerId = this.container.id;
+    this.roleAssignments = r.contributorPrincipalIds.map(
+      (principalId) =>
+        new authorization.RoleAssignment(
+          `${name}-blob-contributor-${principalId}`,
+          {
+            principalId,
+            principalType: r.principalType,
+            roleDefinitionId: containerId.apply((id) => azureRoleDefinitionId(id, STORAGE_BLOB_DATA_CONTRIBUTOR_ROLE)),
+            scope: containerId,
+          },
+          child,
+        ),
+    );
+    const blobEndpoint = pulumi
+      .all([this.account.name, this.account.primaryEndpoints])
+      .apply(([accountName, endpoints]) => (endpoints?.blob ?? `https://${accountName}.blob.core.windows.net/`).replace(/\/?$/, '/'));
+    this.accountName = this.account.name;
+    this.containerName = this.container.name;
+    this.containerUrl = pulumi.interpolate`${blobEndpoint}${this.container.name}`;
+    this.containerId = containerId;
+    this.registerOutputs({ accountName: this.accountName, containerName: this.containerName, containerUrl: this.containerUrl, containerId: this.containerId });
+  }
 }

@@ -1,12 +1,12 @@
 /**
- * pulumi/target: the Cosmos DB (NoSQL) databases and containers the layout file describes,
- * optionally the account itself (secure defaults), and data-plane role assignments.
- * `buildTarget` takes plain options (tests call it under Pulumi mocks); the decisions are pure
- * functions over the layout.
+ * CosmosTargetFromLayout: the Cosmos DB (NoSQL) databases and containers a layout file describes,
+ * optionally the account itself (secure defaults), and data-plane role assignments. The
+ * decisions are plain functions over the layout (tests call them directly); the component only
+ * registers what they decided. pulumi/target is a stack over it.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as cosmosdb from '@pulumi/azure-native/cosmosdb/index.js';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../core/errors.js';
 import {
   resolvePartitionKey,
   type ContainerLayout,
@@ -14,8 +14,8 @@ import {
   type Layout,
   type PartitionKeySpec,
   type ThroughputSpec,
-} from '../../src/core/layout.js';
-import { principalIdList } from '../shared.js';
+} from '../core/layout.js';
+import { principalIdList } from './principals.js';
 
 /** Cosmos DB Built-in Data Reader: read items and metadata (exporting identities). */
 export const DATA_READER_ROLE = '00000000-0000-0000-0000-000000000001';
@@ -50,7 +50,8 @@ export interface ExistingAccountOptions {
 
 export interface TargetOptions {
   layout: Layout;
-  resourceGroupName: string;
+  /** May be another resource's output (e.g. a ResourceGroup's name). */
+  resourceGroupName: pulumi.Input<string>;
   account: NewAccountOptions | ExistingAccountOptions;
   /** Exporting identities: Built-in Data Reader on the account. */
   readerPrincipalIds?: string[];
@@ -176,81 +177,90 @@ export function sqlRoleDefinitionId(accountId: string, roleGuid: string): string
   return `${accountId}/sqlRoleDefinitions/${roleGuid}`;
 }
 
-export interface TargetResult {
-  account?: cosmosdb.DatabaseAccount;
-  databases: cosmosdb.SqlResourceSqlDatabase[];
-  containers: cosmosdb.SqlResourceSqlContainer[];
-  roleAssignments: cosmosdb.SqlResourceSqlRoleAssignment[];
-  outputs: {
-    accountName: pulumi.Output<string>;
-    endpoint: pulumi.Output<string>;
-    databaseNames: string[];
-    /** `db/container` for every container. */
-    containerNames: string[];
-  };
-}
+export const COSMOS_TARGET_TYPE = 'docferry:index:CosmosTargetFromLayout';
 
-export function buildTarget(opts: TargetOptions): TargetResult {
-  const protect = opts.protect ?? true;
-  const rg = opts.resourceGroupName;
-  if (!rg) throw new UsageError('resourceGroupName is required (docferry-target:resourceGroupName).');
-  // Decide everything before creating anything: a bad layout or principal id creates nothing.
-  const dbPlans = opts.layout.databases.map((db) => ({ db, args: databaseArgsFromLayout(db), containers: db.containers.map((c) => containerArgsFromLayout(db, c)) }));
-  const rolePlans = dataRoleAssignments(opts.readerPrincipalIds, opts.contributorPrincipalIds);
+/** What a CosmosTargetFromLayout takes: the layout decides the databases and containers. */
+export type CosmosTargetFromLayoutArgs = TargetOptions;
 
-  let account: cosmosdb.DatabaseAccount | undefined;
-  let accountName: pulumi.Output<string>;
-  let accountId: pulumi.Output<string>;
-  let endpoint: pulumi.Output<string>;
-  if (opts.account.create) {
-    account = new cosmosdb.DatabaseAccount('account', { resourceGroupName: rg, ...accountArgsFromOptions(opts.account) }, { protect });
-    accountName = account.name;
-    accountId = account.id;
-    endpoint = account.documentEndpoint;
-  } else {
-    if (!opts.account.name) throw new UsageError('accountName is required when createAccount is false (an existing account).');
-    const existing = cosmosdb.getDatabaseAccountOutput({ accountName: opts.account.name, resourceGroupName: rg });
-    accountName = pulumi.output(opts.account.name);
-    accountId = existing.id;
-    endpoint = existing.documentEndpoint;
-  }
-  const dependsOn = account ? [account] : [];
+/**
+ * The Cosmos DB (NoSQL) databases and containers of a layout, optionally the account (secure
+ * defaults), and data-plane role assignments. Every decision is made before the first child is
+ * registered, so a bad layout or principal id registers nothing.
+ */
+export class CosmosTargetFromLayout extends pulumi.ComponentResource {
+  /** The created account; absent for an existing one. */
+  readonly account?: cosmosdb.DatabaseAccount;
+  readonly databases: cosmosdb.SqlResourceSqlDatabase[];
+  readonly containers: cosmosdb.SqlResourceSqlContainer[];
+  readonly roleAssignments: cosmosdb.SqlResourceSqlRoleAssignment[];
+  readonly accountName: pulumi.Output<string>;
+  readonly accountId: pulumi.Output<string>;
+  readonly endpoint: pulumi.Output<string>;
+  readonly databaseNames: pulumi.Output<string[]>;
+  /** `db/container` for every container. */
+  readonly containerNames: pulumi.Output<string[]>;
 
-  const databases: cosmosdb.SqlResourceSqlDatabase[] = [];
-  const containers: cosmosdb.SqlResourceSqlContainer[] = [];
-  for (const plan of dbPlans) {
-    const database = new cosmosdb.SqlResourceSqlDatabase(`db-${plan.db.name}`, { accountName, resourceGroupName: rg, ...plan.args }, { protect, dependsOn });
-    databases.push(database);
-    for (const c of plan.containers) {
-      containers.push(
-        new cosmosdb.SqlResourceSqlContainer(`container-${plan.db.name}-${c.containerName}`, { accountName, resourceGroupName: rg, ...c }, { protect, dependsOn: [database] }),
-      );
+  constructor(name: string, args: CosmosTargetFromLayoutArgs, opts?: pulumi.ComponentResourceOptions) {
+    const protect = args.protect ?? true;
+    const rg = args.resourceGroupName;
+    if (!rg) throw new UsageError('resourceGroupName is required (docferry-target:resourceGroupName).');
+    if (!args.account.create && !args.account.name) throw new UsageError('accountName is required when createAccount is false (an existing account).');
+    // Decide everything before creating anything: a bad layout or principal id creates nothing.
+    const dbPlans = args.layout.databases.map((db) => ({ db, args: databaseArgsFromLayout(db), containers: db.containers.map((c) => containerArgsFromLayout(db, c)) }));
+    const rolePlans = dataRoleAssignments(args.readerPrincipalIds, args.contributorPrincipalIds);
+    const accountArgs = args.account.create ? accountArgsFromOptions(args.account) : undefined;
+    super(COSMOS_TARGET_TYPE, name, {}, opts);
+
+    const child = { parent: this };
+    if (accountArgs) {
+      this.account = new cosmosdb.DatabaseAccount(`${name}-account`, { resourceGroupName: rg, ...accountArgs }, { ...child, protect });
+      this.accountName = this.account.name;
+      this.accountId = this.account.id;
+      this.endpoint = this.account.documentEndpoint;
+    } else {
+      const accountName = (args.account as ExistingAccountOptions).name;
+      const existing = cosmosdb.getDatabaseAccountOutput({ accountName, resourceGroupName: rg }, child);
+      this.accountName = pulumi.output(accountName);
+      this.accountId = existing.id;
+      this.endpoint = existing.documentEndpoint;
     }
+    const dependsOn = this.account ? [this.account] : [];
+    const accountName = this.accountName;
+
+    this.databases = [];
+    this.containers = [];
+    for (const plan of dbPlans) {
+      const database = new cosmosdb.SqlResourceSqlDatabase(`${name}-db-${plan.db.name}`, { accountName, resourceGroupName: rg, ...plan.args }, { ...child, protect, dependsOn });
+      this.databases.push(database);
+      for (const c of plan.containers) {
+        this.containers.push(
+          new cosmosdb.SqlResourceSqlContainer(`${name}-container-${plan.db.name}-${c.containerName}`, { accountName, resourceGroupName: rg, ...c }, { ...child, protect, dependsOn: [database] }),
+        );
+      }
+    }
+    const accountId = this.accountId;
+    this.roleAssignments = rolePlans.map(
+      (r) =>
+        new cosmosdb.SqlResourceSqlRoleAssignment(
+          `${name}-${r.name}`,
+          {
+            accountName,
+            resourceGroupName: rg,
+            principalId: r.principalId,
+            roleDefinitionId: accountId.apply((id) => sqlRoleDefinitionId(id, r.roleGuid)),
+            scope: accountId,
+          },
+          { ...child, dependsOn },
+        ),
+    );
+    this.databaseNames = pulumi.output(dbPlans.map((p) => p.db.name));
+    this.containerNames = pulumi.output(dbPlans.flatMap((p) => p.containers.map((c) => `${p.db.name}/${c.containerName}`)));
+    this.registerOutputs({
+      accountName: this.accountName,
+      accountId: this.accountId,
+      endpoint: this.endpoint,
+      databaseNames: this.databaseNames,
+      containerNames: this.containerNames,
+    });
   }
-  const roleAssignments = rolePlans.map(
-    (r) =>
-      new cosmosdb.SqlResourceSqlRoleAssignment(
-        r.name,
-        {
-          accountName,
-          resourceGroupName: rg,
-          principalId: r.principalId,
-          roleDefinitionId: accountId.apply((id) => sqlRoleDefinitionId(id, r.roleGuid)),
-          scope: accountId,
-        },
-        { dependsOn },
-      ),
-  );
-  return {
-    ...(account ? { account } : {}),
-    databases,
-    containers,
-    roleAssignments,
-    outputs: {
-      accountName,
-      endpoint,
-      databaseNames: dbPlans.map((p) => p.db.name),
-      containerNames: dbPlans.flatMap((p) => p.containers.map((c) => `${p.db.name}/${c.containerName}`)),
-    },
-  };
 }
