@@ -11,6 +11,7 @@ import { readAllCosmos, startCosmosTestServer, type CosmosTestServer } from '../
 import { goRelaxedExtJson } from '../support/extjson-ref.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
 
 const RAW = { promoteValues: false, promoteLongs: false } as const;
 
@@ -80,7 +81,8 @@ describe('numbers land exactly or are rejected, and verify compares the file wit
   }
 
   async function rejectsOf(dir: string): Promise<{ line?: number; reason: string }[]> {
-    const text = await readFile(join(dir, '_rejects', `${db}.reports.ndjson`), 'utf8');
+    // Each run writes its rejects under <rejects-dir>/<run id>/.
+    const text = await readFile(join(await latestRunRejectsDir(join(dir, '_rejects')), `${db}.reports.ndjson`), 'utf8');
     return text.trim().split('\n').map((l) => JSON.parse(l) as { line?: number; reason: string });
   }
 

@@ -224,11 +224,13 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
     });
 
     it('names the task input, not the CLI flag, in the engine\'s refusal (allowPartial, not --allow-partial)', async () => {
-      const empty = join(work, 'empty-export');
-      await mkdir(empty, { recursive: true });
-      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: empty });
+      // The original scripts' manifest naming a file that is not there: refused, and allowPartial would import the rest.
+      const broken = join(work, 'broken-export');
+      await mkdir(broken, { recursive: true });
+      await writeFile(join(broken, 'manifest.json'), JSON.stringify({ databases: { copilot: ['sources'] }, document_counts: { 'copilot.sources': 5 } }));
+      const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir: broken });
       expect(r.result).to.equal('Failed');
-      expect(r.errors[0]).to.include('pass "allowPartial" to import').and.not.include('--allow-partial');
+      expect(r.errors[0]).to.include('Pass "allowPartial" to import anyway').and.not.include('--allow-partial');
     });
 
     it('names the input to fix when no credential is given', async () => {
@@ -249,7 +251,7 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
     it('rejects a value outside a pick list', async () => {
       const r = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, exportDir: work, mode: 'overwrite' });
       expect(r.result).to.equal('Failed');
-      expect(r.errors[0]).to.equal('Input "mode" must be one of upsert, merge, not "overwrite".');
+      expect(r.errors[0]).to.equal('Input "mode" must be one of upsert, merge, mirror, not "overwrite".');
     });
   });
 });

@@ -3,7 +3,7 @@
  * the input `allowPartial` in an Azure DevOps task, `allow-partial` in the GitHub Action.
  * (The bundled task's case is in azure-devops-export-import.test.ts, "errors".)
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { kebabCase } from '../../src/options/catalogue.js';
@@ -11,24 +11,25 @@ import { flagsToInputs, withInputSpelling } from '../../tasks/common/input-names
 import { runCli } from '../support/cli.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
-const REFUSAL = '/x/manifest.json is missing: /x is not a finished export (the manifest is written last). Re-run the export, or pass --allow-partial to import the files that are there without any check.';
+const REFUSAL = 'Refusing to import /x; nothing was written:\n  - copilot/sources.json is listed in the manifest but missing.\nPass --allow-partial to import anyway (documents may be missing or damaged).';
 
 describe('Option names in messages: each front door spells them its own way', function () {
   this.timeout(60_000);
   after(() => removeTempDirs());
 
-  it('the CLI says --allow-partial when it refuses an export directory without a manifest', async () => {
-    const empty = join(await tempDir(), 'empty-export');
-    await mkdir(empty);
-    const r = await runCli(['import', '--dest-type', 'mongodb', '--mongo-uri', 'mongodb://127.0.0.1:1/', '--export-dir', empty]);
+  it('the CLI says --allow-partial when it refuses an export whose manifest lists a missing file', async () => {
+    const broken = join(await tempDir(), 'broken-export');
+    await mkdir(broken);
+    await writeFile(join(broken, 'manifest.json'), JSON.stringify({ databases: { copilot: ['sources'] }, document_counts: { 'copilot.sources': 5 } }));
+    const r = await runCli(['import', '--dest-type', 'mongodb', '--mongo-uri', 'mongodb://127.0.0.1:1/', '--export-dir', broken]);
     expect(r.code).to.equal(4);
-    expect(r.stderr).to.include('pass --allow-partial to import');
+    expect(r.stderr).to.include('Pass --allow-partial to import anyway');
   });
 
   it('a task says "allowPartial", the action "allow-partial", from the same catalogue', () => {
     const flags = flagsToInputs('import');
-    expect(withInputSpelling(REFUSAL, flags, (n) => n)).to.include('pass "allowPartial" to import').and.not.include('--allow-partial');
-    expect(withInputSpelling(REFUSAL, flags, kebabCase)).to.include('pass "allow-partial" to import');
+    expect(withInputSpelling(REFUSAL, flags, (n) => n)).to.include('Pass "allowPartial" to import').and.not.include('--allow-partial');
+    expect(withInputSpelling(REFUSAL, flags, kebabCase)).to.include('Pass "allow-partial" to import');
   });
 
   it('names shared and prefixed store options by their input, and leaves unknown flags alone', () => {

@@ -1,3 +1,4 @@
+import { redactUri } from '../../core/secrets.js';
 import { UsageError } from '../../core/errors.js';
 
 // Apart from the driver: the CLI and the tasks check a URI before anything is created, without loading it.
@@ -15,7 +16,9 @@ const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9._%-]+)(?::(\d{1,5}))?$/i;
  * monitor with an uncaught exception), as usage errors. The messages never quote the URI: with
  * a malformed one, no one can be sure where the password ends.
  */
-export function checkMongoUri(uri: string, name = 'The MongoDB URI'): MongoUriParts {
+export function checkMongoUri(uri: string, label = 'The MongoDB URI'): MongoUriParts {
+  // Which URI, with its whole userinfo redacted: the host is what a user needs to find it.
+  const name = `${label} ${redactUri(uri)}`;
   const m = /^mongodb(\+srv)?:\/\/(.*)$/is.exec(uri);
   if (!m) throw new UsageError(`${name} is not a MongoDB connection string: expected mongodb://host:27017/ or mongodb+srv://cluster.example.net/.`);
   const srv = m[1] !== undefined;
