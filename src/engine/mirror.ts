@@ -1,7 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { once } from 'node:events';
-import { dirname } from 'node:path';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
@@ -9,6 +5,7 @@ import type { SinkStore, SourceStore, StoredId, TargetDeletes, WriteMode } from 
 import { addCounts, zeroCounts, type CollectionCounts, type CollectionSummary, type EventSink, type Operation, type RunSummary } from './events.js';
 import { SourceIds, watchSink, watchSource, type WatchHooks } from './mirror-watch.js';
 import { forEachLimit } from '../core/concurrency.js';
+import { NdjsonReport } from './ndjson-report.js';
 
 /** How import and migrate write: `mirror` upserts, then deletes the target documents the source lacks. */
 export type RunMode = WriteMode | 'mirror';
@@ -96,32 +93,6 @@ interface Listing {
   refs: StoredId[];
 }
 
-/** `--deletes-file`: a line per target document the source lacks, and one per collection with its outcome. */
-class DeletesFile {
-  private stream: WriteStream | undefined;
-  constructor(readonly path: string) {}
-
-  async open(header: Record<string, unknown>): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
-    // Ids are the application's data: the file is the user's alone.
-    this.stream = createWriteStream(this.path, { flags: 'w', mode: 0o600 });
-    await this.line(header);
-  }
-
-  async line(entry: Record<string, unknown>): Promise<void> {
-    if (!this.stream) return;
-    if (!this.stream.write(`${redact(JSON.stringify(entry))}\n`)) await once(this.stream, 'drain');
-  }
-
-  async close(): Promise<void> {
-    if (!this.stream) return;
-    const s = this.stream;
-    this.stream = undefined;
-    s.end();
-    await once(s, 'close');
-  }
-}
-
 export interface MirrorRunOptions extends MirrorOptions {
   events: EventSink;
 }
@@ -142,7 +113,8 @@ export class MirrorRun {
   /** Refs held across the run; beyond the largest limit it could have, the deletes are refused anyway. */
   private held = 0;
   private readonly holdLimit: number;
-  private readonly file: DeletesFile | undefined;
+  /** `--deletes-file`: a line per target document the source lacks, and one per collection with its outcome. */
+  private readonly file: NdjsonReport | undefined;
   private readonly hooks: WatchHooks;
 
   constructor(
@@ -153,7 +125,7 @@ export class MirrorRun {
     if (!deletes) throw new UsageError(`--mode mirror needs a database target (Cosmos DB or MongoDB); ${sink.describe()} cannot delete documents.`);
     this.deletes = deletes;
     this.holdLimit = o.maxDeletes ?? DEFAULT_MAX_DELETES_CAP;
-    this.file = o.deletesFile !== undefined ? new DeletesFile(o.deletesFile) : undefined;
+    this.file = o.deletesFile !== undefined ? new NdjsonReport(o.deletesFile) : undefined;
     this.hooks = { idsFor: (scope) => this.idsFor(scope), written: (ids) => this.list(ids) };
   }
 

@@ -1,13 +1,10 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { dirname } from 'node:path';
 import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
 import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
 import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { OpenedSource } from '../stores/descriptor.js';
 import { isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
-import { PRIVATE_FILE_MODE, mkdirPrivate } from '../stores/exportdir/fsync.js';
+import { NdjsonReport } from './ndjson-report.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
@@ -100,36 +97,13 @@ function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint
   }));
 }
 
-class Report {
-  private stream: WriteStream | undefined;
-  constructor(private readonly path: string | undefined) {}
-
-  async open(header: Record<string, unknown>): Promise<void> {
-    if (!this.path) return;
-    await mkdirPrivate(dirname(this.path));
-    this.stream = createWriteStream(this.path, { flags: 'w', mode: PRIVATE_FILE_MODE });
-    await this.line(header);
-  }
-
-  async line(entry: Record<string, unknown>): Promise<void> {
-    if (!this.stream) return;
-    if (!this.stream.write(`${redact(JSON.stringify(entry))}\n`)) await once(this.stream, 'drain');
-  }
-
-  async close(): Promise<void> {
-    if (!this.stream) return;
-    this.stream.end();
-    await once(this.stream, 'close');
-  }
-}
-
 async function compareCollection(
   scope: CollectionScope,
   left: OpenedEndpoint,
   right: OpenedEndpoint,
   mode: DigestMode,
   maxListed: number,
-  report: Report,
+  report: NdjsonReport,
   ignoreExtra = false,
 ): Promise<CollectionVerify> {
   const result: CollectionVerify = {
@@ -231,7 +205,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
   const maxListed = o.maxListed ?? DEFAULT_MAX_LISTED;
   const left = await openEndpoint(o.left, o);
   let right: OpenedEndpoint | undefined;
-  const report = new Report(o.reportFile);
+  const report = new NdjsonReport(o.reportFile);
   try {
     right = await openEndpoint(o.right, o);
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
