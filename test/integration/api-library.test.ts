@@ -71,7 +71,7 @@ describe('library API: docferry from a program, between the local servers', func
     const layout: Layout = { databases: [{ name: db, containers: [{ name: 'items', partitionKey: pk }, { name: 'notes', partitionKey: pk }] }] };
     await withMongo(mongo.uri, async (c) => {
       await c.db(db).collection('items').insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: new ObjectId(), n: i, name: `item ${i}` })));
-      await c.db(db).collection('notes').insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `note-${i}`, text: 'x'.repeat(i) })));
+      await c.db(db).collection<{ _id: string; text: string }>('notes').insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `note-${i}`, text: 'x'.repeat(i) })));
     });
     const sides = { fromType: 'mongodb', fromMongoUri: mongo.uri, toType: 'cosmos', toCosmosEndpoint: cosmos.endpoint, toCosmosKey: cosmos.key, layout } as const;
     const events: EngineEvent[] = [];
@@ -123,7 +123,7 @@ describe('library API: docferry from a program, between the local servers', func
     const total = 20_000;
     await withMongo(mongo.uri, async (c) => {
       for (let start = 0; start < total; start += 2000) {
-        await c.db(db).collection('big').insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: start + i, pad: 'p'.repeat(200) })));
+        await c.db(db).collection<{ _id: number; pad: string }>('big').insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: start + i, pad: 'p'.repeat(200) })));
       }
     });
     const layout: Layout = { databases: [{ name: db, containers: [{ name: 'big', partitionKey: pk }] }] };
