@@ -116,6 +116,25 @@ describe('library API: docferry from a program, between the local servers', func
     expect(mirror.mirror?.collections.find((c) => c.collection === 'notes')?.ids).to.have.members(['extra-1', 'extra-2', 'extra-3']);
     // A plan writes nothing: the extra documents are still there.
     expect((await readAllCosmos(cosmos, db, 'notes')).length).to.equal(53);
+
+    // The same through an export directory: plan the export, export, plan a mirror import of it.
+    const exportDir = join(work, 'export-plan');
+    const viaDir = await trapped(async () => {
+      const exportPlan = await planRun({ operation: 'export', sourceType: 'mongodb', mongoUri: mongo.uri, layout, outputDir: exportDir });
+      const exported = await exportData({ sourceType: 'mongodb', mongoUri: mongo.uri, layout, outputDir: exportDir });
+      const importPlan = await planRun({ operation: 'import', exportDir, destType: 'cosmos', cosmosEndpoint: cosmos.endpoint, cosmosKey: cosmos.key, layout, mode: 'mirror', maxDeletes: 10 });
+      return { exportPlan, exported, importPlan };
+    });
+    expect(viaDir.error, String((viaDir.error as Error | undefined)?.stack)).to.equal(undefined);
+    expect(viaDir.writes).to.deep.equal([]);
+    const { exportPlan, exported, importPlan } = viaDir.result!;
+    expect(exportPlan.target).to.equal(exportDir);
+    expect(exportPlan.collections.map((c) => [c.source.collection, c.sourceDocuments, c.targetExists])).to.deep.equal([['items', 300, false], ['notes', 50, false]]);
+    expect(exported.exitCode).to.equal(ExitCode.ok);
+    expect(importPlan.source).to.equal(exportDir);
+    expect(importPlan.collections.map((c) => [c.source.collection, c.sourceDocuments, c.targetExists])).to.deep.equal([['items', 300, true], ['notes', 50, true]]);
+    expect(importPlan.mirror?.extra).to.equal(3);
+    expect((await readAllCosmos(cosmos, db, 'notes')).length).to.equal(53);
   });
 
   it('an export cancelled mid-way rejects with AbortError, and resume through the API finishes it with every document exactly once', async () => {
