@@ -6,7 +6,8 @@
  * 2. Refuses a tarball holding tests, benchmarks, scripts, CI files, sources, tasks or a .vsix,
  *    or missing what the CLI, the library and the Pulumi components need.
  * 3. Installs it into an empty directory from the registry alone, as a CLI-only user would:
- *    `npx docferry --version`, `import ... from 'docferry'`, and no Pulumi, task SDK or test server installed.
+ *    `npx docferry --version`, `import ... from 'docferry'` (and `require` from CommonJS) with the
+ *    API's option checks run, and no Pulumi, task SDK or test server installed.
  * 4. Adds the Pulumi peers there, then imports `docferry/pulumi`, builds the three components
  *    under Pulumi mocks, and type-checks a small TypeScript program against the package's types.
  *
@@ -93,10 +94,17 @@ try {
       layout: layout.name, sameLayout: json.default.name === layout.name,
       usage: new d.UsageError('x').exitCode === d.ExitCode.usage && new d.UsageError('x') instanceof d.DocferryError,
       version: d.version,
+      // The API's own checks, with no server: a catalogue option's bad value, and an aborted signal.
+      badOption: await d.migrate({ fromType: 'mongodb', fromMongoUri: 'mongodb://127.0.0.1:9/', toType: 'mongodb', toMongoUri: 'mongodb://127.0.0.1:8/', batchSize: 0 }).then(() => 'resolved', (e) => e instanceof d.UsageError && e.exitCode === 2 ? e.message : 'other: ' + e),
+      aborted: await d.exportData({ sourceType: 'mongodb', mongoUri: 'mongodb://127.0.0.1:9/', signal: AbortSignal.abort() }).then(() => 'resolved', (e) => e instanceof d.AbortError && e.exitCode === 130 ? 'AbortError' : 'other: ' + e),
     }));
   `], { cwd: user });
-  const lib = JSON.parse(library) as { names: string[]; layout: string; sameLayout: boolean; usage: boolean; version: string };
-  for (const name of ['loadLayout', 'ExitCode', 'DocferryError', 'UsageError', 'InputRefusedError', 'runExport', 'runImport', 'runMigrate', 'runVerify']) check(lib.names.includes(name), `import { ${name} } from 'docferry'`);
+  const lib = JSON.parse(library) as { names: string[]; layout: string; sameLayout: boolean; usage: boolean; version: string; badOption: string; aborted: string };
+  for (const name of ['exportData', 'importData', 'migrate', 'verify', 'planRun', 'loadLayout', 'ExitCode', 'DocferryError', 'UsageError', 'InputRefusedError', 'AbortError', 'runExport', 'runImport', 'runMigrate', 'runVerify']) check(lib.names.includes(name), `import { ${name} } from 'docferry'`);
+  check(lib.badOption === 'migrate: option "batchSize" takes a whole number of at least 1, not 0.', `migrate({ batchSize: 0 }) rejects with the catalogue's UsageError (got ${lib.badOption})`);
+  check(lib.aborted === 'AbortError', `exportData with an aborted signal rejects with AbortError, exit code 130 (got ${lib.aborted})`);
+  const required = run(process.execPath, ['-e', `const d = require('docferry'); console.log(typeof d.migrate + ' ' + typeof d.planRun)`], { cwd: user }).trim();
+  check(required === 'function function', `require('docferry') from CommonJS (require(esm)) gives the API (got ${required})`);
   check(lib.sameLayout && lib.layout.length > 0, `loadLayout() reads the packaged layouts/default.json (${lib.layout}), also exported as docferry/layouts/default.json`);
   check(lib.usage, 'UsageError carries ExitCode.usage');
   check(lib.version === pkg.version, 'the library reports the package version');
@@ -143,7 +151,7 @@ try {
   writeFileSync(join(user, 'check.ts'), `
 import * as pulumi from '@pulumi/pulumi';
 import { CosmosTargetFromLayout, ExportArchive, MigrationThroughputWindow, loadLayout, type CosmosTargetFromLayoutArgs } from 'docferry/pulumi';
-import { ExitCode, UsageError, runExport, type RunSummary } from 'docferry';
+import { ExitCode, UsageError, migrate, planRun, runExport, type MigrateDataOptions, type RunPlan, type RunSummary } from 'docferry';
 
 const args: CosmosTargetFromLayoutArgs = { layout: loadLayout(), resourceGroupName: pulumi.output('rg'), account: { create: false, name: 'acct' } };
 const target = new CosmosTargetFromLayout('data', args, { protect: true });
@@ -154,7 +162,12 @@ export const url: pulumi.Output<string> = archive.containerUrl;
 export const floors: pulumi.Output<number[]> = window.summary.apply((s) => s.map((w) => w.newFloor));
 const code: 2 = new UsageError('x').exitCode === ExitCode.usage ? ExitCode.usage : 2;
 const run: (o: Parameters<typeof runExport>[0]) => Promise<RunSummary> = runExport;
-void code; void run;
+const options: MigrateDataOptions = { fromType: 'mongodb', fromMongoUri: 'mongodb://a/', toType: 'cosmos', toCosmosEndpoint: 'https://a/', toMaxRu: 400, batchBytes: '4MB', onEvent: (e) => void e.type };
+const moved: Promise<RunSummary> = migrate(options);
+const planned: Promise<RunPlan> = planRun({ operation: 'migrate', ...options, mode: 'mirror' });
+void code; void run; void moved; void planned;
+// @ts-expect-error: batchSize is a number, as the catalogue declares it (an int)
+void migrate({ ...options, batchSize: '10' });
 // @ts-expect-error: a window takes throughput or autoscaleMax as numbers
 new MigrationThroughputWindow('bad', { subscriptionId: 's', resourceGroupName: 'rg', accountName: 'a', windows: [{ database: 'd', throughput: '400' }] });
 `);

@@ -14,6 +14,11 @@ export const ExitCode = {
   inputRefused: 4,
   /** Verification found differences between source and target. */
   differences: 5,
+  /**
+   * The run was cancelled: the CLI by SIGINT (128 + 2, as shells count it), the library by its
+   * AbortSignal (AbortError). The checkpoint is kept: the same run with resume continues it.
+   */
+  aborted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -54,6 +59,26 @@ export class TargetSchemaError extends DocferryError {
   constructor(message: string) {
     super(message, ExitCode.failed);
   }
+}
+
+/**
+ * A run cancelled through its AbortSignal (the library's `signal`). Reading stopped at the next
+ * document, the batches in flight settled, and the checkpoint holds what they confirmed: the
+ * same run with `resume` continues where this one stopped. Named `AbortError` as the DOM's is,
+ * so `err.name === 'AbortError'` checks work too.
+ */
+export class AbortError extends DocferryError {
+  constructor(
+    message = 'The run was cancelled (its AbortSignal was aborted). Its checkpoint is kept: run it again with resume to continue.',
+    options?: { cause?: unknown },
+  ) {
+    super(message, ExitCode.aborted, options);
+  }
+}
+
+/** The AbortError of an aborted signal, with the signal's reason as its cause. */
+export function abortErrorOf(signal: AbortSignal): AbortError {
+  return signal.reason instanceof AbortError ? signal.reason : new AbortError(undefined, { cause: signal.reason });
 }
 
 export function errorMessage(err: unknown): string {

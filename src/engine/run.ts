@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
+import { DocferryError, ExitCode, abortErrorOf, errorMessage } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { SinkStore, SourceStore, WriteMode } from '../stores/types.js';
@@ -23,6 +23,13 @@ export interface TuningOptions {
   parallelCollections?: number;
   /** Stop after this many rejected documents (default: never stop early). */
   maxErrors?: number;
+  /**
+   * Cancels the run (the library's `signal`; not a tuning knob, but it travels with these through
+   * every operation's pickTuning). Reading stops at the next document, the batches in flight
+   * settle, no further collection starts, and the run rejects with an AbortError: its checkpoint
+   * stays consistent, so a resume continues it.
+   */
+  signal?: AbortSignal;
 }
 
 export interface RunCollectionsOptions extends TuningOptions {
@@ -69,6 +76,11 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
     await o.sink.prepareAll(o.scopes);
     await forEachLimit(o.scopes, o.parallelCollections ?? DEFAULT_TUNING.parallelCollections, async (scope) => {
       if (fatal) return;
+      // Cancelled: collections not started yet stay untouched (the checkpoint has them as not begun).
+      if (o.signal?.aborted) {
+        fatal = abortErrorOf(o.signal);
+        return;
+      }
       const started = Date.now();
       try {
         await warnIfMissing(o, scope);
@@ -102,6 +114,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
             rejects,
             errorBudget,
             events: o.events,
+            ...(o.signal ? { signal: o.signal } : {}),
           }),
         );
       } catch (err) {
@@ -169,9 +182,9 @@ async function warnIfMissing(o: RunCollectionsOptions, scope: CollectionScope): 
   });
 }
 
-/** Failures that every other collection would hit too: stop instead of repeating them. */
+/** Failures that every other collection would hit too (and a cancelled run): stop instead of repeating them. */
 function isRunWide(err: unknown): boolean {
-  return err instanceof DocferryError && (err.name === 'AuthenticationError' || err.exitCode === ExitCode.rejected);
+  return err instanceof DocferryError && (err.name === 'AuthenticationError' || err.exitCode === ExitCode.rejected || err.exitCode === ExitCode.aborted);
 }
 
 /** Only the tuning fields that were set, so engine defaults apply to the rest. */
@@ -182,5 +195,6 @@ export function pickTuning(o: TuningOptions): TuningOptions {
   if (o.concurrency !== undefined) t.concurrency = o.concurrency;
   if (o.parallelCollections !== undefined) t.parallelCollections = o.parallelCollections;
   if (o.maxErrors !== undefined) t.maxErrors = o.maxErrors;
+  if (o.signal !== undefined) t.signal = o.signal;
   return t;
 }

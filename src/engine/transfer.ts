@@ -1,5 +1,6 @@
 import type { Doc } from '../core/documents.js';
 import { forEachLimit } from '../core/concurrency.js';
+import { abortErrorOf } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { printableId } from '../core/type-mapping.js';
 import { documentIdIn, namingStore } from '../stores/registry.js';
@@ -32,6 +33,8 @@ export interface TransferOptions {
   progressIntervalMs?: number;
   /** Confirmed units go to this journal; items an earlier run confirmed are skipped. */
   checkpoint?: CollectionCheckpoint;
+  /** Cancels the transfer: see TuningOptions.signal (src/engine/run.ts). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -106,7 +109,9 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
       return { items, unit };
     };
     for await (const item of o.source.read(scope)) {
-      if (stopped) return;
+      // Cancelled: the partial batch is dropped unsent (its documents are not confirmed, so a
+      // resume reads them again), and the loop below throws once the batches in flight settled.
+      if (stopped || o.signal?.aborted) return;
       if (cp && resumed > 0 && cp.isConfirmed(item)) continue;
       if (!item.doc) {
         await refuse(item, item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
@@ -155,6 +160,8 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     // --max-errors counts the rejects the interrupted run confirmed.
     if (cp) o.errorBudget.carry(cp.counts.rejected);
     await forEachLimit(batches(), concurrency, write);
+    // Before finish(): a cancelled collection must not look complete (nor be marked done).
+    if (o.signal?.aborted) throw abortErrorOf(o.signal);
     if (ledger.refused.delta.read > 0) await settleRefused(target.checkpointState?.());
     await target.finish();
     if (cp) await cp.markDone({ ...counts }, target.checkpointState?.());
