@@ -66,6 +66,30 @@ export interface MongoCollectionSchema {
   options?: MongoCollectionOptions;
 }
 
+/** The Cosmos DB container properties an export carries and an import checks. */
+export interface CosmosContainerSchema {
+  partitionKey: PartitionKeySpec;
+  indexingPolicy?: Record<string, unknown>;
+  uniqueKeys?: string[][];
+  defaultTtl?: number;
+}
+
+/** A collection's schema as an export records it (manifest `schemas`) and an import rebuilds or checks it. */
+export interface CollectionSchema {
+  cosmos?: CosmosContainerSchema;
+  mongo?: MongoCollectionSchema;
+}
+
+/** What rebuilding or checking one collection's schema on a target came to. */
+export interface SchemaOutcome {
+  /** Indexes (or properties) created. */
+  created: string[];
+  /** Differences and what could not be carried: reported, never silently skipped. */
+  problems: string[];
+  /** Unique indexes the data violates, by name with the offending key values. */
+  violations: string[];
+}
+
 export interface DatabaseLayout {
   name: string;
   throughput?: ThroughputSpec;

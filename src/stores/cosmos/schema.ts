@@ -1,5 +1,5 @@
-import type { CosmosClient } from '@azure/cosmos';
-import type { ContainerLayout, PartitionKeySpec, ThroughputSpec } from '../../core/layout.js';
+import type { Container, CosmosClient } from '@azure/cosmos';
+import type { CollectionSchema, ContainerLayout, CosmosContainerSchema, PartitionKeySpec, SchemaOutcome, ThroughputSpec } from '../../core/layout.js';
 import { errorMessage } from '../../core/errors.js';
 import { redact } from '../../core/secrets.js';
 
@@ -163,4 +163,55 @@ export async function captureCosmosArm(api: CosmosSqlResourcesApi, resourceGroup
     out.push({ name, ...(throughput ? { throughput } : {}), containers });
   }
   return out;
+}
+
+/** A container's properties for an export's manifest. */
+export async function readCosmosSchema(container: Container): Promise<CollectionSchema | undefined> {
+  const { resource } = await container.read();
+  if (!resource) return undefined;
+  const { name: _name, ...cosmos } = containerFromCosmos(resource as CosmosContainerResource);
+  void _name;
+  return { cosmos: cosmos as CosmosContainerSchema };
+}
+
+/** The parts of an indexing policy that decide what is indexed, in a form two policies compare by. */
+function policyShape(policy: Record<string, unknown> | undefined): string {
+  const p = policy ?? {};
+  const paths = (list: unknown) => ((list as { path: string }[] | undefined) ?? []).map((x) => x.path).sort();
+  return JSON.stringify({
+    indexingMode: String(p.indexingMode ?? 'consistent').toLowerCase(),
+    included: paths(p.includedPaths),
+    excluded: paths(p.excludedPaths).filter((x) => x !== '/"_etag"/?'),
+    composite: ((p.compositeIndexes as { path: string; order?: string }[][] | undefined) ?? []).map((c) => c.map((x) => `${x.path} ${x.order ?? 'ascending'}`).join(',')).sort(),
+    spatial: paths(p.spatialIndexes),
+    vector: paths(p.vectorIndexes),
+  });
+}
+
+/**
+ * Compares a target container with the properties carried (or the layout's): partition key,
+ * indexing policy, unique keys and TTL. Nothing is changed: unique keys and the partition key can
+ * only be set when a container is created, and a policy change re-indexes a live container.
+ */
+export function cosmosDifferences(where: string, actual: CosmosContainerSchema, wanted: CosmosContainerSchema): string[] {
+  const out: string[] = [];
+  const pk = (k: PartitionKeySpec) => `${k.paths.join(', ')} (${k.kind ?? (k.paths.length > 1 ? 'MultiHash' : 'Hash')})`;
+  if (pk(actual.partitionKey) !== pk(wanted.partitionKey)) out.push(`${where}: partition key is ${pk(actual.partitionKey)}, the schema says ${pk(wanted.partitionKey)}`);
+  const uk = (k: string[][] | undefined) => JSON.stringify((k ?? []).map((p) => [...p].sort().join('+')).sort());
+  if (uk(actual.uniqueKeys) !== uk(wanted.uniqueKeys)) out.push(`${where}: unique keys are ${uk(actual.uniqueKeys)}, the schema says ${uk(wanted.uniqueKeys)} (unique keys are set only when a container is created: recreate it to change them)`);
+  if (actual.defaultTtl !== wanted.defaultTtl) out.push(`${where}: default TTL is ${actual.defaultTtl ?? 'off'}, the schema says ${wanted.defaultTtl ?? 'off'}`);
+  if (wanted.indexingPolicy && policyShape(actual.indexingPolicy) !== policyShape(wanted.indexingPolicy)) out.push(`${where}: indexing policy differs: target ${policyShape(actual.indexingPolicy)}, the schema says ${policyShape(wanted.indexingPolicy)}`);
+  return out;
+}
+
+/** The check an import or migrate into Cosmos DB makes once a container's documents are written. */
+export async function checkCosmosSchema(container: Container, where: string, schema: CollectionSchema): Promise<SchemaOutcome> {
+  const outcome: SchemaOutcome = { created: [], problems: [], violations: [] };
+  if (schema.mongo && schema.mongo.indexes.length > 0 && !schema.cosmos) {
+    outcome.problems.push(`${where}: ${schema.mongo.indexes.length} MongoDB index${schema.mongo.indexes.length === 1 ? '' : 'es'} (${schema.mongo.indexes.map((i) => i.name ?? Object.keys(i.key).join('_')).join(', ')}) not carried to Cosmos DB: set unique keys, TTL and composite indexes in the layout (docs/schema.md).`);
+  }
+  if (!schema.cosmos) return outcome;
+  const actual = await readCosmosSchema(container);
+  if (actual?.cosmos) outcome.problems.push(...cosmosDifferences(where, actual.cosmos, schema.cosmos));
+  return outcome;
 }

@@ -1,6 +1,6 @@
-import type { Db, MongoClient } from 'mongodb';
+import type { Collection, Db, MongoClient } from 'mongodb';
 import { EJSON } from '../../core/bson.js';
-import type { MongoCollectionOptions, MongoCollectionSchema, MongoIndexKeyValue, MongoIndexSpec } from '../../core/layout.js';
+import type { CollectionSchema, CosmosContainerSchema, MongoCollectionOptions, MongoCollectionSchema, MongoIndexKeyValue, MongoIndexSpec, SchemaOutcome } from '../../core/layout.js';
 
 /**
  * A MongoDB collection's schema (indexes and collection options) as a layout holds it, read from
@@ -120,4 +120,87 @@ export async function captureMongoCollections(client: MongoClient, notes: string
     }
   }
   return found;
+}
+
+/** The schema of one collection, for an export's manifest; undefined when the collection does not exist. */
+export async function readMongoSchema(db: Db, collection: string): Promise<CollectionSchema | undefined> {
+  const [info] = (await db.listCollections({ name: collection }).toArray()) as { name: string; type?: string; options?: Record<string, unknown> }[];
+  if (!info || info.type === 'view') return undefined;
+  return { mongo: await readMongoCollectionSchema(db, info, []) };
+}
+
+const fieldOf = (path: string) => path.replace(/^\//, '').split('/').join('.');
+
+/**
+ * The MongoDB indexes a Cosmos DB container's properties translate to (docs/type-mapping.md):
+ * unique keys become unique indexes, the partition-key paths an index; a default TTL cannot be
+ * carried (MongoDB needs a date field) and is said so.
+ */
+export function mongoIndexesFromCosmos(cosmos: CosmosContainerSchema, problems: string[], where: string): MongoIndexSpec[] {
+  const out: MongoIndexSpec[] = [];
+  for (const paths of cosmos.uniqueKeys ?? []) {
+    const key = Object.fromEntries(paths.map((p) => [fieldOf(p), 1 as const]));
+    out.push({ name: `unique_${Object.keys(key).join('_')}`, key, unique: true });
+  }
+  const pk = cosmos.partitionKey.paths.filter((p) => p !== '/id');
+  if (pk.length > 0) out.push({ name: `pk_${pk.map(fieldOf).join('_')}`, key: Object.fromEntries(pk.map((p) => [fieldOf(p), 1 as const])) });
+  if (cosmos.defaultTtl !== undefined) problems.push(`${where}: the Cosmos DB default TTL (${cosmos.defaultTtl}) is not carried: a MongoDB TTL index needs a date field; create one by hand if the data should expire.`);
+  return out;
+}
+
+const DUPLICATE_KEY = 11000;
+
+/** Up to five key values the data holds more than once, for a unique index that cannot be built. */
+async function duplicateKeys(coll: Collection, key: Record<string, unknown>): Promise<string[]> {
+  const fields = Object.keys(key);
+  const id = Object.fromEntries(fields.map((f, i) => [`k${i}`, `$${f}`]));
+  try {
+    const groups = await coll
+      .aggregate([{ $group: { _id: id, n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }, { $limit: 5 }])
+      .toArray();
+    return groups.map((g) => `${fields.map((f, i) => `${f}: ${EJSON.stringify((g._id as Record<string, unknown>)[`k${i}`] ?? null, { relaxed: true })}`).join(', ')} (${g.n} documents)`);
+  } catch {
+    return [];
+  }
+}
+
+function sameKey(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  return JSON.stringify(Object.entries(a).map(([k, v]) => [k, Number(v) || v])) === JSON.stringify(Object.entries(b).map(([k, v]) => [k, Number(v) || v]));
+}
+
+/**
+ * Builds a collection's indexes after its documents are in (one build instead of an update per
+ * write). An index already there with the same key is kept; a unique index the data violates is
+ * reported with the duplicate key values and nothing is dropped or changed to make it fit.
+ */
+export async function applyMongoSchema(db: Db, collection: string, schema: CollectionSchema): Promise<SchemaOutcome> {
+  const where = `${db.databaseName}.${collection}`;
+  const outcome: SchemaOutcome = { created: [], problems: [], violations: [] };
+  const indexes = schema.mongo?.indexes ?? (schema.cosmos ? mongoIndexesFromCosmos(schema.cosmos, outcome.problems, where) : []);
+  const coll = db.collection(collection);
+  const existing = (await coll.listIndexes().toArray().catch(() => [])) as { name: string; key: Record<string, unknown> }[];
+  for (const index of indexes) {
+    const { key, name, ...options } = index;
+    const label = name ?? Object.keys(key).join('_');
+    if (existing.some((e) => sameKey(e.key, key))) continue;
+    const createOptions = Object.fromEntries(Object.entries({ ...options, ...(name ? { name } : {}) }).map(([k, v]) => [k, k === 'partialFilterExpression' ? EJSON.deserialize(v as Record<string, unknown>, { relaxed: true }) : v]));
+    try {
+      await coll.createIndex(key as Record<string, 1 | -1>, createOptions);
+      outcome.created.push(label);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // FerretDB answers with its backend's own refusal ("UNIQUE constraint failed") rather than E11000.
+      if (index.unique && (code === DUPLICATE_KEY || /duplicate key|UNIQUE constraint failed/i.test((err as Error).message))) {
+        const dups = await duplicateKeys(coll, key);
+        outcome.violations.push(`${where}: unique index ${label} cannot be built: the data holds duplicate keys${dups.length > 0 ? `: ${dups.join('; ')}` : ` (${(err as Error).message})`}. Nothing was changed to make it fit: remove or fix the duplicates, then import again.`);
+      } else {
+        outcome.problems.push(`${where}: index ${label} was not created: ${(err as Error).message}`);
+      }
+    }
+  }
+  const options = schema.mongo?.options;
+  if (options && Object.keys(options).length > 0) {
+    outcome.problems.push(`${where}: collection options ${Object.keys(options).join(', ')} are not applied by an import (they are set when a collection is created): create the collection with them first if they matter.`);
+  }
+  return outcome;
 }
