@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
@@ -57,6 +57,34 @@ describe('docferry layout capture', function () {
       expect(r.stdout + r.stderr).not.to.include(server.key);
     });
 
+    it('layout check: exit 0 against the account it was captured from; exit 5 naming each drift (--json)', async () => {
+      const dir = await tempDir('docferry-check-');
+      const out = join(dir, 'captured.json');
+      const env = { COSMOS_KEY: server.key };
+      expect((await runCli(['layout', 'capture', '--from', 'cosmos', '--cosmos-endpoint', server.endpoint, '--out', out], env)).code).to.equal(0);
+      const same = await runCli(['layout', 'check', '--against', 'cosmos', '--cosmos-endpoint', server.endpoint, '--layout', out], env);
+      expect(same.code, same.stderr).to.equal(0);
+      expect(same.stdout).to.match(/matches/);
+      const layout = JSON.parse(await readFile(out, 'utf8')) as Layout;
+      const db = layout.databases.find((d) => d.name === `copilot${server.suffix}`)!;
+      const roles = db.containers.find((c) => c.name === 'user_roles')!;
+      roles.uniqueKeys = [['/email'], ['/name']];
+      roles.defaultTtl = 60;
+      db.containers.push({ name: 'summaries', partitionKey: { paths: ['/id'] } });
+      const drifted = join(dir, 'drifted.json');
+      await writeFile(drifted, JSON.stringify(layout));
+      const r = await runCli(['layout', 'diff', '--against', 'cosmos', '--cosmos-endpoint', server.endpoint, '--layout', drifted, '--json'], env);
+      expect(r.code, r.stderr).to.equal(5);
+      const report = JSON.parse(r.stdout) as { matches: boolean; differences: { where: string; what: string }[] };
+      expect(report.matches).to.equal(false);
+      expect(report.differences.map((d) => `${d.where} ${d.what}`).sort()).to.deep.equal(
+        [`copilot${server.suffix}.summaries missing container`, `copilot${server.suffix}.user_roles ttl`, `copilot${server.suffix}.user_roles unique keys`].sort(),
+      );
+      const table = await runCli(['layout', 'check', '--against', 'cosmos', '--cosmos-endpoint', server.endpoint, '--layout', drifted], env);
+      expect(table.code).to.equal(5);
+      expect(table.stdout).to.match(/differs .* in 3 places/).and.to.match(/summaries\s+missing container/);
+    });
+
     it('refuses a --collections name that is not in the account (exit 2)', async () => {
       const out = join(await tempDir('docferry-capture-'), 'captured.json');
       const r = await runCli(['layout', 'capture', '--from', 'cosmos', '--cosmos-endpoint', server.endpoint, '--collections', 'mesages', '--out', out], { COSMOS_KEY: server.key });
@@ -99,6 +127,21 @@ describe('docferry layout capture', function () {
       expect(log!.mongo!.options).to.deep.equal({ capped: true, size: 100_000 });
       expect(log!.empty).to.equal(true);
       expect(layout.notes!.join('\n')).to.match(new RegExp(`Empty when captured: ${db}\\.log`)).and.to.match(/\/id/);
+    });
+
+    it('layout check --against mongodb: a missing index or collection is a difference (exit 5)', async () => {
+      const dir = await tempDir('docferry-check-');
+      const out = join(dir, 'captured.json');
+      expect((await runCli(['layout', 'capture', '--from', 'mongodb', '--mongo-uri', mongo.uri, '--collections', `${db}.users`, '--out', out])).code).to.equal(0);
+      expect((await runCli(['layout', 'check', '--against', 'mongodb', '--mongo-uri', mongo.uri, '--layout', out])).code).to.equal(0);
+      const layout = JSON.parse(await readFile(out, 'utf8')) as Layout;
+      layout.databases[0]!.containers[0]!.mongo!.indexes.push({ name: 'tenant_1', key: { tenant: 1 }, unique: true });
+      layout.databases[0]!.containers.push({ name: 'audit', partitionKey: { paths: ['/id'] } });
+      await writeFile(out, JSON.stringify(layout));
+      const r = await runCli(['layout', 'check', '--against', 'mongodb', '--mongo-uri', mongo.uri, '--layout', out, '--json']);
+      expect(r.code, r.stderr).to.equal(5);
+      const report = JSON.parse(r.stdout) as { differences: { where: string; what: string; detail: string }[] };
+      expect(report.differences.map((d) => `${d.where} ${d.what}`).sort()).to.deep.equal([`${db}.audit missing container`, `${db}.users missing index`]);
     });
   });
 });

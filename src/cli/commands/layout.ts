@@ -6,10 +6,11 @@
 import { writeFile } from 'node:fs/promises';
 import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
-import type { ContainerLayout, Layout } from '../../core/layout.js';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { loadLayout, type ContainerLayout, type Layout } from '../../core/layout.js';
 import { defaultAzureCredential } from '../../azure/credential.js';
 import { layoutFromCapture, type CapturedDatabase } from '../../engine/schema-capture.js';
+import { layoutDifferences, type LayoutDifference } from '../../engine/schema-check.js';
 import { sidesOf } from '../../options/catalogue.js';
 import type { OptionValues } from '../../options/values.js';
 import { createCosmosClient, describeCosmosError } from '../../stores/cosmos/connection.js';
@@ -106,15 +107,9 @@ export function captureListing(layout: Layout): string {
   return lines.join('\n');
 }
 
-export function registerLayoutCommand(program: Command, ctx: CliContext): void {
-  const layout = program.command('layout').description('capture a live schema into a layout file (CLI only)');
-  layout
-    .command('capture')
-    .exitOverride()
-    .showHelpAfterError()
-    .description('write the databases, containers or collections, partition keys, indexing policies, unique keys, TTL, throughput and MongoDB indexes of a live account or server as a layout file')
-    .requiredOption('--from <type>', 'cosmos or mongodb')
-    .requiredOption('--out <file>', 'the layout file to write (valid against layouts/layout.schema.json)')
+/** The connection flags of `layout capture` and `layout check`: those of export, and the management plane's. */
+function addConnectionOptions(cmd: Command): Command {
+  return cmd
     .option('--cosmos-endpoint <url>', 'Cosmos DB account endpoint (env: SRC_COSMOS_ENDPOINT, COSMOS_ENDPOINT)')
     .option('--cosmos-key <key>', 'Cosmos DB account key (env: SRC_COSMOS_KEY, COSMOS_KEY); prefer the environment')
     .option('--use-rbac', 'authenticate with Entra ID (DefaultAzureCredential) instead of a key')
@@ -123,7 +118,16 @@ export function registerLayoutCommand(program: Command, ctx: CliContext): void {
     .option('--connect-timeout <duration>', 'how long to keep trying to reach the server, e.g. 30s (default 30s)', duration('--connect-timeout'))
     .option('--subscription-id <id>', 'Cosmos DB through the management plane: Azure subscription id (env: AZURE_SUBSCRIPTION_ID)')
     .option('--resource-group <name>', 'Cosmos DB through the management plane: the account\'s resource group')
-    .option('--account <name>', 'Cosmos DB through the management plane: the account name')
+    .option('--account <name>', 'Cosmos DB through the management plane: the account name');
+}
+
+export function registerLayoutCommand(program: Command, ctx: CliContext): void {
+  const layout = program.command('layout').description('capture a live schema into a layout file, or check a target against one (CLI only)');
+  const capture = layout.command('capture').exitOverride().showHelpAfterError();
+  addConnectionOptions(capture)
+    .description('write the databases, containers or collections, partition keys, indexing policies, unique keys, TTL, throughput and MongoDB indexes of a live account or server as a layout file')
+    .requiredOption('--from <type>', 'cosmos or mongodb')
+    .requiredOption('--out <file>', 'the layout file to write (valid against layouts/layout.schema.json)')
     .option('--collections <names>', 'only these collections, comma-separated (`coll` or `db.coll`)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)])
     .option('--name <name>', 'the layout\'s name (default: captured-<type>)')
     .action(async (flags: CaptureFlags) => {
@@ -141,4 +145,30 @@ export function registerLayoutCommand(program: Command, ctx: CliContext): void {
       ctx.out.result(captureListing(captured));
       ctx.out.log(`docferry layout capture: wrote ${flags.out}`);
     });
+
+  const check = layout.command('check').alias('diff').exitOverride().showHelpAfterError();
+  addConnectionOptions(check)
+    .description('show what a live target lacks or has differently from a layout file: missing containers or collections, partition keys, indexing policy, unique keys, TTL, throughput, MongoDB indexes; exit 5 on differences')
+    .requiredOption('--against <type>', 'cosmos or mongodb')
+    .requiredOption('--layout <file>', 'the layout file the target should match')
+    .option('--json', 'print the differences as JSON on stdout')
+    .action(async (flags: CaptureFlags & { against: string; layout: string; json?: boolean }) => {
+      if (flags.against !== 'cosmos' && flags.against !== 'mongodb') throw new UsageError(`--against must be cosmos or mongodb, not "${flags.against}".`);
+      const wanted = loadLayout(flags.layout);
+      const notes: string[] = [];
+      const live = flags.against === 'cosmos' ? await captureCosmos(flags, ctx, notes) : await captureMongo(flags, ctx, notes);
+      const differences = layoutDifferences(wanted, live, { cosmos: flags.against === 'cosmos', mongo: flags.against === 'mongodb' });
+      if (flags.json) ctx.out.result(JSON.stringify({ layout: flags.layout, against: flags.against, matches: differences.length === 0, differences, notes }, null, 2));
+      else ctx.out.result(differenceTable(differences, flags.layout));
+      ctx.exitCode = differences.length === 0 ? ExitCode.ok : ExitCode.differences;
+    });
+}
+
+/** The differences as a table a pipeline log shows. */
+export function differenceTable(differences: LayoutDifference[], layoutFile: string): string {
+  if (differences.length === 0) return `The target matches ${layoutFile}.`;
+  const rows = [['where', 'difference', 'detail'], ...differences.map((d) => [d.where, d.what, d.detail])];
+  const widths = [0, 1].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]}`);
+  return [`The target differs from ${layoutFile} in ${differences.length} place${differences.length === 1 ? '' : 's'}:`, ...lines].join('\n');
 }
