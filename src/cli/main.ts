@@ -9,6 +9,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerArchiveCommand } from './commands/archive.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
+import { registerLayoutCommand } from './commands/layout.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('docferry')
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerArchiveCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);
+  registerLayoutCommand(program, ctx);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }

@@ -22,6 +22,72 @@ export interface ContainerLayout {
   uniqueKeys?: string[][];
   defaultTtl?: number;
   throughput?: ThroughputSpec;
+  /** Set by `docferry layout capture`: the container held no documents when captured. */
+  empty?: boolean;
+  /** The MongoDB side (indexes, collection options); pulumi/target ignores it. */
+  mongo?: MongoCollectionSchema;
+}
+
+/** A MongoDB index key value: 1 / -1 for a direction, or an index type. */
+export type MongoIndexKeyValue = 1 | -1 | 'text' | '2dsphere' | '2d' | 'hashed';
+
+/** One MongoDB index as listIndexes reports it (without v and ns); filters in relaxed Extended JSON. */
+export interface MongoIndexSpec {
+  name?: string;
+  key: Record<string, MongoIndexKeyValue>;
+  unique?: boolean;
+  sparse?: boolean;
+  hidden?: boolean;
+  expireAfterSeconds?: number;
+  partialFilterExpression?: Record<string, unknown>;
+  collation?: Record<string, unknown>;
+  wildcardProjection?: Record<string, unknown>;
+  weights?: Record<string, unknown>;
+  default_language?: string;
+  language_override?: string;
+}
+
+export interface MongoCollectionOptions {
+  validator?: Record<string, unknown>;
+  validationLevel?: 'off' | 'strict' | 'moderate';
+  validationAction?: 'error' | 'warn' | 'errorAndLog';
+  collation?: Record<string, unknown>;
+  capped?: boolean;
+  size?: number;
+  max?: number;
+  /** Noted only: docferry does not create time-series collections. */
+  timeseries?: Record<string, unknown>;
+  clusteredIndex?: Record<string, unknown>;
+}
+
+export interface MongoCollectionSchema {
+  /** Every index but the _id one, in listIndexes order. */
+  indexes: MongoIndexSpec[];
+  options?: MongoCollectionOptions;
+}
+
+/** The Cosmos DB container properties an export carries and an import checks. */
+export interface CosmosContainerSchema {
+  partitionKey: PartitionKeySpec;
+  indexingPolicy?: Record<string, unknown>;
+  uniqueKeys?: string[][];
+  defaultTtl?: number;
+}
+
+/** A collection's schema as an export records it (manifest `schemas`) and an import rebuilds or checks it. */
+export interface CollectionSchema {
+  cosmos?: CosmosContainerSchema;
+  mongo?: MongoCollectionSchema;
+}
+
+/** What rebuilding or checking one collection's schema on a target came to. */
+export interface SchemaOutcome {
+  /** Indexes (or properties) created. */
+  created: string[];
+  /** Differences and what could not be carried: reported, never silently skipped. */
+  problems: string[];
+  /** Unique indexes the data violates, by name with the offending key values. */
+  violations: string[];
 }
 
 export interface DatabaseLayout {
@@ -34,6 +100,8 @@ export interface Layout {
   name?: string;
   description?: string;
   defaultPartitionKey?: PartitionKeySpec;
+  /** What a capture could not read or found worth saying; nothing acts on it. */
+  notes?: string[];
   databases: DatabaseLayout[];
 }
 

@@ -1,5 +1,5 @@
 import type { DatabaseStoreType } from '../stores/registry.js';
-import type { Layout } from './layout.js';
+import type { CollectionSchema, Layout } from './layout.js';
 
 /** Bumped when a reader of an older version could misread the directory. */
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -65,6 +65,12 @@ export interface Manifest {
    * (exported as an empty file). Optional: readers that do not know it ignore it.
    */
   warnings?: string[];
+  /**
+   * `db.coll` -> the schema the source had (MongoDB indexes and options, Cosmos DB container
+   * properties), read when the export ran. Optional and additive (format_version stays 1): an
+   * older docferry ignores it and imports without rebuilding indexes, as it always did.
+   */
+  schemas?: Record<string, CollectionSchema>;
 }
 
 /** What the original Python scripts wrote: no version, no status, no checksums. */

@@ -1,3 +1,4 @@
+import type { CollectionSchema } from '../core/layout.js';
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -8,6 +9,7 @@ import { MANIFEST_FILE, MANIFEST_FORMAT_VERSION, countKey, isoSeconds, type Json
 import { toolName, toolVersion } from '../core/package-info.js';
 import { redact } from '../core/secrets.js';
 import { readManifest, writeManifest } from '../stores/exportdir/manifest-io.js';
+import { readSchemas } from './schema-carry.js';
 import { mkdirPrivate } from '../stores/exportdir/fsync.js';
 import { DirSink } from '../stores/exportdir/sink.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
@@ -159,6 +161,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     throw err;
   }
 
+  let schemas: Record<string, CollectionSchema> = {};
   const manifest = (status: Manifest['status'], summary?: RunSummary, fatal?: unknown): Manifest => {
     const failures = [
       ...(summary?.collections ?? []).filter((c) => c.status === 'failed').map((c) => ({ database: c.database, collection: c.collection, message: c.error ?? 'failed' })),
@@ -193,6 +196,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       files: [...sink.files].sort((a, b) => a.path.localeCompare(b.path)),
       ...(failures.length > 0 ? { failures } : {}),
       ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : {}),
+      ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
     };
   };
 
@@ -215,6 +219,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       await writeManifest(o.outputDir, manifest('failed', undefined, err)).catch(() => {});
       throw err;
     }
+    schemas = await readSchemas(source, scopes, summary);
     const complete = summary.exitCode === ExitCode.ok;
     try {
       await writeManifest(o.outputDir, manifest(complete ? 'complete' : 'failed', summary));

@@ -9,6 +9,7 @@ import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, typ
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
+import { rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
@@ -35,6 +36,8 @@ export interface ImportOptions extends TuningOptions, MirrorOptions {
    * files, once fixed: see docs/reliability.md. `exportDir` is the export they came from.
    */
   fromRejects?: string;
+  /** `--no-indexes`: do not rebuild (MongoDB) or check (Cosmos DB) the carried schema. */
+  noIndexes?: boolean;
 }
 
 /**
@@ -113,6 +116,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
+    summary = await rebuildSchemas(sink, scopes, checked.manifest?.schemas, summary, { events, ...(o.noIndexes ? { skip: true } : {}) });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);

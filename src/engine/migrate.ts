@@ -9,6 +9,7 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
+import { readSchemas, rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
@@ -30,6 +31,8 @@ export interface MigrateOptions extends TuningOptions, MirrorOptions {
   verify?: boolean;
   /** With `verify`: every difference to this NDJSON file. */
   reportFile?: string;
+  /** `--no-indexes`: do not rebuild (MongoDB) or check (Cosmos DB) the source's schema on the target. */
+  noIndexes?: boolean;
 }
 
 /** `docferry-rejects-20260212T170000`, stamped like the export directories. */
@@ -93,6 +96,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
+    if (!o.noIndexes) summary = await rebuildSchemas(sink, scopes, await readSchemas(source, scopes, summary), summary, { events });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);

@@ -632,6 +632,15 @@ const EXPORT_OWN: readonly OptionDecl[] = [
   },
 ];
 
+/** mongorestore's flag: the schema travels by default, as its indexes do. */
+const NO_INDEXES: OptionDecl = {
+  key: 'noIndexes',
+  flag: 'no-indexes',
+  kind: 'boolean',
+  help: 'do not rebuild the source\'s indexes on a MongoDB target, nor check a Cosmos DB target\'s indexing policy, unique keys and TTL (docs/schema.md)',
+  cliOnly: 'tasks carry the schema always, as mongorestore does by default; a pipeline that must skip it can run the CLI (a task input is planned)',
+};
+
 const IMPORT_OWN: readonly OptionDecl[] = [
   {
     key: 'exportDir',
@@ -648,6 +657,7 @@ const IMPORT_OWN: readonly OptionDecl[] = [
   },
   MODE,
   RESTORE_OBJECT_IDS('destType'),
+  NO_INDEXES,
   {
     key: 'fromRejects',
     kind: 'string',
@@ -677,6 +687,7 @@ const IMPORT_OWN: readonly OptionDecl[] = [
 const MIGRATE_OWN: readonly OptionDecl[] = [
   MODE,
   RESTORE_OBJECT_IDS('toType'),
+  NO_INDEXES,
   {
     key: 'rejectsDir',
     kind: 'string',

@@ -1,5 +1,5 @@
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
-import type { CollectionScope } from '../core/layout.js';
+import type { CollectionSchema, CollectionScope, SchemaOutcome } from '../core/layout.js';
 import type { StoreKind } from './registry.js';
 
 export type { StoreKind } from './registry.js';
@@ -29,6 +29,8 @@ export interface SourceStore {
    * (Cosmos DB: 404) leaves this out.
    */
   exists?(scope: CollectionScope): Promise<{ collection: boolean; database: boolean } | undefined>;
+  /** The collection's schema (indexes, container properties), for the manifest; undefined when it does not exist. */
+  schema?(scope: CollectionScope): Promise<CollectionSchema | undefined>;
   /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
   stats?(scope: CollectionScope): SinkStats | undefined;
   close(): Promise<void>;
@@ -87,6 +89,8 @@ export interface SinkStore {
   open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink>;
   /** Resume support: takes back a collection an earlier run finished; false when it no longer matches. */
   adoptFinished?(scope: CollectionScope, finished: unknown): Promise<boolean>;
+  /** Rebuilds (MongoDB) or checks (Cosmos DB) a collection's schema after its documents are written. */
+  applySchema?(scope: CollectionScope, schema: CollectionSchema): Promise<SchemaOutcome>;
   /** Mirror mode (src/engine/mirror.ts): the target's documents by identity, to delete those the source lacks. */
   deletes?(): TargetDeletes;
   close(): Promise<void>;

@@ -34,6 +34,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     const collections = values.collections as string[] | undefined;
     const summary = await runReported(ctx, values, (events) =>
       runImport({
+        ...(flags.indexes === false ? { noIndexes: true } : {}),
         exportDir: values.exportDir as string,
         target,
         layout,

@@ -37,6 +37,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     const collections = values.collections as string[] | undefined;
     const summary = await runReported(ctx, values, (events) =>
       runMigrate({
+        ...(flags.indexes === false ? { noIndexes: true } : {}),
         source,
         target,
         layout,

@@ -1,3 +1,5 @@
+import type { CollectionSchema, SchemaOutcome } from '../../core/layout.js';
+import { checkCosmosSchema } from './schema.js';
 import type { Container, CosmosClient, OperationInput, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
 import { sleep } from '../../core/backoff.js';
 import type { Doc } from '../../core/documents.js';
@@ -71,6 +73,10 @@ export class CosmosSink implements SinkStore {
   /** For error advice: a sink writes, signed with a key or an Entra ID token. */
   private get errorContext(): CosmosErrorContext {
     return { auth: this.conn.key ? 'key' : 'rbac', access: 'write' };
+  }
+
+  applySchema(scope: CollectionScope, schema: CollectionSchema): Promise<SchemaOutcome> {
+    return checkCosmosSchema(this.client.database(scope.database).container(scope.collection), `${scope.database}.${scope.collection}`, schema);
   }
 
   async prepareAll(scopes: CollectionScope[]): Promise<void> {

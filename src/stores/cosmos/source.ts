@@ -1,3 +1,5 @@
+import type { CollectionSchema } from '../../core/layout.js';
+import { readCosmosSchema } from './schema.js';
 import type { Container, CosmosClient, FeedOptions } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
@@ -54,6 +56,10 @@ export class CosmosSource implements SourceStore {
 
   describe(): string {
     return redactUri(this.conn.endpoint);
+  }
+
+  schema(scope: CollectionScope): Promise<CollectionSchema | undefined> {
+    return readCosmosSchema(this.container(scope));
   }
 
   private container(scope: CollectionScope) {

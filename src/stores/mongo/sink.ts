@@ -1,3 +1,5 @@
+import type { CollectionSchema, SchemaOutcome } from '../../core/layout.js';
+import { applyMongoSchema } from './schema.js';
 import type { AnyBulkWriteOperation, Collection, Filter, MongoClient } from 'mongodb';
 import { sleep } from '../../core/backoff.js';
 import { forEachLimit } from '../../core/concurrency.js';
@@ -70,6 +72,10 @@ export class MongoSink implements SinkStore {
 
   async open(scope: CollectionScope): Promise<CollectionSink> {
     return new MongoCollectionSink(this.client.db(scope.database).collection<Doc>(scope.collection), scope, this.uri, this.options, this.quirks);
+  }
+
+  applySchema(scope: CollectionScope, schema: CollectionSchema): Promise<SchemaOutcome> {
+    return applyMongoSchema(this.client.db(scope.database), scope.collection, schema);
   }
 
   deletes(): TargetDeletes {

@@ -1,3 +1,5 @@
+import type { CollectionSchema } from '../../core/layout.js';
+import { readMongoSchema } from './schema.js';
 import type { AbstractCursor, Document, Filter, MongoClient } from 'mongodb';
 import { backoffDelay, sleep } from '../../core/backoff.js';
 import type { Doc } from '../../core/documents.js';
@@ -136,6 +138,10 @@ export class MongoSource implements SourceStore {
 
   describe(): string {
     return describeMongoUri(this.uri);
+  }
+
+  schema(scope: CollectionScope): Promise<CollectionSchema | undefined> {
+    return readMongoSchema(this.client.db(scope.database), scope.collection);
   }
 
   private collection(scope: CollectionScope) {
