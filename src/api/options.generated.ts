@@ -210,6 +210,11 @@ export interface ImportCatalogueOptions {
    */
   restoreObjectIds?: boolean;
   /**
+   * Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL (docs/schema.md).
+   * CLI: `--no-indexes`.
+   */
+  noIndexes?: boolean;
+  /**
    * Import the documents of a rejects file (or a directory of them) of this export, once fixed, instead of its files.
    * CLI: `--from-rejects`.
    */
@@ -409,6 +414,11 @@ export interface MigrateCatalogueOptions {
    * CLI: `--restore-objectids`.
    */
   restoreObjectIds?: boolean;
+  /**
+   * Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL (docs/schema.md).
+   * CLI: `--no-indexes`.
+   */
+  noIndexes?: boolean;
   /**
    * Where rejected documents are written (default: docferry-rejects-<UTC yyyymmddTHHMMSS>).
    * CLI: `--rejects-dir`.
@@ -634,7 +644,7 @@ export interface VerifyCatalogueOptions {
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
   export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
   verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections"],
 } as const;
