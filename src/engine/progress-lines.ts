@@ -14,6 +14,9 @@ export interface Output {
 }
 
 
+/** Time between two plain lines of a collection, unless told (`--progress-interval`). */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
+
 export function rate(done: number, ms: number): number {
   return ms > 0 ? Math.round((done * 1000) / ms) : 0;
 }
@@ -34,7 +37,7 @@ export function ruText(stats: SinkStats | undefined): string {
  * seconds while it runs, one when it ends. Rejections are listed (the first few) as they happen.
  */
 export function plainProgress(out: Output, options: { intervalMs?: number } = {}): EventSink {
-  const interval = options.intervalMs ?? 5000;
+  const interval = options.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const started = new Map<string, number>();
   const lastLine = new Map<string, number>();
   let rejectLines = 0;
