@@ -69,7 +69,7 @@ export function chartSvg(o: ChartOptions): string {
   o.series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     if (o.kind === 'bar' && i === 0) {
-      const bw = Math.max(2, w / Math.max(20, s.points.length * 2));
+      const bw = Math.max(2, Math.min(16, (0.6 * w) / Math.max(10, s.points.length)));
       for (const [px, py] of s.points) {
         parts.push(`<rect class="bar" x="${(x(px) - bw / 2).toFixed(1)}" y="${y(py).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.top + h - y(py)).toFixed(1)}" fill="${color}"/>`);
       }
