@@ -35,17 +35,24 @@ export function mermaidChart(title: string, unit: string, series: Series[], kind
   return lines.join('\n');
 }
 
-export function renderMarkdown(r: RunReport): string {
-  const t = r.totals;
+/** The charts alone, for a summary page that has its own tables (the pipeline tasks'). */
+export function chartsMarkdown(r: RunReport): string {
   const out: string[] = [];
-  out.push(`## docferry ${r.operation}: exit ${r.exitCode}`, '');
-  out.push(`${cell(r.source)} → ${cell(r.target)}; started ${r.startedAt}, took ${secondsText(r.durationMs)}: ${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected.`, '');
   for (const c of chartsOf(r)) {
     if (c.series.every((s) => s.points.length === 0)) continue;
     out.push(`### ${c.title}`, '');
     if (c.series.length > 1) out.push(`Lines, in order: ${c.series.map((s) => `\`${s.name}\``).join(', ')}.`, '');
     out.push(mermaidChart(c.title, c.unit, c.series, c.kind ?? 'line'), '');
   }
+  return out.join('\n');
+}
+
+export function renderMarkdown(r: RunReport): string {
+  const t = r.totals;
+  const out: string[] = [];
+  out.push(`## docferry ${r.operation}: exit ${r.exitCode}`, '');
+  out.push(`${cell(r.source)} → ${cell(r.target)}; started ${r.startedAt}, took ${secondsText(r.durationMs)}: ${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected.`, '');
+  out.push(chartsMarkdown(r));
   out.push('### Collections', '');
   out.push(
     table(

@@ -7,8 +7,7 @@ import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { buildReport } from './model.js';
 
-/** Samples for the report's charts: one stats record per collection per second. */
-export const REPORT_SAMPLE_MS = 1000;
+export { REPORT_SAMPLE_MS } from './recorder.js';
 
 export interface ReportFiles {
   html?: string;
