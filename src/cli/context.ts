@@ -1,5 +1,6 @@
 import type { EventSink, RunSummary } from '../engine/events.js';
 import { barProgress, plainProgress, processOutput, summaryTable, type Output } from './progress.js';
+import { monitoring, type MonitoringFlags } from './monitoring.js';
 
 export interface CliContext {
   out: Output;
@@ -14,13 +15,16 @@ export function processContext(): CliContext {
 }
 
 /** Runs an engine operation with progress on the way and a summary (table or --json) at the end. */
-export async function runReported(ctx: CliContext, flags: { json?: unknown; quiet?: unknown }, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
+export async function runReported(ctx: CliContext, flags: { json?: unknown; quiet?: unknown } & MonitoringFlags, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
   let events: EventSink = () => {};
   let stop = () => {};
-  if (!flags.quiet) {
-    if (ctx.interactive && !flags.json) {
+  const watch = monitoring(ctx.out, flags);
+  if (watch.json) {
+    // --progress json: the event stream is the progress output (--quiet or not).
+  } else if (!flags.quiet) {
+    if (ctx.interactive && !flags.json && flags.progress !== 'plain') {
       const bars = barProgress();
-      const plain = plainProgress(ctx.out);
+      const plain = plainProgress(ctx.out, { intervalMs: watch.intervalMs });
       events = (ev) => {
         bars.events(ev);
         // Bars cannot show why a document was rejected or that a collection failed.
@@ -28,15 +32,25 @@ export async function runReported(ctx: CliContext, flags: { json?: unknown; quie
       };
       stop = bars.stop;
     } else {
-      events = plainProgress(ctx.out);
+      events = plainProgress(ctx.out, { intervalMs: watch.intervalMs });
     }
   }
+  const shown = events;
+  events = (ev) => {
+    shown(ev);
+    watch.events(ev);
+  };
   let summary: RunSummary;
+  watch.start();
   try {
     summary = await run(events);
-  } finally {
+  } catch (err) {
     stop();
+    watch.close();
+    throw err;
   }
+  stop();
+  await watch.finish(summary);
   if (flags.json) ctx.out.result(JSON.stringify(summary, null, 2));
   else ctx.out.result(summaryTable(summary));
   ctx.exitCode = summary.exitCode;

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
-import { rate, ruText, type Output } from '../engine/progress-lines.js';
+import { etaText, mbPerSecondText, rate, ruText, ThrottleWindow, type Output } from '../engine/progress-lines.js';
 
-export { plainProgress, ruText, type Output } from '../engine/progress-lines.js';
+export { etaText, plainProgress, ruText, type Output } from '../engine/progress-lines.js';
 import type { EventSink, RunSummary } from '../engine/events.js';
 import { redact } from '../core/secrets.js';
 import { mirrorLines } from '../engine/mirror.js';
@@ -11,35 +11,66 @@ export const processOutput: Output = {
   result: (text) => process.stdout.write(`${redact(text)}\n`),
 };
 
-/**
- * Time left at the rate so far; "ETA --" while it cannot be known (no total yet, no documents
- * yet), where cli-progress's own {eta_formatted} printed "ETA NFs" or "ETA INFs".
- */
-export function etaText(done: number, total: number | undefined, docsPerSecond: number): string {
-  if (!total || total <= 0 || !(docsPerSecond > 0) || !Number.isFinite(docsPerSecond)) return 'ETA --';
-  const left = Math.max(0, Math.ceil((total - done) / docsPerSecond));
-  if (left < 60) return `ETA ${left}s`;
-  if (left < 3600) return `ETA ${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`;
-  return `ETA ${Math.floor(left / 3600)}h${String(Math.floor((left % 3600) / 60)).padStart(2, '0')}m`;
+interface BarEntry {
+  bar: cliProgress.SingleBar;
+  started: number;
+  total?: number;
+  done: number;
+  bytes: number;
+  finished: boolean;
+  window: ThrottleWindow;
 }
 
-/** A bar per collection with documents, docs/s and ETA, for an interactive terminal. */
+/** What follows the counts on a bar: MB/s, RU/s against the budget and the throttled share of the last minute. */
+function detailText(bytes: number, ms: number, ru: string, throttled: string): string {
+  return [mbPerSecondText(bytes, ms), ru, throttled].filter(Boolean).join(' | ');
+}
+
+/**
+ * A bar per collection with documents, docs/s, MB/s, RU/s (Cosmos DB) and ETA, and an overall
+ * bar once there are two collections, for an interactive terminal.
+ */
 export function barProgress(stream: NodeJS.WriteStream = process.stderr): { events: EventSink; stop(): void } {
   const multi = new cliProgress.MultiBar(
     {
       stream,
       clearOnComplete: false,
       hideCursor: true,
-      format: ' {name} |{bar}| {value}/{total} docs | {rate} docs/s | {ru} | {etaText}',
+      format: ' {name} |{bar}| {value}/{total} docs | {rate} docs/s | {detail} | {etaText}',
       formatValue: (v, _o, type) => (type === 'total' && v === 0 ? '?' : String(v)),
     },
     cliProgress.Presets.shades_classic,
   );
-  const bars = new Map<string, { bar: cliProgress.SingleBar; started: number }>();
+  const bars = new Map<string, BarEntry>();
+  const runStarted = Date.now();
+  let overall: cliProgress.SingleBar | undefined;
+  const updateOverall = () => {
+    if (bars.size < 2) return;
+    const entries = [...bars.values()];
+    const known = entries.every((e) => e.total !== undefined);
+    const total = known ? entries.reduce((n, e) => n + (e.total ?? 0), 0) : 0;
+    const done = entries.reduce((n, e) => n + e.done, 0);
+    const bytes = entries.reduce((n, e) => n + e.bytes, 0);
+    const elapsed = Date.now() - runStarted;
+    const docsPerSecond = rate(done, elapsed);
+    if (!overall) overall = multi.create(total, done, { name: 'overall'.padEnd(22), rate: 0, detail: '', etaText: 'ETA --' });
+    if (overall.getTotal() !== total && done <= total) overall.setTotal(total);
+    const all = entries.every((e) => e.finished);
+    overall.update(done, { rate: docsPerSecond, detail: detailText(bytes, elapsed, '', ''), etaText: all ? 'done' : etaText(done, known ? total : undefined, docsPerSecond) });
+  };
   const events: EventSink = (ev) => {
     if (ev.type === 'collection-start') {
       const name = `${ev.database}.${ev.collection}`.padEnd(22);
-      bars.set(`${ev.database}.${ev.collection}`, { bar: multi.create(ev.total ?? 0, 0, { name, rate: 0, ru: '', etaText: etaText(0, ev.total, 0) }), started: Date.now() });
+      bars.set(`${ev.database}.${ev.collection}`, {
+        bar: multi.create(ev.total ?? 0, 0, { name, rate: 0, detail: '', etaText: etaText(0, ev.total, 0) }),
+        started: Date.now(),
+        ...(ev.total !== undefined ? { total: ev.total } : {}),
+        done: 0,
+        bytes: 0,
+        finished: false,
+        window: new ThrottleWindow(),
+      });
+      updateOverall();
     } else if (ev.type === 'progress') {
       const entry = bars.get(`${ev.database}.${ev.collection}`);
       if (!entry) return;
@@ -47,13 +78,23 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       if (ev.total === undefined && done > entry.bar.getTotal()) entry.bar.setTotal(0);
       // The count may arrive after the collection started (it never holds the transfer back).
       if (ev.total !== undefined && entry.bar.getTotal() !== ev.total && done <= ev.total) entry.bar.setTotal(ev.total);
-      const docsPerSecond = rate(done, Date.now() - entry.started);
-      entry.bar.update(done, { rate: docsPerSecond, ru: ruText(ev.stats), etaText: etaText(done, entry.bar.getTotal(), docsPerSecond) });
+      if (ev.total !== undefined) entry.total = ev.total;
+      entry.done = done;
+      entry.bytes = ev.bytes ?? entry.bytes;
+      const now = Date.now();
+      entry.window.add(now, ev.stats);
+      const docsPerSecond = rate(done, now - entry.started);
+      entry.bar.update(done, { rate: docsPerSecond, detail: detailText(entry.bytes, now - entry.started, ruText(ev.stats), entry.window.text()), etaText: etaText(done, entry.bar.getTotal(), docsPerSecond) });
+      updateOverall();
     } else if (ev.type === 'collection-end') {
       const entry = bars.get(`${ev.summary.database}.${ev.summary.collection}`);
       const done = ev.summary.written + ev.summary.skipped + ev.summary.rejected;
-      entry?.bar.setTotal(Math.max(entry.bar.getTotal(), done));
-      entry?.bar.update(done, { etaText: 'done' });
+      if (entry) {
+        entry.bar.setTotal(Math.max(entry.bar.getTotal(), done));
+        entry.bar.update(done, { etaText: 'done' });
+        Object.assign(entry, { done, total: Math.max(entry.total ?? 0, done), finished: true });
+      }
+      updateOverall();
     } else if (ev.type === 'warning') {
       multi.log(`${redact(`warning: ${ev.message}`)}\n`);
     }

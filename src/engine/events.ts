@@ -16,6 +16,8 @@ export interface CollectionSummary extends CollectionCounts {
   error?: string;
   durationMs: number;
   stats?: SinkStats;
+  /** Bytes of the documents handed to the target (as the target sends them, where it told). */
+  bytes?: number;
   /** Documents an interrupted earlier run had completed (included in the counts); with --resume. */
   resumed?: number;
   /** `--mode mirror`: target documents the source lacks that were deleted (details in `RunSummary.mirror`). */
@@ -50,7 +52,7 @@ export interface RunSummary {
 /** What the engine tells the CLI, a pipeline task or a test while it works. */
 export type EngineEvent =
   | { type: 'collection-start'; database: string; collection: string; total?: number }
-  | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats } & CollectionCounts)
+  | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats; bytes?: number } & CollectionCounts)
   | { type: 'collection-end'; summary: CollectionSummary }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string }

@@ -14,11 +14,62 @@ export interface Output {
 }
 
 
+/** Time between two plain lines of a collection, unless told (`--progress-interval`). */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
+
 export function rate(done: number, ms: number): number {
   return ms > 0 ? Math.round((done * 1000) / ms) : 0;
 }
 
 const MAX_REJECT_LINES = 20;
+
+/**
+ * Time left at the rate so far; "ETA --" while it cannot be known (no total yet, no documents
+ * yet), where cli-progress's own {eta_formatted} printed "ETA NFs" or "ETA INFs".
+ */
+export function etaText(done: number, total: number | undefined, docsPerSecond: number): string {
+  if (!total || total <= 0 || !(docsPerSecond > 0) || !Number.isFinite(docsPerSecond)) return 'ETA --';
+  const left = Math.max(0, Math.ceil((total - done) / docsPerSecond));
+  if (left < 60) return `ETA ${left}s`;
+  if (left < 3600) return `ETA ${Math.floor(left / 60)}m${String(left % 60).padStart(2, '0')}s`;
+  return `ETA ${Math.floor(left / 3600)}h${String(Math.floor((left % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** 1.5 MB/s from bytes over milliseconds. */
+export function mbPerSecondText(bytes: number | undefined, ms: number): string {
+  if (!bytes || ms <= 0) return '';
+  return `${((bytes * 1000) / ms / 1024 / 1024).toFixed(1)} MB/s`;
+}
+
+/**
+ * The share of requests throttled (429) over the last minute, from the cumulative counts of
+ * successive progress events: "3% throttled (1 min)".
+ */
+export class ThrottleWindow {
+  private readonly samples: { at: number; requests: number; throttled: number }[] = [];
+
+  constructor(private readonly windowMs = 60_000) {}
+
+  add(at: number, stats: SinkStats | undefined): void {
+    if (stats?.requests === undefined) return;
+    this.samples.push({ at, requests: stats.requests, throttled: stats.throttled ?? 0 });
+    while (this.samples.length > 2 && this.samples[1]!.at <= at - this.windowMs) this.samples.shift();
+  }
+
+  /** Throttled / requests in the window, or undefined before two samples. */
+  share(): number | undefined {
+    if (this.samples.length < 2) return undefined;
+    const first = this.samples[0]!;
+    const last = this.samples.at(-1)!;
+    const requests = last.requests - first.requests;
+    return requests > 0 ? Math.max(0, last.throttled - first.throttled) / requests : 0;
+  }
+
+  text(): string {
+    const s = this.share();
+    return s === undefined ? '' : `${(100 * s).toFixed(s > 0 && s < 0.01 ? 1 : 0)}% throttled (1 min)`;
+  }
+}
 
 /** Cosmos DB consumption: total RU, the current RU/s against the budget, and throttled operations. */
 export function ruText(stats: SinkStats | undefined): string {
@@ -34,9 +85,10 @@ export function ruText(stats: SinkStats | undefined): string {
  * seconds while it runs, one when it ends. Rejections are listed (the first few) as they happen.
  */
 export function plainProgress(out: Output, options: { intervalMs?: number } = {}): EventSink {
-  const interval = options.intervalMs ?? 5000;
+  const interval = options.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
   const started = new Map<string, number>();
   const lastLine = new Map<string, number>();
+  const windows = new Map<string, ThrottleWindow>();
   let rejectLines = 0;
   return (ev: EngineEvent) => {
     switch (ev.type) {
@@ -49,12 +101,17 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
       case 'progress': {
         const key = `${ev.database}.${ev.collection}`;
         const now = Date.now();
+        let window = windows.get(key);
+        if (!window) windows.set(key, (window = new ThrottleWindow()));
+        window.add(now, ev.stats);
         if (now - (lastLine.get(key) ?? started.get(key) ?? 0) < interval) break;
         lastLine.set(key, now);
         const done = ev.written + ev.skipped + ev.rejected;
+        const elapsed = now - (started.get(key) ?? now);
         const pct = ev.total ? ` (${Math.floor((100 * done) / Math.max(ev.total, 1))}%)` : '';
-        const ru = ruText(ev.stats) ? `, ${ruText(ev.stats)}` : '';
-        out.log(`${key}: ${done}${ev.total !== undefined ? `/${ev.total}` : ''} documents${pct}, ${rate(done, now - (started.get(key) ?? now))} docs/s${ru}`);
+        const docsPerSecond = rate(done, elapsed);
+        const extra = [mbPerSecondText(ev.bytes, elapsed), ruText(ev.stats), window.text(), ev.total !== undefined && done < ev.total ? etaText(done, ev.total, docsPerSecond) : ''].filter(Boolean);
+        out.log(`${key}: ${done}${ev.total !== undefined ? `/${ev.total}` : ''} documents${pct}, ${docsPerSecond} docs/s${extra.length ? `, ${extra.join(', ')}` : ''}`);
         break;
       }
       case 'collection-end': {

@@ -79,7 +79,9 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   const concurrency = Math.max(1, Math.min(o.concurrency, o.sink.maxConcurrency ?? Infinity));
   // Rejects name a document the way the store involved identifies it (an export: its source).
   const idStore = namingStore(o.sink.kind, o.source.kind);
-  const progress = new ProgressReporter(scope, events, counts, count, () => target.stats?.() ?? o.source.stats?.(scope), o.progressIntervalMs ?? 250);
+  // The bytes handed to the target, read from the batcher once per batch (not per document).
+  const volume = { bytes: 0 };
+  const progress = new ProgressReporter(scope, events, counts, count, () => target.stats?.() ?? o.source.stats?.(scope), o.progressIntervalMs ?? 250, () => volume.bytes);
   const rejections = new Rejections(scope, ledger, o.rejects, o.errorBudget, events);
   const settlement = new Settlement(scope, o.rejects, cp);
   const maxBatchBytes = o.batchBytes ?? Infinity;
@@ -104,6 +106,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   async function* batches(): AsyncGenerator<{ items: SinkItem[]; unit: JournalUnit }> {
     const batcher = new Batcher<SinkItem>(o.batchSize, maxBatchBytes);
     const handOut = (items: SinkItem[]) => {
+      volume.bytes = batcher.bytesTaken;
       const unit = ledger.takeBatchUnit();
       settlement.handOut(unit);
       return { items, unit };
@@ -183,5 +186,6 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     ...(resumed > 0 ? { resumed } : {}),
     durationMs: Date.now() - started,
     ...(stats ? { stats } : {}),
+    ...(volume.bytes > 0 ? { bytes: volume.bytes } : {}),
   };
 }

@@ -487,6 +487,51 @@ export const OUTPUT: readonly OptionDecl[] = [
   FAIL_ON_WARNINGS,
 ];
 
+export const PROGRESS_FORMATS = ['auto', 'plain', 'json'] as const;
+export const DEFAULT_PROGRESS_INTERVAL = '10s';
+
+/** Watching a run: the progress display, the JSON event stream and the run report. */
+export const MONITORING: readonly OptionDecl[] = [
+  {
+    key: 'progress',
+    kind: 'choice',
+    choices: PROGRESS_FORMATS,
+    cliChoices: true,
+    valueName: '<format>',
+    cliDefault: 'auto',
+    help: 'progress on stderr: auto (bars on a terminal, plain lines otherwise), plain (lines), json (one JSON event per line, see docs/events.md)',
+    cliOnly: 'a task logs plain progress lines and writes the run report to the summary page',
+  },
+  {
+    key: 'events',
+    kind: 'string',
+    valueName: '<file>',
+    help: 'also write the JSON event stream (docs/events.md) to this file or named pipe, whatever --progress shows',
+    cliOnly: 'a task attaches the run report; a wrapper that wants the raw events runs the CLI',
+  },
+  {
+    key: 'progressInterval',
+    kind: 'duration',
+    valueName: '<duration>',
+    help: `time between two plain progress lines (or JSON stats events) of a collection, e.g. 10s, 1m (default ${DEFAULT_PROGRESS_INTERVAL})`,
+    cliOnly: 'a task logs progress at the default interval',
+  },
+  {
+    key: 'reportHtml',
+    kind: 'string',
+    valueName: '<file>',
+    help: 'write the run report (charts over time, a table per collection, the verify result) as one self-contained HTML file',
+    cliOnly: 'a task attaches the HTML report to the run by itself',
+  },
+  {
+    key: 'reportMd',
+    kind: 'string',
+    valueName: '<file>',
+    help: 'write the run report as Markdown with Mermaid charts (what GitHub and Azure DevOps summaries render)',
+    cliOnly: 'a task uploads the Markdown report as its summary page by itself',
+  },
+];
+
 export const DEFAULT_CONNECT_TIMEOUT = '30s';
 
 /** How long to keep trying to reach a server: every command that connects. */
@@ -794,7 +839,7 @@ function connection(command: TransferCommand): ResolvedOption[] {
 }
 
 const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
-  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('resume', resumeVerify('export'))],
+  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
   import: () => [
     ...connection('import'),
     ...plain('network', NETWORK),
@@ -803,6 +848,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('scope', LAYOUT_SCOPE),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
+    ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('import')),
   ],
   migrate: () => [
@@ -813,6 +859,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('scope', LAYOUT_SCOPE),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
+    ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
   verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('output', OUTPUT)],

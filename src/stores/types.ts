@@ -58,6 +58,8 @@ export interface SinkStats {
   ruPerSecond?: number;
   /** The RU/s budget the sink steers by, when there is one. */
   ruBudget?: number;
+  /** Requests the RU controller lets in flight now (its choice), for progress and the run report. */
+  concurrency?: number;
 }
 
 export interface CollectionSink {

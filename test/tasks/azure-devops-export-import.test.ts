@@ -90,6 +90,16 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(md).to.include('| **Total** | **53** | **53** | **0** | **0** |');
     });
 
+    it('adds the run\'s Mermaid charts to the summary and attaches the self-contained HTML report (issue 19)', async () => {
+      const md = exported.summaries[0]!;
+      expect(md).to.include('### Documents per second, per collection').and.include('```mermaid\nxychart-beta');
+      const attachments = exported.commands.filter((c) => c.command === 'task.addattachment');
+      expect(attachments.map((c) => c.properties.type)).to.deep.equal(['docferry.report']);
+      const html = await readFile(attachments[0]!.message, 'utf8');
+      expect(html).to.include('<svg class="chart"').and.include(`${db('copilot')}.messages`);
+      expect(html).to.not.include(source.key);
+    });
+
     it('masks the key with ##vso[task.setsecret] before anything else and never prints it, even with System.Debug', () => {
       expect(exported.secrets).to.include(source.key);
       const lines = exported.stdout.split('\n');

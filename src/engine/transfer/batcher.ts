@@ -6,6 +6,8 @@
 export class Batcher<T> {
   private items: T[] = [];
   private bytes = 0;
+  /** Bytes of every batch taken so far: the volume handed to the target, for progress. */
+  bytesTaken = 0;
 
   constructor(
     private readonly maxItems: number,
@@ -24,6 +26,7 @@ export class Batcher<T> {
     if (this.items.length === 0) return undefined;
     const full = this.items;
     this.items = [];
+    this.bytesTaken += this.bytes;
     this.bytes = 0;
     return full;
   }

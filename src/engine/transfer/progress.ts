@@ -36,6 +36,7 @@ export class ProgressReporter {
     private readonly count: { total?: number },
     private readonly stats: () => SinkStats | undefined,
     private readonly everyMs = 250,
+    private readonly bytes: () => number = () => 0,
   ) {}
 
   /** Called per document: cheap unless the interval has passed. */
@@ -45,6 +46,7 @@ export class ProgressReporter {
     this.last = now;
     const stats = this.stats();
     const { total } = this.count;
-    this.events({ type: 'progress', database: this.scope.database, collection: this.scope.collection, ...this.counts, ...(total !== undefined ? { total } : {}), ...(stats ? { stats } : {}) });
+    const bytes = this.bytes();
+    this.events({ type: 'progress', database: this.scope.database, collection: this.scope.collection, ...this.counts, ...(total !== undefined ? { total } : {}), ...(stats ? { stats } : {}), ...(bytes > 0 ? { bytes } : {}) });
   }
 }

@@ -265,6 +265,6 @@ class CosmosCollectionSink implements CollectionSink {
 
   stats(): SinkStats {
     const ru = this.controller.snapshot();
-    return { ...this.counters, ruPerSecond: Math.round(ru.ruPerSecond), ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
+    return { ...this.counters, ruPerSecond: Math.round(ru.ruPerSecond), concurrency: ru.concurrency, ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
   }
 }

@@ -147,7 +147,7 @@ export class CosmosSource implements SourceStore {
     const s = this.spent.get(`${scope.database}/${scope.collection}`);
     if (!s) return undefined;
     const ru = s.controller.snapshot();
-    return { requestCharge: s.requestCharge, throttled: s.throttled, requests: s.requests, ruPerSecond: Math.round(ru.ruPerSecond), ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
+    return { requestCharge: s.requestCharge, throttled: s.throttled, requests: s.requests, ruPerSecond: Math.round(ru.ruPerSecond), concurrency: ru.concurrency, ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
   }
 
   async close(): Promise<void> {

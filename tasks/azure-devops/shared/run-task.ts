@@ -11,6 +11,7 @@ import { redact } from '../../../src/core/secrets.js';
 import type { AzureAuth, Operation, OperationContext, OperationResult, TaskLog } from '../../common/context.js';
 import { failedResult, judge, summaryMarkdown, type Verdict } from '../../common/outcome.js';
 import { progressReporter } from '../../common/progress.js';
+import { reportRecorder, type ReportRecorder } from '../../../src/report/recorder.js';
 import { taskInputs } from './inputs.js';
 import { serviceConnectionAuth } from './service-connection.js';
 import { tl } from './tl.js';
@@ -31,14 +32,24 @@ function fail(message: string): void {
   process.exitCode = 1;
 }
 
-/** Output variables and the summary page, on success and failure alike. */
-function report(taskName: string, result: OperationResult, verdict: Verdict, tempDir: string): void {
+/**
+ * Output variables and the summary page (with the run's charts), on success and failure alike;
+ * a transfer's HTML report is attached to the run as well (type docferry.report).
+ */
+function report(taskName: string, result: OperationResult, verdict: Verdict, tempDir: string, recorder?: ReportRecorder): void {
   for (const [name, value] of Object.entries(result.outputs)) tl.setVariable(name, redact(value), false, true);
   try {
     mkdirSync(tempDir, { recursive: true });
+    const charts = result.summary && recorder ? recorder.chartsMarkdown(result.summary) : '';
+    const page = charts ? { ...result, markdown: [...(result.markdown ?? []), charts] } : result;
     const file = join(tempDir, `docferry-${taskName}-summary-${process.pid}.md`);
-    writeFileSync(file, summaryMarkdown(result, verdict));
+    writeFileSync(file, summaryMarkdown(page, verdict));
     tl.uploadSummary(file);
+    if (result.summary && recorder) {
+      const html = join(tempDir, `docferry-${taskName}-report-${process.pid}.html`);
+      writeFileSync(html, recorder.html(result.summary), { mode: 0o600 });
+      tl.addAttachment('docferry.report', `docferry-${taskName}-report.html`, html);
+    }
   } catch (err) {
     log.warning(`Could not attach the run summary: ${errorMessage(err)}`);
   }
@@ -47,6 +58,7 @@ function report(taskName: string, result: OperationResult, verdict: Verdict, tem
 export async function runTask(taskName: string, operation: Operation): Promise<void> {
   let tempDir = tmpdir();
   let failOnWarnings = false;
+  let recorder: ReportRecorder | undefined;
   try {
     const inputs = taskInputs();
     failOnWarnings = inputs.getBoolInput('failOnWarnings');
@@ -54,11 +66,16 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
     let azure: AzureAuth | undefined;
     tempDir = tl.getVariable('Agent.TempDirectory') || tmpdir();
     const progress = progressReporter(log, (percent, label) => tl.setProgress(percent, redact(label)));
+    recorder = reportRecorder();
+    const recording = recorder;
     const ctx: OperationContext = {
       inputs,
       azure: () => (endpointId ? (azure ??= serviceConnectionAuth(endpointId, inputs)) : undefined),
       azureInputHint: '"azureSubscription" (an Azure Resource Manager service connection)',
-      events: progress.events,
+      events: (ev) => {
+        progress.events(ev);
+        recording.events(ev);
+      },
       log,
       defaultExportParent: tl.getVariable('Build.ArtifactStagingDirectory') || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd(),
       tempDir,
@@ -66,7 +83,7 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
     };
     const result = await operation(ctx);
     const verdict = judge(result, (name) => name, { warnings, failOnWarnings });
-    report(taskName, result, verdict, tempDir);
+    report(taskName, result, verdict, tempDir, recorder);
     if (verdict.status === 'failed') fail(verdict.message);
     else if (verdict.status === 'succeededWithIssues') tl.setResult(tl.TaskResult.SucceededWithIssues, verdict.message);
     else tl.setResult(tl.TaskResult.Succeeded, verdict.message);

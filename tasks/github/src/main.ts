@@ -17,6 +17,7 @@ import { throughputOperation } from '../../common/ops/throughput.js';
 import { verifyOperation } from '../../common/ops/verify.js';
 import { failedResult, judge, summaryMarkdown, type Verdict } from '../../common/outcome.js';
 import { progressReporter } from '../../common/progress.js';
+import { reportRecorder, type ReportRecorder } from '../../../src/report/recorder.js';
 import { githubAzure } from './azure.js';
 import { actionInputs } from './inputs.js';
 
@@ -46,11 +47,13 @@ const log: TaskLog = {
   },
 };
 
-/** Step outputs and the job summary, on success and failure alike. */
-async function report(result: OperationResult, verdict: Verdict): Promise<void> {
+/** Step outputs and the job summary (with a transfer's charts), on success and failure alike. */
+async function report(result: OperationResult, verdict: Verdict, recorder?: ReportRecorder): Promise<void> {
   for (const [name, value] of Object.entries(result.outputs)) core.setOutput(kebabCase(name), redact(value));
   try {
-    await core.summary.addRaw(summaryMarkdown(result, verdict)).write();
+    const charts = result.summary && recorder ? recorder.chartsMarkdown(result.summary) : '';
+    const page = charts ? { ...result, markdown: [...(result.markdown ?? []), charts] } : result;
+    await core.summary.addRaw(summaryMarkdown(page, verdict)).write();
   } catch (err) {
     log.warning(`Could not write the job summary: ${errorMessage(err)}`);
   }
@@ -66,11 +69,15 @@ async function run(): Promise<void> {
     let azure: AzureAuth | undefined;
     // Progress goes to the log as plain lines; the runner has no progress display.
     const progress = progressReporter(log, () => {});
+    const recorder = reportRecorder();
     const ctx: OperationContext = {
       inputs,
       azure: () => (azure ??= githubAzure(inputs)),
       azureInputHint: '"client-id" and "tenant-id" (OIDC, with `permissions: id-token: write`), or run azure/login before this step',
-      events: progress.events,
+      events: (ev) => {
+        progress.events(ev);
+        recorder.events(ev);
+      },
       log,
       defaultExportParent: process.env.GITHUB_WORKSPACE || process.cwd(),
       tempDir: process.env.RUNNER_TEMP || tmpdir(),
@@ -78,7 +85,7 @@ async function run(): Promise<void> {
     };
     const result = await OPERATIONS[command as Command](ctx);
     const verdict = judge(result, kebabCase, { warnings, failOnWarnings });
-    await report(result, verdict);
+    await report(result, verdict, recorder);
     if (verdict.status === 'failed') core.setFailed(verdict.message);
     else if (verdict.status === 'succeededWithIssues') core.warning(verdict.message);
     else core.info(verdict.message);
