@@ -20,6 +20,11 @@ export const API_FUNCTIONS: Record<TransferCommand, string> = { export: 'exportD
 export const NOT_APPLICABLE: Readonly<Record<string, string>> = {
   json: 'the API returns the summary the CLI prints with --json; it never prints',
   quiet: 'the API never prints progress: events go to onEvent',
+  progress: 'the API never prints progress: events go to onEvent (the JSON event stream is the CLI writing those events)',
+  events: 'events go to onEvent; a program that wants the NDJSON stream writes them itself',
+  progressInterval: "a display setting of the CLI's progress lines and stream; onEvent gets every engine event",
+  reportHtml: 'rendering belongs to the front door: the summary and the events onEvent receives are what a report is made of',
+  reportMd: 'rendering belongs to the front door: the summary and the events onEvent receives are what a report is made of',
   allowedRejects: "a task's pass/fail threshold: the summary's exitCode (3) and totals.rejected tell the caller, who decides",
   failOnWarnings: "a task's pass/fail rule: the summary lists every warning in `warnings`, and the caller decides",
 };
