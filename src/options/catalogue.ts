@@ -421,7 +421,7 @@ const RESUME_TASK_WHAT: Record<Op, string> = {
 const REPORT_TASK: Omit<TaskView, 'visibleRule'> = {
   label: 'Verification report file',
   group: 'advanced',
-  help: 'NDJSON file listing every difference the verification found. Empty: `$(Build.ArtifactStagingDirectory)/docferry-verify-<UTC stamp>.ndjson`. The path is in the `reportFile` output variable.',
+  help: 'NDJSON file listing every difference the verification found. Empty: `$(Agent.TempDirectory)/docferry-verify-<UTC stamp>.ndjson`. The path is in the `reportFile` output variable. A path inside `$(Build.ArtifactStagingDirectory)` gives a warning: publish steps upload it.',
   actionHelp: 'NDJSON file listing every difference the verification found. Empty: `$GITHUB_WORKSPACE/docferry-verify-<UTC stamp>.ndjson`. The path is in the `report-file` output.',
 };
 
@@ -586,7 +586,7 @@ const EXPORT_OWN: readonly OptionDecl[] = [
     task: {
       label: 'Output directory',
       group: 'source',
-      help: 'Directory to create for the export; it must not exist or be empty. Empty: `$(Build.ArtifactStagingDirectory)/data-export-<UTC yyyymmddTHHMMSS>`. The path is in the `exportDir` output variable.',
+      help: 'Directory to create for the export; it must not exist or be empty. Empty: `$(Agent.TempDirectory)/data-export-<UTC yyyymmddTHHMMSS>`, emptied after the job. The path is in the `exportDir` output variable. The export holds personal data: a path inside `$(Build.ArtifactStagingDirectory)` gives a warning, since publish steps upload it.',
       actionHelp: 'Directory to create for the export; it must not exist or be empty. Empty: `$GITHUB_WORKSPACE/data-export-<UTC yyyymmddTHHMMSS>`. The path is in the `export-dir` output.',
     },
   },
@@ -670,7 +670,12 @@ const IMPORT_OWN: readonly OptionDecl[] = [
     kind: 'string',
     valueName: '<dir>',
     help: 'where rejected documents are written (default: <export-dir>/_rejects)',
-    task: { label: 'Rejects directory', group: 'advanced', help: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory.' },
+    task: {
+      label: 'Rejects directory',
+      group: 'advanced',
+      help: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory. A path inside `$(Build.ArtifactStagingDirectory)` gives a warning: publish steps upload it, and rejects hold personal data.',
+      actionHelp: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory.',
+    },
   },
 ];
 
@@ -685,7 +690,7 @@ const MIGRATE_OWN: readonly OptionDecl[] = [
     task: {
       label: 'Rejects directory',
       group: 'advanced',
-      help: 'Where rejected documents are written with their reason. Empty: `$(Build.ArtifactStagingDirectory)/docferry-rejects-<UTC stamp>`.',
+      help: 'Where rejected documents are written with their reason. Empty: `$(Agent.TempDirectory)/docferry-rejects-<UTC stamp>`, emptied after the job. A path inside `$(Build.ArtifactStagingDirectory)` gives a warning: publish steps upload it, and rejects hold personal data.',
       actionHelp: 'Where rejected documents are written with their reason. Empty: `$GITHUB_WORKSPACE/docferry-rejects-<UTC stamp>`.',
     },
   },

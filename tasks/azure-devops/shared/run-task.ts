@@ -53,6 +53,7 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
     const endpointId = inputs.getInput('azureSubscription');
     let azure: AzureAuth | undefined;
     tempDir = tl.getVariable('Agent.TempDirectory') || tmpdir();
+    const staging = tl.getVariable('Build.ArtifactStagingDirectory');
     const progress = progressReporter(log, (percent, label) => tl.setProgress(percent, redact(label)));
     const ctx: OperationContext = {
       inputs,
@@ -60,8 +61,10 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
       azureInputHint: '"azureSubscription" (an Azure Resource Manager service connection)',
       events: progress.events,
       log,
-      defaultExportParent: tl.getVariable('Build.ArtifactStagingDirectory') || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd(),
+      // Not Build.ArtifactStagingDirectory: publish steps upload it, and exports hold personal data.
+      defaultExportParent: tempDir,
       tempDir,
+      ...(staging ? { publishedDir: { name: 'Build.ArtifactStagingDirectory', path: staging } } : {}),
       expectCollections: progress.expectCollections,
     };
     const result = await operation(ctx);

@@ -11,6 +11,7 @@ import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
+import { warnIfPublished } from '../published-dir.js';
 
 /** Cosmos DB or MongoDB -> a checked export directory, optionally re-read and compared with the source. */
 async function exportRun(ctx: OperationContext): Promise<OperationResult> {
@@ -28,6 +29,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
   const chosen = inputs.getChoiceInput('jsonFormat', ['auto', ...JSON_FORMATS], 'auto');
   const format = chosen === 'auto' ? undefined : chosen;
   const outputDir = resolve(inputs.getInput('outputDir') ?? join(ctx.defaultExportParent, defaultExportDirName()));
+  warnIfPublished(ctx, 'outputDir', inputs.getInput('outputDir'));
   const verify = inputs.getBoolInput('verify');
   const reportFile = verify ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);

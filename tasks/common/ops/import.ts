@@ -11,6 +11,7 @@ import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { mirrorFrom, ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
+import { warnIfPublished } from '../published-dir.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */
 async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
@@ -40,6 +41,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));
   const rejectsDir = inputs.getInput('rejectsDir');
+  warnIfPublished(ctx, 'rejectsDir', rejectsDir);
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   const allowPartial = inputs.getBoolInput('allowPartial');
   const fromRejects = inputs.getInput('fromRejects');

@@ -10,6 +10,7 @@ import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { mirrorFrom, ruBudgetFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
+import { warnIfPublished } from '../published-dir.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */
 async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
@@ -34,6 +35,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'migrate', 'tuning'));
+  warnIfPublished(ctx, 'rejectsDir', inputs.getInput('rejectsDir'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);
