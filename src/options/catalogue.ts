@@ -7,6 +7,7 @@
  */
 import { JSON_FORMATS } from '../core/manifest.js';
 import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
+import { DATABASE_STORE_TYPES, STORE_KINDS, storeTypeList } from '../stores/registry.js';
 import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
 
 export type TransferCommand = 'export' | 'import' | 'migrate' | 'verify';
@@ -66,6 +67,8 @@ export interface OptionDecl {
   secret?: boolean;
   /** Environment fallbacks of the CLI, by direction for store options. */
   env?: Partial<Record<Direction, readonly string[]>>;
+  /** The CLI's value when neither the flag nor an environment fallback gives one. */
+  envDefault?: string;
   /** How the option looks in the tasks; absent when it is CLI-only. */
   task?: TaskView;
   /** Why the tasks do not offer it (required when `task` is absent). */
@@ -264,6 +267,7 @@ export const MONGO_CONNECTION: readonly StoreOptionDecl[] = [
     secret: true,
     help: (s) => `MongoDB connection string (env: ${MONGO_ENV[s.direction].join(', ')}; default ${DEFAULT_MONGO_URI})`,
     env: { source: MONGO_ENV.source, target: MONGO_ENV.target },
+    envDefault: DEFAULT_MONGO_URI,
     task: (s) => ({
       label: `${s.word} MongoDB connection string`,
       group: s.group,
@@ -287,21 +291,22 @@ export const DIR_CONNECTION: readonly StoreOptionDecl[] = [
 
 /** The store type of each side: `--source-type`, `--dest-type`, `--from`/`--to`, `--left-type`/`--right-type`. */
 function storeTypeOption(command: TransferCommand, side: Side): OptionDecl {
-  const types = command === 'verify' ? ['cosmos', 'mongodb', 'dir'] : ['cosmos', 'mongodb'];
+  const types = command === 'verify' ? STORE_KINDS : DATABASE_STORE_TYPES;
+  const listed = storeTypeList(types);
+  const ticked = storeTypeList(types.map((t) => `\`${t}\``));
+  const databases = storeTypeList(DATABASE_STORE_TYPES.map((t) => `\`${t}\``));
   const flag = command === 'migrate' ? side.prefix : kebabCase(side.typeKey);
   const read = side.direction === 'source';
   const help =
     command === 'verify'
-      ? `What the ${side.word.toLowerCase()} side is: \`cosmos\`, \`mongodb\` or \`dir\` (an export directory).`
+      ? `What the ${side.word.toLowerCase()} side is: ${ticked} (an export directory).`
       : read
-        ? 'Where the documents are read from: `cosmos` or `mongodb`.'
-        : 'Where the documents are written: `cosmos` or `mongodb`.';
+        ? `Where the documents are read from: ${databases}.`
+        : `Where the documents are written: ${databases}.`;
   const cliHelp =
     command === 'migrate'
-      ? `${read ? 'source' : 'target'}: cosmos or mongodb (credentials: --${side.prefix}-… flags, else ${read ? 'SRC' : 'DST'}_* variables)`
-      : command === 'verify'
-        ? 'cosmos, mongodb or dir'
-        : 'cosmos or mongodb';
+      ? `${read ? 'source' : 'target'}: ${listed} (credentials: --${side.prefix}-… flags, else ${read ? 'SRC' : 'DST'}_* variables)`
+      : listed;
   const label = command === 'verify' ? `${side.word} side` : `${side.word} type`;
   return {
     key: side.typeKey,
