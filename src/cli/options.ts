@@ -3,7 +3,6 @@
  * from the declarations, flag values turned back into catalogue keys, and the stores' connection
  * specs built from them with the original scripts' environment variables as fallbacks.
  */
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { defaultLayoutPath, loadLayout } from '../core/layout.js';
@@ -11,25 +10,25 @@ import { registerSecret, registerUriSecrets } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import {
-  COSMOS_ENV,
   DEFAULT_MONGO_URI,
-  MONGO_ENV,
   NETWORK,
+  TRANSFER_COMMANDS,
   camelCase,
   commandOptions,
+  findOption,
   flagOf,
   parserOf,
-  prefixed,
+  sidesOf,
   type Direction,
   type ResolvedOption,
   type Side,
   type TransferCommand,
 } from '../options/catalogue.js';
 import { OptionValueError, byteSize as byteSizeParser, duration as durationParser, positiveInt as positiveIntParser, type Parser } from '../options/parsers.js';
-import { ruBudgetFrom, type OptionValues } from '../options/values.js';
-import { validateEndpoint } from '../stores/cosmos/endpoint.js';
-import { checkMongoUri } from '../stores/mongo/uri.js';
-import type { DatabaseSpec } from '../stores/factory.js';
+import type { OptionValues } from '../options/values.js';
+import type { CosmosSpec } from '../stores/cosmos/descriptor.js';
+import type { ConnectionValues } from '../stores/descriptor.js';
+import { SPEC_OPTIONS, isStoreKind, specFromOptions, storeTypeList, targetOptionMisfit, type StoreKind, type StoreSpec } from '../stores/registry.js';
 
 export { DEFAULT_MONGO_URI, type Direction };
 
@@ -81,15 +80,6 @@ export function connectTimeoutOption(): Option {
   return toCommanderOption({ ...NETWORK[0]!, baseKey: 'connectTimeout', group: 'network' })!;
 }
 
-/** The connect timeout into a store spec (or a verify endpoint), where it applies. */
-export function withConnectTimeout<T extends { type: string }>(spec: T, ms: unknown): T {
-  if (typeof ms !== 'number') return spec;
-  const s = spec as T & { connection?: object };
-  if (s.type === 'cosmos' && s.connection) return { ...s, connection: { ...s.connection, connectTimeoutMs: ms } };
-  if (s.type === 'mongodb') return { ...s, connectTimeoutMs: ms };
-  return spec;
-}
-
 /** Adds every catalogue option of a transfer command (the flags its front door offers). */
 export function addCatalogueOptions(cmd: Command, command: TransferCommand): Command {
   for (const o of commandOptions(command)) {
@@ -111,48 +101,110 @@ export function optionValues(flags: Record<string, unknown>, command: TransferCo
   return values;
 }
 
-function fromEnv(names: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
-  for (const n of names) {
-    const v = env[n];
-    if (v !== undefined && v !== '') return v;
-  }
-  return undefined;
+/** The option a side's store asks for: the side's own (prefixed) option, else a command option (connectTimeout, restoreObjectIds). */
+function optionFor(command: TransferCommand, side: Side, key: string): ResolvedOption | undefined {
+  const options = commandOptions(command);
+  return options.find((o) => o.side === side && o.baseKey === key) ?? options.find((o) => !o.side && o.key === key);
 }
 
-function readCa(path: string | undefined, flag: string): { caCertificate?: string } {
-  if (!path) return {};
-  try {
-    return { caCertificate: readFileSync(path, 'utf8') };
-  } catch (err) {
-    throw new UsageError(`Cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}.`);
+function commandOf(side: Side): TransferCommand {
+  const command = TRANSFER_COMMANDS.find((c) => sidesOf(c).includes(side));
+  if (!command) throw new Error(`internal: no command has the side ${JSON.stringify(side.prefix)}`);
+  return command;
+}
+
+/**
+ * The CLI's reading of one side's options for its store: the flags, then the original scripts'
+ * environment variables (SRC_* for a source, DST_* for a target), then the catalogue's CLI default.
+ * Every secret it hands out is registered first, so no output can print it.
+ */
+function cliConnection(values: OptionValues, side: Side, env: NodeJS.ProcessEnv): ConnectionValues {
+  const command = commandOf(side);
+  const option = (key: string) => {
+    const o = optionFor(command, side, key);
+    if (!o) throw new Error(`internal: the ${command} command has no option ${JSON.stringify(key)} for its ${side.word.toLowerCase()} side`);
+    return o;
+  };
+  const envNames = (key: string) => option(key).env?.[side.direction] ?? [];
+  const flag = (key: string) => `--${flagOf(option(key))}`;
+  const value = (key: string): unknown => {
+    const o = optionFor(command, side, key);
+    if (!o) return undefined;
+    const given = values[o.key];
+    if (given !== undefined) return given;
+    for (const name of o.env?.[side.direction] ?? []) {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+    }
+    return o.envDefault;
+  };
+  return {
+    direction: side.direction,
+    value,
+    secret(key) {
+      const v = value(key) as string | undefined;
+      registerSecret(v);
+      return v;
+    },
+    connectionString(key) {
+      const v = value(key) as string | undefined;
+      if (v) registerUriSecrets(v);
+      return v;
+    },
+    path: (key) => value(key) as string | undefined,
+    how(key) {
+      const names = envNames(key);
+      return names.length > 0 ? `${flag(key)} (or ${names.join(' / ')})` : flag(key);
+    },
+    subject: (_key, noun) => `The ${side.direction} ${noun}`,
+    missing: (key, need) => new UsageError(`--${flagOf(findOption(command, side.typeKey))} ${String(values[side.typeKey])} needs ${flag(key)} <${need.placeholder}>.`),
+    azureCredential({ service, keyKey, entraKey }) {
+      const key = this.secret(keyKey);
+      if (value(entraKey)) return { credential: defaultAzureCredential() };
+      if (!key) throw new UsageError(`No ${service} key: pass ${flag(keyKey)}, set ${envNames(keyKey).join(' or ')}, or use ${flag(entraKey)} for Entra ID authentication.`);
+      return { key };
+    },
+  };
+}
+
+/** The store type a side names, checked against the types the command offers (the registry's). */
+export function storeTypeOf(values: OptionValues, side: Side): StoreKind {
+  const command = commandOf(side);
+  const type = values[side.typeKey];
+  const allowed = findOption(command, side.typeKey).choices ?? [];
+  if (!isStoreKind(type) || !allowed.includes(type)) {
+    throw new UsageError(`--${flagOf(findOption(command, side.typeKey))} must be ${storeTypeList(allowed)}, not "${String(type)}".`);
+  }
+  return type;
+}
+
+/**
+ * Every side's store type, then the store options given for a target whose store does not take
+ * them (`--restore-objectids` with a Cosmos DB target): the usage errors a run gives before it reads anything.
+ */
+export function checkSides(values: OptionValues, command: TransferCommand): void {
+  const sides = sidesOf(command);
+  for (const side of sides) storeTypeOf(values, side);
+  for (const side of sides.filter((s) => s.direction === 'target')) {
+    for (const key of SPEC_OPTIONS) {
+      const o = optionFor(command, side, key);
+      if (!o || o.side) continue;
+      const misfit = targetOptionMisfit(key, values[o.key], values[side.typeKey]);
+      if (misfit) {
+        throw new UsageError(`--${flagOf(o)} applies to a ${storeTypeList(misfit.names)} target (--${flagOf(findOption(command, side.typeKey))} ${misfit.types.join(' or ')}).`);
+      }
+    }
   }
 }
 
-const dash = (side: Side) => (side.prefix ? `${side.prefix}-` : '');
-
-/** A side's Cosmos DB connection: flags, then the original scripts' environment variables; registers every secret it finds. */
-export function cosmosSpec(values: OptionValues, side: Side, env: NodeJS.ProcessEnv = process.env): DatabaseSpec {
-  const k = (key: string) => values[prefixed(side.prefix, key)];
-  const names = COSMOS_ENV[side.direction];
-  const p = dash(side);
-  const endpoint = validateEndpoint((k('cosmosEndpoint') as string | undefined) ?? fromEnv(names.endpoint, env), `--${p}cosmos-endpoint (or ${names.endpoint.join(' / ')})`);
-  const key = (k('cosmosKey') as string | undefined) ?? fromEnv(names.key, env);
-  registerSecret(key);
-  const ca = readCa(k('cosmosCaFile') as string | undefined, `--${p}cosmos-ca-file`);
-  const ru = ruBudgetFrom(values, side.prefix);
-  const budget = ru ? { ru } : {};
-  if (k('useRbac')) return { type: 'cosmos', connection: { endpoint, credential: defaultAzureCredential(), ...ca }, ...budget };
-  if (!key) {
-    throw new UsageError(`No Cosmos DB key: pass --${p}cosmos-key, set ${names.key.join(' or ')}, or use --${p}use-rbac for Entra ID authentication.`);
-  }
-  return { type: 'cosmos', connection: { endpoint, key, ...ca }, ...budget };
+/** A side's spec, built by its store (src/stores/registry.ts) from the flags and environment. */
+export function sideSpec(values: OptionValues, side: Side, env: NodeJS.ProcessEnv = process.env): StoreSpec {
+  return specFromOptions(storeTypeOf(values, side), cliConnection(values, side, env));
 }
 
-export function mongoUri(values: OptionValues, side: Side, env: NodeJS.ProcessEnv = process.env): string {
-  const uri = (values[prefixed(side.prefix, 'mongoUri')] as string | undefined) ?? fromEnv(MONGO_ENV[side.direction], env) ?? DEFAULT_MONGO_URI;
-  registerUriSecrets(uri);
-  checkMongoUri(uri, `The ${side.direction} MongoDB URI`);
-  return uri;
+/** A side's Cosmos DB spec, whatever its type flag says (tests and tools). */
+export function cosmosSpec(values: OptionValues, side: Side, env: NodeJS.ProcessEnv = process.env): CosmosSpec {
+  return specFromOptions('cosmos', cliConnection(values, side, env));
 }
 
 export function layoutFrom(values: OptionValues): LayoutRef {

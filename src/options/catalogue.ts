@@ -7,6 +7,7 @@
  */
 import { JSON_FORMATS } from '../core/manifest.js';
 import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
+import { DATABASE_STORE_TYPES, STORE_KINDS, storeTypeList } from '../stores/registry.js';
 import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
 
 export type TransferCommand = 'export' | 'import' | 'migrate' | 'verify';
@@ -66,6 +67,8 @@ export interface OptionDecl {
   secret?: boolean;
   /** Environment fallbacks of the CLI, by direction for store options. */
   env?: Partial<Record<Direction, readonly string[]>>;
+  /** The CLI's value when neither the flag nor an environment fallback gives one. */
+  envDefault?: string;
   /** How the option looks in the tasks; absent when it is CLI-only. */
   task?: TaskView;
   /** Why the tasks do not offer it (required when `task` is absent). */
@@ -264,6 +267,7 @@ export const MONGO_CONNECTION: readonly StoreOptionDecl[] = [
     secret: true,
     help: (s) => `MongoDB connection string (env: ${MONGO_ENV[s.direction].join(', ')}; default ${DEFAULT_MONGO_URI})`,
     env: { source: MONGO_ENV.source, target: MONGO_ENV.target },
+    envDefault: DEFAULT_MONGO_URI,
     task: (s) => ({
       label: `${s.word} MongoDB connection string`,
       group: s.group,
@@ -287,21 +291,22 @@ export const DIR_CONNECTION: readonly StoreOptionDecl[] = [
 
 /** The store type of each side: `--source-type`, `--dest-type`, `--from`/`--to`, `--left-type`/`--right-type`. */
 function storeTypeOption(command: TransferCommand, side: Side): OptionDecl {
-  const types = command === 'verify' ? ['cosmos', 'mongodb', 'dir'] : ['cosmos', 'mongodb'];
+  const types = command === 'verify' ? STORE_KINDS : DATABASE_STORE_TYPES;
+  const listed = storeTypeList(types);
+  const ticked = storeTypeList(types.map((t) => `\`${t}\``));
+  const databases = storeTypeList(DATABASE_STORE_TYPES.map((t) => `\`${t}\``));
   const flag = command === 'migrate' ? side.prefix : kebabCase(side.typeKey);
   const read = side.direction === 'source';
   const help =
     command === 'verify'
-      ? `What the ${side.word.toLowerCase()} side is: \`cosmos\`, \`mongodb\` or \`dir\` (an export directory).`
+      ? `What the ${side.word.toLowerCase()} side is: ${ticked} (an export directory).`
       : read
-        ? 'Where the documents are read from: `cosmos` or `mongodb`.'
-        : 'Where the documents are written: `cosmos` or `mongodb`.';
+        ? `Where the documents are read from: ${databases}.`
+        : `Where the documents are written: ${databases}.`;
   const cliHelp =
     command === 'migrate'
-      ? `${read ? 'source' : 'target'}: cosmos or mongodb (credentials: --${side.prefix}-… flags, else ${read ? 'SRC' : 'DST'}_* variables)`
-      : command === 'verify'
-        ? 'cosmos, mongodb or dir'
-        : 'cosmos or mongodb';
+      ? `${read ? 'source' : 'target'}: ${listed} (credentials: --${side.prefix}-… flags, else ${read ? 'SRC' : 'DST'}_* variables)`
+      : listed;
   const label = command === 'verify' ? `${side.word} side` : `${side.word} type`;
   return {
     key: side.typeKey,
@@ -421,7 +426,7 @@ const RESUME_TASK_WHAT: Record<Op, string> = {
 const REPORT_TASK: Omit<TaskView, 'visibleRule'> = {
   label: 'Verification report file',
   group: 'advanced',
-  help: 'NDJSON file listing every difference the verification found. Empty: `$(Build.ArtifactStagingDirectory)/docferry-verify-<UTC stamp>.ndjson`. The path is in the `reportFile` output variable.',
+  help: 'NDJSON file listing every difference the verification found. Empty: `$(Agent.TempDirectory)/docferry-verify-<UTC stamp>.ndjson`. The path is in the `reportFile` output variable. A path inside `$(Build.ArtifactStagingDirectory)` gives a warning: publish steps upload it.',
   actionHelp: 'NDJSON file listing every difference the verification found. Empty: `$GITHUB_WORKSPACE/docferry-verify-<UTC stamp>.ndjson`. The path is in the `report-file` output.',
 };
 
@@ -631,7 +636,7 @@ const EXPORT_OWN: readonly OptionDecl[] = [
     task: {
       label: 'Output directory',
       group: 'source',
-      help: 'Directory to create for the export; it must not exist or be empty. Empty: `$(Build.ArtifactStagingDirectory)/data-export-<UTC yyyymmddTHHMMSS>`. The path is in the `exportDir` output variable.',
+      help: 'Directory to create for the export; it must not exist or be empty. Empty: `$(Agent.TempDirectory)/data-export-<UTC yyyymmddTHHMMSS>`, emptied after the job. The path is in the `exportDir` output variable. The export holds personal data: a path inside `$(Build.ArtifactStagingDirectory)` gives a warning, since publish steps upload it.',
       actionHelp: 'Directory to create for the export; it must not exist or be empty. Empty: `$GITHUB_WORKSPACE/data-export-<UTC yyyymmddTHHMMSS>`. The path is in the `export-dir` output.',
     },
   },
@@ -725,7 +730,12 @@ const IMPORT_OWN: readonly OptionDecl[] = [
     kind: 'string',
     valueName: '<dir>',
     help: 'where rejected documents are written (default: <export-dir>/_rejects)',
-    task: { label: 'Rejects directory', group: 'advanced', help: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory.' },
+    task: {
+      label: 'Rejects directory',
+      group: 'advanced',
+      help: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory. A path inside `$(Build.ArtifactStagingDirectory)` gives a warning: publish steps upload it, and rejects hold personal data.',
+      actionHelp: 'Where rejected documents are written with their reason. Empty: `_rejects` inside the export directory.',
+    },
   },
 ];
 
@@ -741,7 +751,7 @@ const MIGRATE_OWN: readonly OptionDecl[] = [
     task: {
       label: 'Rejects directory',
       group: 'advanced',
-      help: 'Where rejected documents are written with their reason. Empty: `$(Build.ArtifactStagingDirectory)/docferry-rejects-<UTC stamp>`.',
+      help: 'Where rejected documents are written with their reason. Empty: `$(Agent.TempDirectory)/docferry-rejects-<UTC stamp>`, emptied after the job. A path inside `$(Build.ArtifactStagingDirectory)` gives a warning: publish steps upload it, and rejects hold personal data.',
       actionHelp: 'Where rejected documents are written with their reason. Empty: `$GITHUB_WORKSPACE/docferry-rejects-<UTC stamp>`.',
     },
   },

@@ -4,6 +4,7 @@
  * tasks have: the service connection, archive and throughput). scripts/generate-task-inputs.ts
  * writes them; test/tasks/task-inputs-generated.test.ts fails when the committed files differ.
  */
+import { SPEC_OPTIONS } from '../stores/registry.js';
 import { FAIL_ON_WARNINGS, NETWORK, commandOptions, kebabCase, parserOf, taskInputOf, TRANSFER_COMMANDS, type Kind, type OptionDecl, type ResolvedOption, type TaskView, type TransferCommand } from './catalogue.js';
 
 export type TaskCommand = TransferCommand | 'archive' | 'throughput';
@@ -222,6 +223,27 @@ export function taskInput(command: TaskCommand, name: string): TaskInput {
 export function taskInputsOfGroup(command: TransferCommand, group: string): TaskInput[] {
   const names = new Set(commandOptions(command).filter((o) => o.group === group).map(taskInputOf).filter((n): n is string => n !== undefined));
   return taskInputs(command).filter((i) => names.has(i.name));
+}
+
+/**
+ * The inputs a side's store may read: the side's connection group (its own inputs and the shared
+ * ones, useRbac and the RU budget) and the command inputs some store's spec takes (SPEC_OPTIONS).
+ */
+export function taskInputsOfSide(command: TransferCommand, prefix: string): TaskInput[] {
+  const names = new Set(
+    commandOptions(command)
+      .filter((o) => (o.side ? o.side.prefix === prefix : SPEC_OPTIONS.includes(o.key)))
+      .map(taskInputOf)
+      .filter((n): n is string => n !== undefined),
+  );
+  return taskInputs(command).filter((i) => names.has(i.name));
+}
+
+/** The task input carrying a side's option `key` (its own, shared, or a command input), when the tasks offer one. */
+export function taskInputNameOf(command: TransferCommand, side: { prefix: string }, key: string): string | undefined {
+  const options = commandOptions(command);
+  const o = options.find((x) => x.side?.prefix === side.prefix && x.baseKey === key) ?? options.find((x) => !x.side && x.key === key);
+  return o ? taskInputOf(o) : undefined;
 }
 
 export function taskParser(input: Pick<OptionDecl, 'kind' | 'choices'>) {

@@ -3,6 +3,7 @@ import type { CollectionScope } from '../core/layout.js';
 import type { JsonFormat, SourceType } from '../core/manifest.js';
 import { redactUri } from '../core/secrets.js';
 import type { SinkStore, SourceStore } from './types.js';
+import type { TokenCredential } from '@azure/identity';
 
 /**
  * What the engine knows of a store, declared once per store and registered in
@@ -14,6 +15,8 @@ export interface StoreDescriptor<S extends { type: string }> {
   readonly type: S['type'];
   /** What one of these is called in messages: "the source and the target are the same <label>". */
   readonly label: string;
+  /** The store's own name in messages: "a MongoDB target", "No credential for Cosmos DB". */
+  readonly name: string;
   /**
    * How the store names its documents. An export directory has none of its own: its documents
    * are named as the store they came from named them, and it remembers them by line.
@@ -36,11 +39,17 @@ export interface StoreDescriptor<S extends { type: string }> {
    */
   isMissingCollection?(err: unknown): boolean;
   /**
-   * Slot for the option catalogue: builds this store's connection spec from the values of its
-   * connection group. Not set yet: the CLI and the tasks build specs themselves
-   * (src/cli/options.ts cosmosSpec and mongoUri, tasks/common/stores.ts).
+   * Builds this store's connection spec from the values of its connection group (src/options/
+   * catalogue.ts) and the few command options it takes (`specOptions`). The store knows what its
+   * options mean, how they are checked and what its spec holds; the front door behind `values`
+   * knows where they come from (the CLI: flags, then environment variables; the tasks: inputs),
+   * how they are named in messages and how it finds credentials.
    */
-  specFromOptions?(values: StoreOptionValues): S;
+  specFromOptions(values: ConnectionValues): S;
+  /** Command options outside its connection group that its spec takes, by catalogue key (`restoreObjectIds`). */
+  readonly specOptions?: readonly string[];
+  /** Of those, the ones only a target of this store takes: given for another target, they are a usage error. */
+  readonly targetOnlyOptions?: readonly string[];
 }
 
 /** A store that holds databases (Cosmos DB, MongoDB): it can be exported, imported into and migrated. */
@@ -108,8 +117,57 @@ export interface OpenedSource {
   collections?: { database: string; collection: string }[];
 }
 
-/** Values of a store's connection group, by option name, for `specFromOptions`. */
-export type StoreOptionValues = Readonly<Record<string, unknown>>;
+/**
+ * One side's options as a front door hands them to `specFromOptions`, by catalogue key without the
+ * side's prefix (`cosmosEndpoint` for `--from-cosmos-endpoint` and for input `fromCosmosEndpoint`).
+ * Every method reads only what the store asks for, so a secret is masked only when it is used.
+ */
+export interface ConnectionValues {
+  /** Whether the side is read from (a source, verify's left) or written to (a target, verify's right). */
+  readonly direction: 'source' | 'target';
+  /** A plain option, parsed, after the front door's fallbacks; undefined when not given (false booleans too). */
+  value(key: string): unknown;
+  /** A secret option (an account key), masked whole wherever the front door prints. */
+  secret(key: string): string | undefined;
+  /** A connection string whose password (only) is masked, whole as given, before it is looked at: logs can still name the server. */
+  connectionString(key: string): string | undefined;
+  /** A filesystem path option, as the front door resolves paths. */
+  path(key: string): string | undefined;
+  /** How to give the option, for "pass …" hints: `--from-cosmos-endpoint (or SRC_COSMOS_ENDPOINT / COSMOS_ENDPOINT)`, `input "fromCosmosEndpoint"`. */
+  how(key: string): string;
+  /** The option's value as a message's subject: `The source MongoDB URI`, `Input "fromMongoUri"`. */
+  subject(key: string, noun: string): string;
+  /** The usage error for a required option left empty. */
+  missing(key: string, need: MissingOption): Error;
+  /** The Azure credential the front door's rules choose (Entra ID, or the account key `keyKey`); throws its usage error when there is neither. */
+  azureCredential(request: AzureCredentialRequest): { credential: TokenCredential } | { key: string };
+}
+
+export interface MissingOption {
+  /** Whom it is required for: `MongoDB`, `a dir side`. */
+  for: string;
+  /** What to give: `a mongodb:// or mongodb+srv:// connection string, from a secret variable`. */
+  what: string;
+  /** The CLI's placeholder: `export directory`. */
+  placeholder: string;
+}
+
+export interface AzureCredentialRequest {
+  /** `Cosmos DB`. */
+  service: string;
+  /** Where the credential is for, as messages name it (the endpoint). */
+  resource: string;
+  /** The store's account-key option. */
+  keyKey: string;
+  /** The option that asks for Entra ID instead of the key. */
+  entraKey: string;
+}
+
+/** The connect timeout a spec takes, from the catalogue's `connectTimeout` (milliseconds), when given. */
+export function connectTimeoutOf(values: ConnectionValues): { connectTimeoutMs?: number } {
+  const ms = values.value('connectTimeout');
+  return typeof ms === 'number' ? { connectTimeoutMs: ms } : {};
+}
 
 /**
  * `cosmos:account.documents.azure.com:443`, `mongodb:host:27017`: the URL's authority without

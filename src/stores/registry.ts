@@ -1,7 +1,7 @@
 import type { Doc } from '../core/documents.js';
 import type { CollectionScope } from '../core/layout.js';
 import { cosmosStore, type CosmosSpec } from './cosmos/descriptor.js';
-import type { DatabaseStoreDescriptor, OpenContext, OpenedSource, StoreDescriptor } from './descriptor.js';
+import type { ConnectionValues, DatabaseStoreDescriptor, OpenContext, OpenedSource, StoreDescriptor } from './descriptor.js';
 import { dirStore, type DirSpec } from './exportdir/descriptor.js';
 import { mongoStore, type MongoSpec } from './mongo/descriptor.js';
 
@@ -54,6 +54,36 @@ export function databaseStoreOfType<T extends DatabaseStoreType>(type: T): Datab
 /** The descriptor of any store spec, typed for it. */
 export function storeOf<S extends StoreSpec>(spec: S): StoreDescriptor<S> {
   return STORES[spec.type as StoreKind] as unknown as StoreDescriptor<S>;
+}
+
+export function isStoreKind(value: unknown): value is StoreKind {
+  return typeof value === 'string' && Object.hasOwn(STORES, value);
+}
+
+/** `cosmos or mongodb`, `cosmos, mongodb or dir`: store types as a usage error lists them. */
+export function storeTypeList(types: readonly string[]): string {
+  return types.length < 2 ? types.join('') : `${types.slice(0, -1).join(', ')} or ${types.at(-1)}`;
+}
+
+/** One side's spec, built by its store from the values a front door read (see `StoreDescriptor.specFromOptions`). */
+export function specFromOptions<K extends StoreKind>(kind: K, values: ConnectionValues): Extract<StoreSpec, { type: K }> {
+  const store = STORES[kind] as StoreDescriptor<Extract<StoreSpec, { type: K }>> | undefined;
+  if (!store) throw new Error(`internal: no store is registered as ${JSON.stringify(kind)}`);
+  return store.specFromOptions(values);
+}
+
+/** The command options outside the connection groups that some store's spec takes (the front doors read them for the store). */
+export const SPEC_OPTIONS: readonly string[] = Object.freeze([...new Set(Object.values(STORES).flatMap((s) => s.specOptions ?? []))]);
+
+/**
+ * A target-only store option given for a target whose store does not take it: the stores that
+ * take it (`--restore-objectids` with `--dest-type cosmos`), or undefined when the option fits.
+ */
+export function targetOptionMisfit(key: string, given: unknown, targetType: unknown): { types: DatabaseStoreType[]; names: string[] } | undefined {
+  if (given === undefined || given === false) return undefined;
+  const takers = DATABASE_STORE_TYPES.filter((t) => DATABASE_STORES[t].targetOnlyOptions?.includes(key));
+  if (takers.length === 0 || takers.includes(targetType as DatabaseStoreType)) return undefined;
+  return { types: takers, names: takers.map((t) => DATABASE_STORES[t].name) };
 }
 
 /** What a descriptor says without a spec, for code that holds only a store's kind (a source or sink). */

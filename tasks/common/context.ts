@@ -35,8 +35,13 @@ export interface OperationContext {
   azureInputHint: string;
   events: EventSink;
   log: TaskLog;
-  /** Where an export goes when the author names no directory. */
+  /**
+   * Where an export, migrate's rejects and a verify report go when the author names no path: a
+   * directory the job empties and no publish step uploads (Azure DevOps: Agent.TempDirectory).
+   */
   defaultExportParent: string;
+  /** The directory generic publish steps upload (Azure DevOps: Build.ArtifactStagingDirectory), when the platform has one. */
+  publishedDir?: { name: string; path: string };
   /** A directory for files the run leaves behind for the job (state files, reports). */
   tempDir: string;
   /** Told how many collections the run will move, for an overall percentage. */

@@ -11,7 +11,8 @@ import type { TransferCommand } from '../../src/options/catalogue.js';
 import type { OptionValues } from '../../src/options/values.js';
 import type { OperationContext } from './context.js';
 
-function readInput(ctx: OperationContext, input: TaskInput): unknown {
+/** One catalogue input, parsed (a boolean: true or undefined); a parse error names the input. */
+export function readInput(ctx: OperationContext, input: TaskInput): unknown {
   const { inputs } = ctx;
   if (input.kind === 'boolean') return inputs.getBoolInput(input.name) || undefined;
   const raw = input.secret ? inputs.getSecretInput(input.name) : inputs.getInput(input.name);

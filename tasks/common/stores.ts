@@ -1,63 +1,88 @@
-/** Turns input values into the engine's DatabaseSpec, with messages that name the inputs to fix. */
+/** Turns input values into the engine's store specs, with messages that name the inputs to fix. */
 import { UsageError } from '../../src/core/errors.js';
 import { loadLayout, defaultLayoutPath } from '../../src/core/layout.js';
 import type { LayoutRef } from '../../src/engine/export.js';
-import { validateEndpoint } from '../../src/stores/cosmos/endpoint.js';
-import type { CosmosRuOptions } from '../../src/stores/cosmos/ru-budget.js';
-import type { DatabaseSpec } from '../../src/stores/factory.js';
+import { resolve } from 'node:path';
 import { RUN_MODES, type RunMode } from '../../src/engine/mirror.js';
-import { checkMongoUri } from '../../src/stores/mongo/uri.js';
-import { connectTimeoutInput } from './connect-timeout.js';
 import { registerUriSecrets } from '../../src/core/secrets.js';
+import { sidesOf, type Side, type TransferCommand } from '../../src/options/catalogue.js';
+import { taskInputNameOf, taskInputsOfSide, type TaskInput } from '../../src/options/task-inputs.js';
+import type { ConnectionValues } from '../../src/stores/descriptor.js';
+import { specFromOptions, type StoreKind, type StoreSpec } from '../../src/stores/registry.js';
+import { readInput } from './option-inputs.js';
 import type { OperationContext } from './context.js';
 
 export const WRITE_MODES: readonly RunMode[] = RUN_MODES;
 
-export type StoreType = 'cosmos' | 'mongodb';
-export const STORE_TYPES: readonly StoreType[] = ['cosmos', 'mongodb'];
-
-export interface CosmosValues {
-  endpoint: string | undefined;
-  endpointInput: string;
-  key: string | undefined;
-  keyInput: string;
-}
-
 /**
- * Entra ID when the author asks for it (useRbac) or configured an Azure identity and gave no key;
- * the account key otherwise. Never both silently: with useRbac the key is ignored, and said so.
+ * The tasks' reading of one side's inputs for its store (src/stores/registry.ts builds the spec):
+ * inputs named after the side (fromCosmosEndpoint), the shared ones (useRbac, maxRu), and the few
+ * command inputs a store's spec takes (connectTimeout, restoreObjectIds). A key is read from a
+ * secret input, a MongoDB URI masked by its password only, and Entra ID chosen when the author asks
+ * for it (useRbac) or configured an Azure identity and gave no key; never both silently: with
+ * useRbac the key is ignored, and said so.
+ *
+ * The static scan of the inputs a task reads (test/tasks/inputs-declared.test.ts) expands each
+ * `sideSpec(ctx, '<command>', '<prefix>', …)` into `taskInputsOfSide(command, prefix)`.
  */
-export function cosmosStore(ctx: OperationContext, v: CosmosValues, useRbac: boolean, ru?: CosmosRuOptions): DatabaseSpec {
-  const budget = ru ? { ru } : {};
+export function sideSpec<K extends StoreKind>(ctx: OperationContext, command: TransferCommand, prefix: Side['prefix'], type: K): Extract<StoreSpec, { type: K }> {
+  const side = sidesOf(command).find((s) => s.prefix === prefix);
+  if (!side) throw new Error(`internal: ${command} has no side ${JSON.stringify(prefix)}`);
   const { inputs } = ctx;
-  const endpoint = validateEndpoint(v.endpoint, `input "${inputs.label(v.endpointInput)}"`);
-  const azure = ctx.azure();
-  if (useRbac || (!v.key && azure && !azure.ambient)) {
-    if (!azure) {
-      throw new UsageError(
-        `Input "${inputs.label('useRbac')}" asks for Entra ID authentication to ${endpoint}, but no Azure identity is configured: set ${ctx.azureInputHint}.`,
-      );
-    }
-    if (v.key && useRbac) ctx.log.warning(`"${inputs.label(v.keyInput)}" is ignored: "${inputs.label('useRbac')}" is true, so ${endpoint} is reached with ${azure.description}.`);
-    return { type: 'cosmos', connection: { endpoint, credential: azure.credential, ...connectTimeoutInput(ctx) }, ...budget };
-  }
-  if (!v.key) {
-    throw new UsageError(
-      `No credential for Cosmos DB at ${endpoint}: set "${inputs.label(v.keyInput)}" (from a secret variable), ` +
-        `or ${ctx.azureInputHint} with "${inputs.label('useRbac')}: true" for Entra ID (data-plane RBAC).`,
-    );
-  }
-  return { type: 'cosmos', connection: { endpoint, key: v.key, ...connectTimeoutInput(ctx) }, ...budget };
-}
-
-export function mongoStore(ctx: OperationContext, uri: string | undefined, uriInput: string, restoreObjectIds = false): DatabaseSpec {
-  // The URI is read without whole-value masking, so logs can name the server; its password is
-  // masked (whole, as given) before the URI is looked at, even when it is then refused.
-  if (uri) registerUriSecrets(uri, (secret) => ctx.inputs.mask(secret));
-  if (!uri) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" is required for MongoDB (a mongodb:// or mongodb+srv:// connection string, from a secret variable).`);
-  if (!/^mongodb(\+srv)?:\/\//i.test(uri)) throw new UsageError(`Input "${ctx.inputs.label(uriInput)}" must start with mongodb:// or mongodb+srv://.`);
-  checkMongoUri(uri, `Input "${ctx.inputs.label(uriInput)}"`);
-  return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}), ...connectTimeoutInput(ctx) };
+  const byName = new Map(taskInputsOfSide(command, prefix).map((i) => [i.name, i]));
+  const inputOf = (key: string): TaskInput | undefined => {
+    const name = taskInputNameOf(command, side, key);
+    return name === undefined ? undefined : byName.get(name);
+  };
+  const nameOf = (key: string): string => {
+    const input = inputOf(key);
+    if (!input) throw new Error(`internal: the ${command} task has no input for ${JSON.stringify(key)} of its ${side.word.toLowerCase()} side`);
+    return input.name;
+  };
+  const label = (key: string) => inputs.label(nameOf(key));
+  const connection: ConnectionValues = {
+    direction: side.direction,
+    value: (key) => {
+      const input = inputOf(key);
+      return input ? readInput(ctx, input) : undefined;
+    },
+    secret: (key) => (inputOf(key) ? inputs.getSecretInput(nameOf(key)) : undefined),
+    connectionString(key) {
+      if (!inputOf(key)) return undefined;
+      // Read without whole-value masking, so logs can name the server; its password is masked
+      // (whole, as given) before the URI is looked at, even when it is then refused.
+      const uri = inputs.getQuietInput(nameOf(key));
+      if (uri) registerUriSecrets(uri, (secret) => inputs.mask(secret));
+      return uri;
+    },
+    path(key) {
+      const v = inputOf(key) ? inputs.getInput(nameOf(key)) : undefined;
+      return v ? resolve(v) : undefined;
+    },
+    how: (key) => `input "${label(key)}"`,
+    subject: (key) => `Input "${label(key)}"`,
+    missing: (key, need) => new UsageError(`Input "${label(key)}" is required for ${need.for} (${need.what}).`),
+    azureCredential({ service, resource, keyKey, entraKey }) {
+      const key = connection.secret(keyKey);
+      const useEntra = connection.value(entraKey) === true;
+      const azure = ctx.azure();
+      if (useEntra || (!key && azure && !azure.ambient)) {
+        if (!azure) {
+          throw new UsageError(`Input "${label(entraKey)}" asks for Entra ID authentication to ${resource}, but no Azure identity is configured: set ${ctx.azureInputHint}.`);
+        }
+        if (key && useEntra) ctx.log.warning(`"${label(keyKey)}" is ignored: "${label(entraKey)}" is true, so ${resource} is reached with ${azure.description}.`);
+        return { credential: azure.credential };
+      }
+      if (!key) {
+        throw new UsageError(
+          `No credential for ${service} at ${resource}: set "${label(keyKey)}" (from a secret variable), ` +
+            `or ${ctx.azureInputHint} with "${label(entraKey)}: true" for Entra ID (data-plane RBAC).`,
+        );
+      }
+      return { key };
+    },
+  };
+  return specFromOptions(type, connection);
 }
 
 /** The layout file (or the built-in one) and the collection filter. */

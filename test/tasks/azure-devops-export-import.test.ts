@@ -1,5 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { buildAzureDevOpsTask } from '../../scripts/build-tasks.js';
 import type { Manifest } from '../../src/core/manifest.js';
@@ -65,8 +65,10 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(exported.result, exported.stdout + exported.stderr).to.equal('Succeeded');
       expect(exported.code).to.equal(0);
       expect(exported.outputs).to.include({ documentsRead: '53', documentsWritten: '53', documentsSkipped: '0', documentsRejected: '0' });
-      // The default places the export under the staging directory, ready to publish as an artifact.
-      expect(exportDir).to.match(/[\\/]a[\\/]data-export-\d{8}T\d{6}$/);
+      // Issue 14, item 2: the default is the agent's temp directory, which no publish step uploads
+      // and the agent empties after the job; not the staging directory (<work>/a), which they upload.
+      expect(exportDir).to.match(/[\\/]_temp[\\/]data-export-\d{8}T\d{6}$/);
+      expect(exported.warnings).to.deep.equal([]);
     });
 
     it('writes a complete export directory with a manifest', async () => {
@@ -126,6 +128,55 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       const merged = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir, mode: 'merge', collections: 'threads' });
       expect(merged.result).to.equal('Succeeded');
       expect(merged.outputs).to.include({ documentsRead: '20', documentsWritten: '0', documentsSkipped: '20' });
+    });
+  });
+
+  describe('personal data kept out of the artifact staging directory (issue 14, item 2)', () => {
+    const warningAbout = (input: string) => `Input "${input}" (`;
+    // The step's verdict repeats its warnings in one more line; these are the tasks' own.
+    const pathWarnings = (r: AgentResult) => r.warnings.filter((w) => w.startsWith('Input "'));
+
+    it('warns, and succeeds with issues, when outputDir is inside Build.ArtifactStagingDirectory', async () => {
+      const workDir = await tempDir('docferry-agent-');
+      const outputDir = join(workDir, 'a', 'export');
+      const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'user_roles', outputDir }, { workDir });
+      expect(r.result, r.stdout).to.equal('SucceededWithIssues');
+      expect(r.outputs).to.include({ documentsWritten: '3', exportDir: outputDir });
+      expect(pathWarnings(r)).to.have.length(1);
+      expect(pathWarnings(r)[0]).to.include(warningAbout('outputDir')).and.include(`inside Build.ArtifactStagingDirectory (${join(workDir, 'a')})`).and.include('personal data');
+    });
+
+    it('says nothing of an outputDir beside the staging directory whose name starts the same', async () => {
+      const workDir = await tempDir('docferry-agent-');
+      const outputDir = join(workDir, 'a-export');
+      const r = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'user_roles', outputDir }, { workDir });
+      expect(r.result, r.stdout).to.equal('Succeeded');
+      expect(r.warnings).to.deep.equal([]);
+    });
+
+    it('warns of a reportFile inside the staging directory, and defaults the report to the temp directory', async () => {
+      const workDir = await tempDir('docferry-agent-');
+      const reportFile = join(workDir, 'a', 'verify.ndjson');
+      const inStaging = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'user_roles', outputDir: join(workDir, 'e1'), verify: 'true', reportFile }, { workDir });
+      expect(inStaging.result, inStaging.stdout).to.equal('SucceededWithIssues');
+      expect(pathWarnings(inStaging).map((w) => w.slice(0, warningAbout('reportFile').length))).to.deep.equal([warningAbout('reportFile')]);
+      const byDefault = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'user_roles', outputDir: join(workDir, 'e2'), verify: 'true' }, { workDir });
+      expect(byDefault.result, byDefault.stdout).to.equal('Succeeded');
+      expect(dirname(byDefault.outputs.reportFile!)).to.equal(join(workDir, '_temp'));
+    });
+
+    it('warns when an import writes its rejects inside the staging directory; failOnWarnings fails the step', async () => {
+      const workDir = await tempDir('docferry-agent-');
+      const exportDir = join(workDir, 'export');
+      const exported = await run('DocferryExport', { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, collections: 'user_roles', outputDir: exportDir }, { workDir });
+      expect(exported.result, exported.stdout).to.equal('Succeeded');
+      const inputs = { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir, collections: 'user_roles', rejectsDir: join(workDir, 'a', 'rejects') };
+      const imported = await run('DocferryImport', inputs, { workDir });
+      expect(imported.result, imported.stdout).to.equal('SucceededWithIssues');
+      expect(pathWarnings(imported)).to.have.length(1);
+      expect(pathWarnings(imported)[0]).to.include(warningAbout('rejectsDir'));
+      const strict = await run('DocferryImport', { ...inputs, failOnWarnings: 'true' }, { workDir });
+      expect(strict.result, strict.stdout).to.equal('Failed');
     });
   });
 

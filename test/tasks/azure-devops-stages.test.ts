@@ -71,7 +71,8 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
     it('migrates straight from account to account, verifies, and reports counts and the report file', async () => {
       expect(migrated.result, migrated.stdout).to.equal('Succeeded');
       expect(migrated.outputs).to.include({ documentsRead: '16', documentsWritten: '16', documentsRejected: '0' });
-      expect(migrated.outputs.reportFile).to.match(/[\\/]a[\\/]docferry-verify-\d{8}T\d{6}\.ndjson$/);
+      // Issue 14, item 2: the default report is in the agent temp directory, not the staging directory (a/) publish steps upload.
+      expect(migrated.outputs.reportFile).to.match(/[\\/]_temp[\\/]docferry-verify-\d{8}T\d{6}\.ndjson$/);
       expect(existsSync(migrated.outputs.reportFile!)).to.equal(true);
       expect(await readAllCosmos(target, db('copilot'), 'summaries')).to.deep.equal(await readAllCosmos(source, db('copilot'), 'summaries'));
       expect(migrated.summaries[0]).to.include('### Verification').and.include(`| ${db('copilot')}.summaries | 12 | 12 | 0 | 0 | 0 | yes |`);

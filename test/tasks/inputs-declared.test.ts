@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { expect } from 'chai';
 import { azureDevOpsRoot, azureDevOpsTaskNames, githubRoot, repoRoot } from '../../scripts/build-tasks.js';
 import { kebabCase } from '../../tasks/common/inputs.js';
-import { taskInputsOfGroup } from '../../src/options/task-inputs.js';
+import { taskInputsOfGroup, taskInputsOfSide } from '../../src/options/task-inputs.js';
 import type { TransferCommand } from '../../src/options/catalogue.js';
 import { readTaskJson } from './support/agent.js';
 import { readActionYml } from './support/runner.js';
@@ -25,11 +25,13 @@ const READ_CALL = new RegExp(`\\b(${READERS.join('|')})\\(\\s*(?:'([A-Za-z0-9]+)
 const PLATFORM_READ = /\b(?:tl|core)\.(getInput|getBoolInput|getBooleanInput|getMultilineInput|getPathInput|getDelimitedInput|getInputRequired|getPathInputRequired|getEndpointAuthorizationParameter|getEndpointAuthorization)\(/g;
 /** A catalogue group read by its declared names. */
 const GROUP_READ = /\breadGroup\(\s*\w+\s*,\s*'(\w+)'\s*,\s*'([\w-]+)'\s*\)/g;
+/** A side's connection inputs, read as its store asks for them (tasks/common/stores.ts). */
+const SIDE_READ = /\bsideSpec\(\s*\w+\s*,\s*'(\w+)'\s*,\s*'(\w*)'\s*,/g;
 /**
  * Where the readers are defined (common/inputs.ts), where they meet the platform (the adapters),
- * and the catalogue reader (common/option-inputs.ts: names from the catalogue, expanded above).
+ * and the catalogue readers (common/option-inputs.ts and common/stores.ts: names from the catalogue, expanded above).
  */
-const ADAPTERS = new Set(['tasks/common/inputs.ts', 'tasks/azure-devops/shared/inputs.ts', 'tasks/github/src/inputs.ts', 'tasks/common/option-inputs.ts']);
+const ADAPTERS = new Set(['tasks/common/inputs.ts', 'tasks/azure-devops/shared/inputs.ts', 'tasks/github/src/inputs.ts', 'tasks/common/option-inputs.ts', 'tasks/common/stores.ts']);
 
 /** Files reachable from an entry through relative imports, staying inside tasks/. */
 function reachable(entry: string): string[] {
@@ -73,6 +75,14 @@ function scan(entry: string): Scan {
       const inputs = taskInputsOfGroup(m[1] as TransferCommand, m[2]!);
       if (inputs.length === 0) computed.push(`${rel}: ${m[0]} (no such catalogue group)`);
       for (const i of inputs) names.add(i.name);
+    }
+    for (const m of text.matchAll(SIDE_READ)) {
+      const inputs = taskInputsOfSide(m[1] as TransferCommand, m[2]!);
+      if (inputs.length === 0) computed.push(`${rel}: ${m[0]} (no such command side)`);
+      for (const i of inputs) names.add(i.name);
+    }
+    if (!isAdapter && /\bsideSpec\(/.test(text) && [...text.matchAll(/\bsideSpec\(/g)].length !== [...text.matchAll(SIDE_READ)].length) {
+      computed.push(`${rel}: sideSpec with a computed command or side`);
     }
     if (!isAdapter && /\breadGroup\(/.test(text) && [...text.matchAll(/\breadGroup\(/g)].length !== [...text.matchAll(GROUP_READ)].length) {
       computed.push(`${rel}: readGroup with a computed command or group`);

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
 import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
 import { runExport } from '../../engine/export.js';
 import { sidesOf } from '../../options/catalogue.js';
@@ -7,16 +6,12 @@ import { runControlFrom, tuningFrom, type OptionValues } from '../../options/val
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
 import { printVerification } from './verify.js';
-import { addCatalogueOptions, cosmosSpec, layoutFrom, mongoUri, optionValues, withConnectTimeout } from '../options.js';
+import { addCatalogueOptions, checkSides, layoutFrom, optionValues, sideSpec } from '../options.js';
 
 const [SOURCE] = sidesOf('export');
 
 export function sourceSpec(values: OptionValues, ctx: CliContext): DatabaseSpec {
-  if (values.sourceType === 'cosmos') {
-    const spec = cosmosSpec(values, SOURCE!, ctx.env);
-    return values.pageSize !== undefined && spec.type === 'cosmos' ? { ...spec, pageSize: values.pageSize as number } : spec;
-  }
-  return { type: 'mongodb', uri: mongoUri(values, SOURCE!, ctx.env) };
+  return sideSpec(values, SOURCE!, ctx.env) as DatabaseSpec;
 }
 
 export function registerExportCommand(program: Command, ctx: CliContext): void {
@@ -24,11 +19,9 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
   addCatalogueOptions(cmd, 'export');
   cmd.action(async (flags: Record<string, unknown>) => {
     const values = optionValues(flags, 'export');
-    if (values.sourceType !== 'cosmos' && values.sourceType !== 'mongodb') {
-      throw new UsageError(`--source-type must be cosmos or mongodb, not "${String(values.sourceType)}".`);
-    }
+    checkSides(values, 'export');
     const layout = layoutFrom(values);
-    const source = withConnectTimeout(sourceSpec(values, ctx), values.connectTimeout);
+    const source = sourceSpec(values, ctx);
     const outputDir = (values.outputDir as string | undefined) ?? defaultExportDirName();
     const collections = values.collections as string[] | undefined;
     const summary = await runReported(ctx, values, (events) =>

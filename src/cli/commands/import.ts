@@ -7,16 +7,12 @@ import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
 import { printVerification } from './verify.js';
-import { addCatalogueOptions, cosmosSpec, layoutFrom, mongoUri, optionValues, withConnectTimeout } from '../options.js';
+import { addCatalogueOptions, checkSides, layoutFrom, optionValues, sideSpec } from '../options.js';
 
 const [TARGET] = sidesOf('import');
 
 export function targetSpec(values: OptionValues, ctx: CliContext): DatabaseSpec {
-  const spec: DatabaseSpec =
-    values.destType === 'cosmos'
-      ? cosmosSpec(values, TARGET!, ctx.env)
-      : { type: 'mongodb', uri: mongoUri(values, TARGET!, ctx.env), ...(values.restoreObjectIds ? { restoreObjectIds: true } : {}) };
-  return withConnectTimeout(spec, values.connectTimeout);
+  return sideSpec(values, TARGET!, ctx.env) as DatabaseSpec;
 }
 
 export function registerImportCommand(program: Command, ctx: CliContext): void {
@@ -24,10 +20,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
   addCatalogueOptions(cmd, 'import');
   cmd.action(async (flags: Record<string, unknown>) => {
     const values = optionValues(flags, 'import');
-    if (values.destType !== 'cosmos' && values.destType !== 'mongodb') {
-      throw new UsageError(`--dest-type must be cosmos or mongodb, not "${String(values.destType)}".`);
-    }
-    if (values.restoreObjectIds && values.destType !== 'mongodb') throw new UsageError('--restore-objectids applies to a MongoDB target (--dest-type mongodb).');
+    checkSides(values, 'import');
     if (!RUN_MODES.includes(values.mode as RunMode)) throw new UsageError(`--mode must be upsert, merge or mirror, not "${String(values.mode)}".`);
     const layout = layoutFrom(values);
     const target = targetSpec(values, ctx);

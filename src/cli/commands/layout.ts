@@ -18,7 +18,7 @@ import { captureCosmosArm, captureCosmosDatabases, type CosmosSqlResourcesApi } 
 import { createMongoClient, describeMongoError } from '../../stores/mongo/connection.js';
 import { captureMongoCollections } from '../../stores/mongo/schema.js';
 import type { CliContext } from '../context.js';
-import { cosmosSpec, duration, mongoUri, withConnectTimeout } from '../options.js';
+import { cosmosSpec, duration, sideSpec } from '../options.js';
 
 const [SOURCE] = sidesOf('export');
 
@@ -43,7 +43,7 @@ interface CaptureFlags {
 
 function connectionValues(flags: CaptureFlags): OptionValues {
   const values: OptionValues = {};
-  for (const key of ['cosmosEndpoint', 'cosmosKey', 'useRbac', 'cosmosCaFile', 'mongoUri'] as const) if (flags[key] !== undefined) values[key] = flags[key];
+  for (const key of ['cosmosEndpoint', 'cosmosKey', 'useRbac', 'cosmosCaFile', 'mongoUri', 'connectTimeout'] as const) if (flags[key] !== undefined) values[key] = flags[key];
   return values;
 }
 
@@ -56,8 +56,7 @@ async function captureCosmos(flags: CaptureFlags, ctx: CliContext, notes: string
     notes.push('Read through the management plane: whether a container is empty is not known there.');
     return captureCosmosArm(api, flags.resourceGroup, flags.account, notes);
   }
-  const spec = withConnectTimeout(cosmosSpec(connectionValues(flags), SOURCE!, ctx.env), flags.connectTimeout);
-  if (spec.type !== 'cosmos') throw new Error('internal: cosmosSpec gave another store');
+  const spec = cosmosSpec(connectionValues(flags), SOURCE!, ctx.env);
   const client = createCosmosClient(spec.connection);
   try {
     return await captureCosmosDatabases(client, notes);
@@ -69,9 +68,9 @@ async function captureCosmos(flags: CaptureFlags, ctx: CliContext, notes: string
 }
 
 async function captureMongo(flags: CaptureFlags, ctx: CliContext, notes: string[]): Promise<CapturedDatabase[]> {
-  const uri = mongoUri(connectionValues(flags), SOURCE!, ctx.env);
-  const settings = flags.connectTimeout !== undefined ? { connectTimeoutMs: flags.connectTimeout } : {};
-  const client = createMongoClient(uri, settings);
+  const spec = sideSpec({ ...connectionValues(flags), [SOURCE!.typeKey]: 'mongodb' }, SOURCE!, ctx.env);
+  if (spec.type !== 'mongodb') throw new Error('internal: a MongoDB side gave another store');
+  const client = createMongoClient(spec.uri, spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {});
   try {
     const found = await captureMongoCollections(client, notes);
     notes.push('MongoDB collections have no partition key: each is written with /id (the original scripts\' rule); set the Cosmos DB keys before provisioning from this file.');
@@ -83,7 +82,7 @@ async function captureMongo(flags: CaptureFlags, ctx: CliContext, notes: string[
     }
     return [...byDb].map(([name, containers]) => ({ name, containers }));
   } catch (err) {
-    throw describeMongoError(err, uri, 'reading the collections and indexes for a layout capture', settings);
+    throw describeMongoError(err, spec.uri, 'reading the collections and indexes for a layout capture', spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {});
   } finally {
     await client.close();
   }

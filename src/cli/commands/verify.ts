@@ -1,28 +1,14 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
 import { runVerify, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
-import { prefixed, sidesOf, type Side } from '../../options/catalogue.js';
+import { sidesOf, type Side } from '../../options/catalogue.js';
 import type { OptionValues } from '../../options/values.js';
 import { plainProgress } from '../progress.js';
 import type { CliContext } from '../context.js';
-import { addCatalogueOptions, cosmosSpec, layoutFrom, mongoUri, optionValues, withConnectTimeout } from '../options.js';
+import { addCatalogueOptions, layoutFrom, optionValues, sideSpec } from '../options.js';
 
 /** `--left-…` / `--right-…` values (env fallbacks: SRC_* for left, DST_* for right) -> an endpoint. */
 export function endpointFromValues(values: OptionValues, side: Side, ctx: CliContext): VerifyEndpoint {
-  const type = values[side.typeKey];
-  switch (type) {
-    case 'dir': {
-      const path = values[prefixed(side.prefix, 'dir')];
-      if (typeof path !== 'string' || !path) throw new UsageError(`--${side.prefix}-type dir needs --${side.prefix}-dir <export directory>.`);
-      return { type: 'dir', path };
-    }
-    case 'cosmos':
-      return cosmosSpec(values, side, ctx.env);
-    case 'mongodb':
-      return { type: 'mongodb', uri: mongoUri(values, side, ctx.env) };
-    default:
-      throw new UsageError(`--${side.prefix}-type must be cosmos, mongodb or dir, not "${String(type)}".`);
-  }
+  return sideSpec(values, side, ctx.env);
 }
 
 export function registerVerifyCommand(program: Command, ctx: CliContext): void {
@@ -34,8 +20,8 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     const values = optionValues(flags, 'verify');
     const [leftSide, rightSide] = sidesOf('verify') as [Side, Side];
     const layout = layoutFrom(values);
-    const left = withConnectTimeout(endpointFromValues(values, leftSide, ctx), values.connectTimeout);
-    const right = withConnectTimeout(endpointFromValues(values, rightSide, ctx), values.connectTimeout);
+    const left = endpointFromValues(values, leftSide, ctx);
+    const right = endpointFromValues(values, rightSide, ctx);
     const collections = values.collections as string[] | undefined;
     const summary = await runVerify({
       left,

@@ -4,6 +4,7 @@ import { redactUri } from '../../core/secrets.js';
 import { openDatabase, urlAddress, type DatabaseStoreDescriptor } from '../descriptor.js';
 import type { CosmosConnection } from './connection.js';
 import type { CosmosRuOptions } from './ru-budget.js';
+import { cosmosSpecFromOptions } from './options.js';
 import { statusOf } from './status.js';
 
 /** An Azure Cosmos DB (NoSQL API) account, as the CLI and the pipeline tasks describe it. */
@@ -19,6 +20,9 @@ export interface CosmosSpec {
 export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
   type: 'cosmos',
   label: 'Cosmos DB account',
+  name: 'Cosmos DB',
+  specFromOptions: cosmosSpecFromOptions,
+  specOptions: ['connectTimeout', 'pageSize'],
   identity: {
     field: 'id',
     // Ids are unique per logical partition only: the partition-key value is part of the key,

@@ -19,6 +19,12 @@ export interface DirSpec {
 export const dirStore: StoreDescriptor<DirSpec> = {
   type: 'dir',
   label: 'export directory',
+  name: 'export directory',
+  specFromOptions(values) {
+    const path = values.path('dir');
+    if (!path) throw values.missing('dir', { for: 'a dir side', what: 'the export directory, holding manifest.json', placeholder: 'export directory' });
+    return { type: 'dir', path };
+  },
   address: (spec) => `dir:${resolve(spec.path)}`,
   printable: (spec) => spec.path,
   async openSource(spec, context) {

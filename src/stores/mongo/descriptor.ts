@@ -1,7 +1,8 @@
 import { isExtendedJson } from '../../core/codec.js';
 import { idKey } from '../../core/digest.js';
 import { redactUri } from '../../core/secrets.js';
-import { openDatabase, urlAddress, type DatabaseStoreDescriptor } from '../descriptor.js';
+import { connectTimeoutOf, openDatabase, urlAddress, type DatabaseStoreDescriptor } from '../descriptor.js';
+import { checkMongoUri } from './uri.js';
 
 /** A MongoDB server (or anything speaking its wire protocol: FerretDB, Cosmos DB for MongoDB). */
 export interface MongoSpec {
@@ -18,6 +19,16 @@ export interface MongoSpec {
 export const mongoStore: DatabaseStoreDescriptor<MongoSpec> = {
   type: 'mongodb',
   label: 'MongoDB server',
+  name: 'MongoDB',
+  specFromOptions(values) {
+    const uri = values.connectionString('mongoUri');
+    if (!uri) throw values.missing('mongoUri', { for: 'MongoDB', what: 'a mongodb:// or mongodb+srv:// connection string, from a secret variable', placeholder: 'uri' });
+    checkMongoUri(uri, values.subject('mongoUri', 'MongoDB URI'));
+    const restoreObjectIds = values.direction === 'target' && values.value('restoreObjectIds') === true;
+    return { type: 'mongodb', uri, ...(restoreObjectIds ? { restoreObjectIds: true } : {}), ...connectTimeoutOf(values) };
+  },
+  specOptions: ['connectTimeout', 'restoreObjectIds'],
+  targetOnlyOptions: ['restoreObjectIds'],
   identity: {
     field: '_id',
     // What a collection is unique by. Strings keep their text; other types their canonical form.

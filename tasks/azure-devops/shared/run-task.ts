@@ -65,6 +65,7 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
     const endpointId = inputs.getInput('azureSubscription');
     let azure: AzureAuth | undefined;
     tempDir = tl.getVariable('Agent.TempDirectory') || tmpdir();
+    const staging = tl.getVariable('Build.ArtifactStagingDirectory');
     const progress = progressReporter(log, (percent, label) => tl.setProgress(percent, redact(label)));
     recorder = reportRecorder();
     const recording = recorder;
@@ -77,8 +78,10 @@ export async function runTask(taskName: string, operation: Operation): Promise<v
         recording.events(ev);
       },
       log,
-      defaultExportParent: tl.getVariable('Build.ArtifactStagingDirectory') || tl.getVariable('System.DefaultWorkingDirectory') || process.cwd(),
+      // Not Build.ArtifactStagingDirectory: publish steps upload it, and exports hold personal data.
+      defaultExportParent: tempDir,
       tempDir,
+      ...(staging ? { publishedDir: { name: 'Build.ArtifactStagingDirectory', path: staging } } : {}),
       expectCollections: progress.expectCollections,
     };
     const result = await operation(ctx);

@@ -2,15 +2,16 @@ import { resolve } from 'node:path';
 import { filterByNames } from '../../../src/core/layout.js';
 import { runImport } from '../../../src/engine/import.js';
 import { readManifest } from '../../../src/stores/exportdir/manifest-io.js';
-import type { DatabaseSpec } from '../../../src/stores/factory.js';
+import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
-import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
+import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
-import { mirrorFrom, ruBudgetFrom } from '../../../src/options/values.js';
+import { mirrorFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
+import { warnIfPublished } from '../published-dir.js';
 
 /** How many collections the import will move, for the progress bar only: the engine does the real check. */
 async function countCollections(exportDir: string, collections: string[] | undefined): Promise<number | undefined> {
@@ -27,19 +28,14 @@ async function countCollections(exportDir: string, collections: string[] | undef
 /** A checked export directory -> Cosmos DB or MongoDB, optionally verified afterwards. */
 async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
-  const destType = inputs.getRequiredChoiceInput('destType', STORE_TYPES);
+  const destType = inputs.getRequiredChoiceInput('destType', DATABASE_STORE_TYPES);
   const exportDir = resolve(inputs.getRequiredInput('exportDir', '(the directory an export wrote, holding manifest.json)'));
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
-  let target: DatabaseSpec;
-  if (destType === 'cosmos') {
-    const values = { endpoint: inputs.getInput('cosmosEndpoint'), endpointInput: 'cosmosEndpoint', key: inputs.getSecretInput('cosmosKey'), keyInput: 'cosmosKey' };
-    target = cosmosStore(ctx, values, inputs.getBoolInput('useRbac'), ruBudgetFrom(readGroup(ctx, 'import', 'ru-budget')));
-  } else {
-    target = mongoStore(ctx, inputs.getQuietInput('mongoUri'), 'mongoUri', inputs.getBoolInput('restoreObjectIds'));
-  }
+  const target = sideSpec(ctx, 'import', '', destType);
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));
   const rejectsDir = inputs.getInput('rejectsDir');
+  warnIfPublished(ctx, 'rejectsDir', rejectsDir);
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   const allowPartial = inputs.getBoolInput('allowPartial');
   const fromRejects = inputs.getInput('fromRejects');

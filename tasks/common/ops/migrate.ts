@@ -1,39 +1,29 @@
 import { join, resolve } from 'node:path';
 import { resolveScope } from '../../../src/core/layout.js';
 import { defaultRejectsDirName, runMigrate } from '../../../src/engine/migrate.js';
-import type { DatabaseSpec } from '../../../src/stores/factory.js';
+import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
-import { STORE_TYPES, WRITE_MODES, cosmosStore, layoutInputs, mongoStore } from '../stores.js';
+import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
-import { mirrorFrom, ruBudgetFrom } from '../../../src/options/values.js';
+import { mirrorFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
+import { warnIfPublished } from '../published-dir.js';
 
 /** Database -> database directly (no export directory), optionally verified afterwards. */
 async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   const { inputs } = ctx;
-  const fromType = inputs.getRequiredChoiceInput('fromType', STORE_TYPES);
-  const toType = inputs.getRequiredChoiceInput('toType', STORE_TYPES);
-  const useRbac = inputs.getBoolInput('useRbac');
-  // One budget for each Cosmos DB side (a cosmos-to-cosmos migrate gives both accounts the same).
-  const ru = ruBudgetFrom(readGroup(ctx, 'migrate', 'ru-budget'));
-  let source: DatabaseSpec;
-  if (fromType === 'cosmos') {
-    source = cosmosStore(ctx, { endpoint: inputs.getInput('fromCosmosEndpoint'), endpointInput: 'fromCosmosEndpoint', key: inputs.getSecretInput('fromCosmosKey'), keyInput: 'fromCosmosKey' }, useRbac, ru);
-  } else {
-    source = mongoStore(ctx, inputs.getQuietInput('fromMongoUri'), 'fromMongoUri');
-  }
-  let target: DatabaseSpec;
-  if (toType === 'cosmos') {
-    target = cosmosStore(ctx, { endpoint: inputs.getInput('toCosmosEndpoint'), endpointInput: 'toCosmosEndpoint', key: inputs.getSecretInput('toCosmosKey'), keyInput: 'toCosmosKey' }, useRbac, ru);
-  } else {
-    target = mongoStore(ctx, inputs.getQuietInput('toMongoUri'), 'toMongoUri', inputs.getBoolInput('restoreObjectIds'));
-  }
+  const fromType = inputs.getRequiredChoiceInput('fromType', DATABASE_STORE_TYPES);
+  const toType = inputs.getRequiredChoiceInput('toType', DATABASE_STORE_TYPES);
+  // useRbac and the RU budget are shared inputs: a cosmos-to-cosmos migrate gives both accounts the same.
+  const source = sideSpec(ctx, 'migrate', 'from', fromType);
+  const target = sideSpec(ctx, 'migrate', 'to', toType);
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'migrate', 'tuning'));
+  warnIfPublished(ctx, 'rejectsDir', inputs.getInput('rejectsDir'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
   ctx.expectCollections(resolveScope(layout.layout, collections).length);

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { defaultExportDirName } from '../../../src/core/manifest.js';
 import type { OperationContext } from '../context.js';
+import { warnIfPublished } from '../published-dir.js';
 
 /** `docferry-verify-20260212T170000.ndjson`, stamped like the export directories. */
 export function defaultReportName(now: Date = new Date()): string {
@@ -9,5 +10,6 @@ export function defaultReportName(now: Date = new Date()): string {
 
 /** Where a verification report goes: the author's reportFile, else beside the default exports. */
 export function reportPath(ctx: OperationContext, given: string | undefined): string {
+  warnIfPublished(ctx, 'reportFile', given);
   return resolve(given ?? join(ctx.defaultExportParent, defaultReportName()));
 }
