@@ -98,7 +98,7 @@ export async function discover(
   }
   for (const c of absent) {
     warn(
-      `${nameOf(c)} is named by the layout but does not exist on ${source.describe()}${databases.has(c.database) ? '' : ` (there is no database ${c.database} there at all)`}: ${o.absentOutcome ?? 'nothing is read from it, and the manifest records it as absent (an import creates nothing for it)'}. ` +
+      `${nameOf(c)} is named by the layout but does not exist on the server ${source.describe()}${databases.has(c.database) ? '' : ` (there is no database ${c.database} there at all)`}: ${o.absentOutcome ?? 'nothing is read from it, and the manifest records it as absent (an import creates nothing for it)'}. ` +
         'Check the database and collection names (the layout, --collections) and that the endpoint or URI points at the right account or server; --strict makes this a failure.',
     );
   }
