@@ -92,6 +92,16 @@ export interface ExportCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
+   * Move every container or collection found on the source, not only the layout's (system databases never; unnamed ones get the layout's default partition key).
+   * CLI: `--all`.
+   */
+  all?: boolean;
+  /**
+   * Fail (exit 1, before anything is written) when the layout names a collection the source lacks, or the source holds one the layout does not name.
+   * CLI: `--strict`.
+   */
+  strict?: boolean;
+  /**
    * Stop after this many rejected documents.
    * CLI: `--max-errors`.
    */
@@ -451,6 +461,16 @@ export interface MigrateCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
+   * Move every container or collection found on the source, not only the layout's (system databases never; unnamed ones get the layout's default partition key).
+   * CLI: `--all`.
+   */
+  all?: boolean;
+  /**
+   * Fail (exit 1, before anything is written) when the layout names a collection the source lacks, or the source holds one the layout does not name.
+   * CLI: `--strict`.
+   */
+  strict?: boolean;
+  /**
    * Stop after this many rejected documents.
    * CLI: `--max-errors`.
    */
@@ -639,12 +659,22 @@ export interface VerifyCatalogueOptions {
    * CLI: `--collections`.
    */
   collections?: readonly string[] | string;
+  /**
+   * Move every container or collection found on the source, not only the layout's (system databases never; unnamed ones get the layout's default partition key).
+   * CLI: `--all`.
+   */
+  all?: boolean;
+  /**
+   * Fail (exit 1, before anything is written) when the layout names a collection the source lacks, or the source holds one the layout does not name.
+   * CLI: `--strict`.
+   */
+  strict?: boolean;
 }
 
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
-  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
   import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections"],
+  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "all", "strict"],
 } as const;

@@ -61,6 +61,12 @@ export interface Manifest {
   files: ManifestFile[];
   failures?: ManifestFailure[];
   /**
+   * Collections the layout named that did not exist on the source: neither in \`databases\` nor in
+   * \`files\`, so that an import (of this version or an older one) creates nothing for them.
+   * Optional: readers that do not know it ignore it (format_version unchanged).
+   */
+  absent?: { database: string; collection: string }[];
+  /**
    * What the export warned about, e.g. a MongoDB collection that does not exist on the server
    * (exported as an empty file). Optional: readers that do not know it ignore it.
    */

@@ -18,6 +18,7 @@ import { RunCheckpoint, assertNotLocked, endpointIdentity, hasCheckpoint } from 
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
+import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
 
 export interface LayoutRef {
   layout: Layout;
@@ -25,7 +26,7 @@ export interface LayoutRef {
   source: string;
 }
 
-export interface ExportOptions extends TuningOptions {
+export interface ExportOptions extends TuningOptions, DiscoveryOptions {
   source: DatabaseSpec;
   layout: LayoutRef;
   collections?: string[];
@@ -54,15 +55,16 @@ export function defaultFormat(sourceType: DatabaseSpec['type']): JsonFormat {
   return databaseStoreOfType(sourceType).exportFormats.default;
 }
 
-async function ensureEmptyDir(dir: string): Promise<void> {
+/**
+ * Refuses a directory that holds anything; creates nothing, so that a run refused later (--strict)
+ * leaves no trace. Resolves to the directory to create, when it does not exist yet.
+ */
+async function checkEmptyDir(dir: string): Promise<string | undefined> {
   let entries: string[];
   try {
     entries = await readdir(dir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdirPrivate(dir);
-      return;
-    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return dir;
     throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);
   }
   if (entries.length > 0) {
@@ -71,6 +73,7 @@ async function ensureEmptyDir(dir: string): Promise<void> {
         `${entries.includes('_checkpoint') ? '. An interrupted export is there: re-run the same command with --resume to finish it' : ''}.`,
     );
   }
+  return undefined;
 }
 
 /** What an export directory may hold: docferry's own names, and database folders of collection files. */
@@ -82,15 +85,15 @@ const COLLECTION_FILE = /^\.?[^/]+\.json(\.gz)?(\.partial)?$/;
  * a directory that is one (a manifest or an export checkpoint, and nothing but export files
  * beside them) is emptied; anything else is refused with what was found, and nothing is removed.
  */
-async function removeEarlierExport(dir: string, checkpointDir: string, events: EventSink): Promise<void> {
+async function planEarlierExportRemoval(dir: string, checkpointDir: string, events: EventSink): Promise<(() => Promise<void>) | undefined> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new DocferryError(`Cannot use ${dir} as the output directory: ${errorMessage(err)}`);
   }
-  if (entries.length === 0) return;
+  if (entries.length === 0) return undefined;
   const names = entries.map((e) => e.name);
   const foreign: string[] = [];
   for (const e of entries) {
@@ -109,8 +112,11 @@ async function removeEarlierExport(dir: string, checkpointDir: string, events: E
   }
   await assertNotLocked(checkpointDir);
   await assertNotLocked(join(dir, '_checkpoint'));
-  for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
-  events({ type: 'warning', message: `--overwrite: removed the earlier export in ${dir} (${names.join(', ')}); starting over.` });
+  // Removed only once the source was listed and found fit (--strict): until then nothing is written.
+  return async () => {
+    for (const name of names) await rm(join(dir, name), { recursive: true, force: true });
+    events({ type: 'warning', message: `--overwrite: removed the earlier export in ${dir} (${names.join(', ')}); starting over.` });
+  };
 }
 
 /**
@@ -122,28 +128,40 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const format = o.format ?? formats.default;
   const refused = formats.refuse(format);
   if (refused) throw new UsageError(refused);
-  const scopes = resolveScope(o.layout.layout, o.collections);
+  const layoutScopes = resolveScope(o.layout.layout, o.collections);
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
+  let removeEarlier: (() => Promise<void>) | undefined;
+  let createDir: string | undefined;
   if (o.overwrite) {
     if (o.resume) throw new UsageError('--overwrite starts the export over and --resume continues it: pass one of them.');
-    await removeEarlierExport(o.outputDir, checkpointDir, events);
-  }
-  if (o.resume && !(await hasCheckpoint(checkpointDir))) {
+    removeEarlier = await planEarlierExportRemoval(o.outputDir, checkpointDir, events);
+    if (!removeEarlier) createDir = await checkEmptyDir(o.outputDir);
+  } else if (o.resume && !(await hasCheckpoint(checkpointDir))) {
     const existing = await readManifest(o.outputDir).catch(() => undefined);
     if (existing?.kind === 'current' && existing.manifest.status === 'complete') {
       events({ type: 'info', message: `${o.outputDir} already holds a complete export; nothing to resume.` });
       const summary = completeSummary(o.outputDir, existing.manifest);
       return o.verify ? withVerification(summary, verifyOptions(o, events)) : summary;
     }
-    await ensureEmptyDir(o.outputDir).catch((err: unknown) => {
+    createDir = await checkEmptyDir(o.outputDir).catch((err: unknown) => {
       throw new UsageError(`Cannot resume: ${o.outputDir} holds no checkpoint (${checkpointDir}) but is not empty. ${errorMessage(err).split('. ')[0]}; start the export again in a new directory.`);
     });
   } else if (!o.resume) {
-    await ensureEmptyDir(o.outputDir);
+    createDir = await checkEmptyDir(o.outputDir);
   }
   const startedAt = new Date();
   const source = await createSource(o.source);
+  let discovery: Discovery;
+  try {
+    discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events });
+    await removeEarlier?.();
+    if (createDir) await mkdirPrivate(createDir);
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  const scopes = discovery.scopes;
   const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}) });
   let checkpoint: RunCheckpoint;
   try {
@@ -195,7 +213,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       document_counts: counts,
       files: [...sink.files].sort((a, b) => a.path.localeCompare(b.path)),
       ...(failures.length > 0 ? { failures } : {}),
-      ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : {}),
+      ...(discovery.absent.length > 0 ? { absent: discovery.absent } : {}),
+      ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : summary || discovery.warnings.length === 0 ? {} : { warnings: discovery.warnings }),
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
     };
   };
@@ -212,6 +231,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
         mode: 'upsert',
         rejectsDir: join(o.outputDir, '_rejects'),
         events,
+        warnings: discovery.warnings,
         checkpoint,
         ...pickTuning(o),
       });

@@ -12,8 +12,9 @@ import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type 
 import { readSchemas, rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
+import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 
-export interface MigrateOptions extends TuningOptions, MirrorOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
@@ -46,7 +47,7 @@ export function defaultRejectsDirName(now: Date = new Date()): string {
  * rules, rejects and summary as an import.
  */
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
-  const scopes = resolveScope(o.layout.layout, o.collections);
+  const layoutScopes = resolveScope(o.layout.layout, o.collections);
   checkMirrorOptions(o);
   const from = databaseStore(o.source);
   const to = databaseStore(o.target);
@@ -69,10 +70,12 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let mirror: MirrorRun | undefined;
   let checkpoint: RunCheckpoint | undefined;
   try {
+    const discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
+    const scopes = discovery.scopes;
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
       await mirror.open();
-      if (o.dryRun) return await mirror.dryRun({ operation: 'migrate', source, scopes, warnings: [], ...pickTuning(o) });
+      if (o.dryRun) return await mirror.dryRun({ operation: 'migrate', source, scopes, warnings: discovery.warnings, ...pickTuning(o) });
     }
     const addresses = { source: from.address(o.source), target: to.address(o.target) };
     const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', addresses.source, addresses.target));
@@ -93,6 +96,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       mode: o.mode === 'mirror' ? 'upsert' : o.mode,
       rejectsDir: o.rejectsDir ?? defaultRejectsDirName(),
       events,
+      warnings: discovery.warnings,
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
@@ -106,5 +110,5 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;
-  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.collections ? { collections: o.collections } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
+  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
 }

@@ -8,11 +8,14 @@ import { NdjsonReport } from './ndjson-report.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
+import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;
 
-export interface VerifyOptions {
+export interface VerifyOptions extends DiscoveryOptions {
+  /** The run before this verify (migrate --verify) already reported what discovery found: not repeated. */
+  discoveryTold?: boolean;
   left: VerifyEndpoint;
   right: VerifyEndpoint;
   layout: LayoutRef;
@@ -62,6 +65,8 @@ export interface VerifySummary {
   reportFile?: string;
   /** Extra documents on the right were not counted as differences. */
   ignoreExtra?: boolean;
+  /** What discovery found: containers the layout names and the left lacks, or that it does not name. */
+  warnings?: string[];
   startedAt: string;
   durationMs: number;
 }
@@ -79,10 +84,30 @@ function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoi
   return openStoreSource(e, { ...(o.allowPartial ? { allowPartial: true } : {}), warn: (message) => events({ type: 'warning', message }) });
 }
 
-/** The collections to compare: an export directory's files, else the layout's containers. */
-function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint): CollectionScope[] {
+/**
+ * The collections to compare: an export directory's files, else the layout's containers as
+ * discovery on the left finds them. One the left lacks is compared only when the right holds it
+ * (then its documents there are extra); absent on both sides, there is nothing to prove.
+ */
+async function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
   const fromDirs = [...(left.collections ?? []), ...(right.collections ?? [])];
-  if (left.collections === undefined && right.collections === undefined) return resolveScope(o.layout.layout, o.collections);
+  if (left.collections === undefined && right.collections === undefined) {
+    const events = o.events ?? ignoreEvents;
+    const tell: EventSink = o.discoveryTold ? () => {} : (ev) => events(ev);
+    const layoutScopes = resolveScope(o.layout.layout, o.collections);
+    const found = await discover(left.source, o.layout.layout, layoutScopes, {
+      ...discoveryOptions(o),
+      narrowed: (o.collections?.length ?? 0) > 0,
+      events: tell,
+      absentOutcome: 'compared only when the right side holds it',
+    });
+    if (!o.discoveryTold) warnings.push(...found.warnings);
+    if (found.absent.length === 0) return found.scopes;
+    const listedRight = right.source.list ? await right.source.list().catch(() => undefined) : undefined;
+    const onRight = listedRight ? new Set(listedRight.map((c) => `${c.database}.${c.collection}`)) : undefined;
+    const compared = found.absent.filter((c) => !onRight || onRight.has(`${c.database}.${c.collection}`));
+    return layoutScopes.filter((s) => found.scopes.includes(s) || compared.some((c) => c.database === s.database && c.collection === s.collection)).concat(found.scopes.filter((s) => !layoutScopes.includes(s)));
+  }
   const seen = new Set<string>();
   const unique = fromDirs.filter((c) => {
     const k = `${c.database}.${c.collection}`;
@@ -209,7 +234,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
   try {
     right = await openEndpoint(o.right, o);
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
-    const scopes = scopesFor(o, left, right);
+    const warnings: string[] = [];
+    const scopes = await scopesFor(o, left, right, warnings);
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
     const r = right;
@@ -238,6 +264,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       collections: results,
       ...(o.reportFile ? { reportFile: o.reportFile } : {}),
       ...(o.ignoreExtra ? { ignoreExtra: true } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
       startedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
     };

@@ -349,6 +349,22 @@ export const LAYOUT_SCOPE: readonly OptionDecl[] = [
   },
 ];
 
+/** Discovery (src/engine/discovery.ts): what a run does with what the source holds beyond the layout, or lacks. */
+export const DISCOVERY: readonly OptionDecl[] = [
+  {
+    key: 'all',
+    kind: 'boolean',
+    help: 'move every container or collection found on the source, not only the layout\'s (system databases never; unnamed ones get the layout\'s default partition key)',
+    cliOnly: 'the tasks are wired to the discovery flags in a later change; a pipeline names its collections in the layout file',
+  },
+  {
+    key: 'strict',
+    kind: 'boolean',
+    help: 'fail (exit 1, before anything is written) when the layout names a collection the source lacks, or the source holds one the layout does not name',
+    cliOnly: 'the tasks are wired to the discovery flags in a later change; until then a pipeline can fail on the warnings (failOnWarnings)',
+  },
+];
+
 export const TUNING: readonly OptionDecl[] = [
   {
     key: 'allowedRejects',
@@ -849,7 +865,7 @@ function connection(command: TransferCommand): ResolvedOption[] {
 }
 
 const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
-  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
+  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
   import: () => [
     ...connection('import'),
     ...plain('network', NETWORK),
@@ -867,12 +883,13 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('migrate', MIGRATE_OWN),
     ...plain('mirror', MIRROR),
     ...plain('scope', LAYOUT_SCOPE),
+    ...plain('scope', DISCOVERY),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('output', OUTPUT)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT)],
 };
 
 /** Every option of a command, in the order of its --help. */

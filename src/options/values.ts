@@ -53,3 +53,8 @@ export function runControlFrom(values: OptionValues): RunControl {
     ...(values.reportFile ? { reportFile: values.reportFile as string } : {}),
   };
 }
+
+/** --all and --strict (discovery), as the engine takes them: only those given. */
+export function discoveryFrom(values: OptionValues): { all?: true; strict?: true } {
+  return { ...(values.all ? { all: true as const } : {}), ...(values.strict ? { strict: true as const } : {}) };
+}

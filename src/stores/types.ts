@@ -31,9 +31,21 @@ export interface SourceStore {
   exists?(scope: CollectionScope): Promise<{ collection: boolean; database: boolean } | undefined>;
   /** The collection's schema (indexes, container properties), for the manifest; undefined when it does not exist. */
   schema?(scope: CollectionScope): Promise<CollectionSchema | undefined>;
+  /**
+   * Every database and container or collection the source holds (discovery, src/engine/discovery.ts),
+   * system databases and collections included: the engine decides what it moves. Throws when the
+   * source will not say (a role without the right to list). Absent: the source cannot list (a file).
+   */
+  list?(): Promise<ListedCollection[]>;
   /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
   stats?(scope: CollectionScope): SinkStats | undefined;
   close(): Promise<void>;
+}
+
+/** A container or collection a source holds. */
+export interface ListedCollection {
+  database: string;
+  collection: string;
 }
 
 export interface SinkItem {

@@ -135,15 +135,18 @@ describe('bad input is refused or rejected with a specific message', function ()
     expect((await rejects(dir, 'summaries'))[0]!.reason).to.equal('partition-key value at /thread_id is 2049 bytes; Cosmos DB allows at most 2048');
   });
 
-  it('a Cosmos DB container that does not exist, on export: exit 1 naming it, and the export marked failed', async () => {
+  it('a Cosmos DB container that does not exist, on export: a warning naming it, recorded as absent (as on MongoDB); --strict fails', async () => {
     const out = join(work, 'missing-container');
     const r = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', target.endpoint, '--cosmos-key', target.key, '--layout', layoutFile, '--output-dir', out, '--collections', 'threads']);
-    expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('has no such database or container (HTTP 404)');
-    expect(r.stderr).to.include(`${db}.threads`);
-    expect(r.stderr).to.include('Check the database and container names in the layout');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.include(`${db}.threads is named by the layout but does not exist`);
+    expect(r.stderr).to.include('Check the database and collection names (the layout, --collections)');
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
-    expect(manifest.status).to.equal('failed');
+    expect(manifest.status).to.equal('complete');
+    expect(manifest.absent).to.deep.equal([{ database: db, collection: 'threads' }]);
+    const strict = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', target.endpoint, '--cosmos-key', target.key, '--layout', layoutFile, '--output-dir', join(work, 'missing-strict'), '--collections', 'threads', '--strict']);
+    expect(strict.code).to.equal(1);
+    expect(strict.stderr).to.include(`--strict: the source does not match the layout; nothing was written:\n  - ${db}.threads is named by the layout but does not exist`);
   });
 
   it('an unknown collection name on import', async () => {

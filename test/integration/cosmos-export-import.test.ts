@@ -115,11 +115,16 @@ describe('Cosmos DB export and import through a checked export directory', funct
       const partialSource = await startCosmosTestServer();
       try {
         await seedCosmos(partialSource, dbName(partialSource, 'copilot'), 'sources', generateDocuments('sources', 5));
+        await seedCosmos(partialSource, dbName(partialSource, 'copilot'), 'archives', generateDocuments('archives', 5));
         const dir = join(work, 'failed-export');
         const lf = await writeLayout(partialSource, work);
-        const r = await runCli(['export', '--source-type', 'cosmos', ...cosmosArgs(partialSource), '--layout', lf, '--output-dir', dir, '--collections', 'sources,archives']);
-        expect(r.code).to.equal(1);
-        expect(r.stdout).to.include('FAILED');
+        // The container exists (a missing one is absent, not a failure): its reads are refused.
+        const proxy = await startFaultProxy(partialSource.endpoint, (req) =>
+          req.method === 'POST' && req.url.includes('/colls/archives/docs') ? { type: 'respond', status: 400, body: JSON.stringify({ code: 'BadRequest', message: 'reads refused by the test' }) } : { type: 'pass' },
+        );
+        const r = await runCli(['export', '--source-type', 'cosmos', ...cosmosArgs({ endpoint: proxy.endpoint, key: partialSource.key }), '--layout', lf, '--output-dir', dir, '--collections', 'sources,archives']).finally(() => proxy.stop());
+        expect(r.code, r.stderr).to.equal(1);
+        expect(r.stdout, r.stderr).to.include('FAILED');
         const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
         expect(manifest.status).to.equal('failed');
         expect(manifest.document_counts[`${dbName(partialSource, 'copilot')}.archives`]).to.equal(-1);

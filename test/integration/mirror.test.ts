@@ -5,6 +5,7 @@ import { MongoClient, ObjectId } from 'mongodb';
 import type { Doc } from '../../src/core/documents.js';
 import type { Layout } from '../../src/core/layout.js';
 import { runCli } from '../support/cli.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
@@ -194,14 +195,18 @@ describe('--mode mirror: the target ends equal to the source, and never loses a 
     });
 
     it('deletes nothing in a collection that failed, and nothing at all with --allow-partial', async () => {
-      // reports is in the layout, but the source has no such container: that collection fails.
+      // reports exists on the source, but its reads fail (a missing one is absent and never touched): that collection fails.
       const t = await target({ threads: extra('x', 1), reports: extra('r', 2) });
+      await seedCosmos(source, DB, 'reports', extra('r', 1));
+      const proxy = await startFaultProxy(source.endpoint, (req) =>
+        req.method === 'POST' && req.url.includes('/colls/reports/docs') ? { type: 'respond', status: 400, body: JSON.stringify({ code: 'BadRequest', message: 'reads refused by the test' }) } : { type: 'pass' },
+      );
       const r = await runCli([
-        'migrate', '--from', 'cosmos', '--to', 'cosmos', '--from-cosmos-endpoint', source.endpoint, '--from-cosmos-key', source.key,
+        'migrate', '--from', 'cosmos', '--to', 'cosmos', '--from-cosmos-endpoint', proxy.endpoint, '--from-cosmos-key', source.key,
         '--to-cosmos-endpoint', t.endpoint, '--to-cosmos-key', t.key, '--layout', layoutFile, '--collections', 'threads,reports',
         '--mode', 'mirror', '--checkpoint', join(work, `cp-${++runs}`), '--rejects-dir', join(work, 'rejects-failed'), '--json',
-      ]);
-      expect(r.code).to.equal(1);
+      ]).finally(() => proxy.stop());
+      expect(r.code, r.stderr).to.equal(1);
       const s: Summary = JSON.parse(r.stdout);
       expect(s.collections.map((c) => [c.collection, c.status])).to.deep.equal([['threads', 'ok'], ['reports', 'failed']]);
       const reports = s.mirror.collections.find((c) => c.collection === 'reports')!;
@@ -330,9 +335,9 @@ describe('--mode mirror: the target ends equal to the source, and never loses a 
       ]);
       expect(r.code, r.stderr).to.equal(0);
       const s: Summary = JSON.parse(r.stdout);
-      const reports = s.mirror.collections.find((c) => c.collection === 'reports')!;
-      expect(reports).to.include({ outcome: 'skipped', deleted: 0 });
-      expect(reports.reason).to.include('does not exist in the source');
+      // Absent on the source: left out of the run (and of mirror) before anything is written.
+      expect(s.mirror.collections.find((c) => c.collection === 'reports')).to.equal(undefined);
+      expect(r.stderr).to.include(`${src}.reports is named by the layout but does not exist on the server`);
       expect(ids(await readAllCosmos(t, src, 'reports'))).to.deep.equal(['r0', 'r1', 'r2']);
       expect(ids(await readAllCosmos(t, src, 'threads'))).to.deep.equal(ids(threads));
     });

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { discoveryFrom } from '../../options/values.js';
+import { UsageError } from '../../core/errors.js';
 import { runVerify, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
 import type { OptionValues } from '../../options/values.js';
@@ -32,6 +34,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
       ...(values.reportFile ? { reportFile: values.reportFile as string } : {}),
       ...(values.allowPartial ? { allowPartial: true } : {}),
       ...(values.ignoreExtra ? { ignoreExtra: true } : {}),
+      ...discoveryFrom(values),
       ...(values.quiet ? {} : { events: plainProgress(ctx.out) }),
     });
     ctx.out.result(values.json ? JSON.stringify(summary, null, 2) : verifyTable(summary));

@@ -4,7 +4,7 @@ import type { Container, CosmosClient, FeedOptions } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
-import type { SinkStats, SourceItem, SourceStore } from '../types.js';
+import type { ListedCollection, SinkStats, SourceItem, SourceStore } from '../types.js';
 import { createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { statusOf } from './status.js';
 import type { RuController } from '../../core/ru-controller.js';
@@ -72,6 +72,20 @@ export class CosmosSource implements SourceStore {
       return resources.reduce((a, b) => a + b, 0);
     } catch (err) {
       throw describeCosmosError(err, this.conn.endpoint, `counting ${scope.database}.${scope.collection}`, this.errorContext);
+    }
+  }
+
+  async list(): Promise<ListedCollection[]> {
+    try {
+      const found: ListedCollection[] = [];
+      const { resources: databases } = await this.client.databases.readAll().fetchAll();
+      for (const db of databases) {
+        const { resources: containers } = await this.client.database(db.id).containers.readAll().fetchAll();
+        for (const c of containers) found.push({ database: db.id, collection: c.id });
+      }
+      return found;
+    } catch (err) {
+      throw describeCosmosError(err, this.conn.endpoint, 'listing databases and containers', this.errorContext);
     }
   }
 

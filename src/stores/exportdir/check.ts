@@ -194,6 +194,11 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
     if (problem) problems.push(problem);
     files.push({ database: f.database, collection: f.collection, relPath: f.path, absPath, expectedDocuments: f.documents, ...(f.compression ? { compression: f.compression } : {}) });
   }
+  // Not an empty collection: nothing to create on the target, and nothing to compare.
+  const absent = Array.isArray(manifest.absent) ? manifest.absent : [];
+  for (const a of options.collections?.length ? [] : absent) {
+    warnings.push(`${a.database}.${a.collection} did not exist on the source when ${dir} was exported (the manifest records it as absent): ${words.verb === 'import' ? 'skipped, nothing is created for it' : 'not compared'}.`);
+  }
   return finish(words, { dir, manifestKind: 'current', manifest, format: manifest.json_format, sourceType: manifest.source_type, files, warnings }, problems, allow);
 }
 

@@ -5,7 +5,7 @@ import { backoffDelay, sleep } from '../../core/backoff.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { bsonTypeOf, printableId } from '../../core/type-mapping.js';
-import type { SourceItem, SourceStore } from '../types.js';
+import type { ListedCollection, SourceItem, SourceStore } from '../types.js';
 import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
 export interface MongoSourceOptions {
@@ -189,6 +189,26 @@ export class MongoSource implements SourceStore {
       }
     } catch {
       return undefined;
+    }
+  }
+
+  async list(): Promise<ListedCollection[]> {
+    try {
+      await this.connect();
+    } catch (err) {
+      throw describeMongoError(err, this.uri, 'connecting', this.connectSettings);
+    }
+    try {
+      const { databases } = await this.client.db('admin').admin().listDatabases({ nameOnly: true, authorizedDatabases: true });
+      const found: ListedCollection[] = [];
+      for (const { name } of databases) {
+        // Views hold no documents of their own: moving one would copy another collection's.
+        const collections = await this.client.db(name).listCollections({}, { nameOnly: true, authorizedCollections: true }).toArray();
+        for (const c of collections) if (c.type !== 'view') found.push({ database: name, collection: c.name });
+      }
+      return found;
+    } catch (err) {
+      throw describeMongoError(err, this.uri, 'listing databases and collections', this.connectSettings);
     }
   }
 
