@@ -200,7 +200,7 @@ function fromCatalogue(o: ResolvedOption): TaskInput {
 /** Every input of a task, catalogue options first-come (a shared store option once). */
 export function taskInputs(command: TaskCommand): TaskInput[] {
   if (command === 'archive') return [...ARCHIVE_INPUTS, declared(NETWORK[0]!), declared(FAIL_ON_WARNINGS)];
-  if (command === 'throughput') return [...THROUGHPUT_INPUTS, declared(FAIL_ON_WARNINGS)];
+  if (command === 'throughput') return [...THROUGHPUT_INPUTS, declared(NETWORK[0]!), declared(FAIL_ON_WARNINGS)];
   const seen = new Set<string>();
   const out: TaskInput[] = [serviceConnection(COSMOS_CONNECTION_HELP)];
   for (const o of commandOptions(command)) {

@@ -198,6 +198,20 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
       expect(restored.summaries[0]).to.include('restored, 400 RU/s (manual) (found 4000 RU/s (manual))');
     });
 
+    it('fails in seconds, naming the management endpoint, when the service connection\'s Resource Manager URL cannot be reached (connectTimeout)', async () => {
+      const closed = { ...endpoint(), url: 'https://127.0.0.1:1/' };
+      const started = Date.now();
+      const r = await run(
+        'DocferryThroughput',
+        { azureSubscription: ENDPOINT_ID, command: 'raise', resourceGroup: 'rg-data', accountName: 'cosmos-prod', database: 'copilot', container: 'messages', targetThroughput: '4000', stateFile: join(work, 'unreached-state.json'), connectTimeout: '2s' },
+        { endpoints: [closed], env: { NODE_EXTRA_CA_CERTS: standIn.caFile }, oidcRequestUri: standIn.oidcRequestUri },
+      );
+      expect(r.result).to.equal('Failed');
+      expect(r.errors[0]).to.include('Cannot reach the Azure management API at https://127.0.0.1:1');
+      expect(Date.now() - started).to.be.lessThan(30_000);
+      expect(existsSync(join(work, 'unreached-state.json'))).to.equal(false);
+    });
+
     it('refuses a raise without a target, naming both inputs', async () => {
       const r = await run('DocferryThroughput', { azureSubscription: ENDPOINT_ID, command: 'raise', resourceGroup: 'rg-data', accountName: 'cosmos-prod', database: 'copilot' }, { endpoints: [endpoint()], env: { NODE_EXTRA_CA_CERTS: standIn.caFile }, oidcRequestUri: standIn.oidcRequestUri });
       expect(r.result).to.equal('Failed');

@@ -5,6 +5,7 @@
  * Callers pass typed options; parsing flags or task inputs is theirs.
  */
 import { UsageError } from '../../core/errors.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, checkReachable, proxiedByEnvironment } from '../../core/reachable.js';
 import { ThroughputRaiseError } from './errors.js';
 import { raiseThroughput, restoreThroughput, type RaiseResult, type RestoreResult, type WindowState } from './window.js';
 import { readStateFile, removeStateFile, writeStateFile } from './state-file.js';
@@ -22,6 +23,23 @@ export interface ThroughputWindowDeps {
   /** Injected in tests; the default is DefaultAzureCredential + CosmosDBManagementClient. */
   createClient?: (subscriptionId: string) => ThroughputManagementClient | Promise<ThroughputManagementClient>;
   retry?: RetryHooks;
+  /** `--connect-timeout` of the default client: how long reaching the management API may take. */
+  connectTimeoutMs?: number;
+}
+
+/** The management API of public Azure, which the default client talks to. */
+export const PUBLIC_ARM_URL = 'https://management.azure.com';
+
+/**
+ * The management SDK retries a connection it cannot make for minutes; a first resolve-and-connect
+ * says in seconds that this machine cannot reach the management API.
+ */
+export async function checkArmReachable(armUrl: string, connectTimeoutMs: number | undefined): Promise<void> {
+  if (proxiedByEnvironment()) return;
+  await checkReachable(armUrl, connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, {
+    service: 'the Azure management API',
+    advice: "Check that this machine can reach it (firewall, proxy; a sovereign cloud's Resource Manager endpoint comes from the service connection).",
+  });
 }
 
 const defaultOut: ThroughputOutput = {
@@ -29,7 +47,8 @@ const defaultOut: ThroughputOutput = {
   result: (text) => process.stdout.write(`${text}\n`),
 };
 
-async function defaultCreateClient(subscriptionId: string): Promise<ThroughputManagementClient> {
+async function defaultCreateClient(subscriptionId: string, connectTimeoutMs: number | undefined): Promise<ThroughputManagementClient> {
+  await checkArmReachable(PUBLIC_ARM_URL, connectTimeoutMs);
   // Loaded on use: the management SDK is not needed by any other command.
   const { createArmThroughputClient } = await import('./arm.js');
   return createArmThroughputClient(subscriptionId);
@@ -72,7 +91,7 @@ export async function runThroughputRaise(opts: RaiseCommandOptions, deps: Throug
     );
   }
   if (existing) out.log(`A window is already open on ${describeTarget(opts.target)} since ${existing.raisedAt}: the restore will still put back ${describeSettings(existing.before)}.`);
-  const client = await (deps.createClient ?? defaultCreateClient)(opts.target.subscriptionId);
+  const client = await (deps.createClient ?? ((s: string) => defaultCreateClient(s, deps.connectTimeoutMs)))(opts.target.subscriptionId);
   out.log(`${opts.dryRun ? 'Planning' : 'Raising'} throughput of ${describeTarget(opts.target)}`);
   let result: RaiseResult;
   try {
@@ -136,7 +155,7 @@ export async function runThroughputRestore(opts: RestoreCommandOptions, deps: Th
       throw new UsageError(`${opts.stateFile} is for ${describeTarget(state.target)}, not the one named by ${wrong.map(([k]) => k).join(', ')}: nothing restored.`);
     }
   }
-  const client = await (deps.createClient ?? defaultCreateClient)(state.target.subscriptionId);
+  const client = await (deps.createClient ?? ((s: string) => defaultCreateClient(s, deps.connectTimeoutMs)))(state.target.subscriptionId);
   out.log(`Restoring throughput of ${describeTarget(state.target)} to ${describeSettings(state.before)} (read before the raise at ${state.raisedAt})`);
   const result = await restoreThroughput(client, state, {
     dryRun: opts.dryRun,

@@ -5,6 +5,7 @@
  * The logic is src/azure/throughput (shared with pulumi/throughput); this file only parses flags.
  */
 import type { Command } from 'commander';
+import { connectTimeoutOption } from '../options.js';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
 import {
   DEFAULT_STATE_FILE,
@@ -36,6 +37,8 @@ const defaultOut = {
 
 /** Raw commander values. */
 export interface ThroughputFlags {
+  /** --connect-timeout, in milliseconds. */
+  connectTimeout?: number;
   subscriptionId?: string;
   resourceGroup?: string;
   accountName?: string;
@@ -149,6 +152,11 @@ function addTargetOptions(cmd: Command, required: boolean): Command {
  * Adds `throughput raise` and `throughput restore`. Pass the CLI context as `deps` so its
  * exitCode is set too; without it only process.exitCode is set (0 ok, 2 usage, 1 failure).
  */
+/** --connect-timeout, for reaching the management API (the deps of a test may bring their own client). */
+function withTimeout(deps: ThroughputCommandDeps, flags: ThroughputFlags): ThroughputCommandDeps {
+  return flags.connectTimeout !== undefined ? { ...deps, connectTimeoutMs: flags.connectTimeout } : deps;
+}
+
 export function registerThroughputCommand(program: Command, deps: ThroughputCommandDeps = {}): void {
   const throughput = program
     .command('throughput')
@@ -164,15 +172,17 @@ export function registerThroughputCommand(program: Command, deps: ThroughputComm
     .option('--physical-partitions <n>', 'physical partition count, if known: instant-scale limit = n x 10,000 RU/s when the service does not report it')
     .option('--dry-run', 'read and report only: change nothing, write no state')
     .option('--json', 'print the plan and state as JSON on stdout')
+    .addOption(connectTimeoutOption())
     .action(async (flags: ThroughputFlags) => {
-      await runAction(deps, async () => runThroughputRaise(parseRaiseFlags(flags, deps.env ?? process.env), deps));
+      await runAction(deps, async () => runThroughputRaise(parseRaiseFlags(flags, deps.env ?? process.env), withTimeout(deps, flags)));
     });
 
   addTargetOptions(throughput.command('restore').description('put back exactly the throughput read before the raise (from the state file), then delete the state file'), false)
     .option('--state-file <path>', 'the state file written by `throughput raise`', DEFAULT_STATE_FILE)
     .option('--dry-run', 'read and report only: change nothing, keep the state file')
     .option('--json', 'print the result as JSON on stdout')
+    .addOption(connectTimeoutOption())
     .action(async (flags: ThroughputFlags) => {
-      await runAction(deps, async () => runThroughputRestore(parseRestoreFlags(flags), deps));
+      await runAction(deps, async () => runThroughputRestore(parseRestoreFlags(flags), withTimeout(deps, flags)));
     });
 }

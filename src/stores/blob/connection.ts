@@ -1,9 +1,8 @@
 import { AnonymousCredential, ContainerClient, type ContainerClientOptions } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
-import { lookup } from 'node:dns/promises';
-import { connect } from 'node:net';
 import { DocferryError, UsageError, errorMessage } from '../../core/errors.js';
 import { toolName, toolVersion } from '../../core/package-info.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS, checkReachable, proxiedByEnvironment } from '../../core/reachable.js';
 import { redact, redactUri, registerSecret } from '../../core/secrets.js';
 
 /**
@@ -20,7 +19,10 @@ export interface ArchiveTarget {
   connectTimeoutMs?: number;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export { DEFAULT_CONNECT_TIMEOUT_MS };
+
+const BLOB_REACH_ADVICE =
+  'Check the storage account name in --container-url (https://<account>.blob.core.windows.net/<container>) or the connection string, and that this machine can reach it (firewall, private endpoint DNS, proxy).';
 
 export interface OpenContainer {
   client: ContainerClient;
@@ -97,47 +99,10 @@ async function defaultCredential(): Promise<TokenCredential> {
   return new DefaultAzureCredential();
 }
 
-/**
- * The storage SDK retries a connection it cannot make (ENOTFOUND included) for minutes, with
- * backoff; one resolve-and-connect first says in seconds that the endpoint is wrong or unreachable.
- */
-export async function checkReachable(url: string, timeoutMs: number): Promise<void> {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(u.port || (u.protocol === 'http:' ? 80 : 443));
-  const where = `${u.hostname}:${port}`;
-  const advice = 'Check the storage account name in --container-url (https://<account>.blob.core.windows.net/<container>) or the connection string, and that this machine can reach it (firewall, private endpoint DNS, proxy).';
-  let address: string;
-  try {
-    address = (await lookup(host)).address;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOTFOUND') throw new DocferryError(`Cannot reach Blob Storage at ${u.origin}: the host name ${u.hostname} does not resolve (ENOTFOUND). ${advice}`, 1, { cause: err });
-    throw new DocferryError(`Cannot reach Blob Storage at ${u.origin}: resolving ${u.hostname} failed (${code ?? errorMessage(err)}). ${advice}`, 1, { cause: err });
-  }
-  await new Promise<void>((resolvePromise, reject) => {
-    const socket = connect({ host: address, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new DocferryError(`Cannot reach Blob Storage at ${u.origin}: no connection to ${where} within ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`} (--connect-timeout). ${advice}`));
-    }, timeoutMs);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolvePromise();
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(new DocferryError(`Cannot reach Blob Storage at ${u.origin}: connecting to ${where} failed (${err.code ?? err.message}). ${advice}`, 1, { cause: err }));
-    });
-  });
-}
-
 export async function openContainer(target: ArchiveTarget): Promise<OpenContainer> {
   const opened = await openContainerClient(target);
   // Behind a proxy this machine may neither resolve nor reach the endpoint itself: the SDK's proxy does.
-  const proxied = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some((name) => process.env[name]);
-  if (!proxied) await checkReachable(opened.client.url, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS);
+  if (!proxiedByEnvironment()) await checkReachable(opened.client.url, target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS, { service: 'Blob Storage', advice: BLOB_REACH_ADVICE });
   return opened;
 }
 

@@ -3,6 +3,7 @@ import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
 import { UsageError } from '../../../src/core/errors.js';
 import {
   armThroughputClient,
+  checkArmReachable,
   describeSettings,
   describeTarget,
   runThroughputRaise,
@@ -10,6 +11,7 @@ import {
   type ThroughputSettings,
   type ThroughputTarget,
 } from '../../../src/azure/throughput/index.js';
+import { connectTimeoutInput } from '../connect-timeout.js';
 import type { OperationContext, OperationResult } from '../context.js';
 
 export const THROUGHPUT_COMMANDS = ['raise', 'restore'] as const;
@@ -31,10 +33,13 @@ export async function throughputOperation(ctx: OperationContext, command: Throug
   const stateFile = resolve(inputs.getInput('stateFile') ?? join(ctx.tempDir, DEFAULT_STATE_FILE_NAME));
   const dryRun = inputs.getBoolInput('dryRun');
   const armUrl = (azure.resourceManagerUrl ?? 'https://management.azure.com/').replace(/\/+$/, '');
+  const connectTimeout = connectTimeoutInput(ctx);
   const deps = {
     out: { log: (line: string) => ctx.log.info(line), result: (text: string) => ctx.log.info(text) },
-    createClient: (subscriptionId: string) =>
-      armThroughputClient(new CosmosDBManagementClient(azure.credential, subscriptionId, { endpoint: armUrl, credentialScopes: [`${armUrl}/.default`] })),
+    createClient: async (subscriptionId: string) => {
+      await checkArmReachable(armUrl, connectTimeout.connectTimeoutMs);
+      return armThroughputClient(new CosmosDBManagementClient(azure.credential, subscriptionId, { endpoint: armUrl, credentialScopes: [`${armUrl}/.default`] }));
+    },
   };
   const subscriptionId = inputs.getInput('subscriptionId');
   const resourceGroup = inputs.getInput('resourceGroup');
