@@ -4,7 +4,6 @@
  * The store-specific reads are src/stores/cosmos/schema.ts and src/stores/mongo/schema.ts.
  */
 import { writeFile } from 'node:fs/promises';
-import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { loadLayout, type ContainerLayout, type Layout } from '../../core/layout.js';
@@ -13,10 +12,9 @@ import { layoutFromCapture, type CapturedDatabase } from '../../engine/schema-ca
 import { layoutDifferences, type LayoutDifference } from '../../engine/schema-check.js';
 import { sidesOf } from '../../options/catalogue.js';
 import type { OptionValues } from '../../options/values.js';
-import { createCosmosClient, describeCosmosError } from '../../stores/cosmos/connection.js';
-import { captureCosmosArm, captureCosmosDatabases, type CosmosSqlResourcesApi } from '../../stores/cosmos/schema.js';
-import { createMongoClient, describeMongoError } from '../../stores/mongo/connection.js';
-import { captureMongoCollections } from '../../stores/mongo/schema.js';
+import type { CosmosSqlResourcesApi } from '../../stores/cosmos/schema.js';
+import type { MongoSpec } from '../../stores/mongo/descriptor.js';
+import { DATABASE_STORE_TYPES, isDatabaseStoreType, type DatabaseStoreType } from '../../stores/registry.js';
 import type { CliContext } from '../context.js';
 import { cosmosSpec, duration, sideSpec } from '../options.js';
 
@@ -50,13 +48,17 @@ function connectionValues(flags: CaptureFlags): OptionValues {
 async function captureCosmos(flags: CaptureFlags, ctx: CliContext, notes: string[]): Promise<CapturedDatabase[]> {
   const arm = [flags.subscriptionId ?? ctx.env.AZURE_SUBSCRIPTION_ID, flags.resourceGroup, flags.account];
   if (arm.some(Boolean) && !arm.every(Boolean)) throw new UsageError('The management-plane capture needs all three of --subscription-id (or AZURE_SUBSCRIPTION_ID), --resource-group and --account.');
+  // The SDKs load on use, as the stores' do: the other commands never pay for them.
+  const { captureCosmosArm, captureCosmosDatabases } = await import('../../stores/cosmos/schema.js');
   if (flags.resourceGroup && flags.account) {
+    const { CosmosDBManagementClient } = await import('@azure/arm-cosmosdb');
     const client = new CosmosDBManagementClient(defaultAzureCredential(), arm[0]!);
     const api = client.sqlResources as unknown as CosmosSqlResourcesApi;
     notes.push('Read through the management plane: whether a container is empty is not known there.');
     return captureCosmosArm(api, flags.resourceGroup, flags.account, notes);
   }
   const spec = cosmosSpec(connectionValues(flags), SOURCE!, ctx.env);
+  const { createCosmosClient, describeCosmosError } = await import('../../stores/cosmos/connection.js');
   const client = createCosmosClient(spec.connection);
   try {
     return await captureCosmosDatabases(client, notes);
@@ -68,8 +70,11 @@ async function captureCosmos(flags: CaptureFlags, ctx: CliContext, notes: string
 }
 
 async function captureMongo(flags: CaptureFlags, ctx: CliContext, notes: string[]): Promise<CapturedDatabase[]> {
-  const spec = sideSpec({ ...connectionValues(flags), [SOURCE!.typeKey]: 'mongodb' }, SOURCE!, ctx.env);
-  if (spec.type !== 'mongodb') throw new Error('internal: a MongoDB side gave another store');
+  const mongo: DatabaseStoreType = 'mongodb';
+  // The side's type says which store builds the spec: a MongoDB one.
+  const spec = sideSpec({ ...connectionValues(flags), [SOURCE!.typeKey]: mongo }, SOURCE!, ctx.env) as MongoSpec;
+  const { createMongoClient, describeMongoError } = await import('../../stores/mongo/connection.js');
+  const { captureMongoCollections } = await import('../../stores/mongo/schema.js');
   const client = createMongoClient(spec.uri, spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {});
   try {
     const found = await captureMongoCollections(client, notes);
@@ -86,6 +91,18 @@ async function captureMongo(flags: CaptureFlags, ctx: CliContext, notes: string[
   } finally {
     await client.close();
   }
+}
+
+type Capture = (flags: CaptureFlags, ctx: CliContext, notes: string[]) => Promise<CapturedDatabase[]>;
+
+/** How each database store is read into a layout. */
+const CAPTURES: Record<DatabaseStoreType, Capture> = { cosmos: captureCosmos, mongodb: captureMongo };
+/** Which half of a layout each store's capture is compared on. */
+const COMPARED: Record<DatabaseStoreType, 'cosmos' | 'mongo'> = { cosmos: 'cosmos', mongodb: 'mongo' };
+
+function storeTypeFlag(value: string, flag: string): DatabaseStoreType {
+  if (!isDatabaseStoreType(value)) throw new UsageError(`${flag} must be ${DATABASE_STORE_TYPES.join(' or ')}, not "${value}".`);
+  return value;
 }
 
 /** One line per database and container found, for the person who reads the capture's output. */
@@ -130,9 +147,9 @@ export function registerLayoutCommand(program: Command, ctx: CliContext): void {
     .option('--collections <names>', 'only these collections, comma-separated (`coll` or `db.coll`)', (v: string, prev: string[] | undefined) => [...(prev ?? []), ...v.split(',').map((s) => s.trim()).filter(Boolean)])
     .option('--name <name>', 'the layout\'s name (default: captured-<type>)')
     .action(async (flags: CaptureFlags) => {
-      if (flags.from !== 'cosmos' && flags.from !== 'mongodb') throw new UsageError(`--from must be cosmos or mongodb, not "${flags.from}".`);
+      const from = storeTypeFlag(flags.from, '--from');
       const notes: string[] = [];
-      const databases = flags.from === 'cosmos' ? await captureCosmos(flags, ctx, notes) : await captureMongo(flags, ctx, notes);
+      const databases = await CAPTURES[from](flags, ctx, notes);
       let captured: Layout;
       try {
         captured = layoutFromCapture(databases, { name: flags.name ?? `captured-${flags.from}`, notes, ...(flags.collections ? { collections: flags.collections } : {}) });
@@ -152,11 +169,11 @@ export function registerLayoutCommand(program: Command, ctx: CliContext): void {
     .requiredOption('--layout <file>', 'the layout file the target should match')
     .option('--json', 'print the differences as JSON on stdout')
     .action(async (flags: CaptureFlags & { against: string; layout: string; json?: boolean }) => {
-      if (flags.against !== 'cosmos' && flags.against !== 'mongodb') throw new UsageError(`--against must be cosmos or mongodb, not "${flags.against}".`);
+      const against = storeTypeFlag(flags.against, '--against');
       const wanted = loadLayout(flags.layout);
       const notes: string[] = [];
-      const live = flags.against === 'cosmos' ? await captureCosmos(flags, ctx, notes) : await captureMongo(flags, ctx, notes);
-      const differences = layoutDifferences(wanted, live, { cosmos: flags.against === 'cosmos', mongo: flags.against === 'mongodb' });
+      const live = await CAPTURES[against](flags, ctx, notes);
+      const differences = layoutDifferences(wanted, live, { cosmos: false, mongo: false, [COMPARED[against]]: true });
       if (flags.json) ctx.out.result(JSON.stringify({ layout: flags.layout, against: flags.against, matches: differences.length === 0, differences, notes }, null, 2));
       else ctx.out.result(differenceTable(differences, flags.layout));
       ctx.exitCode = differences.length === 0 ? ExitCode.ok : ExitCode.differences;
