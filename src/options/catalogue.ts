@@ -508,6 +508,28 @@ export const OUTPUT: readonly OptionDecl[] = [
   FAIL_ON_WARNINGS,
 ];
 
+/**
+ * `docferry plan export|import|migrate`: the options of the command it plans (above), and these.
+ * CLI-only for now: a pipeline runs the plan through the CLI (no task input yet).
+ */
+export const PLAN_OWN: readonly OptionDecl[] = [
+  {
+    key: 'sample',
+    kind: 'count',
+    valueName: '<n>',
+    cliDefault: '200',
+    help: 'documents read per collection for sizes, RU estimates and partition-key checks (a bounded read, never the whole collection)',
+    cliOnly: 'docferry plan has no task yet',
+  },
+  {
+    key: FAIL_ON_WARNINGS.key,
+    kind: FAIL_ON_WARNINGS.kind,
+    flag: 'fail-on-warnings',
+    help: 'exit 5 when the plan has warnings (documents without the partition key, a low-cardinality first key level, schema differences...), not only when it has problems',
+    cliOnly: 'docferry plan has no task yet; the tasks take failOnWarnings for their own runs',
+  },
+];
+
 export const PROGRESS_FORMATS = ['auto', 'plain', 'json'] as const;
 export const DEFAULT_PROGRESS_INTERVAL = '10s';
 
