@@ -216,7 +216,18 @@ async function planIntoTarget(t: TargetSide, scope: CollectionScope, request: Pl
   const target = destinationOf(scope, request);
   const where = nameOf(target);
   const out: PlannedCollection = { ...base };
-  const exists = (await probe(t.reader, target, warnings, 'target')).exists;
+  const told: string[] = [];
+  let exists = (await probe(t.reader, target, told, 'target')).exists;
+  if (exists === undefined && t.reader.schema) {
+    // The store could not tell: reading its schema says, or why the target cannot be read (the run would fail on it too).
+    try {
+      exists = (await t.reader.schema(target)) !== undefined;
+    } catch (err) {
+      if (isMissingCollectionError(t.reader.kind, err)) exists = false;
+      else problems.push(`target ${where} cannot be read: ${redact(errorMessage(err))}`);
+    }
+  }
+  if (problems.length === 0) warnings.push(...told);
   if (exists !== undefined) out.targetExists = exists;
   let live: CollectionSchema | undefined;
   if (exists === false) {
@@ -277,10 +288,9 @@ async function planIntoTarget(t: TargetSide, scope: CollectionScope, request: Pl
       if (exists && t.reader.throughput) {
         provisioned = await t.reader.throughput(target).catch((err: unknown) => {
           throughputError = redact(errorMessage(err));
-          notes.push(`its provisioned throughput could not be read (${throughputError.split(': ').slice(-1)[0]?.replace(/\.$/, '')})`);
           return undefined;
         });
-      } else if (exists === false) notes.push('the container does not exist yet, so its throughput is not known');
+      }
       let budget = t.planning.ruBudget(t.spec, provisioned, target);
       if ('problem' in budget && exists === false) {
         // Created by the run: its share is read once it exists (the run reads it then).
@@ -297,7 +307,10 @@ async function planIntoTarget(t: TargetSide, scope: CollectionScope, request: Pl
           budget,
           ...(budget.ruPerSecond ? { seconds: Math.round((requestUnits / budget.ruPerSecond) * 10) / 10 } : {}),
         };
-        if (!budget.ruPerSecond) notes.push('no RU budget is known (pass --max-ru, or --ru-share with a readable throughput): no duration');
+        if (!budget.ruPerSecond) {
+          const why = exists === false ? 'the container does not exist yet, so its throughput is not known' : throughputError ? `its provisioned throughput could not be read (${throughputError.split(': ').slice(-1)[0]?.replace(/\.$/, '')})` : 'no throughput is provisioned on it';
+          notes.push(`no RU budget is known (${why}): no duration; pass --max-ru for one`);
+        }
       }
     }
   }
@@ -387,6 +400,8 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
         const p = await probe(source, scope, warnings, 'source');
         if (p.exists === false) warnings.push(`source ${nameOf(scope)} does not exist on ${source.describe()}: its export file would be empty.`);
         const filter = filterOf(scope, request);
+        // A source that could not even be counted: one document read says why (the run would fail on it).
+        if (p.count === undefined && p.exists !== false) await sampleOf(source, scope, 1);
         const bytes = p.exists === false ? {} : await sourceBytes(source, scope, p.count, async () => (await sampleOf(source, scope, n)).docs.map((d) => ({ bytes: d.bytes ?? Buffer.byteLength(encodeDocument(d.doc, format)) })));
         collections.push({
           source: { database: scope.database, collection: scope.collection },

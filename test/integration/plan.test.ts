@@ -202,4 +202,29 @@ describe('docferry plan: what a run would do, against the live servers, writing 
       client.dispose();
     }
   });
+  it('a Cosmos DB source: plan export sizes it from the sample; plan migrate into MongoDB has no RU estimate and creates the collection', async () => {
+    const src = `plansrc${cosmos.suffix}`;
+    await seedCosmos(cosmos, src, 'documents', Array.from({ length: 30 }, (_, i) => ({ id: `d-${i}`, collection: i < 20 ? 'messages' : 'threads', body: 'y'.repeat(100) })), '/collection');
+    const layout = join(work, 'cosmos-layout.json');
+    await writeFile(layout, JSON.stringify({ databases: [{ name: src, containers: [{ name: 'documents', partitionKey: { paths: ['/collection'] } }] }] }));
+    const cosmosArgs = ['--layout', layout, '--json', '--sample', '10'];
+    const ep = await runCli(['plan', 'export', '--source-type', 'cosmos', '--cosmos-endpoint', cosmos.endpoint, '--cosmos-key', cosmos.key, '--output-dir', join(work, 'never'), ...cosmosArgs]);
+    expect(ep.code, ep.stderr).to.equal(0);
+    const exportPlan = JSON.parse(ep.stdout) as RunPlan;
+    expect(exportPlan.collections.map((c) => [c.sourceDocuments, c.bytesFrom])).to.deep.equal([[30, 'sample']]);
+    // The mean of ten sampled items as they would be exported, times the count.
+    expect(exportPlan.collections[0]!.bytes).to.be.within(30 * 130, 30 * 200);
+    expect(existsSync(join(work, 'never'))).to.equal(false);
+
+    const mp = await runCli(['plan', 'migrate', '--from', 'cosmos', '--from-cosmos-endpoint', cosmos.endpoint, '--from-cosmos-key', cosmos.key, '--to', 'mongodb', '--to-mongo-uri', mongo.uri, '--rejects-dir', join(work, 'never-rejects'), '--checkpoint', join(work, 'never-cp'), ...cosmosArgs]);
+    expect(mp.code, mp.stderr).to.equal(0);
+    const migratePlan = JSON.parse(mp.stdout) as RunPlan;
+    const [docs] = migratePlan.collections;
+    expect([docs!.sourceDocuments, docs!.targetExists, docs!.create, docs!.sample?.documents, docs!.estimate, docs!.partitionKey]).to.deep.equal([30, false, true, 10, undefined, undefined]);
+    expect(migratePlan.totals.requestUnits).to.equal(undefined);
+    await withMongo(mongo.uri, async (c) => {
+      expect((await c.db(src).listCollections().toArray()).map((x) => x.name)).to.deep.equal([]);
+    });
+    expect(existsSync(join(work, 'never-rejects')) || existsSync(join(work, 'never-cp'))).to.equal(false);
+  });
 });

@@ -95,6 +95,6 @@ export function planTable(plan: RunPlan): string {
     for (const n of c.notes ?? []) out.push(`note ${c.target.database}.${c.target.collection}: ${n}`);
   }
   if (plan.mirror) out.push(`mirror: ${plan.mirror.refused ? `refused (${plan.mirror.refused})` : `${count(plan.mirror.extra)} target document(s) would be deleted`}`);
-  out.push(plan.problems.length > 0 ? `${plan.problems.length} problem(s) would stop the run; ${plan.warnings.length} warning(s) (above).` : `${plan.warnings.length} warning(s)${plan.warnings.length > 0 ? ' (above)' : ''}; the run can go.`);
+  out.push(plan.problems.length > 0 ? `${plan.problems.length} problem(s) would stop the run; ${plan.warnings.length} warning(s) (both on stderr).` : `${plan.warnings.length} warning(s)${plan.warnings.length > 0 ? ' (on stderr)' : ''}; the run can go.`);
   return out.join('\n');
 }
