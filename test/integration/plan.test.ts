@@ -12,6 +12,7 @@ import { planRun, type Layout, type RunPlan } from '../../src/index.js';
 import { runCli } from '../support/cli.js';
 import { cosmosClient, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
+import { startRuProxy } from '../support/ru-proxy.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 async function withMongo<T>(uri: string, work: (c: MongoClient) => Promise<T>): Promise<T> {
@@ -226,5 +227,38 @@ describe('docferry plan: what a run would do, against the live servers, writing 
       expect((await c.db(src).listCollections().toArray()).map((x) => x.name)).to.deep.equal([]);
     });
     expect(existsSync(join(work, 'never-rejects')) || existsSync(join(work, 'never-cp'))).to.equal(false);
+  });
+  it('a duration from the provisioned throughput: the offer read through a proxy that serves offers, --ru-share of it, and --ru-share without an offer stops the run', async () => {
+    const dbName = `planru${cosmos.suffix}`;
+    const layout = join(work, 'ru-layout.json');
+    await writeFile(layout, JSON.stringify({ databases: [{ name: dbName, containers: [{ name: 'threads', partitionKey: { paths: ['/id'] } }] }] }));
+    await seedCosmos(cosmos, dbName, 'threads', [{ id: 'already' }]);
+    const plan = async (serveOffers: boolean, extra: string[]) => {
+      const proxy = await startRuProxy(cosmos.endpoint, { throughput: 5000, serveOffers });
+      try {
+        const r = await runCli(['plan', 'migrate', '--from', 'mongodb', '--from-mongo-uri', mongo.uri, '--to', 'cosmos', '--to-cosmos-endpoint', proxy.endpoint, '--to-cosmos-key', cosmos.key, '--layout', layout, '--collections', 'threads', '--json', ...extra]);
+        if (!r.stdout) throw new Error(`no plan (exit ${r.code}): ${r.stderr}`);
+        return { code: r.code, stderr: r.stderr, plan: JSON.parse(r.stdout) as RunPlan, writes: proxy.stats.operations };
+      } finally {
+        await proxy.stop();
+      }
+    };
+    // The MongoDB source has no such database: the layout's names, so seed one collection there.
+    await withMongo(mongo.uri, (c) => c.db(dbName).collection<{ _id: string }>('threads').insertMany(Array.from({ length: 25 }, (_, i) => ({ _id: `t-${i}`, title: `thread ${i}` }))).then(() => undefined));
+
+    const provisioned = await plan(true, []);
+    expect(provisioned.code, provisioned.stderr).to.equal(0);
+    const e = provisioned.plan.collections[0]!.estimate!;
+    expect(e.budget).to.deep.equal({ key: `${dbName}/threads`, from: 'provisioned', ruPerSecond: 5000 });
+    expect(e.seconds).to.equal(Math.round((e.requestUnits / 5000) * 10) / 10);
+    expect(provisioned.writes, 'the plan wrote through the proxy').to.equal(0);
+
+    const share = await plan(true, ['--to-ru-share', '40%']);
+    expect(share.plan.collections[0]!.estimate!.budget).to.deep.equal({ key: `${dbName}/threads`, from: '--ru-share', ruPerSecond: 2000 });
+
+    const unreadable = await plan(false, ['--to-ru-share', '40%']);
+    expect(unreadable.code).to.equal(5);
+    expect(unreadable.plan.problems.join('\n')).to.include('--ru-share needs the provisioned throughput of').and.to.include('Pass --max-ru');
+    expect(unreadable.plan.collections[0]!.estimate).to.equal(undefined);
   });
 });
