@@ -172,6 +172,10 @@ describe('docferry plan: what a run would do, against the live servers, writing 
     const exported = await runCli(['export', '--source-type', 'mongodb', '--mongo-uri', mongo.uri, '--layout', layoutFile, '--output-dir', out, '--quiet']);
     expect(exported.code, exported.stderr).to.equal(0);
     const before = (await readdir(out, { recursive: true })).sort();
+    // The export would refuse its own output directory now: a problem, exit 5.
+    const again = await runCli(['plan', 'export', '--source-type', 'mongodb', '--mongo-uri', mongo.uri, '--layout', layoutFile, '--output-dir', out, '--json']);
+    expect(again.code).to.equal(5);
+    expect((JSON.parse(again.stdout) as RunPlan).problems.join()).to.include(`Output directory ${out} is not empty`);
     // The target holds threads already, partitioned by another key than the layout's.
     await seedCosmos(cosmos, db, 'threads', [{ id: 't-0', thread_id: 't-0' }], '/thread_id');
 

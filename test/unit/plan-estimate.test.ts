@@ -10,6 +10,8 @@ import { documentsBytesOf } from '../../src/stores/cosmos/source.js';
 import { ruBudgetChoice } from '../../src/stores/cosmos/ru-budget-rule.js';
 import { INDEX_RU_PER_PROPERTY, WRITE_RU_PER_KB, indexedPropertyCount, writeRequestUnits } from '../../src/stores/cosmos/write-cost.js';
 import { cosmosInspector } from '../../src/stores/cosmos/plan.js';
+import { cosmosStore } from '../../src/stores/cosmos/descriptor.js';
+import { mongoStore } from '../../src/stores/mongo/descriptor.js';
 
 const hash: ResolvedPartitionKey = { paths: ['/collection'], kind: 'Hash', version: 2 };
 const multi: ResolvedPartitionKey = { paths: ['/archive_id', '/id'], kind: 'MultiHash', version: 2 };
@@ -108,5 +110,20 @@ describe('plan: what a sample says of the partition key', () => {
     expect(small.warnings).to.deep.equal([]);
     // Every value seen once (a key of /id): no partition is estimated.
     expect(analysePartitions(keyed([['a'], ['b'], ['c']]), hash, { documents: 1e12, limitBytes: limit, where: 'x' }).findings.largestLogicalPartition).to.equal(undefined);
+  });
+});
+
+describe('plan: what the descriptors answer', () => {
+  it('Cosmos DB creates missing containers with an account key, not with a data-plane token; MongoDB always', () => {
+    const endpoint = 'https://acct.documents.azure.com:443/';
+    expect(cosmosStore.planning.createsMissing({ type: 'cosmos', connection: { endpoint, key: 'k' } })).to.equal(true);
+    expect(cosmosStore.planning.createsMissing({ type: 'cosmos', connection: { endpoint, credential: { getToken: async () => null } } })).to.be.a('string').that.contains('--use-rbac');
+    expect(mongoStore.planning.createsMissing({ type: 'mongodb', uri: 'mongodb://h/' })).to.equal(true);
+  });
+  it('only Cosmos DB has logical partitions (20 GB) and an RU budget', () => {
+    expect(cosmosStore.planning.logicalPartitionBytes).to.equal(20 * 1024 ** 3);
+    expect(cosmosStore.planning.ruBudget?.({ type: 'cosmos', connection: { endpoint: 'https://a/', key: 'k' }, ru: { maxRu: 300 } }, undefined, scope(hash))).to.deep.equal({ key: '*', from: '--max-ru', ruPerSecond: 300 });
+    expect(mongoStore.planning.logicalPartitionBytes).to.equal(undefined);
+    expect(mongoStore.planning.ruBudget).to.equal(undefined);
   });
 });
