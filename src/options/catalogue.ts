@@ -7,6 +7,7 @@
  */
 import { JSON_FORMATS } from '../core/manifest.js';
 import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
+import { DEFAULT_PLAN_SAMPLE } from '../engine/plan.js';
 import { DATABASE_STORE_TYPES, STORE_KINDS, storeTypeList } from '../stores/registry.js';
 import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
 
@@ -517,7 +518,7 @@ export const PLAN_OWN: readonly OptionDecl[] = [
     key: 'sample',
     kind: 'count',
     valueName: '<n>',
-    cliDefault: '200',
+    cliDefault: String(DEFAULT_PLAN_SAMPLE),
     help: 'documents read per collection for sizes, RU estimates and partition-key checks (a bounded read, never the whole collection)',
     cliOnly: 'docferry plan has no task yet',
   },
