@@ -419,6 +419,9 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
 
   const run = request.options;
   checkMirrorOptions(run);
+  if (request.operation === 'import' && request.options.fromRejects !== undefined) {
+    throw new UsageError('docferry plan import plans the files of an export, not a rejects file: leave out --from-rejects (the replay itself checks every line before writing).');
+  }
   const to = databaseStore(run.target);
   let source: SourceStore;
   let sourceName: string;
