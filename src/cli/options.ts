@@ -20,6 +20,7 @@ import {
   parserOf,
   sidesOf,
   type Direction,
+  type OptionDecl,
   type ResolvedOption,
   type Side,
   type TransferCommand,
@@ -87,6 +88,26 @@ export function addCatalogueOptions(cmd: Command, command: TransferCommand): Com
     if (opt) cmd.addOption(opt);
   }
   return cmd;
+}
+
+/** Adds the options of a catalogue group outside the transfer commands' (`docferry plan`'s PLAN_OWN). */
+export function addOptions(cmd: Command, decls: readonly OptionDecl[], group: string): Command {
+  for (const d of decls) {
+    const opt = toCommanderOption({ ...d, baseKey: d.key, group });
+    if (opt) cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** commander's values of such a group, by catalogue key. */
+export function ownValues(flags: Record<string, unknown>, decls: readonly OptionDecl[]): OptionValues {
+  const values: OptionValues = {};
+  for (const d of decls) {
+    const flag = flagOf(d);
+    const v = flag ? flags[camelCase(flag)] : undefined;
+    if (v !== undefined) values[d.key] = v;
+  }
+  return values;
 }
 
 /** commander's values (named after the flags) -> the catalogue's keys. */

@@ -7,6 +7,7 @@
  */
 import { JSON_FORMATS } from '../core/manifest.js';
 import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
+import { DEFAULT_PLAN_SAMPLE } from '../engine/plan.js';
 import { DATABASE_STORE_TYPES, STORE_KINDS, storeTypeList } from '../stores/registry.js';
 import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
 
@@ -506,6 +507,28 @@ export const OUTPUT: readonly OptionDecl[] = [
   { key: 'json', kind: 'boolean', help: 'print one machine-readable JSON summary on stdout at the end', cliOnly: 'a task reports through output variables and the run summary page' },
   { key: 'quiet', kind: 'boolean', help: 'no progress output', cliOnly: 'a task always logs progress; the log is the only place to see it' },
   FAIL_ON_WARNINGS,
+];
+
+/**
+ * `docferry plan export|import|migrate`: the options of the command it plans (above), and these.
+ * CLI-only for now: a pipeline runs the plan through the CLI (no task input yet).
+ */
+export const PLAN_OWN: readonly OptionDecl[] = [
+  {
+    key: 'sample',
+    kind: 'count',
+    valueName: '<n>',
+    cliDefault: String(DEFAULT_PLAN_SAMPLE),
+    help: 'documents read per collection for sizes, RU estimates and partition-key checks (a bounded read, never the whole collection)',
+    cliOnly: 'docferry plan has no task yet',
+  },
+  {
+    key: FAIL_ON_WARNINGS.key,
+    kind: FAIL_ON_WARNINGS.kind,
+    flag: 'fail-on-warnings',
+    help: 'exit 5 when the plan has warnings (documents without the partition key, a low-cardinality first key level, schema differences...), not only when it has problems',
+    cliOnly: 'docferry plan has no task yet; the tasks take failOnWarnings for their own runs',
+  },
 ];
 
 export const PROGRESS_FORMATS = ['auto', 'plain', 'json'] as const;

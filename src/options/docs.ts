@@ -2,7 +2,7 @@
  * The flag tables of docs/cli.md, from the option catalogue: between
  * `<!-- options:<command> -->` and `<!-- /options:<command> -->` (the rest of the page is prose).
  */
-import { commandOptions, flagOf, taskInputOf, TRANSFER_COMMANDS, type ResolvedOption, type TransferCommand } from './catalogue.js';
+import { PLAN_OWN, commandOptions, flagOf, taskInputOf, TRANSFER_COMMANDS, type ResolvedOption, type TransferCommand } from './catalogue.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
@@ -14,8 +14,10 @@ function envCell(o: ResolvedOption): string {
   return parts.join('; ');
 }
 
-export function cliFlagTable(command: TransferCommand): string {
-  const rows = commandOptions(command)
+/** `plan`: the options `docferry plan` adds to those of the command it plans. */
+export function cliFlagTable(command: TransferCommand | 'plan'): string {
+  const options = command === 'plan' ? PLAN_OWN.map((d): ResolvedOption => ({ ...d, baseKey: d.key, group: 'plan' })) : commandOptions(command);
+  const rows = options
     .filter((o) => flagOf(o))
     .map((o) => {
       const flag = `\`--${flagOf(o)}${o.kind === 'boolean' ? '' : ` ${o.valueName ?? '<value>'}`}\``;
@@ -27,7 +29,7 @@ export function cliFlagTable(command: TransferCommand): string {
 
 export function renderCliFlagTables(text: string): string {
   let out = text;
-  for (const command of TRANSFER_COMMANDS) {
+  for (const command of [...TRANSFER_COMMANDS, 'plan' as const]) {
     const open = `<!-- options:${command} -->`;
     const close = `<!-- /options:${command} -->`;
     const a = out.indexOf(open);
