@@ -10,13 +10,15 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore, isMissingCollectionError } from '../stores/registry.js';
 import type { SourceStore } from '../stores/types.js';
+import { applyNamespaceMap, destinationOf, parseNamespaceMap } from '../core/namespace-map.js';
+import { sourceAtDestinations } from '../engine/destination.js';
 import { readCall, exportOptionsOf, importOptionsOf, migrateOptionsOf, type ExportDataOptions, type ImportDataOptions, type MigrateDataOptions } from './run.js';
 
 /** One collection of a planned run. */
 export interface PlannedCollection {
   /** Where it is read: a database collection, or an export directory's file of it. */
   source: { database: string; collection: string };
-  /** Where it is written. Today the same names as the source (the layout's). */
+  /** Where it is written: the source's names, or where a `map` rule sends them (src/core/namespace-map.ts). */
   target: { database: string; collection: string };
   /** Documents in the source: the store's count, an export's manifest count; undefined when unknown. */
   sourceDocuments?: number;
@@ -131,7 +133,10 @@ export async function planRun(options: PlanRunOptions): Promise<RunPlan> {
     });
     sourceName = databaseStore(o.source).printable(o.source);
   }
-  const collections = await withSource(run.target, async (target) => {
+  // As the run does: a bad mapping is refused before the target is opened.
+  scopes = applyNamespaceMap(parseNamespaceMap(run.map), scopes, operation === 'import' ? `the export ${sourceName}` : `the source ${sourceName}`);
+  const collections = await withSource(run.target, async (inner) => {
+    const target = sourceAtDestinations(inner);
     const out: PlannedCollection[] = [];
     for (const scope of scopes) out.push(planned(scope, counts.get(nameOf(scope)) ?? {}, (await probe(target, scope, warnings, 'target')).exists));
     return out;
@@ -153,7 +158,7 @@ function planned(scope: CollectionScope, source: { exists?: boolean; count?: num
   const name = { database: scope.database, collection: scope.collection };
   return {
     source: name,
-    target: { ...name },
+    target: { ...destinationOf(scope) },
     ...(source.count !== undefined ? { sourceDocuments: source.count } : {}),
     ...(source.exists !== undefined ? { sourceExists: source.exists } : {}),
     ...(targetExists !== undefined ? { targetExists } : {}),

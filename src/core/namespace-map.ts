@@ -129,6 +129,15 @@ function ruleFor(map: NamespaceMap, ns: Namespace): MapRule | undefined {
   return matching[0];
 }
 
+/**
+ * Where the map sends one namespace (itself when no rule matches), without the checks of a whole
+ * run: for a side that must be looked at before the run's scope is known.
+ */
+export function destinationUnder(map: NamespaceMap | undefined, ns: Namespace): Namespace {
+  const rule = isEmptyMap(map) ? undefined : ruleFor(map!, ns);
+  return (rule && applyRule(rule, ns)) || { database: ns.database, collection: ns.collection };
+}
+
 /** The namespace a scope is written to or compared with: its target when mapped, else its own names. */
 export function destinationOf(scope: MappableScope): Namespace {
   return scope.target ?? { database: scope.database, collection: scope.collection };

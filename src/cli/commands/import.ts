@@ -25,6 +25,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
     const layout = layoutFrom(values);
     const target = targetSpec(values, ctx);
     const collections = values.collections as string[] | undefined;
+    const map = values.map as string[] | undefined;
     const summary = await runReported(ctx, values, (events) =>
       runImport({
         ...(flags.indexes === false ? { noIndexes: true } : {}),
@@ -34,6 +35,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         mode: values.mode as RunMode,
         events,
         ...(collections ? { collections } : {}),
+        ...(map ? { map } : {}),
         ...(values.allowPartial ? { allowPartial: true } : {}),
         ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
         ...(values.fromRejects ? { fromRejects: values.fromRejects as string } : {}),

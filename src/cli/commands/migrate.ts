@@ -23,6 +23,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
     const source = sideSpec(values, from, ctx.env) as DatabaseSpec;
     const target = sideSpec(values, to, ctx.env) as DatabaseSpec;
     const collections = values.collections as string[] | undefined;
+    const map = values.map as string[] | undefined;
     const summary = await runReported(ctx, values, (events) =>
       runMigrate({
         ...(flags.indexes === false ? { noIndexes: true } : {}),
@@ -32,6 +33,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
         mode: values.mode as RunMode,
         events,
         ...(collections ? { collections } : {}),
+        ...(map ? { map } : {}),
         ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
         ...runControlFrom(values),
         ...discoveryFrom(values),
