@@ -355,7 +355,7 @@ export const NAMESPACE_MAP: readonly OptionDecl[] = [
     key: 'map',
     kind: 'list',
     valueName: '<src=dst>',
-    help: 'write (verify: compare) a collection under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable or comma-separated; `*` matches within the database name or the rest of the collection name, exact rules win, overlaps, two sources to one target and rules that match nothing are refused before anything is written',
+    help: 'write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections"',
     task: {
       label: 'Rename namespaces',
       group: 'scope',
