@@ -266,7 +266,7 @@ export interface ImportCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
-   * Write (verify: compare) a collection under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable or comma-separated; `*` matches within the database name or the rest of the collection name, exact rules win, overlaps, two sources to one target and rules that match nothing are refused before anything is written.
+   * Write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections".
    * An array, or one comma-separated string.
    * CLI: `--map`.
    */
@@ -467,7 +467,7 @@ export interface MigrateCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
-   * Write (verify: compare) a collection under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable or comma-separated; `*` matches within the database name or the rest of the collection name, exact rules win, overlaps, two sources to one target and rules that match nothing are refused before anything is written.
+   * Write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections".
    * An array, or one comma-separated string.
    * CLI: `--map`.
    */
@@ -672,7 +672,7 @@ export interface VerifyCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
-   * Write (verify: compare) a collection under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable or comma-separated; `*` matches within the database name or the rest of the collection name, exact rules win, overlaps, two sources to one target and rules that match nothing are refused before anything is written.
+   * Write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections".
    * An array, or one comma-separated string.
    * CLI: `--map`.
    */
