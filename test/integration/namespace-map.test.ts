@@ -8,7 +8,7 @@ import type { Layout } from '../../src/core/layout.js';
 import type { Manifest } from '../../src/core/manifest.js';
 import type { RunSummary } from '../../src/engine/events.js';
 import type { VerifySummary } from '../../src/engine/verify.js';
-import { importData } from '../../src/index.js';
+import { importData, planRun } from '../../src/index.js';
 import { generateDocuments, type SyntheticCollection } from '../../src/synthetic/copilot.js';
 import { runCli } from '../support/cli.js';
 import { cosmosClient, readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
@@ -187,6 +187,23 @@ describe('--map: renamed databases and collections on import, migrate and verify
     for (const c of COPILOT) expect(await readMongo(mongo.uri, staging, c), c).to.deep.equal(await readMongo(mongo.uri, n.copilot, c));
     expect(await readMongo(mongo.uri, n.auth, 'roles')).to.deep.equal(await readMongo(mongo.uri, n.auth, 'user_roles'));
     expect((await readMongo(mongo.uri, n.auth, 'roles')).length).to.equal(COUNTS.user_roles);
+  });
+
+  it('planRun shows each collection\'s destination under the map, and whether it exists there, writing nothing', async () => {
+    const n = fresh('pl');
+    const layout = await writeLayout(n);
+    await seedMongoSet(n);
+    const exportDir = await exportFrom('mongodb', layout);
+    const staging = `${n.copilot}_staging`;
+    const plan = await planRun({ operation: 'import', destType: 'mongodb', mongoUri: mongo.uri, exportDir, layoutFile: layout, map: [`${n.copilot}.*=${staging}.*`] });
+    expect(plan.collections.map((c) => [`${c.source.database}.${c.source.collection}`, `${c.target.database}.${c.target.collection}`, c.targetExists])).to.deep.equal([
+      [`${n.copilot}.messages`, `${staging}.messages`, false],
+      [`${n.copilot}.threads`, `${staging}.threads`, false],
+      [`${n.auth}.user_roles`, `${n.auth}.user_roles`, true],
+    ]);
+    expect(await mongoDatabases(mongo.uri)).to.not.include(staging);
+    const refused = await planRun({ operation: 'import', destType: 'mongodb', mongoUri: mongo.uri, exportDir, layoutFile: layout, map: [`${n.copilot}.none=${staging}.none`] }).catch((err: unknown) => err as Error);
+    expect((refused as Error).message).to.include('matches no collection of the export');
   });
 
   it('migrate MongoDB -> Cosmos DB with one collection renamed, verified through the map', async () => {
