@@ -33,6 +33,8 @@ export interface RunStartRecord extends RecordBase {
 export interface CollectionStartRecord extends RecordBase, CollectionRef {
   event: 'collection-start';
   total?: number;
+  /** `--map`: the target's names, when they differ from the source's (database, collection). */
+  target?: CollectionRef;
 }
 
 /** A collection's counts and rates, every interval while it runs (and one as it ends). */
@@ -80,6 +82,8 @@ export interface RejectRecord extends RecordBase, CollectionRef {
 
 export interface CollectionEndRecord extends RecordBase, CollectionRef {
   event: 'collection-end';
+  /** `--map`: the target's names, when they differ from the source's. */
+  target?: CollectionRef;
   status: 'ok' | 'failed';
   error?: string;
   read: number;
@@ -152,6 +156,7 @@ function endOf(s: CollectionSummary): Omit<CollectionEndRecord, keyof RecordBase
     event: 'collection-end',
     database: s.database,
     collection: s.collection,
+    ...(s.target ? { target: { database: s.target.database, collection: s.target.collection } } : {}),
     status: s.status,
     ...(s.error !== undefined ? { error: redact(s.error) } : {}),
     read: s.read,
@@ -228,7 +233,7 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
     switch (ev.type) {
       case 'collection-start':
         state.set(`${ev.database}\u0000${ev.collection}`, { lastAt: now(), lastDone: 0, lastBytes: 0, lastThrottled: 0 });
-        send({ event: 'collection-start', database: ev.database, collection: ev.collection, ...(ev.total !== undefined ? { total: ev.total } : {}) });
+        send({ event: 'collection-start', database: ev.database, collection: ev.collection, ...(ev.total !== undefined ? { total: ev.total } : {}), ...(ev.target ? { target: { database: ev.target.database, collection: ev.target.collection } } : {}) });
         break;
       case 'progress': {
         const key = `${ev.database}\u0000${ev.collection}`;

@@ -10,8 +10,11 @@ export interface CollectionCounts {
 }
 
 export interface CollectionSummary extends CollectionCounts {
+  /** The source's names (an export's, as its manifest has them). */
   database: string;
   collection: string;
+  /** `--map`: the target database and collection, when they differ from the source's. */
+  target?: { database: string; collection: string };
   status: 'ok' | 'failed';
   error?: string;
   durationMs: number;
@@ -51,7 +54,7 @@ export interface RunSummary {
 
 /** What the engine tells the CLI, a pipeline task or a test while it works. */
 export type EngineEvent =
-  | { type: 'collection-start'; database: string; collection: string; total?: number }
+  | { type: 'collection-start'; database: string; collection: string; total?: number; /** `--map`: where it goes, when renamed. */ target?: { database: string; collection: string } }
   | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats; bytes?: number } & CollectionCounts)
   | { type: 'collection-end'; summary: CollectionSummary }
   | { type: 'warning'; message: string }

@@ -12,6 +12,7 @@ import { isExtendedJson, encodeDocument } from '../core/codec.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { findContainer, layoutCollections, partitionKeyFor, resolveScope, sortByOrder, type CollectionSchema, type CollectionScope, type Layout } from '../core/layout.js';
 import { countKey } from '../core/manifest.js';
+import { applyNamespaceMap, atDestination, isEmptyMap, parseNamespaceMap } from '../core/namespace-map.js';
 import { checkExportDir, type CheckedExport } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
@@ -21,7 +22,7 @@ import type { SourceStore } from '../stores/types.js';
 import { discover, discoveryOptions, type Discovery } from './discovery.js';
 import type { ExportOptions } from './export.js';
 import type { ImportOptions } from './import.js';
-import type { MigrateOptions } from './migrate.js';
+import { refuseReadWriteOverlap, type MigrateOptions } from './migrate.js';
 import { checkMirrorOptions, type MirrorSummary, type RunMode } from './mirror.js';
 import { openTarget, planIntoTarget, probe, sampleOf, sourceBytes, type TargetSide } from './plan-collection.js';
 import type { PartitionFindings } from './plan-partitions.js';
@@ -118,11 +119,11 @@ export interface RunPlan {
 const nameOf = (s: Name) => `${s.database}.${s.collection}`;
 
 /**
- * Where a source collection is written: the one place a namespace mapping (`--map`) comes in.
- * Today the destination has the source's names (the layout names the same databases on both sides).
+ * Where a source collection is written: its own names, or where a `--map` rule sends it (the
+ * scopes were mapped by `applyNamespaceMap` as the run maps them; src/core/namespace-map.ts).
  */
-export function destinationOf(scope: CollectionScope, _request: PlanRequest): CollectionScope {
-  return scope;
+export function destinationOf(scope: CollectionScope): CollectionScope {
+  return atDestination(scope);
 }
 
 /** The filter a run applies when it reads a collection (`--query`, a layout's per-container filter): the one place it comes in. None today. */
@@ -233,6 +234,7 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
     throw new UsageError('docferry plan import plans the files of an export, not a rejects file: leave out --from-rejects (the replay itself checks every line before writing).');
   }
   const to = databaseStore(run.target);
+  const map = parseNamespaceMap(run.map);
   let source: SourceStore;
   let sourceName: string;
   let scopes: CollectionScope[];
@@ -257,7 +259,7 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
   } else {
     const o = request.options;
     const from = databaseStore(o.source);
-    if (sameStore(o.source, o.target)) {
+    if (sameStore(o.source, o.target) && isEmptyMap(map)) {
       throw new UsageError(`The source and the target are the same ${from.label} (${from.printable(o.source)}), and the layout names the same databases on both sides: a migrate would read and write the same collections. Check the --from-… and --to-… flags and the SRC_*/DST_* variables.`);
     }
     source = await createSource(o.source);
@@ -271,6 +273,14 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
     }
     warnings.push(...discovery.warnings);
     scopes = discovery.scopes;
+  }
+  // As the run does: a bad mapping is refused before the target is opened.
+  try {
+    scopes = applyNamespaceMap(map, scopes, request.operation === 'import' ? `the export ${sourceName}` : `the source ${sourceName}`);
+    if (request.operation === 'migrate' && sameStore(request.options.source, request.options.target)) refuseReadWriteOverlap(scopes, request.options.source);
+  } catch (err) {
+    await source.close();
+    throw err;
   }
 
   let target: TargetSide | undefined;
@@ -287,7 +297,7 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
         if (p.exists !== false && !run.noIndexes) carried = await source.schema?.(scope).catch(() => undefined);
       }
       const filter = filterOf(scope, request);
-      const dst = destinationOf(scope, request);
+      const dst = destinationOf(scope);
       const base: PlannedCollection = {
         source: { database: scope.database, collection: scope.collection },
         target: { database: dst.database, collection: dst.collection },

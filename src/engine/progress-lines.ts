@@ -95,7 +95,7 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
       case 'collection-start': {
         const key = `${ev.database}.${ev.collection}`;
         started.set(key, Date.now());
-        out.log(`${key}: started${ev.total !== undefined ? ` (${ev.total} documents)` : ''}`);
+        out.log(`${key}: started${ev.target ? ` (to ${ev.target.database}.${ev.target.collection})` : ''}${ev.total !== undefined ? ` (${ev.total} documents)` : ''}`);
         break;
       }
       case 'progress': {

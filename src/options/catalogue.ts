@@ -350,6 +350,22 @@ export const LAYOUT_SCOPE: readonly OptionDecl[] = [
   },
 ];
 
+/** Namespace mapping (src/core/namespace-map.ts): where each collection goes on the target (or right) side. */
+export const NAMESPACE_MAP: readonly OptionDecl[] = [
+  {
+    key: 'map',
+    kind: 'list',
+    valueName: '<src=dst>',
+    help: 'write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections"',
+    task: {
+      label: 'Rename namespaces',
+      group: 'scope',
+      type: 'multiLine',
+      help: 'One rule a line, `SRC=DST` as `db.coll=db.coll` (CLI `--map`): `copilot.*=copilot_staging.*` renames a database, `auth.user_roles=auth.roles` one collection. `*` matches within the database name, or the rest of the collection name; DST takes the matches in order. The export keeps the source names. Two sources to one target, overlapping wildcard rules, or a rule that matches no collection fail the step before anything is written.',
+    },
+  },
+];
+
 /** Discovery (src/engine/discovery.ts): what a run does with what the source holds beyond the layout, or lacks. */
 export const DISCOVERY: readonly OptionDecl[] = [
   {
@@ -895,6 +911,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('import', IMPORT_OWN),
     ...plain('mirror', MIRROR),
     ...plain('scope', LAYOUT_SCOPE),
+    ...plain('scope', NAMESPACE_MAP),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
@@ -906,13 +923,14 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('migrate', MIGRATE_OWN),
     ...plain('mirror', MIRROR),
     ...plain('scope', LAYOUT_SCOPE),
+    ...plain('scope', NAMESPACE_MAP),
     ...plain('scope', DISCOVERY),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT)],
 };
 
 /** Every option of a command, in the order of its --help. */

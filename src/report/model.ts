@@ -4,6 +4,7 @@
  * and Markdown renderers (html.ts, markdown.ts) only lay this out.
  */
 import type { RunSummary } from '../engine/events.js';
+import { describeMapping } from '../core/namespace-map.js';
 import type { StreamRecord } from '../engine/events-stream.js';
 
 /** A point of a chart: seconds since the run started, and the value. */
@@ -117,7 +118,8 @@ export function buildReport(records: readonly StreamRecord[], summary: RunSummar
     exitCode: summary.exitCode,
     totals: { ...summary.totals },
     collections: summary.collections.map((c) => ({
-      name: name(c),
+      // --map: both names (`copilot.messages -> copilot_staging.messages`).
+      name: describeMapping(c),
       status: c.status,
       ...(c.error !== undefined ? { error: c.error } : {}),
       read: c.read,
@@ -141,7 +143,7 @@ export function buildReport(records: readonly StreamRecord[], summary: RunSummar
           verify: {
             equal: v.equal,
             mode: v.mode,
-            collections: v.collections.map((c) => ({ name: name(c), leftCount: c.leftCount, rightCount: c.rightCount, missing: c.missingTotal, extra: c.extraTotal, differing: c.differingTotal, equal: c.equal })),
+            collections: v.collections.map((c) => ({ name: describeMapping(c), leftCount: c.leftCount, rightCount: c.rightCount, missing: c.missingTotal, extra: c.extraTotal, differing: c.differingTotal, equal: c.equal })),
           },
         }
       : {}),

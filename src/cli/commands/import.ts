@@ -34,6 +34,7 @@ export function importOptionsFrom(flags: Record<string, unknown>, values: Option
   const layout = layoutFrom(values);
   const target = targetSpec(values, ctx);
   const collections = values.collections as string[] | undefined;
+  const map = values.map as string[] | undefined;
   return {
     ...(flags.indexes === false ? { noIndexes: true } : {}),
     exportDir: values.exportDir as string,
@@ -42,6 +43,7 @@ export function importOptionsFrom(flags: Record<string, unknown>, values: Option
     mode: values.mode as RunMode,
     ...(events ? { events } : {}),
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(values.allowPartial ? { allowPartial: true } : {}),
     ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
     ...(values.fromRejects ? { fromRejects: values.fromRejects as string } : {}),

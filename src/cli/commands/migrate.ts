@@ -32,6 +32,7 @@ export function migrateOptionsFrom(flags: Record<string, unknown>, values: Optio
   const source = sideSpec(values, from, ctx.env) as DatabaseSpec;
   const target = sideSpec(values, to, ctx.env) as DatabaseSpec;
   const collections = values.collections as string[] | undefined;
+  const map = values.map as string[] | undefined;
   return {
     ...(flags.indexes === false ? { noIndexes: true } : {}),
     source,
@@ -40,6 +41,7 @@ export function migrateOptionsFrom(flags: Record<string, unknown>, values: Optio
     mode: values.mode as RunMode,
     ...(events ? { events } : {}),
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
     ...runControlFrom(values),
     ...discoveryFrom(values),

@@ -22,6 +22,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   const target = sideSpec(ctx, 'migrate', 'to', toType);
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
+  const map = ctx.inputs.getListInput('map');
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'migrate', 'tuning'));
   warnIfPublished(ctx, 'rejectsDir', inputs.getInput('rejectsDir'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
@@ -35,6 +36,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     rejectsDir,
     events: ctx.events,
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),

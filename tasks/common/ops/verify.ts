@@ -14,6 +14,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
   const left: VerifyEndpoint = sideSpec(ctx, 'verify', 'left', leftType);
   const right: VerifyEndpoint = sideSpec(ctx, 'verify', 'right', rightType);
   const { layout, collections } = layoutInputs(ctx);
+  const map = ctx.inputs.getListInput('map');
   const reportFile = reportPath(ctx, inputs.getInput('reportFile'));
   const maxListed = inputs.getIntInput('maxListed', 1);
   const verify = await runVerify({
@@ -23,6 +24,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
     reportFile,
     events: ctx.events,
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(maxListed !== undefined ? { maxListed } : {}),
     ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
     ...(inputs.getBoolInput('ignoreExtra') ? { ignoreExtra: true } : {}),
