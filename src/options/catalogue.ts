@@ -358,13 +358,23 @@ export const DISCOVERY: readonly OptionDecl[] = [
     key: 'all',
     kind: 'boolean',
     help: 'move every container or collection found on the source, not only the layout\'s (system databases never; unnamed ones get the layout\'s default partition key)',
-    cliOnly: 'the tasks are wired to the discovery flags in a later change; a pipeline names its collections in the layout file',
+    task: {
+      label: 'Every collection on the source',
+      group: 'scope',
+      defaultValue: 'false',
+      help: "Every container or collection found on the source (verify: the left side), not only the layout's. System databases never; the ones the layout does not name get its default partition key. Not with Collections.",
+    },
   },
   {
     key: 'strict',
     kind: 'boolean',
     help: 'fail (exit 1, before anything is written) when the layout names a collection the source lacks, or the source holds one the layout does not name',
-    cliOnly: 'the tasks are wired to the discovery flags in a later change; until then a pipeline can fail on the warnings (failOnWarnings)',
+    task: {
+      label: 'Source must match the layout',
+      group: 'scope',
+      defaultValue: 'false',
+      help: 'Fail the step, before anything is written, when the layout names a collection the source lacks or the source holds one the layout does not name. Without it both are warnings.',
+    },
   },
 ];
 
@@ -989,7 +999,12 @@ const NO_INDEXES: OptionDecl = {
   flag: 'no-indexes',
   kind: 'boolean',
   help: 'do not rebuild the source\'s indexes on a MongoDB target, nor check a Cosmos DB target\'s indexing policy, unique keys and TTL (docs/schema.md)',
-  cliOnly: 'tasks carry the schema always, as mongorestore does by default; a pipeline that must skip it can run the CLI (a task input is planned)',
+  task: {
+    label: 'Skip indexes and schema checks',
+    group: 'advanced',
+    defaultValue: 'false',
+    help: "Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL against the source's (CLI `--no-indexes`). Off: the schema travels with the documents, as with mongorestore.",
+  },
 };
 
 const IMPORT_OWN: readonly OptionDecl[] = [
