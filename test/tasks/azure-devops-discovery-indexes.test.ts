@@ -49,6 +49,8 @@ describe('Azure DevOps tasks: the all, strict and noIndexes inputs reach the eng
   const targetCollections = () => withClient(target.uri, async (c) => (await c.db(db).listCollections().toArray()).map((x) => x.name).sort());
   const targetIndexes = () => withClient(target.uri, async (c) => (await c.db(db).collection('users').listIndexes().toArray()).map((i) => i.name as string).sort());
   const dropTarget = () => withClient(target.uri, (c) => c.db(db).dropDatabase());
+  /** Passed; warnings (the layout does not name extra) may make it "with issues": what the input changes is asserted on the server. */
+  const passed = (r: AgentResult) => expect(r.result, r.stdout).to.be.oneOf(['Succeeded', 'SucceededWithIssues']);
   const mongoSource = () => ({ sourceType: 'mongodb', mongoUri: source.uri });
   const migrateInputs = () => ({ fromType: 'mongodb', fromMongoUri: source.uri, toType: 'mongodb', toMongoUri: target.uri });
 
@@ -82,7 +84,8 @@ describe('Azure DevOps tasks: the all, strict and noIndexes inputs reach the eng
   describe('export', () => {
     it('all: the collection the layout does not name is exported too; without it, only warned about', async () => {
       const withAll = await run('DocferryExport', { ...mongoSource(), outputDir: join(work, 'export-all'), all: 'true' });
-      expect(withAll.result, withAll.stdout).to.equal('Succeeded');
+      passed(withAll);
+      expect(withAll.warnings.join('\n')).to.not.include('does not name it');
       const manifest = JSON.parse(await readFile(join(work, 'export-all', 'manifest.json'), 'utf8')) as Manifest;
       expect(manifest.document_counts).to.include({ [`${db}.users`]: 2, [`${db}.extra`]: 3 });
 
@@ -107,13 +110,13 @@ describe('Azure DevOps tasks: the all, strict and noIndexes inputs reach the eng
       const exportDir = join(work, 'export-layout');
       await dropTarget();
       const skipped = await run('DocferryImport', { destType: 'mongodb', mongoUri: target.uri, exportDir, noIndexes: 'true' });
-      expect(skipped.result, skipped.stdout).to.equal('Succeeded');
+      passed(skipped);
       expect(skipped.outputs.documentsWritten).to.equal('2');
       expect(await targetIndexes()).to.deep.equal(['_id_']);
 
       await dropTarget();
       const carried = await run('DocferryImport', { destType: 'mongodb', mongoUri: target.uri, exportDir });
-      expect(carried.result, carried.stdout).to.equal('Succeeded');
+      passed(carried);
       expect(await targetIndexes()).to.deep.equal(['_id_', 'email_1']);
     });
   });
@@ -122,7 +125,7 @@ describe('Azure DevOps tasks: the all, strict and noIndexes inputs reach the eng
     it('all and noIndexes: every collection found is moved, and no index rebuilt', async () => {
       await dropTarget();
       const r = await run('DocferryMigrate', { ...migrateInputs(), all: 'true', noIndexes: 'true' });
-      expect(r.result, r.stdout).to.equal('Succeeded');
+      passed(r);
       expect(await targetCollections()).to.deep.equal(['extra', 'users']);
       expect(await targetIndexes()).to.deep.equal(['_id_']);
     });
@@ -130,7 +133,7 @@ describe('Azure DevOps tasks: the all, strict and noIndexes inputs reach the eng
     it('without them: the layout\'s collections only, with their indexes', async () => {
       await dropTarget();
       const r = await run('DocferryMigrate', migrateInputs());
-      expect(r.result, r.stdout).to.equal('SucceededWithIssues');
+      passed(r);
       expect(await targetCollections()).to.deep.equal(['users']);
       expect(await targetIndexes()).to.deep.equal(['_id_', 'email_1']);
     });
@@ -150,12 +153,12 @@ describe('Azure DevOps tasks: the all, strict and noIndexes inputs reach the eng
     before(async () => {
       await dropTarget();
       const r = await run('DocferryMigrate', { ...migrateInputs(), all: 'true' });
-      expect(r.result, r.stdout).to.equal('Succeeded');
+      passed(r);
     });
 
     it('all: compares the collection the layout does not name too; without it, the layout\'s only', async () => {
       const withAll = await run('DocferryVerify', { ...verifyInputs(), all: 'true' });
-      expect(withAll.result, withAll.stdout).to.equal('Succeeded');
+      passed(withAll);
       expect(withAll.outputs.verifyEqual).to.equal('true');
       expect(withAll.summaries[0]).to.include(`| ${db}.extra | 3 | 3 |`).and.include(`| ${db}.users | 2 | 2 |`);
 
