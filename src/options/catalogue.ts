@@ -722,6 +722,8 @@ const ARCHIVE_OPTIONS: readonly SubcommandOptionDecl[] = [
   { key: 'quiet', kind: 'boolean', help: { push: 'no progress output', pull: 'no progress output' }, cliOnly: 'a task always logs progress; the log is the only place to see it' },
 ];
 
+export const THROUGHPUT_SUBSCRIPTION_ENV = 'AZURE_SUBSCRIPTION_ID';
+
 /** throughput restore takes the target only to check it against the state file. */
 const raiseOrCheck = (help: string) => ({ raise: help, restore: `${help} (optional: checked against the state file)` });
 const ESTIMATE_CLI = 'a refinement of the plan for an operator who knows the figure; the task plans from what the management API reports';
@@ -731,13 +733,13 @@ const THROUGHPUT_OPTIONS: readonly SubcommandOptionDecl[] = [
     key: 'subscriptionId',
     kind: 'string',
     valueName: '<id>',
-    cliEnv: 'AZURE_SUBSCRIPTION_ID',
-    help: raiseOrCheck('Azure subscription id (env: AZURE_SUBSCRIPTION_ID)'),
+    cliEnv: THROUGHPUT_SUBSCRIPTION_ENV,
+    help: raiseOrCheck(`Azure subscription id (env: ${THROUGHPUT_SUBSCRIPTION_ENV})`),
     task: {
       label: 'Subscription id',
       group: 'target',
       help: "Subscription of the Cosmos DB account. Empty: the service connection's subscription (raise); the state file's (restore).",
-      actionHelp: "Subscription of the Cosmos DB account. Empty: AZURE_SUBSCRIPTION_ID (raise); the state file's (restore).",
+      actionHelp: `Subscription of the Cosmos DB account. Empty: ${THROUGHPUT_SUBSCRIPTION_ENV} (raise); the state file's (restore).`,
     },
   },
   {

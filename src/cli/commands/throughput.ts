@@ -5,6 +5,7 @@
  * The logic is src/azure/throughput (shared with pulumi/throughput); this file only parses flags.
  */
 import type { Command } from 'commander';
+import { THROUGHPUT_SUBSCRIPTION_ENV } from '../../options/catalogue.js';
 import { addSubcommandOptions } from '../options.js';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
 import {
@@ -70,9 +71,9 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
 }
 
 export function parseRaiseFlags(flags: ThroughputFlags, env: NodeJS.ProcessEnv = process.env): RaiseCommandOptions {
-  const subscriptionId = flags.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID;
+  const subscriptionId = flags.subscriptionId ?? env[THROUGHPUT_SUBSCRIPTION_ENV];
   const missing: string[] = [];
-  if (!subscriptionId) missing.push('--subscription-id (or AZURE_SUBSCRIPTION_ID)');
+  if (!subscriptionId) missing.push(`--subscription-id (or ${THROUGHPUT_SUBSCRIPTION_ENV})`);
   if (!flags.resourceGroup) missing.push('--resource-group');
   if (!flags.accountName) missing.push('--account-name');
   if (!flags.database) missing.push('--database');
