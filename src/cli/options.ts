@@ -11,7 +11,6 @@ import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import {
   DEFAULT_MONGO_URI,
-  NETWORK,
   TRANSFER_COMMANDS,
   camelCase,
   commandOptions,
@@ -19,13 +18,15 @@ import {
   flagOf,
   parserOf,
   sidesOf,
+  subcommandOptions,
   type Direction,
   type OptionDecl,
   type ResolvedOption,
   type Side,
+  type SubcommandCommand,
   type TransferCommand,
 } from '../options/catalogue.js';
-import { OptionValueError, byteSize as byteSizeParser, duration as durationParser, positiveInt as positiveIntParser, type Parser } from '../options/parsers.js';
+import { OptionValueError, byteSize as byteSizeParser, duration as durationParser, type Parser } from '../options/parsers.js';
 import type { OptionValues } from '../options/values.js';
 import type { CosmosSpec } from '../stores/cosmos/descriptor.js';
 import type { ConnectionValues } from '../stores/descriptor.js';
@@ -43,11 +44,6 @@ export function cliParser<T>(flag: string, parse: Parser<T>) {
       throw err;
     }
   };
-}
-
-/** `--concurrency` of archive and the like: a whole number of at least 1. */
-export function positiveInt(flag: string) {
-  return cliParser(flag, positiveIntParser);
 }
 
 /** A size in bytes: `2097152`, `512KB`, `2MB` or `1GB` (powers of 1024). */
@@ -68,6 +64,7 @@ function toCommanderOption(o: ResolvedOption): Option | undefined {
   if (o.cliRequired) opt.makeOptionMandatory();
   if (o.cliDefault !== undefined) opt.default(o.cliDefault);
   if (o.kind === 'choice' && o.cliChoices) opt.choices(o.choices as string[]);
+  else if (o.cliRaw) return opt;
   else if (o.kind === 'list') opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)]);
   else {
     const parse = o.kind === 'choice' ? undefined : parserOf(o);
@@ -76,9 +73,13 @@ function toCommanderOption(o: ResolvedOption): Option | undefined {
   return opt;
 }
 
-/** --connect-timeout of the commands outside the transfer catalogue (archive), from the same declaration. */
-export function connectTimeoutOption(): Option {
-  return toCommanderOption({ ...NETWORK[0]!, baseKey: 'connectTimeout', group: 'network' })!;
+/** Adds the catalogue options of `docferry archive push` and the like (the subcommand's flags, in its --help order). */
+export function addSubcommandOptions(cmd: Command, command: SubcommandCommand, subcommand: string): Command {
+  for (const o of subcommandOptions(command, subcommand)) {
+    const opt = toCommanderOption(o);
+    if (opt) cmd.addOption(opt);
+  }
+  return cmd;
 }
 
 /** Adds every catalogue option of a transfer command (the flags its front door offers). */

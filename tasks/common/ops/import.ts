@@ -54,6 +54,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
     ...(fromRejects ? { fromRejects: resolve(fromRejects) } : {}),
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
+    ...(inputs.getBoolInput('noIndexes') ? { noIndexes: true } : {}),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'import', 'mirror')),
     ...tuning,

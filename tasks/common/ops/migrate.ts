@@ -7,6 +7,7 @@ import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
+import { discoveryInputs } from '../discovery-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { mirrorFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
@@ -27,7 +28,9 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   warnIfPublished(ctx, 'rejectsDir', inputs.getInput('rejectsDir'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
-  ctx.expectCollections(resolveScope(layout.layout, collections).length);
+  const discovery = discoveryInputs(ctx);
+  // With all, what is moved is known only once the source is listed: no percentage rather than a wrong one.
+  if (!discovery.all) ctx.expectCollections(resolveScope(layout.layout, collections).length);
   const summary = await runMigrate({
     source,
     target,
@@ -38,6 +41,8 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     ...(collections ? { collections } : {}),
     ...(map ? { map } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
+    ...(inputs.getBoolInput('noIndexes') ? { noIndexes: true } : {}),
+    ...discovery,
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
     ...tuning,
