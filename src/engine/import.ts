@@ -9,7 +9,7 @@ import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, typ
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
-import { rebuildSchemas } from './schema-carry.js';
+import { rebuildSchemas, withSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
@@ -60,7 +60,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
-  const scopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
+  const layoutScopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
     const container = findContainer(o.layout.layout, f.database, f.collection);
     return {
       database: f.database,
@@ -69,6 +69,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(container ? { container } : {}),
     };
   });
+  // The carried schema, translated where the backends differ: containers docferry creates get it.
+  const scopes = o.noIndexes ? layoutScopes : withSchemas(layoutScopes, checked.manifest?.schemas);
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
   const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
@@ -116,7 +118,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
-    summary = await rebuildSchemas(sink, scopes, checked.manifest?.schemas, summary, { events, ...(o.noIndexes ? { skip: true } : {}) });
+    summary = await rebuildSchemas(sink, scopes, summary, { events, ...(o.noIndexes ? { skip: true } : {}) });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);

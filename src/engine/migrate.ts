@@ -9,7 +9,7 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
-import { readSchemas, rebuildSchemas } from './schema-carry.js';
+import { readSchemas, rebuildSchemas, withSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
@@ -71,7 +71,8 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let checkpoint: RunCheckpoint | undefined;
   try {
     const discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
-    const scopes = discovery.scopes;
+    // The source's schema is read before the documents, so that a container docferry creates gets it.
+    const scopes = o.noIndexes ? discovery.scopes : withSchemas(discovery.scopes, await readSchemas(source, discovery.scopes, { warnings: discovery.warnings }));
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
       await mirror.open();
@@ -100,7 +101,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
-    if (!o.noIndexes) summary = await rebuildSchemas(sink, scopes, await readSchemas(source, scopes, summary), summary, { events });
+    if (!o.noIndexes) summary = await rebuildSchemas(sink, scopes, summary, { events });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);
