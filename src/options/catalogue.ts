@@ -703,7 +703,7 @@ const NO_INDEXES: OptionDecl = {
   key: 'noIndexes',
   flag: 'no-indexes',
   kind: 'boolean',
-  help: 'do not rebuild the source\'s indexes on a MongoDB target, nor check a Cosmos DB target\'s indexing policy, unique keys and TTL (docs/schema.md)',
+  help: 'do not carry the source\'s schema: no indexes or collection options on a MongoDB target, no carried or translated indexing policy, unique keys and TTL for Cosmos DB containers docferry creates, and no check of either (docs/schema.md)',
   cliOnly: 'tasks carry the schema always, as mongorestore does by default; a pipeline that must skip it can run the CLI (a task input is planned)',
 };
 
