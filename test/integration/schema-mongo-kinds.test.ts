@@ -136,7 +136,7 @@ describe('MongoDB index kinds and collection options carried by export and impor
     expect(r.code, r.stderr).to.equal(0);
     const warnings = (JSON.parse(r.stdout) as RunSummary).warnings;
     expect(warnings).to.include(`${name}.ring: the collection existed already, and its capped is none where the source had true: not changed (collection options are set when a collection is created).`);
-    expect(await withDb(name, async (db) => (await db.listCollections({ name: 'ring' }).toArray())[0]!.options?.capped)).to.not.equal(true);
+    expect(await withDb(name, async (db) => ((await db.listCollections({ name: 'ring' }).toArray()) as { options?: { capped?: boolean } }[])[0]!.options?.capped)).to.not.equal(true);
   });
 
   describe('the kinds FerretDB v1 lacks (a real mongod: DOCFERRY_TEST_MONGO_URI)', () => {

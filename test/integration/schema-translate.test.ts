@@ -162,7 +162,7 @@ describe('Schemas translated between MongoDB and Cosmos DB on migrate and import
   it('Cosmos DB -> Cosmos DB import into a container docferry creates: the carried indexing policy, unique keys and TTL, with no difference left to report', async () => {
     const source = `${db}c2c`;
     const client = cosmosClient(cosmos);
-    const composite = [[{ path: '/collection', order: 'ascending' }, { path: '/date', order: 'descending' }]];
+    const composite: { path: string; order: 'ascending' | 'descending' }[][] = [[{ path: '/collection', order: 'ascending' }, { path: '/date', order: 'descending' }]];
     try {
       const { database } = await client.databases.createIfNotExists({ id: source });
       const { container } = await database.containers.createIfNotExists({
