@@ -220,7 +220,7 @@ export interface ImportCatalogueOptions {
    */
   restoreObjectIds?: boolean;
   /**
-   * Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL (docs/schema.md).
+   * Do not carry the source's schema: no indexes or collection options on a MongoDB target, no carried or translated indexing policy, unique keys and TTL for Cosmos DB containers docferry creates, and no check of either (docs/schema.md).
    * CLI: `--no-indexes`.
    */
   noIndexes?: boolean;
@@ -431,7 +431,7 @@ export interface MigrateCatalogueOptions {
    */
   restoreObjectIds?: boolean;
   /**
-   * Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL (docs/schema.md).
+   * Do not carry the source's schema: no indexes or collection options on a MongoDB target, no carried or translated indexing policy, unique keys and TTL for Cosmos DB containers docferry creates, and no check of either (docs/schema.md).
    * CLI: `--no-indexes`.
    */
   noIndexes?: boolean;

@@ -80,6 +80,15 @@ export interface CollectionSchema {
   mongo?: MongoCollectionSchema;
 }
 
+/**
+ * The schema a target is held to: both sides, one of them perhaps translated from the other
+ * (src/core/schema-translate.ts). Each store reads its own side; `translation` holds, per side,
+ * the warnings of that translation (what is weaker on the target, or not carried).
+ */
+export interface TargetSchema extends CollectionSchema {
+  translation?: { cosmos?: string[]; mongo?: string[] };
+}
+
 /** What rebuilding or checking one collection's schema on a target came to. */
 export interface SchemaOutcome {
   /** Indexes (or properties) created. */
@@ -123,6 +132,11 @@ export interface CollectionScope {
    * when they differ from `database` and `collection`, which stay the source's names.
    */
   target?: { database: string; collection: string };
+  /**
+   * What an import or migrate creates the target with and checks it against (unset with
+   * `--no-indexes`): the layout's properties, the carried ones, translated where the backends differ.
+   */
+  schema?: TargetSchema;
 }
 
 export const defaultLayoutPath = resolve(packageRoot, 'layouts', 'default.json');

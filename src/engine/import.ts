@@ -11,7 +11,7 @@ import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, typ
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
-import { rebuildSchemas } from './schema-carry.js';
+import { rebuildSchemas, withSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 
@@ -77,8 +77,9 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(container ? { container } : {}),
     };
   });
+  // The carried schema, translated where the backends differ: containers docferry creates get it.
   // Before the sink is even opened: a bad mapping leaves the target untouched.
-  const scopes = applyNamespaceMap(map, layoutScopes, `the export ${o.exportDir}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+  const scopes = applyNamespaceMap(map, o.noIndexes ? layoutScopes : withSchemas(layoutScopes, checked.manifest?.schemas), `the export ${o.exportDir}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
   const sink = sinkAtDestinations(await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }));
@@ -128,7 +129,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
-    summary = await rebuildSchemas(sink, scopes, checked.manifest?.schemas, summary, { events, ...(o.noIndexes ? { skip: true } : {}) });
+    summary = await rebuildSchemas(sink, scopes, summary, { events, ...(o.noIndexes ? { skip: true } : {}) });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);

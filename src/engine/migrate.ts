@@ -9,7 +9,7 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { checkpointName, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type RunMode } from './mirror.js';
-import { readSchemas, rebuildSchemas } from './schema-carry.js';
+import { readSchemas, rebuildSchemas, withSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
@@ -94,8 +94,10 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   try {
     const discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
     // Before anything is written: a bad mapping leaves the target untouched.
-    const scopes = applyNamespaceMap(map, discovery.scopes, `the source ${from.printable(o.source)}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
-    if (intoItself) refuseReadWriteOverlap(scopes, o.source);
+    const mapped = applyNamespaceMap(map, discovery.scopes, `the source ${from.printable(o.source)}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+    if (intoItself) refuseReadWriteOverlap(mapped, o.source);
+    // The source's schema is read before the documents, so that a container docferry creates gets it.
+    const scopes = o.noIndexes ? mapped : withSchemas(mapped, await readSchemas(source, mapped, { warnings: discovery.warnings }));
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
       await mirror.open();
@@ -124,7 +126,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       ...(checkpoint ? { checkpoint } : {}),
       ...pickTuning(o),
     });
-    if (!o.noIndexes) summary = await rebuildSchemas(sink, scopes, await readSchemas(source, scopes, summary), summary, { events });
+    if (!o.noIndexes) summary = await rebuildSchemas(sink, scopes, summary, { events });
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);

@@ -1,5 +1,6 @@
 import { ExitCode } from '../core/errors.js';
-import type { CollectionSchema, CollectionScope, ContainerLayout } from '../core/layout.js';
+import type { CollectionSchema, CollectionScope, ContainerLayout, CosmosContainerSchema, MongoCollectionSchema, TargetSchema } from '../core/layout.js';
+import { cosmosFromMongo, isWarning, mongoFromCosmos, stepText } from '../core/schema-translate.js';
 import { countKey } from '../core/manifest.js';
 import { errorMessage } from '../core/errors.js';
 import { redact } from '../core/secrets.js';
@@ -12,18 +13,22 @@ import type { EventSink, RunSummary } from './events.js';
  * one, after the documents are written (one index build instead of an update per write).
  */
 
-/** The schema of every collection that was read, for the manifest; a schema that cannot be read is a warning. */
-export async function readSchemas(source: SourceStore, scopes: readonly CollectionScope[], summary: RunSummary | undefined): Promise<Record<string, CollectionSchema>> {
+/**
+ * The schema of every collection that was read, for the manifest (export) or the target (migrate,
+ * before the documents: a container docferry creates gets it). A collection that failed is
+ * skipped; a schema that cannot be read is a warning in `report.warnings`.
+ */
+export async function readSchemas(source: SourceStore, scopes: readonly CollectionScope[], report: { warnings: string[]; collections?: RunSummary['collections'] } | undefined): Promise<Record<string, CollectionSchema>> {
   const out: Record<string, CollectionSchema> = {};
   if (!source.schema) return out;
   for (const scope of scopes) {
-    const status = summary?.collections.find((c) => c.database === scope.database && c.collection === scope.collection)?.status;
+    const status = report?.collections?.find((c) => c.database === scope.database && c.collection === scope.collection)?.status;
     if (status === 'failed') continue;
     try {
       const schema = await source.schema(scope);
       if (schema) out[countKey(scope.database, scope.collection)] = schema;
     } catch (err) {
-      summary?.warnings.push(`${scope.database}.${scope.collection}: its schema (indexes, container properties) could not be read, so the export does not carry it: ${redact(errorMessage(err))}`);
+      report?.warnings.push(`${scope.database}.${scope.collection}: its schema (indexes, container properties) could not be read, so the ${report.collections ? 'export does not carry it' : 'target does not get it'}: ${redact(errorMessage(err))}`);
     }
   }
   return out;
@@ -44,16 +49,62 @@ export function schemaFromLayout(container: ContainerLayout | undefined): Collec
 }
 
 /**
- * What a target is held to: the layout's Cosmos DB properties (the layout this run applies is what
- * the containers were provisioned from) else the carried ones; the carried MongoDB indexes else the
- * layout's; a MongoDB target without either gets the Cosmos DB properties translated.
+ * What a target is held to, per side (each store reads its own):
+ * - Cosmos DB: per property, the layout's (the layout this run applies is what the containers
+ *   were provisioned from), else the carried Cosmos DB one, else the one translated from the
+ *   carried (or the layout's) MongoDB indexes;
+ * - MongoDB: the carried indexes and options, else the layout's `mongo` block, else the carried
+ *   (or the layout's) Cosmos DB properties translated.
+ * The translations' warnings go with it (`translation`), so the target reports them.
  */
-export function wantedSchema(carried: CollectionSchema | undefined, scope: CollectionScope): CollectionSchema | undefined {
+export function wantedSchema(carried: CollectionSchema | undefined, scope: CollectionScope): TargetSchema | undefined {
+  const where = `${scope.database}.${scope.collection}`;
   const layout = schemaFromLayout(scope.container);
-  const cosmos = layout?.cosmos ?? carried?.cosmos;
-  const mongo = carried?.mongo ?? layout?.mongo;
+  const translation: NonNullable<TargetSchema['translation']> = {};
+
+  const carriedCosmos = carried?.cosmos;
+  const mongoSource = carried?.mongo ?? layout?.mongo;
+  let cosmos: CosmosContainerSchema | undefined;
+  const fromMongo = !carriedCosmos && mongoSource ? cosmosFromMongo(mongoSource, { where, partitionKey: scope.partitionKey, ...(scope.container?.indexingPolicy ? { indexingPolicy: scope.container.indexingPolicy } : {}) }) : undefined;
+  if (layout?.cosmos || carriedCosmos || fromMongo) {
+    const own = scope.container;
+    const pick = <K extends 'indexingPolicy' | 'uniqueKeys' | 'defaultTtl'>(k: K): CosmosContainerSchema[K] | undefined => {
+      if (own?.[k] !== undefined) {
+        if (fromMongo?.[k] !== undefined) (translation.cosmos ??= []).push(`${where}: the layout sets ${k}: it is used instead of the one translated from the MongoDB indexes.`);
+        return own[k] as CosmosContainerSchema[K];
+      }
+      return (carriedCosmos?.[k] ?? fromMongo?.[k]) as CosmosContainerSchema[K] | undefined;
+    };
+    const indexingPolicy = pick('indexingPolicy');
+    const uniqueKeys = pick('uniqueKeys');
+    const defaultTtl = pick('defaultTtl');
+    cosmos = {
+      partitionKey: own?.partitionKey ?? carriedCosmos?.partitionKey ?? scope.partitionKey,
+      ...(indexingPolicy ? { indexingPolicy } : {}),
+      ...(uniqueKeys ? { uniqueKeys } : {}),
+      ...(defaultTtl !== undefined ? { defaultTtl } : {}),
+    };
+    if (fromMongo) (translation.cosmos ??= []).push(...fromMongo.steps.filter(isWarning).map(stepText));
+  }
+
+  let mongo: MongoCollectionSchema | undefined = mongoSource;
+  const cosmosSource = carriedCosmos ?? layout?.cosmos;
+  if (!mongo && cosmosSource) {
+    const t = mongoFromCosmos(cosmosSource, where);
+    mongo = { indexes: t.indexes };
+    const warnings = t.steps.filter(isWarning).map(stepText);
+    if (warnings.length > 0) translation.mongo = warnings;
+  }
   if (!cosmos && !mongo) return undefined;
-  return { ...(cosmos ? { cosmos } : {}), ...(mongo ? { mongo } : {}) };
+  return { ...(cosmos ? { cosmos } : {}), ...(mongo ? { mongo } : {}), ...(translation.cosmos || translation.mongo ? { translation } : {}) };
+}
+
+/** The scopes with the schema each target is held to (`--no-indexes`: none, the layout alone). */
+export function withSchemas(scopes: readonly CollectionScope[], carried: Record<string, CollectionSchema> | undefined): CollectionScope[] {
+  return scopes.map((scope) => {
+    const schema = wantedSchema(carried?.[countKey(scope.database, scope.collection)], scope);
+    return schema ? { ...scope, schema } : { ...scope };
+  });
 }
 
 export interface RebuildOptions {
@@ -63,18 +114,19 @@ export interface RebuildOptions {
 }
 
 /**
- * Rebuilds or checks the schema of every collection that was written. Differences and what could
+ * Rebuilds or checks the schema of every collection that was written (each scope's `schema`,
+ * from withSchemas). Differences and what could
  * not be carried become warnings; a unique index the data violates also makes the run exit 5
  * (the target does not match its source), naming the index and the duplicate keys.
  */
-export async function rebuildSchemas(sink: SinkStore, scopes: readonly CollectionScope[], carried: Record<string, CollectionSchema> | undefined, summary: RunSummary, o: RebuildOptions): Promise<RunSummary> {
+export async function rebuildSchemas(sink: SinkStore, scopes: readonly CollectionScope[], summary: RunSummary, o: RebuildOptions): Promise<RunSummary> {
   if (o.skip || !sink.applySchema) return summary;
   const warnings = [...summary.warnings];
   let violated = false;
   for (const scope of scopes) {
     const status = summary.collections.find((c) => c.database === scope.database && c.collection === scope.collection)?.status;
     if (status === 'failed') continue;
-    const schema = wantedSchema(carried?.[countKey(scope.database, scope.collection)], scope);
+    const schema = scope.schema;
     if (!schema) continue;
     let outcome;
     try {

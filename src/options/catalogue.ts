@@ -1039,12 +1039,12 @@ const NO_INDEXES: OptionDecl = {
   key: 'noIndexes',
   flag: 'no-indexes',
   kind: 'boolean',
-  help: 'do not rebuild the source\'s indexes on a MongoDB target, nor check a Cosmos DB target\'s indexing policy, unique keys and TTL (docs/schema.md)',
+  help: 'do not carry the source\'s schema: no indexes or collection options on a MongoDB target, no carried or translated indexing policy, unique keys and TTL for Cosmos DB containers docferry creates, and no check of either (docs/schema.md)',
   task: {
-    label: 'Skip indexes and schema checks',
+    label: 'Skip indexes and schema',
     group: 'advanced',
     defaultValue: 'false',
-    help: "Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL against the source's (CLI `--no-indexes`). Off: the schema travels with the documents, as with mongorestore.",
+    help: "Do not carry the source's schema (CLI `--no-indexes`): no indexes or collection options on a MongoDB target, no carried or translated indexing policy, unique keys and TTL for Cosmos DB containers docferry creates, and no check of either. Off: the schema travels with the documents, as with mongorestore.",
   },
 };
 

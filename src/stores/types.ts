@@ -1,5 +1,5 @@
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
-import type { CollectionSchema, CollectionScope, SchemaOutcome } from '../core/layout.js';
+import type { CollectionSchema, CollectionScope, SchemaOutcome, TargetSchema } from '../core/layout.js';
 import type { StoreKind } from './registry.js';
 
 export type { StoreKind } from './registry.js';
@@ -128,7 +128,7 @@ export interface SinkStore {
   /** Resume support: takes back a collection an earlier run finished; false when it no longer matches. */
   adoptFinished?(scope: CollectionScope, finished: unknown): Promise<boolean>;
   /** Rebuilds (MongoDB) or checks (Cosmos DB) a collection's schema after its documents are written. */
-  applySchema?(scope: CollectionScope, schema: CollectionSchema): Promise<SchemaOutcome>;
+  applySchema?(scope: CollectionScope, schema: TargetSchema): Promise<SchemaOutcome>;
   /** Mirror mode (src/engine/mirror.ts): the target's documents by identity, to delete those the source lacks. */
   deletes?(): TargetDeletes;
   close(): Promise<void>;

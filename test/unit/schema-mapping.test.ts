@@ -112,19 +112,3 @@ describe('Schema capture: mapping the servers\' answers into a layout', () => {
     expect(layoutFromCapture(dbs, { name: 't', notes: [], collections: ['a.y'] }).databases[0]!.containers.map((c) => c.name)).to.deep.equal(['y']);
   });
 });
-
-describe('Schema translation Cosmos DB -> MongoDB (docs/schema.md)', () => {
-  it('unique keys become unique indexes, partition-key paths other than /id an index; a default TTL is reported, not carried', async () => {
-    const { mongoIndexesFromCosmos } = await import('../../src/stores/mongo/schema.js');
-    const problems: string[] = [];
-    const indexes = mongoIndexesFromCosmos({ partitionKey: { paths: ['/tenant/id'] }, uniqueKeys: [['/email'], ['/org', '/name']], defaultTtl: 60 }, problems, 'app.users');
-    expect(indexes).to.deep.equal([
-      { name: 'unique_email', key: { email: 1 }, unique: true },
-      { name: 'unique_org_name', key: { org: 1, name: 1 }, unique: true },
-      { name: 'pk_tenant.id', key: { 'tenant.id': 1 } },
-    ]);
-    expect(problems).to.have.length(1);
-    expect(problems[0]).to.match(/app\.users: the Cosmos DB default TTL \(60\) is not carried/);
-    expect(mongoIndexesFromCosmos({ partitionKey: { paths: ['/id'] } }, [], 'x')).to.deep.equal([]);
-  });
-});

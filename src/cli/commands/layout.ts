@@ -10,6 +10,7 @@ import { loadLayout, type ContainerLayout, type Layout } from '../../core/layout
 import { defaultAzureCredential } from '../../azure/credential.js';
 import { layoutFromCapture, type CapturedDatabase } from '../../engine/schema-capture.js';
 import { layoutDifferences, type LayoutDifference } from '../../engine/schema-check.js';
+import { isWarning, stepText, translateLayout, type TranslationStep } from '../../core/schema-translate.js';
 import { sidesOf } from '../../options/catalogue.js';
 import type { OptionValues } from '../../options/values.js';
 import type { CosmosSqlResourcesApi } from '../../stores/cosmos/schema.js';
@@ -138,7 +139,7 @@ function addConnectionOptions(cmd: Command): Command {
 }
 
 export function registerLayoutCommand(program: Command, ctx: CliContext): void {
-  const layout = program.command('layout').description('capture a live schema into a layout file, or check a target against one (CLI only)');
+  const layout = program.command('layout').description('capture a live schema into a layout file, check a target against one, or translate one to the other backend (CLI only)');
   const capture = layout.command('capture').exitOverride().showHelpAfterError();
   addConnectionOptions(capture)
     .description('write the databases, containers or collections, partition keys, indexing policies, unique keys, TTL, throughput and MongoDB indexes of a live account or server as a layout file')
@@ -178,6 +179,31 @@ export function registerLayoutCommand(program: Command, ctx: CliContext): void {
       else ctx.out.result(differenceTable(differences, flags.layout));
       ctx.exitCode = differences.length === 0 ? ExitCode.ok : ExitCode.differences;
     });
+
+  layout
+    .command('translate')
+    .exitOverride()
+    .showHelpAfterError()
+    .description('print how a layout\'s schema carries to the other backend (MongoDB indexes to Cosmos DB unique keys, TTL and composite indexes, or back), with what cannot be carried; touches no server')
+    .requiredOption('--to <type>', 'cosmos or mongodb')
+    .requiredOption('--layout <file>', 'the layout file to translate (a capture, or any layout with mongo blocks or Cosmos DB properties)')
+    .option('--out <file>', 'also write the translated layout here (the warnings go into its notes)')
+    .option('--json', 'print the plan as JSON on stdout')
+    .action(async (flags: { to: string; layout: string; out?: string; json?: boolean }) => {
+      const to = storeTypeFlag(flags.to, '--to');
+      const { layout: translated, steps } = translateLayout(loadLayout(flags.layout), COMPARED[to]);
+      if (flags.out) await writeFile(flags.out, `${JSON.stringify(translated, null, 2)}\n`);
+      if (flags.json) ctx.out.result(JSON.stringify({ layout: flags.layout, to: flags.to, steps, warnings: steps.filter(isWarning).map(stepText), ...(flags.out ? { out: flags.out } : {}) }, null, 2));
+      else ctx.out.result(translationPlan(steps, flags.layout, flags.to));
+      if (flags.out) ctx.out.log(`docferry layout translate: wrote ${flags.out}`);
+    });
+}
+
+/** The translation plan as a person reviews it: one line per step, the warnings counted. */
+export function translationPlan(steps: TranslationStep[], layoutFile: string, to: string): string {
+  if (steps.length === 0) return `${layoutFile}: nothing to translate to ${to} (no container has the other backend's schema).`;
+  const warnings = steps.filter(isWarning).length;
+  return [`Translating ${layoutFile} to ${to}: ${steps.length} step${steps.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}:`, ...steps.map((st) => `  ${isWarning(st) ? 'warning: ' : ''}${stepText(st)}`)].join('\n');
 }
 
 /** The differences as a table a pipeline log shows. */

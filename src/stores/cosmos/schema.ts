@@ -1,5 +1,5 @@
 import type { Container, CosmosClient } from '@azure/cosmos';
-import type { CollectionSchema, ContainerLayout, CosmosContainerSchema, PartitionKeySpec, SchemaOutcome, ThroughputSpec } from '../../core/layout.js';
+import type { CollectionSchema, ContainerLayout, CosmosContainerSchema, PartitionKeySpec, SchemaOutcome, TargetSchema, ThroughputSpec } from '../../core/layout.js';
 import { errorMessage } from '../../core/errors.js';
 import { redact } from '../../core/secrets.js';
 
@@ -204,12 +204,14 @@ export function cosmosDifferences(where: string, actual: CosmosContainerSchema, 
   return out;
 }
 
-/** The check an import or migrate into Cosmos DB makes once a container's documents are written. */
-export async function checkCosmosSchema(container: Container, where: string, schema: CollectionSchema): Promise<SchemaOutcome> {
-  const outcome: SchemaOutcome = { created: [], problems: [], violations: [] };
-  if (schema.mongo && schema.mongo.indexes.length > 0 && !schema.cosmos) {
-    outcome.problems.push(`${where}: ${schema.mongo.indexes.length} MongoDB index${schema.mongo.indexes.length === 1 ? '' : 'es'} (${schema.mongo.indexes.map((i) => i.name ?? Object.keys(i.key).join('_')).join(', ')}) not carried to Cosmos DB: set unique keys, TTL and composite indexes in the layout (docs/schema.md).`);
-  }
+/**
+ * The check an import or migrate into Cosmos DB makes once a container's documents are written:
+ * the warnings of translating a MongoDB schema (what a container cannot hold, or holds with
+ * another meaning), then every difference between the container and what it should have. A
+ * container docferry created has them already; an existing one is never changed.
+ */
+export async function checkCosmosSchema(container: Container, where: string, schema: TargetSchema): Promise<SchemaOutcome> {
+  const outcome: SchemaOutcome = { created: [], problems: [...(schema.translation?.cosmos ?? [])], violations: [] };
   if (!schema.cosmos) return outcome;
   const actual = await readCosmosSchema(container);
   if (actual?.cosmos) outcome.problems.push(...cosmosDifferences(where, actual.cosmos, schema.cosmos));

@@ -1,6 +1,6 @@
-import type { CollectionSchema, SchemaOutcome } from '../../core/layout.js';
+import type { SchemaOutcome, TargetSchema } from '../../core/layout.js';
 import { checkCosmosSchema } from './schema.js';
-import type { Container, CosmosClient, OperationInput, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
+import type { Container, ContainerDefinition, CosmosClient, OperationInput, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
 import { sleep } from '../../core/backoff.js';
 import type { Doc } from '../../core/documents.js';
 import { TargetSchemaError } from '../../core/errors.js';
@@ -75,7 +75,7 @@ export class CosmosSink implements SinkStore {
     return { auth: this.conn.key ? 'key' : 'rbac', access: 'write' };
   }
 
-  applySchema(scope: CollectionScope, schema: CollectionSchema): Promise<SchemaOutcome> {
+  applySchema(scope: CollectionScope, schema: TargetSchema): Promise<SchemaOutcome> {
     return checkCosmosSchema(this.client.database(scope.database).container(scope.collection), `${scope.database}.${scope.collection}`, schema);
   }
 
@@ -88,11 +88,12 @@ export class CosmosSink implements SinkStore {
       try {
         if (this.canCreate) {
           const { database } = await this.client.databases.createIfNotExists({ id: scope.database });
-          const c = scope.container;
+          // The layout's properties, else the carried (or translated) ones; without a schema (--no-indexes) the layout's alone.
+          const c = scope.schema?.cosmos ?? scope.container;
           const { resource } = await database.containers.createIfNotExists({
             id: scope.collection,
             partitionKey: pkDefinition(scope.partitionKey),
-            ...(c?.indexingPolicy ? { indexingPolicy: c.indexingPolicy } : {}),
+            ...(c?.indexingPolicy ? { indexingPolicy: c.indexingPolicy as ContainerDefinition['indexingPolicy'] } : {}),
             ...(c?.uniqueKeys ? { uniqueKeyPolicy: { uniqueKeys: c.uniqueKeys.map((paths) => ({ paths })) } } : {}),
             ...(c?.defaultTtl !== undefined ? { defaultTtl: c.defaultTtl } : {}),
           });

@@ -1,6 +1,7 @@
 import type { Collection, Db, MongoClient } from 'mongodb';
 import { EJSON } from '../../core/bson.js';
-import type { CollectionSchema, CosmosContainerSchema, MongoCollectionOptions, MongoCollectionSchema, MongoIndexKeyValue, MongoIndexSpec, SchemaOutcome } from '../../core/layout.js';
+import type { CollectionSchema, MongoCollectionOptions, MongoCollectionSchema, MongoIndexKeyValue, MongoIndexSpec, SchemaOutcome, TargetSchema } from '../../core/layout.js';
+import { codeOf } from './connection.js';
 
 /**
  * A MongoDB collection's schema (indexes and collection options) as a layout holds it, read from
@@ -129,22 +130,61 @@ export async function readMongoSchema(db: Db, collection: string): Promise<Colle
   return { mongo: await readMongoCollectionSchema(db, info, []) };
 }
 
-const fieldOf = (path: string) => path.replace(/^\//, '').split('/').join('.');
+/** What creating a collection with its recorded options came to: the options the server refused or docferry does not set. */
+export interface CollectionCreation {
+  problems: string[];
+}
+
+/** The options that are set together, named as the warnings name them. */
+function optionGroups(options: MongoCollectionOptions): { label: string; fields: string[]; value: Record<string, unknown> }[] {
+  const groups: { label: string; fields: string[]; value: Record<string, unknown> }[] = [];
+  const validation = Object.fromEntries((['validator', 'validationLevel', 'validationAction'] as const).filter((k) => options[k] !== undefined).map((k) => [k, k === 'validator' ? EJSON.deserialize(options.validator!, { relaxed: true }) : options[k]]));
+  if (Object.keys(validation).length > 0) groups.push({ label: Object.keys(validation).join(', '), fields: Object.keys(validation), value: validation });
+  if (options.collation) groups.push({ label: 'collation', fields: ['collation'], value: { collation: options.collation } });
+  if (options.capped) groups.push({ label: 'capped', fields: ['capped', 'size', 'max'], value: { capped: true, size: options.size ?? 4096, ...(options.max ? { max: options.max } : {}) } });
+  return groups;
+}
 
 /**
- * The MongoDB indexes a Cosmos DB container's properties translate to (docs/type-mapping.md):
- * unique keys become unique indexes, the partition-key paths an index; a default TTL cannot be
- * carried (MongoDB needs a date field) and is said so.
+ * Creates a collection with the options its source had (validator, collation, capped), as
+ * mongorestore does. An option the server refuses (FerretDB v1 refuses validators, validation
+ * levels and collations) is left out and reported, naming the collection and the option; the
+ * documents are still imported, since they are intact either way. An error that names no option
+ * creates the collection plainly, with every option reported. Time-series and clustered
+ * collections are created plainly and said so.
  */
-export function mongoIndexesFromCosmos(cosmos: CosmosContainerSchema, problems: string[], where: string): MongoIndexSpec[] {
-  const out: MongoIndexSpec[] = [];
-  for (const paths of cosmos.uniqueKeys ?? []) {
-    const key = Object.fromEntries(paths.map((p) => [fieldOf(p), 1 as const]));
-    out.push({ name: `unique_${Object.keys(key).join('_')}`, key, unique: true });
+export async function createMongoCollection(db: Db, collection: string, options: MongoCollectionOptions | undefined): Promise<CollectionCreation> {
+  const where = `${db.databaseName}.${collection}`;
+  const problems: string[] = [];
+  if (options?.timeseries) problems.push(`${where}: the source is a time-series collection; docferry created a plain collection (create it as time-series before the import if that matters).`);
+  if (options?.clusteredIndex) problems.push(`${where}: the source is a clustered collection; docferry created a plain collection.`);
+  let groups = options ? optionGroups(options) : [];
+  for (;;) {
+    try {
+      await db.createCollection(collection, Object.assign({}, ...groups.map((g) => g.value)) as Record<string, unknown>);
+      return { problems };
+    } catch (err) {
+      if (codeOf(err) === NAMESPACE_EXISTS) return { problems }; // created meanwhile, fine
+      if (groups.length === 0) throw err;
+      const message = (err as Error).message;
+      const named = groups.filter((g) => g.fields.some((f) => message.includes(f)));
+      const refused = named.length > 0 ? named : groups;
+      for (const g of refused) problems.push(`${where}: collection option ${g.label} was not applied: the server refused it (${message}); the collection was created without it.`);
+      groups = groups.filter((g) => !refused.includes(g));
+    }
   }
-  const pk = cosmos.partitionKey.paths.filter((p) => p !== '/id');
-  if (pk.length > 0) out.push({ name: `pk_${pk.map(fieldOf).join('_')}`, key: Object.fromEntries(pk.map((p) => [fieldOf(p), 1 as const])) });
-  if (cosmos.defaultTtl !== undefined) problems.push(`${where}: the Cosmos DB default TTL (${cosmos.defaultTtl}) is not carried: a MongoDB TTL index needs a date field; create one by hand if the data should expire.`);
+}
+
+const NAMESPACE_EXISTS = 48;
+
+/** The options an existing collection has that differ from the recorded ones (it is not changed). */
+function optionDifferences(where: string, live: MongoCollectionOptions | undefined, wanted: MongoCollectionOptions): string[] {
+  const out: string[] = [];
+  const text = (v: unknown) => (v === undefined ? 'none' : JSON.stringify(v));
+  for (const k of ['validator', 'validationLevel', 'validationAction', 'collation', 'capped', 'max'] as const) {
+    if (wanted[k] === undefined) continue;
+    if (text(live?.[k]) !== text(wanted[k])) out.push(`${where}: the collection existed already, and its ${k} is ${text(live?.[k])} where the source had ${text(wanted[k])}: not changed (collection options are set when a collection is created).`);
+  }
   return out;
 }
 
@@ -171,12 +211,14 @@ function sameKey(a: Record<string, unknown>, b: Record<string, unknown>): boolea
 /**
  * Builds a collection's indexes after its documents are in (one build instead of an update per
  * write). An index already there with the same key is kept; a unique index the data violates is
- * reported with the duplicate key values and nothing is dropped or changed to make it fit.
+ * reported with the duplicate key values and nothing is dropped or changed to make it fit. With
+ * `creation` (docferry created the collection) the options it could not set are reported; a
+ * collection that existed is not changed, and its options that differ from the source's are.
  */
-export async function applyMongoSchema(db: Db, collection: string, schema: CollectionSchema): Promise<SchemaOutcome> {
+export async function applyMongoSchema(db: Db, collection: string, schema: TargetSchema, creation?: CollectionCreation): Promise<SchemaOutcome> {
   const where = `${db.databaseName}.${collection}`;
-  const outcome: SchemaOutcome = { created: [], problems: [], violations: [] };
-  const indexes = schema.mongo?.indexes ?? (schema.cosmos ? mongoIndexesFromCosmos(schema.cosmos, outcome.problems, where) : []);
+  const outcome: SchemaOutcome = { created: [], problems: [...(schema.translation?.mongo ?? [])], violations: [] };
+  const indexes = schema.mongo?.indexes ?? [];
   const coll = db.collection(collection);
   const existing = (await coll.listIndexes().toArray().catch(() => [])) as { name: string; key: Record<string, unknown> }[];
   for (const index of indexes) {
@@ -199,8 +241,10 @@ export async function applyMongoSchema(db: Db, collection: string, schema: Colle
     }
   }
   const options = schema.mongo?.options;
-  if (options && Object.keys(options).length > 0) {
-    outcome.problems.push(`${where}: collection options ${Object.keys(options).join(', ')} are not applied by an import (they are set when a collection is created): create the collection with them first if they matter.`);
+  if (creation) outcome.problems.push(...creation.problems);
+  else if (options) {
+    const [info] = (await db.listCollections({ name: collection }).toArray().catch(() => [])) as { name: string; options?: Record<string, unknown> }[];
+    outcome.problems.push(...optionDifferences(where, info ? optionsFromListCollections(info) : undefined, options));
   }
   return outcome;
 }

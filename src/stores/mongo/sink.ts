@@ -1,5 +1,5 @@
-import type { CollectionSchema, SchemaOutcome } from '../../core/layout.js';
-import { applyMongoSchema } from './schema.js';
+import type { SchemaOutcome, TargetSchema } from '../../core/layout.js';
+import { applyMongoSchema, createMongoCollection, type CollectionCreation } from './schema.js';
 import type { AnyBulkWriteOperation, Collection, Filter, MongoClient } from 'mongodb';
 import { sleep } from '../../core/backoff.js';
 import { forEachLimit } from '../../core/concurrency.js';
@@ -7,7 +7,7 @@ import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, TargetDeletes, WriteMode, WriteResult } from '../types.js';
 import { MongoDeletes } from './deletes.js';
-import { RAW_BSON_READ, codeOf, createMongoClient, describeMongoUri, describeMongoError, isRetryableMongoError } from './connection.js';
+import { RAW_BSON_READ, createMongoClient, describeMongoUri, describeMongoError, isRetryableMongoError } from './connection.js';
 import { quirksOf, type ServerQuirks } from './ferretdb.js';
 import { commandGroups, type Op } from './packing.js';
 import { prepareForMongo } from './prepare.js';
@@ -30,12 +30,15 @@ const SETTLE_CONCURRENCY = 8;
 
 /**
  * Writes to MongoDB collections with unordered bulk writes. Collections are created before the
- * first document, so an empty source collection still exists in the target.
+ * first document (with the source's validator, collation and capped options where the server takes
+ * them), so an empty source collection still exists in the target.
  */
 export class MongoSink implements SinkStore {
   readonly kind = 'mongodb' as const;
   private readonly client: MongoClient;
   private quirks: ServerQuirks = {};
+  /** The collections this run created, with the recorded options the server refused. */
+  private readonly creations = new Map<string, CollectionCreation>();
 
   constructor(
     private readonly uri: string,
@@ -60,9 +63,7 @@ export class MongoSink implements SinkStore {
       try {
         const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
         for (const scope of scopes.filter((s) => s.database === database && !existing.has(s.collection))) {
-          await db.createCollection(scope.collection).catch((err: unknown) => {
-            if (codeOf(err) !== 48) throw err; // NamespaceExists: created meanwhile, fine
-          });
+          this.creations.set(`${database}.${scope.collection}`, await createMongoCollection(db, scope.collection, scope.schema?.mongo?.options));
         }
       } catch (err) {
         throw describeMongoError(err, this.uri, `preparing the collections of database ${database}`);
@@ -74,8 +75,8 @@ export class MongoSink implements SinkStore {
     return new MongoCollectionSink(this.client.db(scope.database).collection<Doc>(scope.collection), scope, this.uri, this.options, this.quirks);
   }
 
-  applySchema(scope: CollectionScope, schema: CollectionSchema): Promise<SchemaOutcome> {
-    return applyMongoSchema(this.client.db(scope.database), scope.collection, schema);
+  applySchema(scope: CollectionScope, schema: TargetSchema): Promise<SchemaOutcome> {
+    return applyMongoSchema(this.client.db(scope.database), scope.collection, schema, this.creations.get(`${scope.database}.${scope.collection}`));
   }
 
   deletes(): TargetDeletes {
