@@ -12,6 +12,8 @@ import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type 
 import { rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
+import { refuseMirrorOfSubset, subsetWarning } from './filters.js';
+import { countKey } from '../core/manifest.js';
 
 export interface ImportOptions extends TuningOptions, MirrorOptions {
   exportDir: string;
@@ -58,6 +60,12 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   });
   const to = databaseStore(o.target);
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
+  // A subset export (docs/filters.md): said loudly, and never mirrored (its filters ride on the
+  // scopes for that check only: the files were filtered when they were written, and are read whole).
+  const exportFilters = checked.manifest?.subset ? (checked.manifest.filters ?? {}) : undefined;
+  const importedFilters = exportFilters ? Object.fromEntries(checked.files.flatMap((f) => { const k = countKey(f.database, f.collection); return exportFilters[k] ? [[k, exportFilters[k]]] : []; })) : undefined;
+  const subset = importedFilters && Object.keys(importedFilters).length > 0 ? importedFilters : undefined;
+  if (subset) checked.warnings.push(subsetWarning(o.exportDir, subset));
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
   const scopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
@@ -69,6 +77,12 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(container ? { container } : {}),
     };
   });
+  if (o.mode === 'mirror' && subset) {
+    refuseMirrorOfSubset(
+      scopes.map((s) => ({ ...s, filters: subset[countKey(s.database, s.collection)] ?? [] })),
+      `${o.exportDir} is a subset export: only the documents matching its filters were exported from`,
+    );
+  }
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
   const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
@@ -125,7 +139,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     await mirror?.close();
     await sink.close();
   }
-  summary = { ...summary, exportDir: o.exportDir };
+  summary = { ...summary, exportDir: o.exportDir, ...(subset ? { subset } : {}) };
   if (!o.verify) return summary;
   return withVerification(summary, {
     left: { type: 'dir', path: o.exportDir },

@@ -13,8 +13,9 @@ import { readSchemas, rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
+import { checkFilters, filtersByCollection, refuseMirrorOfSubset, withFilters, type FilterOptions } from './filters.js';
 
-export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, FilterOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
@@ -71,7 +72,10 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let checkpoint: RunCheckpoint | undefined;
   try {
     const discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
-    const scopes = discovery.scopes;
+    const scopes = withFilters(discovery.scopes, o.layout, o.query);
+    if (o.mode === 'mirror') refuseMirrorOfSubset(scopes, 'these collections are read through a filter:');
+    await checkFilters(source, scopes);
+    const filters = filtersByCollection(scopes);
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
       await mirror.open();
@@ -83,7 +87,8 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
-      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target) },
+      // Filters only when there are some, so that checkpoints of earlier versions still match.
+      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...(filters ? { filters } : {}) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -104,11 +109,12 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);
+    if (filters) summary = { ...summary, subset: filters };
   } finally {
     await checkpoint?.release();
     await mirror?.close();
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;
-  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
+  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.query ? { query: o.query } : {}), ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
 }

@@ -1,19 +1,22 @@
 import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
-import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
+import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { OpenedSource } from '../stores/descriptor.js';
-import { isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
+import { databaseStoreOfType, isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
 import { NdjsonReport } from './ndjson-report.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
+import { describeFilters, type CollectionFilter } from '../core/filter.js';
+import { countKey } from '../core/manifest.js';
+import { anyFiltered, checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;
 
-export interface VerifyOptions extends DiscoveryOptions {
+export interface VerifyOptions extends DiscoveryOptions, FilterOptions {
   /** The run before this verify (migrate --verify) already reported what discovery found: not repeated. */
   discoveryTold?: boolean;
   left: VerifyEndpoint;
@@ -67,6 +70,8 @@ export interface VerifySummary {
   ignoreExtra?: boolean;
   /** What discovery found: containers the layout names and the left lacks, or that it does not name. */
   warnings?: string[];
+  /** The live sides were read through these filters (`--query`, the layout's, a subset export's): `db.coll` -> filters. */
+  subset?: Record<string, CollectionFilter[]>;
   startedAt: string;
   durationMs: number;
 }
@@ -120,6 +125,48 @@ async function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEn
     collection: c.collection,
     partitionKey: partitionKeyFor(o.layout.layout, c.database, c.collection),
   }));
+}
+
+/**
+ * The filters each collection is compared through (docs/filters.md). Two databases: `--query` and
+ * the layout's filters, on both sides, which must then read filters alike. An export directory
+ * and a database: the export's own filters (its manifest), on the database; `--query` is refused,
+ * since the files were filtered when they were written. Both sides are checked before anything is read.
+ */
+async function filteredScopes(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint, scopes: CollectionScope[], warnings: string[]): Promise<CollectionScope[]> {
+  const events = o.events ?? ignoreEvents;
+  const dirs = [left, right].filter((e) => e.collections !== undefined);
+  const live = [left, right].filter((e) => e.collections === undefined);
+  if (dirs.length > 0 && o.query) {
+    throw new UsageError(`--query compares two databases through one filter; ${dirs[0]!.describe} is an export directory, whose own filters (its manifest) verify applies to the database side by itself. Leave --query out.`);
+  }
+  let out: CollectionScope[];
+  if (dirs.length === 0) {
+    out = withFilters(scopes, o.layout, o.query);
+    if (anyFiltered(out) && left.filterLanguage !== right.filterLanguage) {
+      throw new UsageError(`The two sides read filters differently (the left takes ${left.filterLanguage}, the right ${right.filterLanguage}): one filter cannot select the same documents on both. Verify each side against an export, or compare without filters.`);
+    }
+  } else if (dirs.length === 1 && dirs[0]!.filters) {
+    const dir = dirs[0]!;
+    const db = live[0]!;
+    const language = dir.sourceType ? databaseStoreOfType(dir.sourceType).filterLanguage : undefined;
+    if (language !== db.filterLanguage) {
+      const message = `${dir.describe} is a subset export filtered in ${language ?? 'an unknown language'}, which ${db.describe} does not read: it is compared with the whole of each collection there, so documents outside the filter count as extra.`;
+      events({ type: 'warning', message });
+      warnings.push(message);
+      return scopes;
+    }
+    out = scopes.map((s) => {
+      const filters = dir.filters![countKey(s.database, s.collection)];
+      return filters ? { ...s, filters } : s;
+    });
+    const filtered = filtersByCollection(out);
+    if (filtered) events({ type: 'info', message: `verify: ${dir.describe} is a subset export; ${db.describe} is read through the same filters (${Object.entries(filtered).map(([n, f]) => `${n}: ${describeFilters(f)}`).join('; ')})` });
+  } else {
+    return scopes;
+  }
+  for (const ep of live) await checkFilters(ep.source, out);
+  return out;
 }
 
 async function compareCollection(
@@ -235,7 +282,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     right = await openEndpoint(o.right, o);
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
-    const scopes = await scopesFor(o, left, right, warnings);
+    const scopes = await filteredScopes(o, left, right, await scopesFor(o, left, right, warnings), warnings);
+    const subset = filtersByCollection(scopes);
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
     const r = right;
@@ -265,6 +313,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       ...(o.reportFile ? { reportFile: o.reportFile } : {}),
       ...(o.ignoreExtra ? { ignoreExtra: true } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(subset ? { subset } : {}),
       startedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
     };

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runMigrate } from '../../engine/migrate.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
-import { discoveryFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -34,6 +34,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
         ...(collections ? { collections } : {}),
         ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
         ...runControlFrom(values),
+        ...filterFrom(values),
         ...discoveryFrom(values),
         ...mirrorFrom(values),
         ...tuningFrom(values),

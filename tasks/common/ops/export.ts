@@ -6,7 +6,7 @@ import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
-import { layoutInputs, sideSpec } from '../stores.js';
+import { filterInputs, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { reportPath } from './report-file.js';
@@ -35,6 +35,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     ...(format ? { format } : {}),
     ...(inputs.getBoolInput('gzip') ? { gzip: true } : {}),
     ...(inputs.getBoolInput('overwrite') ? { overwrite: true } : {}),
+    ...filterInputs(ctx),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
     ...tuning,

@@ -5,7 +5,7 @@ import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
-import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
+import { WRITE_MODES, filterInputs, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { mirrorFrom } from '../../../src/options/values.js';
@@ -36,6 +36,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     events: ctx.events,
     ...(collections ? { collections } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
+    ...filterInputs(ctx),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
     ...tuning,

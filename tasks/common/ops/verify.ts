@@ -2,7 +2,7 @@ import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { STORE_KINDS } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
-import { layoutInputs, sideSpec } from '../stores.js';
+import { filterInputs, layoutInputs, sideSpec } from '../stores.js';
 import { reportPath } from './report-file.js';
 
 /** Compare two stores (Cosmos DB, MongoDB or an export directory) document by document. */
@@ -26,6 +26,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
     ...(maxListed !== undefined ? { maxListed } : {}),
     ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
     ...(inputs.getBoolInput('ignoreExtra') ? { ignoreExtra: true } : {}),
+    ...filterInputs(ctx),
   });
   return {
     title: `Verify ${verify.left} against ${verify.right}`,
