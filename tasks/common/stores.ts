@@ -2,8 +2,6 @@
 import { UsageError } from '../../src/core/errors.js';
 import { loadLayout, defaultLayoutPath } from '../../src/core/layout.js';
 import type { LayoutRef } from '../../src/engine/export.js';
-import type { CollectionFilter } from '../../src/core/filter.js';
-import { filterFrom } from '../../src/options/values.js';
 import { resolve } from 'node:path';
 import { RUN_MODES, type RunMode } from '../../src/engine/mirror.js';
 import { registerUriSecrets } from '../../src/core/secrets.js';
@@ -85,13 +83,6 @@ export function sideSpec<K extends StoreKind>(ctx: OperationContext, command: Tr
     },
   };
   return specFromOptions(type, connection);
-}
-
-/** The document filter (`query`, or `queryFile`: docs/filters.md) as the engine takes it; messages name the inputs. */
-export function filterInputs(ctx: OperationContext): { query?: CollectionFilter } {
-  const query = ctx.inputs.getInput('query');
-  const queryFile = ctx.inputs.getInput('queryFile');
-  return filterFrom({ ...(query !== undefined ? { query } : {}), ...(queryFile !== undefined ? { queryFile } : {}) });
 }
 
 /** The layout file (or the built-in one) and the collection filter. */

@@ -10,7 +10,8 @@ import type { CollectionFilter } from '../../core/filter.js';
 export function parseMongoFilter(text: string): Document | string {
   let value: unknown;
   try {
-    value = EJSON.parse(text, { relaxed: true });
+    // Not relaxed: a canonical {"$numberLong"} stays an Int64, as mongoexport --query reads it; relaxed input is still taken.
+    value = EJSON.parse(text, { relaxed: false });
   } catch (err) {
     return `it is not Extended JSON (${(err as Error).message})`;
   }

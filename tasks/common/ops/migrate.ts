@@ -4,8 +4,9 @@ import { defaultRejectsDirName, runMigrate } from '../../../src/engine/migrate.j
 import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
+import { filterInputs } from '../filter-inputs.js';
 import { transferOutputs } from '../outcome.js';
-import { WRITE_MODES, filterInputs, layoutInputs, sideSpec } from '../stores.js';
+import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { mirrorFrom } from '../../../src/options/values.js';

@@ -2,7 +2,8 @@ import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { STORE_KINDS } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
-import { filterInputs, layoutInputs, sideSpec } from '../stores.js';
+import { filterInputs } from '../filter-inputs.js';
+import { layoutInputs, sideSpec } from '../stores.js';
 import { reportPath } from './report-file.js';
 
 /** Compare two stores (Cosmos DB, MongoDB or an export directory) document by document. */
