@@ -127,34 +127,50 @@ async function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEn
   }));
 }
 
+/** How the collections are compared through filters: their scopes, and the side (if any) that cannot be filtered. */
+interface Filtering {
+  scopes: CollectionScope[];
+  /** A database that cannot read the filters: it is read whole, and documents only it holds are extra, ignored. */
+  unfiltered?: 'left' | 'right';
+}
+
 /**
  * The filters each collection is compared through (docs/filters.md). Two databases: `--query` and
- * the layout's filters, on both sides, which must then read filters alike. An export directory
- * and a database: the export's own filters (its manifest), on the database; `--query` is refused,
- * since the files were filtered when they were written. Both sides are checked before anything is read.
+ * the layout's filters, on both sides; when the right reads another filter language than the left
+ * (migrate --verify from MongoDB into Cosmos DB), the filters are the left's, the right is read
+ * whole and its extra documents are listed but no difference. An export directory and a
+ * database: the export's own filters (its manifest), on the database; `--query` is refused, since
+ * the files were filtered when they were written. Filtered sides are checked before anything is read.
  */
-async function filteredScopes(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint, scopes: CollectionScope[], warnings: string[]): Promise<CollectionScope[]> {
+async function filteredScopes(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint, scopes: CollectionScope[], warnings: string[]): Promise<Filtering> {
   const events = o.events ?? ignoreEvents;
-  const dirs = [left, right].filter((e) => e.collections !== undefined);
-  const live = [left, right].filter((e) => e.collections === undefined);
-  if (dirs.length > 0 && o.query) {
-    throw new UsageError(`--query compares two databases through one filter; ${dirs[0]!.describe} is an export directory, whose own filters (its manifest) verify applies to the database side by itself. Leave --query out.`);
+  const warn = (message: string) => {
+    events({ type: 'warning', message });
+    warnings.push(message);
+  };
+  const sides = { left, right };
+  const dirSide = left.collections !== undefined ? 'left' : right.collections !== undefined ? 'right' : undefined;
+  if (dirSide && o.query) {
+    throw new UsageError(`--query compares two databases through one filter; ${sides[dirSide].describe} is an export directory, whose own filters (its manifest) verify applies to the database side by itself. Leave --query out.`);
   }
   let out: CollectionScope[];
-  if (dirs.length === 0) {
+  let unfiltered: 'left' | 'right' | undefined;
+  if (left.collections === undefined && right.collections === undefined) {
     out = withFilters(scopes, o.layout, o.query);
     if (anyFiltered(out) && left.filterLanguage !== right.filterLanguage) {
-      throw new UsageError(`The two sides read filters differently (the left takes ${left.filterLanguage}, the right ${right.filterLanguage}): one filter cannot select the same documents on both. Verify each side against an export, or compare without filters.`);
+      unfiltered = 'right';
+      warn(`The right side (${right.describe}) reads filters as ${right.filterLanguage}, not as ${left.filterLanguage}: the filters apply to the left side only, the right is read whole, and documents only the right holds are listed as extra but are no difference.`);
     }
-  } else if (dirs.length === 1 && dirs[0]!.filters) {
-    const dir = dirs[0]!;
-    const db = live[0]!;
+  } else {
+    const dbSide = left.collections === undefined ? 'left' : right.collections === undefined ? 'right' : undefined;
+    const dir = sides[dirSide!];
+    // Two export directories are compared file against file; an export that is no subset, whole.
+    if (!dbSide || !dir.filters) return { scopes };
+    const db = sides[dbSide];
     const language = dir.sourceType ? databaseStoreOfType(dir.sourceType).filterLanguage : undefined;
     if (language !== db.filterLanguage) {
-      const message = `${dir.describe} is a subset export filtered in ${language ?? 'an unknown language'}, which ${db.describe} does not read: it is compared with the whole of each collection there, so documents outside the filter count as extra.`;
-      events({ type: 'warning', message });
-      warnings.push(message);
-      return scopes;
+      warn(`${dir.describe} is a subset export filtered as ${language ?? 'an unknown language'}, which ${db.describe} does not read: its collections there are read whole${dbSide === 'right' ? ', and documents outside the filter are listed as extra but are no difference' : ''}.`);
+      return { scopes, ...(dbSide === 'right' ? { unfiltered: 'right' as const } : {}) };
     }
     out = scopes.map((s) => {
       const filters = dir.filters![countKey(s.database, s.collection)];
@@ -162,11 +178,11 @@ async function filteredScopes(o: VerifyOptions, left: OpenedEndpoint, right: Ope
     });
     const filtered = filtersByCollection(out);
     if (filtered) events({ type: 'info', message: `verify: ${dir.describe} is a subset export; ${db.describe} is read through the same filters (${Object.entries(filtered).map(([n, f]) => `${n}: ${describeFilters(f)}`).join('; ')})` });
-  } else {
-    return scopes;
   }
-  for (const ep of live) await checkFilters(ep.source, out);
-  return out;
+  for (const side of ['left', 'right'] as const) {
+    if (sides[side].collections === undefined && side !== unfiltered) await checkFilters(sides[side].source, out);
+  }
+  return { scopes: out, ...(unfiltered ? { unfiltered } : {}) };
 }
 
 async function compareCollection(
@@ -177,6 +193,7 @@ async function compareCollection(
   maxListed: number,
   report: NdjsonReport,
   ignoreExtra = false,
+  unfiltered?: 'left' | 'right',
 ): Promise<CollectionVerify> {
   const result: CollectionVerify = {
     database: scope.database,
@@ -210,8 +227,10 @@ async function compareCollection(
       await note(side, `${ep.describe} holds no ${scope.database}.${scope.collection}`);
       return;
     }
+    const { filters: _filters, ...whole } = scope;
+    void _filters;
     try {
-      for await (const item of ep.source.read(scope)) {
+      for await (const item of ep.source.read(side === unfiltered ? whole : scope)) {
         if (side === 'left') result.leftCount++;
         else result.rightCount++;
         const at = item.position?.line !== undefined ? `${item.position.file}, line ${item.position.line}` : undefined;
@@ -282,7 +301,9 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     right = await openEndpoint(o.right, o);
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
-    const scopes = await filteredScopes(o, left, right, await scopesFor(o, left, right, warnings), warnings);
+    const filtering = await filteredScopes(o, left, right, await scopesFor(o, left, right, warnings), warnings);
+    const scopes = filtering.scopes;
+    const ignoreExtra = (o.ignoreExtra ?? false) || filtering.unfiltered === 'right';
     const subset = filtersByCollection(scopes);
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
@@ -291,7 +312,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       events({ type: 'info', message: `verify ${scope.database}.${scope.collection}: comparing` });
       let res: CollectionVerify;
       try {
-        res = await compareCollection(scope, left, r, mode, maxListed, report, o.ignoreExtra ?? false);
+        res = await compareCollection(scope, left, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${scope.database}.${scope.collection}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
       }
@@ -311,7 +332,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       exitCode: equal ? ExitCode.ok : ExitCode.differences,
       collections: results,
       ...(o.reportFile ? { reportFile: o.reportFile } : {}),
-      ...(o.ignoreExtra ? { ignoreExtra: true } : {}),
+      ...(ignoreExtra ? { ignoreExtra: true } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
       ...(subset ? { subset } : {}),
       startedAt: started.toISOString(),

@@ -387,8 +387,8 @@ export const FILTER: readonly OptionDecl[] = [
     task: {
       label: 'Filter file',
       group: 'scope',
-      type: 'filePath',
-      help: 'The filter, read from this file instead of the Filter input (the same languages). Empty: none.',
+      // A plain string, as layoutFile: an empty filePath input arrives as the sources directory.
+      help: 'Path of a file holding the filter, read instead of the Filter input (the same languages). Empty: none.',
     },
   },
 ];

@@ -34,10 +34,10 @@ describe('Azure DevOps task DocferryExport: the query input reaches the engine',
   const run = async (inputs: Record<string, string>) =>
     runAgentTask({ bundleDir: bundle.dir, task: bundle.task, inputs: { sourceType: 'cosmos', cosmosEndpoint: source.endpoint, cosmosKey: source.key, layoutFile, ...inputs }, workDir: await tempDir('docferry-agent-') });
 
-  it('declares query as a multiLine input and queryFile as a file path', () => {
+  it('declares query as a multiLine input and queryFile as a plain string (an empty filePath would be the sources directory)', () => {
     const inputs = bundle.task.inputs as { name: string; type: string }[];
     expect(inputs.find((i) => i.name === 'query')?.type).to.equal('multiLine');
-    expect(inputs.find((i) => i.name === 'queryFile')?.type).to.equal('filePath');
+    expect(inputs.find((i) => i.name === 'queryFile')?.type).to.equal('string');
   });
 
   it('exports only the documents the multi-line query matches, and the manifest records it', async () => {
