@@ -1,4 +1,4 @@
-import type { CollectionSchema } from '../core/layout.js';
+import type { CollectionSchema, CollectionScope } from '../core/layout.js';
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -20,7 +20,6 @@ import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
 import { checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
-import type { CollectionScope } from '../core/layout.js';
 
 export interface LayoutRef {
   layout: Layout;

@@ -14,6 +14,7 @@ import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { refuseMirrorOfSubset, subsetWarning } from './filters.js';
 import { countKey } from '../core/manifest.js';
+import type { CollectionFilter } from '../core/filter.js';
 
 export interface ImportOptions extends TuningOptions, MirrorOptions {
   exportDir: string;
@@ -62,9 +63,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
   // A subset export (docs/filters.md): said loudly, and never mirrored (its filters ride on the
   // scopes for that check only: the files were filtered when they were written, and are read whole).
-  const exportFilters = checked.manifest?.subset ? (checked.manifest.filters ?? {}) : undefined;
-  const importedFilters = exportFilters ? Object.fromEntries(checked.files.flatMap((f) => { const k = countKey(f.database, f.collection); return exportFilters[k] ? [[k, exportFilters[k]]] : []; })) : undefined;
-  const subset = importedFilters && Object.keys(importedFilters).length > 0 ? importedFilters : undefined;
+  const subset = checked.manifest?.subset ? importedFilters(checked.manifest.filters ?? {}, checked.files) : undefined;
   if (subset) checked.warnings.push(subsetWarning(o.exportDir, subset));
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
@@ -150,6 +149,16 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     ...(o.reportFile ? { reportFile: o.reportFile } : {}),
     events,
   });
+}
+
+/** The filters of the collections this import reads (a subset export's, narrowed by --collections); undefined for none. */
+function importedFilters(filters: Record<string, CollectionFilter[]>, files: readonly { database: string; collection: string }[]): Record<string, CollectionFilter[]> | undefined {
+  const out: Record<string, CollectionFilter[]> = {};
+  for (const f of files) {
+    const key = countKey(f.database, f.collection);
+    if (filters[key]) out[key] = filters[key];
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**
