@@ -21,7 +21,7 @@ function messages(): Doc[] {
 function threads(): Doc[] {
   return Array.from({ length: 4 }, (_, i) => ({ id: `t${i}`, archive_id: i < 2 ? 'a1' : 'a2', n: i }));
 }
-const mongoDocs = (docs: Doc[]) => docs.map(({ id, ...rest }) => ({ _id: id, ...rest }));
+const mongoDocs = (docs: Doc[]): Doc[] => docs.map(({ id, ...rest }) => ({ _id: id, ...rest }) as Doc);
 
 async function lines(path: string): Promise<Doc[]> {
   return (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Doc);
@@ -250,56 +250,64 @@ describe('filters: --query, --query-file and a layout filter on export, import, 
     });
   });
 
-  it('a resume with a different filter is refused; with the same one it finishes, every matching document once', async () => {
-    const db = 'filt_resume';
-    const total = 6000;
-    const client = new MongoClient(mongo.uri);
-    try {
-      for (let start = 0; start < total; start += 2000) {
-        await client.db(db).collection<{ _id: number; keep: boolean; pad: string }>('big').insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: start + i, keep: (start + i) % 3 !== 0, pad: 'p'.repeat(200) })));
-      }
-    } finally {
-      await client.close();
-    }
-    const layout: Layout = { databases: [{ name: db, containers: [{ name: 'big', partitionKey: pk }] }] };
-    const layoutPath = join(work, 'resume-layout.json');
-    await writeFile(layoutPath, JSON.stringify(layout));
-    const outputDir = join(work, 'export-resume');
-    const ac = new AbortController();
-    let aborted = false;
-    await exportData({
-      sourceType: 'mongodb',
-      mongoUri: mongo.uri,
-      layout,
-      outputDir,
-      batchSize: 50,
-      concurrency: 1,
-      query: '{"keep": true}',
-      signal: ac.signal,
-      onEvent: (e) => {
-        if (e.type === 'progress' && e.written > 0 && !aborted) {
-          aborted = true;
-          ac.abort();
+  for (const kind of ['mongodb', 'cosmos'] as const) {
+    it(`${kind}: a resume with a different filter is refused; with the same one it finishes, every matching document once`, async () => {
+      const db = `filt_resume_${kind}`;
+      const total = 3000;
+      const docs = Array.from({ length: total }, (_, i) => ({ id: `d${String(i).padStart(5, '0')}`, keep: i % 3 !== 0, pad: 'p'.repeat(200) }));
+      if (kind === 'mongodb') {
+        const client = new MongoClient(mongo.uri);
+        try {
+          await client.db(db).collection<Doc>('big').insertMany(mongoDocs(docs));
+        } finally {
+          await client.close();
         }
-      },
-    }).catch(() => undefined);
-    expect(aborted, 'the export ended before a progress event: make it larger').to.equal(true);
-    expect(existsSync(join(outputDir, '_checkpoint'))).to.equal(true);
+      } else {
+        await seedCosmos(cosmosA, db, 'big', docs);
+      }
+      const layout: Layout = { databases: [{ name: db, containers: [{ name: 'big', partitionKey: pk }] }] };
+      const layoutPath = join(work, `resume-layout-${kind}.json`);
+      await writeFile(layoutPath, JSON.stringify(layout));
+      const outputDir = join(work, `export-resume-${kind}`);
+      const [keep, drop] = kind === 'mongodb' ? ['{"keep": true}', '{"keep": false}'] : ['c.keep = true', 'c.keep = false'];
+      const connection = kind === 'mongodb' ? { sourceType: 'mongodb' as const, mongoUri: mongo.uri } : { sourceType: 'cosmos' as const, cosmosEndpoint: cosmosA.endpoint, cosmosKey: cosmosA.key };
+      const ac = new AbortController();
+      let aborted = false;
+      await exportData({
+        ...connection,
+        layout,
+        outputDir,
+        batchSize: 50,
+        concurrency: 1,
+        query: keep,
+        signal: ac.signal,
+        onEvent: (e) => {
+          if (e.type === 'progress' && e.written > 0 && !aborted) {
+            aborted = true;
+            ac.abort();
+          }
+        },
+      }).catch(() => undefined);
+      expect(aborted, 'the export ended before a progress event: make it larger').to.equal(true);
+      expect(existsSync(join(outputDir, '_checkpoint'))).to.equal(true);
 
-    const args = ['export', '--source-type', 'mongodb', '--mongo-uri', mongo.uri, '--layout', layoutPath, '--output-dir', outputDir, '--resume', '--json'];
-    const changed = await runCli([...args, '--query', '{"keep": false}']);
-    expect(changed.code).to.equal(4);
-    expect(changed.stderr).to.include('Cannot resume').and.include('filters changed');
-    const none = await runCli(args);
-    expect(none.code, 'leaving the filter out changes it too').to.equal(4);
+      const source = kind === 'mongodb' ? ['--source-type', 'mongodb', '--mongo-uri', mongo.uri] : ['--source-type', 'cosmos', ...cosmos(cosmosA)];
+      const args = ['export', ...source, '--layout', layoutPath, '--output-dir', outputDir, '--resume', '--json'];
+      const changed = await runCli([...args, '--query', drop]);
+      expect(changed.code).to.equal(4);
+      expect(changed.stderr).to.include('Cannot resume').and.include('filters changed');
+      const none = await runCli(args);
+      expect(none.code, 'leaving the filter out changes it too').to.equal(4);
 
-    const same = await runCli([...args, '--query', '{"keep": true}']);
-    expect(same.code, same.stderr).to.equal(0);
-    const summary = JSON.parse(same.stdout);
-    expect(summary.collections[0].resumed).to.be.greaterThan(0);
-    const ids = (await lines(join(outputDir, db, 'big.json'))).map((d) => d._id as number);
-    expect(ids.length).to.equal(total - total / 3);
-    expect(new Set(ids).size).to.equal(ids.length);
-    expect(ids.every((id) => id % 3 !== 0)).to.equal(true);
-  });
+      const same = await runCli([...args, '--query', keep]);
+      expect(same.code, same.stderr).to.equal(0);
+      expect(JSON.parse(same.stdout).collections[0].resumed).to.be.greaterThan(0);
+      const ids = (await lines(join(outputDir, db, 'big.json'))).map((d) => String(d._id ?? d.id));
+      expect(ids.length).to.equal(total - total / 3);
+      expect(new Set(ids).size, 'every document exactly once').to.equal(ids.length);
+      expect(ids.every((id) => Number(id.slice(1)) % 3 !== 0)).to.equal(true);
+      const manifest = JSON.parse(await readFile(join(outputDir, 'manifest.json'), 'utf8')) as Manifest;
+      expect(manifest.filters).to.deep.equal({ [`${db}.big`]: [{ query: keep, from: '--query' }] });
+    });
+  }
 });

@@ -95,7 +95,7 @@ describe('changing the partition key: into a container keyed otherwise than the 
     const db = 'pk_mc';
     const client = new MongoClient(mongo.uri);
     try {
-      await client.db(db).collection<Doc>('messages').insertMany(messages().map(({ id, ...rest }) => ({ _id: id, ...rest })));
+      await client.db(db).collection<Doc>('messages').insertMany(messages().map(({ id, ...rest }) => ({ _id: id, ...rest }) as Doc));
     } finally {
       await client.close();
     }
