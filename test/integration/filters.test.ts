@@ -139,7 +139,7 @@ describe('filters: --query, --query-file and a layout filter on export, import, 
         await client.close();
       }
       expect((await runCli(['export', '--source-type', 'mongodb', '--mongo-uri', mongo.uri, '--layout', mirrorLayout, '--output-dir', mirrorDir, '--query', '{"archive_id": "a1"}'])).code).to.equal(0);
-      const mirror = await runCli(['import', '--dest-type', 'cosmos', ...cosmos(cosmosB), '--layout', mirrorLayout, '--export-dir', mirrorDir, '--mode', 'mirror', '--max-deletes', '100%']);
+      const mirror = await runCli(['import', '--dest-type', 'cosmos', ...cosmos(cosmosB), '--layout', mirrorLayout, '--export-dir', mirrorDir, '--mode', 'mirror']);
       expect(mirror.code).to.equal(2);
       expect(mirror.stderr).to.include('--mode mirror').and.include('subset export').and.include(`${mirrorDb}.messages`);
       expect(await readAllCosmos(cosmosB, mirrorDb, 'messages'), 'nothing was deleted').to.have.length(6);
