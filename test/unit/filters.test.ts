@@ -3,7 +3,7 @@ import { Long, ObjectId } from 'mongodb';
 import { cosmosCondition, cosmosQueryText, parseCosmosFilter } from '../../src/stores/cosmos/filter.js';
 import { andAfter, mongoFilter, parseMongoFilter } from '../../src/stores/mongo/filter.js';
 import { withFilters, filtersByCollection } from '../../src/engine/filters.js';
-import { resolveScope, type Layout } from '../../src/core/layout.js';
+import { parseLayout, resolveScope, type Layout } from '../../src/core/layout.js';
 
 describe('Cosmos DB filters: a WHERE clause or SELECT * FROM c WHERE ...', () => {
   it('takes a WHERE clause with or without WHERE, on the alias c', () => {
@@ -93,5 +93,15 @@ describe('the filters of a run: --query for every collection, a layout filter fo
       'd.b': [{ query: '{"n": 1}', from: '--query' }],
     });
     expect(filtersByCollection(withFilters(resolveScope({ databases: [layout.databases[0]!].map((d) => ({ ...d, containers: [d.containers[1]!] })) }), { layout, source: 'l.json' }, undefined))).to.equal(undefined);
+  });
+});
+
+describe('the layout schema takes a container filter', () => {
+  it('as a string or an object, and refuses anything else', () => {
+    const layout = (filter: unknown) => ({ databases: [{ name: 'd', containers: [{ name: 'c', partitionKey: { paths: ['/id'] }, filter }] }] });
+    expect(parseLayout(layout("c.kind = 'x'"), 't').databases[0]!.containers[0]!.filter).to.equal("c.kind = 'x'");
+    expect(parseLayout(layout({ kind: 'x' }), 't').databases[0]!.containers[0]!.filter).to.deep.equal({ kind: 'x' });
+    expect(() => parseLayout(layout(5), 't')).to.throw(/filter/);
+    expect(() => parseLayout(layout(''), 't')).to.throw(/filter/);
   });
 });
