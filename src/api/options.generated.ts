@@ -102,7 +102,7 @@ export interface ExportCatalogueOptions {
    */
   strict?: boolean;
   /**
-   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}). The export is marked a subset.
+   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}); an export records it and is marked a subset (docs/filters.md).
    * CLI: `--query`.
    */
   query?: string;
@@ -481,7 +481,7 @@ export interface MigrateCatalogueOptions {
    */
   strict?: boolean;
   /**
-   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}). The export is marked a subset.
+   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}); an export records it and is marked a subset (docs/filters.md).
    * CLI: `--query`.
    */
   query?: string;
@@ -690,7 +690,7 @@ export interface VerifyCatalogueOptions {
    */
   strict?: boolean;
   /**
-   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}). The export is marked a subset.
+   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}); an export records it and is marked a subset (docs/filters.md).
    * CLI: `--query`.
    */
   query?: string;

@@ -371,7 +371,7 @@ export const FILTER: readonly OptionDecl[] = [
     key: 'query',
     kind: 'string',
     valueName: '<filter>',
-    help: "only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({\"archive_id\": \"a1\"}). The export is marked a subset",
+    help: "only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({\"archive_id\": \"a1\"}); an export records it and is marked a subset (docs/filters.md)",
     task: {
       label: 'Filter (query)',
       group: 'scope',
