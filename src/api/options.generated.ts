@@ -102,6 +102,16 @@ export interface ExportCatalogueOptions {
    */
   strict?: boolean;
   /**
+   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}); an export records it and is marked a subset (docs/filters.md).
+   * CLI: `--query`.
+   */
+  query?: string;
+  /**
+   * The --query filter, read from this file (for a filter too long or too quoted for a command line).
+   * CLI: `--query-file`.
+   */
+  queryFile?: string;
+  /**
    * Stop after this many rejected documents.
    * CLI: `--max-errors`.
    */
@@ -483,6 +493,16 @@ export interface MigrateCatalogueOptions {
    */
   strict?: boolean;
   /**
+   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}); an export records it and is marked a subset (docs/filters.md).
+   * CLI: `--query`.
+   */
+  query?: string;
+  /**
+   * The --query filter, read from this file (for a filter too long or too quoted for a command line).
+   * CLI: `--query-file`.
+   */
+  queryFile?: string;
+  /**
    * Stop after this many rejected documents.
    * CLI: `--max-errors`.
    */
@@ -687,12 +707,22 @@ export interface VerifyCatalogueOptions {
    * CLI: `--strict`.
    */
   strict?: boolean;
+  /**
+   * Only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({"archive_id": "a1"}); an export records it and is marked a subset (docs/filters.md).
+   * CLI: `--query`.
+   */
+  query?: string;
+  /**
+   * The --query filter, read from this file (for a filter too long or too quoted for a command line).
+   * CLI: `--query-file`.
+   */
+  queryFile?: string;
 }
 
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
-  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
   import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict"],
+  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile"],
 } as const;

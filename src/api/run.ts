@@ -14,7 +14,7 @@ import type { MigrateOptions } from '../engine/migrate.js';
 import type { RunMode } from '../engine/mirror.js';
 import type { VerifyOptions, VerifySummary } from '../engine/verify.js';
 import { sidesOf, type Side, type TransferCommand } from '../options/catalogue.js';
-import { discoveryFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../options/values.js';
+import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../options/values.js';
 import { API_FUNCTIONS, readApiOptions } from './catalogue-options.js';
 import type { ExportCatalogueOptions, ImportCatalogueOptions, MigrateCatalogueOptions, VerifyCatalogueOptions } from './options.generated.js';
 import { databaseSpecOf, verifySideOf, type CosmosCredential } from './specs.js';
@@ -125,6 +125,7 @@ export function exportOptionsOf(c: ReadCall): ExportOptions {
     ...(v.jsonFormat ? { format: v.jsonFormat as JsonFormat } : {}),
     ...(v.gzip ? { gzip: true } : {}),
     ...(v.overwrite ? { overwrite: true } : {}),
+    ...filterFrom(v),
     ...discoveryFrom(v),
     ...runControlFrom(v),
     ...tuningFrom(v),
@@ -167,6 +168,7 @@ export function migrateOptionsOf(c: ReadCall): MigrateOptions {
     ...mapOf(v),
     ...(v.rejectsDir ? { rejectsDir: v.rejectsDir as string } : {}),
     ...(v.noIndexes ? { noIndexes: true } : {}),
+    ...filterFrom(v),
     ...discoveryFrom(v),
     ...runControlFrom(v),
     ...mirrorFrom(v),
@@ -189,6 +191,7 @@ function verifyOptionsOf(c: ReadCall): VerifyOptions {
     ...(v.reportFile ? { reportFile: v.reportFile as string } : {}),
     ...(v.allowPartial ? { allowPartial: true } : {}),
     ...(v.ignoreExtra ? { ignoreExtra: true } : {}),
+    ...filterFrom(v),
     ...discoveryFrom(v),
   };
 }

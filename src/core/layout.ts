@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { UsageError } from './errors.js';
 import { packageRoot } from './package-info.js';
+import type { CollectionFilter, LayoutFilter } from './filter.js';
 
 export type PartitionKeyKind = 'Hash' | 'MultiHash';
 
@@ -26,6 +27,12 @@ export interface ContainerLayout {
   empty?: boolean;
   /** The MongoDB side (indexes, collection options); pulumi/target ignores it. */
   mongo?: MongoCollectionSchema;
+  /**
+   * Only the documents that match this are exported or migrated (docs/filters.md): a Cosmos DB SQL
+   * WHERE clause for a Cosmos DB source, a MongoDB filter (an object, or its Extended JSON text) for
+   * a MongoDB source. pulumi/target ignores it.
+   */
+  filter?: LayoutFilter;
 }
 
 /** A MongoDB index key value: 1 / -1 for a direction, or an index type. */
@@ -137,6 +144,8 @@ export interface CollectionScope {
    * `--no-indexes`): the layout's properties, the carried ones, translated where the backends differ.
    */
   schema?: TargetSchema;
+  /** Only documents matching every one of these are read (src/engine/filters.ts); none: all. */
+  filters?: CollectionFilter[];
 }
 
 export const defaultLayoutPath = resolve(packageRoot, 'layouts', 'default.json');

@@ -1,4 +1,5 @@
 import type { DatabaseStoreType } from '../stores/registry.js';
+import type { CollectionFilter } from './filter.js';
 import type { CollectionSchema, Layout } from './layout.js';
 
 /** Bumped when a reader of an older version could misread the directory. */
@@ -77,6 +78,15 @@ export interface Manifest {
    * older docferry ignores it and imports without rebuilding indexes, as it always did.
    */
   schemas?: Record<string, CollectionSchema>;
+  /**
+   * Set when documents were filtered (--query, --query-file, a layout container's filter): the
+   * export holds only the documents that matched, and is no full backup. An import says so and
+   * refuses --mode mirror; verify applies the same filters to the live side (docs/filters.md).
+   * Optional and additive (format_version stays 1): an older docferry ignores it.
+   */
+  subset?: true;
+  /** With `subset`: `db.coll` -> the filters its documents were read with, as given and where from. */
+  filters?: Record<string, CollectionFilter[]>;
 }
 
 /** What the original Python scripts wrote: no version, no status, no checksums. */

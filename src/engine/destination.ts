@@ -44,6 +44,10 @@ export function sourceAtDestinations(inner: SourceStore): SourceStore {
   if (inner.exists) source.exists = (scope) => inner.exists!(atDestination(scope));
   if (inner.schema) source.schema = (scope) => inner.schema!(atDestination(scope));
   if (inner.list) source.list = () => inner.list!();
+  if (inner.checkFilter) source.checkFilter = (scope) => inner.checkFilter!(atDestination(scope));
   if (inner.stats) source.stats = (scope) => inner.stats!(atDestination(scope));
+  if (inner.size) source.size = (scope) => inner.size!(atDestination(scope));
+  if (inner.sample) source.sample = (scope, n) => inner.sample!(atDestination(scope), n);
+  if (inner.throughput) source.throughput = (scope) => inner.throughput!(atDestination(scope));
   return source;
 }

@@ -1,3 +1,4 @@
+import type { CollectionFilter } from '../core/filter.js';
 import type { SinkStats } from '../stores/types.js';
 import type { MirrorSummary } from './mirror.js';
 import type { VerifySummary } from './verify.js';
@@ -48,6 +49,8 @@ export interface RunSummary {
   verify?: VerifySummary;
   /** Where the run's checkpoint is kept while it can be resumed. */
   checkpointDir?: string;
+  /** The run read (or imported) a subset: `db.coll` -> the filters its documents were read with (docs/filters.md). */
+  subset?: Record<string, CollectionFilter[]>;
   /** `--mode mirror`: what was deleted (or, in a dry run, would be), per collection, or why not. */
   mirror?: MirrorSummary;
 }

@@ -1,4 +1,4 @@
-import type { CollectionSchema } from '../core/layout.js';
+import type { CollectionSchema, CollectionScope } from '../core/layout.js';
 import { createHash } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
+import { checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
 
 export interface LayoutRef {
   layout: Layout;
@@ -26,7 +27,7 @@ export interface LayoutRef {
   source: string;
 }
 
-export interface ExportOptions extends TuningOptions, DiscoveryOptions {
+export interface ExportOptions extends TuningOptions, DiscoveryOptions, FilterOptions {
   source: DatabaseSpec;
   layout: LayoutRef;
   collections?: string[];
@@ -153,15 +154,19 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const startedAt = new Date();
   const source = await createSource(o.source);
   let discovery: Discovery;
+  let scopes: CollectionScope[];
   try {
     discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events });
+    scopes = withFilters(discovery.scopes, o.layout, o.query);
+    // A filter the server refuses fails here, before the directory is touched.
+    await checkFilters(source, scopes);
     await removeEarlier?.();
     if (createDir) await mkdirPrivate(createDir);
   } catch (err) {
     await source.close();
     throw err;
   }
-  const scopes = discovery.scopes;
+  const filters = filtersByCollection(scopes);
   const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}) });
   let checkpoint: RunCheckpoint;
   try {
@@ -169,7 +174,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       dir: checkpointDir,
       operation: 'export',
       // Where the source is, never who signs in: a run that failed on a wrong password resumes with the right one.
-      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false },
+      // Filters only when there are some, so that checkpoints of earlier versions still match.
+      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false, ...(filters ? { filters } : {}) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -216,6 +222,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       ...(discovery.absent.length > 0 ? { absent: discovery.absent } : {}),
       ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : summary || discovery.warnings.length === 0 ? {} : { warnings: discovery.warnings }),
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
+      ...(filters ? { subset: true as const, filters } : {}),
     };
   };
 
@@ -258,7 +265,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     await checkpoint.release();
   }
   const complete = summary.exitCode === ExitCode.ok;
-  const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }) };
+  const result: RunSummary = { ...summary, target: o.outputDir, exportDir: o.outputDir, ...(finished ? {} : { checkpointDir }), ...(filters ? { subset: filters } : {}) };
   // An export writes new files: it has no write mode, and a summary naming one ("mode upsert") misleads.
   delete result.mode;
   return complete && o.verify ? withVerification(result, verifyOptions(o, events)) : result;
@@ -292,6 +299,7 @@ function completeSummary(dir: string, m: Manifest): RunSummary {
     totals: { read: total, written: total, skipped: 0, rejected: 0 },
     exportDir: dir,
     warnings: m.warnings ?? [],
+    ...(m.filters ? { subset: m.filters } : {}),
     exitCode: ExitCode.ok,
   };
 }

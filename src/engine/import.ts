@@ -14,6 +14,9 @@ import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type 
 import { rebuildSchemas, withSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
+import { refuseMirrorOfSubset, subsetWarning } from './filters.js';
+import { countKey } from '../core/manifest.js';
+import type { CollectionFilter } from '../core/filter.js';
 
 export interface ImportOptions extends TuningOptions, MirrorOptions {
   exportDir: string;
@@ -66,6 +69,10 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   });
   const to = databaseStore(o.target);
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
+  // A subset export (docs/filters.md): said loudly, and never mirrored (its filters ride on the
+  // scopes for that check only: the files were filtered when they were written, and are read whole).
+  const subset = checked.manifest?.subset ? importedFilters(checked.manifest.filters ?? {}, checked.files) : undefined;
+  if (subset) checked.warnings.push(subsetWarning(o.exportDir, subset));
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
   const layoutScopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
@@ -80,6 +87,12 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   // The carried schema, translated where the backends differ: containers docferry creates get it.
   // Before the sink is even opened: a bad mapping leaves the target untouched.
   const scopes = applyNamespaceMap(map, o.noIndexes ? layoutScopes : withSchemas(layoutScopes, checked.manifest?.schemas), `the export ${o.exportDir}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+  if (o.mode === 'mirror' && subset) {
+    refuseMirrorOfSubset(
+      scopes.map((s) => ({ ...s, filters: subset[countKey(s.database, s.collection)] ?? [] })),
+      `${o.exportDir} is a subset export: only the documents matching its filters were exported from`,
+    );
+  }
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
   const sink = sinkAtDestinations(await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }));
@@ -138,7 +151,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     await mirror?.close();
     await sink.close();
   }
-  summary = { ...summary, exportDir: o.exportDir };
+  summary = { ...summary, exportDir: o.exportDir, ...(subset ? { subset } : {}) };
   if (!o.verify) return summary;
   return withVerification(summary, {
     left: { type: 'dir', path: o.exportDir },
@@ -150,6 +163,16 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     ...(o.reportFile ? { reportFile: o.reportFile } : {}),
     events,
   });
+}
+
+/** The filters of the collections this import reads (a subset export's, narrowed by --collections); undefined for none. */
+function importedFilters(filters: Record<string, CollectionFilter[]>, files: readonly { database: string; collection: string }[]): Record<string, CollectionFilter[]> | undefined {
+  const out: Record<string, CollectionFilter[]> = {};
+  for (const f of files) {
+    const key = countKey(f.database, f.collection);
+    if (filters[key]) out[key] = filters[key];
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /**

@@ -15,8 +15,9 @@ import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 import { applyNamespaceMap, destinationOf, isEmptyMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
 import { sinkAtDestinations } from './destination.js';
+import { checkFilters, filtersByCollection, refuseMirrorOfSubset, withFilters, type FilterOptions } from './filters.js';
 
-export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, FilterOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
@@ -96,8 +97,12 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     // Before anything is written: a bad mapping leaves the target untouched.
     const mapped = applyNamespaceMap(map, discovery.scopes, `the source ${from.printable(o.source)}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
     if (intoItself) refuseReadWriteOverlap(mapped, o.source);
+    const filtered = withFilters(mapped, o.layout, o.query);
+    if (o.mode === 'mirror') refuseMirrorOfSubset(filtered, 'these collections are read through a filter:');
+    await checkFilters(source, filtered);
+    const filters = filtersByCollection(filtered);
     // The source's schema is read before the documents, so that a container docferry creates gets it.
-    const scopes = o.noIndexes ? mapped : withSchemas(mapped, await readSchemas(source, mapped, { warnings: discovery.warnings }));
+    const scopes = o.noIndexes ? filtered : withSchemas(filtered, await readSchemas(source, filtered, { warnings: discovery.warnings }));
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
       await mirror.open();
@@ -109,7 +114,8 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
-      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}) },
+      // Map and filters only when there are some, so that checkpoints of earlier versions still match.
+      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}), ...(filters ? { filters } : {}) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -130,11 +136,12 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     if (checkpoint && !summary.collections.some((c) => c.status === 'failed')) await checkpoint.remove();
     else if (checkpoint) summary = { ...summary, checkpointDir };
     if (mirror) summary = await mirror.finish(summary);
+    if (filters) summary = { ...summary, subset: filters };
   } finally {
     await checkpoint?.release();
     await mirror?.close();
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;
-  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.map?.length ? { map: o.map } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
+  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.query ? { query: o.query } : {}), ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.map?.length ? { map: o.map } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
 }

@@ -12,6 +12,8 @@ import { isExtendedJson, encodeDocument } from '../core/codec.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { findContainer, layoutCollections, partitionKeyFor, resolveScope, sortByOrder, type CollectionSchema, type CollectionScope, type Layout } from '../core/layout.js';
 import { countKey } from '../core/manifest.js';
+import { describeFilters } from '../core/filter.js';
+import { checkFilters, withFilters } from './filters.js';
 import { applyNamespaceMap, atDestination, isEmptyMap, parseNamespaceMap } from '../core/namespace-map.js';
 import { checkExportDir, type CheckedExport } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
@@ -126,9 +128,9 @@ export function destinationOf(scope: CollectionScope): CollectionScope {
   return atDestination(scope);
 }
 
-/** The filter a run applies when it reads a collection (`--query`, a layout's per-container filter): the one place it comes in. None today. */
-export function filterOf(_scope: CollectionScope, _request: PlanRequest): string | undefined {
-  return undefined;
+/** The filters a run applies when it reads a collection (`--query`, a layout's per-container filter; set on the scope by withFilters), as a summary names them. */
+export function filterOf(scope: CollectionScope): string | undefined {
+  return scope.filters?.length ? describeFilters(scope.filters) : undefined;
 }
 
 async function withSource<T>(spec: DatabaseSpec, work: (s: SourceStore) => Promise<T>): Promise<T> {
@@ -206,11 +208,14 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
     return withSource(o.source, async (source) => {
       const discovery = await discover(source, o.layout.layout, resolveScope(o.layout.layout, o.collections), { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events: quiet });
       warnings.push(...discovery.warnings);
+      // As the run does: the filters ride on the scopes (counts are of the matching documents), and one the server refuses stops the plan.
+      const filtered = withFilters(discovery.scopes, o.layout, o.query);
+      await checkFilters(source, filtered);
       const collections: PlannedCollection[] = [];
-      for (const scope of discovery.scopes) {
+      for (const scope of filtered) {
         const p = await probe(source, scope, warnings, 'source');
         if (p.exists === false) warnings.push(`source ${nameOf(scope)} does not exist on ${source.describe()}: its export file would be empty.`);
-        const filter = filterOf(scope, request);
+        const filter = filterOf(scope);
         // A source that could not even be counted: one document read says why (the run would fail on it).
         if (p.count === undefined && p.exists !== false) await sampleOf(source, scope, 1);
         const bytes = p.exists === false ? {} : await sourceBytes(source, scope, p.count, async () => (await sampleOf(source, scope, n)).docs.map((d) => ({ bytes: d.bytes ?? Buffer.byteLength(encodeDocument(d.doc, format)) })));
@@ -272,7 +277,13 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
       throw err;
     }
     warnings.push(...discovery.warnings);
-    scopes = discovery.scopes;
+    scopes = withFilters(discovery.scopes, o.layout, o.query);
+    try {
+      await checkFilters(source, scopes);
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
   }
   // As the run does: a bad mapping is refused before the target is opened.
   try {
@@ -296,7 +307,7 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
         f = p;
         if (p.exists !== false && !run.noIndexes) carried = await source.schema?.(scope).catch(() => undefined);
       }
-      const filter = filterOf(scope, request);
+      const filter = filterOf(scope);
       const dst = destinationOf(scope);
       const base: PlannedCollection = {
         source: { database: scope.database, collection: scope.collection },

@@ -1,9 +1,9 @@
 import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
-import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
+import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { OpenedSource } from '../stores/descriptor.js';
-import { isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
+import { databaseStoreOfType, isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
 import { NdjsonReport } from './ndjson-report.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
@@ -11,11 +11,14 @@ import { forEachLimit } from '../core/concurrency.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 import { applyNamespaceMap, describeMapping, destinationOf, destinationUnder, isEmptyMap, parseNamespaceMap, type NamespaceMap } from '../core/namespace-map.js';
 import { sourceAtDestinations } from './destination.js';
+import { describeFilters, type CollectionFilter } from '../core/filter.js';
+import { countKey } from '../core/manifest.js';
+import { anyFiltered, checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;
 
-export interface VerifyOptions extends DiscoveryOptions {
+export interface VerifyOptions extends DiscoveryOptions, FilterOptions {
   /** The run before this verify (migrate --verify) already reported what discovery found: not repeated. */
   discoveryTold?: boolean;
   left: VerifyEndpoint;
@@ -77,6 +80,8 @@ export interface VerifySummary {
   ignoreExtra?: boolean;
   /** What discovery found: containers the layout names and the left lacks, or that it does not name. */
   warnings?: string[];
+  /** The live sides were read through these filters (`--query`, the layout's, a subset export's): `db.coll` -> filters. */
+  subset?: Record<string, CollectionFilter[]>;
   startedAt: string;
   durationMs: number;
 }
@@ -145,6 +150,64 @@ async function unmappedScopes(o: VerifyOptions, map: NamespaceMap, left: OpenedE
   }));
 }
 
+/** How the collections are compared through filters: their scopes, and the side (if any) that cannot be filtered. */
+interface Filtering {
+  scopes: CollectionScope[];
+  /** A database that cannot read the filters: it is read whole, and documents only it holds are extra, ignored. */
+  unfiltered?: 'left' | 'right';
+}
+
+/**
+ * The filters each collection is compared through (docs/filters.md). Two databases: `--query` and
+ * the layout's filters, on both sides; when the right reads another filter language than the left
+ * (migrate --verify from MongoDB into Cosmos DB), the filters are the left's, the right is read
+ * whole and its extra documents are listed but no difference. An export directory and a
+ * database: the export's own filters (its manifest), on the database; `--query` is refused, since
+ * the files were filtered when they were written. Filtered sides are checked before anything is read.
+ */
+async function filteredScopes(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint, scopes: CollectionScope[], warnings: string[]): Promise<Filtering> {
+  const events = o.events ?? ignoreEvents;
+  const warn = (message: string) => {
+    events({ type: 'warning', message });
+    warnings.push(message);
+  };
+  const sides = { left, right };
+  const dirSide = left.collections !== undefined ? 'left' : right.collections !== undefined ? 'right' : undefined;
+  if (dirSide && o.query) {
+    throw new UsageError(`--query compares two databases through one filter; ${sides[dirSide].describe} is an export directory, whose own filters (its manifest) verify applies to the database side by itself. Leave --query out.`);
+  }
+  let out: CollectionScope[];
+  let unfiltered: 'left' | 'right' | undefined;
+  if (left.collections === undefined && right.collections === undefined) {
+    out = withFilters(scopes, o.layout, o.query);
+    if (anyFiltered(out) && left.filterLanguage !== right.filterLanguage) {
+      unfiltered = 'right';
+      warn(`The right side (${right.describe}) reads filters as ${right.filterLanguage}, not as ${left.filterLanguage}: the filters apply to the left side only, the right is read whole, and documents only the right holds are listed as extra but are no difference.`);
+    }
+  } else {
+    const dbSide = left.collections === undefined ? 'left' : right.collections === undefined ? 'right' : undefined;
+    const dir = sides[dirSide!];
+    // Two export directories are compared file against file; an export that is no subset, whole.
+    if (!dbSide || !dir.filters) return { scopes };
+    const db = sides[dbSide];
+    const language = dir.sourceType ? databaseStoreOfType(dir.sourceType).filterLanguage : undefined;
+    if (language !== db.filterLanguage) {
+      warn(`${dir.describe} is a subset export filtered as ${language ?? 'an unknown language'}, which ${db.describe} does not read: its collections there are read whole${dbSide === 'right' ? ', and documents outside the filter are listed as extra but are no difference' : ''}.`);
+      return { scopes, ...(dbSide === 'right' ? { unfiltered: 'right' as const } : {}) };
+    }
+    out = scopes.map((s) => {
+      const filters = dir.filters![countKey(s.database, s.collection)];
+      return filters ? { ...s, filters } : s;
+    });
+    const filtered = filtersByCollection(out);
+    if (filtered) events({ type: 'info', message: `verify: ${dir.describe} is a subset export; ${db.describe} is read through the same filters (${Object.entries(filtered).map(([n, f]) => `${n}: ${describeFilters(f)}`).join('; ')})` });
+  }
+  for (const side of ['left', 'right'] as const) {
+    if (sides[side].collections === undefined && side !== unfiltered) await checkFilters(sides[side].source, out);
+  }
+  return { scopes: out, ...(unfiltered ? { unfiltered } : {}) };
+}
+
 async function compareCollection(
   scope: CollectionScope,
   left: OpenedEndpoint,
@@ -153,6 +216,7 @@ async function compareCollection(
   maxListed: number,
   report: NdjsonReport,
   ignoreExtra = false,
+  unfiltered?: 'left' | 'right',
 ): Promise<CollectionVerify> {
   const result: CollectionVerify = {
     database: scope.database,
@@ -191,8 +255,10 @@ async function compareCollection(
       await note(side, `${ep.describe} holds no ${name}`);
       return;
     }
+    const { filters: _filters, ...whole } = scope;
+    void _filters;
     try {
-      for await (const item of ep.source.read(scope)) {
+      for await (const item of ep.source.read(side === unfiltered ? whole : scope)) {
         if (side === 'left') result.leftCount++;
         else result.rightCount++;
         const at = item.position?.line !== undefined ? `${item.position.file}, line ${item.position.line}` : undefined;
@@ -265,7 +331,10 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     if (!isEmptyMap(map)) right = { ...right, source: sourceAtDestinations(right.source) };
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
-    const scopes = await scopesFor(o, map, left, right, warnings);
+    const filtering = await filteredScopes(o, left, right, await scopesFor(o, map, left, right, warnings), warnings);
+    const scopes = filtering.scopes;
+    const ignoreExtra = (o.ignoreExtra ?? false) || filtering.unfiltered === 'right';
+    const subset = filtersByCollection(scopes);
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
     const r = right;
@@ -273,7 +342,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       events({ type: 'info', message: `verify ${describeMapping(scope)}: comparing` });
       let res: CollectionVerify;
       try {
-        res = await compareCollection(scope, left, r, mode, maxListed, report, o.ignoreExtra ?? false);
+        res = await compareCollection(scope, left, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${describeMapping(scope)}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
       }
@@ -293,8 +362,9 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       exitCode: equal ? ExitCode.ok : ExitCode.differences,
       collections: results,
       ...(o.reportFile ? { reportFile: o.reportFile } : {}),
-      ...(o.ignoreExtra ? { ignoreExtra: true } : {}),
+      ...(ignoreExtra ? { ignoreExtra: true } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(subset ? { subset } : {}),
       startedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
     };

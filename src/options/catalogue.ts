@@ -395,6 +395,34 @@ export const DISCOVERY: readonly OptionDecl[] = [
   },
 ];
 
+/** Filters (src/engine/filters.ts, docs/filters.md): a subset of each collection's documents. */
+export const FILTER: readonly OptionDecl[] = [
+  {
+    key: 'query',
+    kind: 'string',
+    valueName: '<filter>',
+    help: "only documents matching this filter, in every collection: a Cosmos DB WHERE clause (c.archive_id = 'a1') or SELECT * FROM c WHERE ...; a MongoDB filter in Extended JSON ({\"archive_id\": \"a1\"}); an export records it and is marked a subset (docs/filters.md)",
+    task: {
+      label: 'Filter (query)',
+      group: 'scope',
+      type: 'multiLine',
+      help: "Only the documents that match, in every collection of the step: for a Cosmos DB source a WHERE clause on the alias `c` (`c.archive_id = 'a1'`) or `SELECT * FROM c WHERE ...`; for a MongoDB source a filter in Extended JSON (`{\"archive_id\": \"a1\"}`), as mongoexport `--query` takes it. An export is then marked a subset in its manifest. Empty: every document. See docs/filters.md.",
+    },
+  },
+  {
+    key: 'queryFile',
+    kind: 'string',
+    valueName: '<file>',
+    help: 'the --query filter, read from this file (for a filter too long or too quoted for a command line)',
+    task: {
+      label: 'Filter file',
+      group: 'scope',
+      // A plain string, as layoutFile: an empty filePath input arrives as the sources directory.
+      help: 'Path of a file holding the filter, read instead of the Filter input (the same languages). Empty: none.',
+    },
+  },
+];
+
 export const TUNING: readonly OptionDecl[] = [
   {
     key: 'allowedRejects',
@@ -1206,7 +1234,7 @@ function connection(command: TransferCommand): ResolvedOption[] {
 }
 
 const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
-  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
+  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
   import: () => [
     ...connection('import'),
     ...plain('network', NETWORK),
@@ -1227,12 +1255,13 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('scope', LAYOUT_SCOPE),
     ...plain('scope', NAMESPACE_MAP),
     ...plain('scope', DISCOVERY),
+    ...plain('scope', FILTER),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('output', OUTPUT)],
 };
 
 /** Every option of a command, in the order of its --help. */

@@ -4,6 +4,10 @@
  */
 import { mirrorOptions, type MirrorOptions } from '../engine/mirror.js';
 import type { TuningOptions } from '../engine/run.js';
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../core/errors.js';
+import type { CollectionFilter } from '../core/filter.js';
+import { prefixed } from './catalogue.js';
 
 export type OptionValues = Record<string, unknown>;
 
@@ -42,4 +46,27 @@ export function runControlFrom(values: OptionValues): RunControl {
 /** --all and --strict (discovery), as the engine takes them: only those given. */
 export function discoveryFrom(values: OptionValues): { all?: true; strict?: true } {
   return { ...(values.all ? { all: true as const } : {}), ...(values.strict ? { strict: true as const } : {}) };
+}
+
+/**
+ * --query or --query-file (docs/filters.md), as the engine takes it: the filter's text and where
+ * it came from, for messages and the manifest. Both given, an empty one or an unreadable file: a usage error.
+ */
+export function filterFrom(values: OptionValues): { query?: CollectionFilter } {
+  const text = values.query as string | undefined;
+  const file = values.queryFile as string | undefined;
+  if (text !== undefined && file !== undefined) throw new UsageError('--query and --query-file both give the filter: pass one of them.');
+  if (text !== undefined) {
+    if (text.trim() === '') throw new UsageError('--query is empty: give a filter, or leave the option out to read every document.');
+    return { query: { query: text, from: '--query' } };
+  }
+  if (file === undefined) return {};
+  let content: string;
+  try {
+    content = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read the --query-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}. Pass an existing file holding the filter.`);
+  }
+  if (content.trim() === '') throw new UsageError(`--query-file ${file} is empty: it must hold the filter.`);
+  return { query: { query: content.trim(), from: `--query-file ${file}` } };
 }

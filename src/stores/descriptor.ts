@@ -1,5 +1,6 @@
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionSchema, CollectionScope } from '../core/layout.js';
+import type { CollectionFilter } from '../core/filter.js';
 import type { JsonFormat, SourceType } from '../core/manifest.js';
 import { redactUri } from '../core/secrets.js';
 import type { ProvisionedRu, SinkStore, SourceStore } from './types.js';
@@ -58,6 +59,12 @@ export interface DatabaseStoreDescriptor<S extends { type: SourceType }> extends
   /** Whether its documents carry BSON types (ObjectId, Int64, Date, ...) rather than plain JSON. */
   readonly carriesBson: boolean;
   readonly exportFormats: ExportFormats;
+  /**
+   * The language its filters are written in (`--query`, a layout's `filter`: docs/filters.md), as
+   * messages name it. Two stores with the same language read a filter alike: verify applies one
+   * filter to both sides only then.
+   */
+  readonly filterLanguage: string;
   /**
    * What of a target spec, beyond its address, must stay the same for a checkpoint of an import or
    * migrate into it to apply. Stored in checkpoints: keep the keys and values as they are.
@@ -158,6 +165,12 @@ export interface OpenedSource {
   bson: boolean;
   /** The collections it holds, when it knows them all (an export directory); undefined for a database. */
   collections?: { database: string; collection: string }[];
+  /** The language filters on it are written in (a database). */
+  filterLanguage?: string;
+  /** A subset export: `db.coll` -> the filters its documents were read with (manifest `filters`). */
+  filters?: Record<string, CollectionFilter[]>;
+  /** An export directory: the store its documents were read from, when the manifest says. */
+  sourceType?: SourceType;
 }
 
 /**
@@ -223,5 +236,5 @@ export function urlAddress(type: string, url: string): string {
 /** `openSource` of a database: everything it holds is read the same way. */
 export async function openDatabase<S extends { type: SourceType }>(store: DatabaseStoreDescriptor<S>, spec: S): Promise<OpenedSource> {
   const source = await store.createSource(spec);
-  return { source, describe: source.describe(), bson: store.carriesBson };
+  return { source, describe: source.describe(), bson: store.carriesBson, filterLanguage: store.filterLanguage };
 }

@@ -37,6 +37,12 @@ export interface SourceStore {
    * source will not say (a role without the right to list). Absent: the source cannot list (a file).
    */
   list?(): Promise<ListedCollection[]>;
+  /**
+   * Checks the scope's filters (docs/filters.md) with the server before anything is written: a
+   * filter it cannot take, or one the server refuses, is a usage error naming the collection and
+   * where the filter came from. Absent: the source cannot filter (an export directory).
+   */
+  checkFilter?(scope: CollectionScope): Promise<void>;
   /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
   stats?(scope: CollectionScope): SinkStats | undefined;
   /**

@@ -242,6 +242,23 @@ describe('MongoDB store under connection faults (FerretDB behind a wire proxy)',
     expect(seen).to.deep.equal(expected);
   });
 
+  it('a filtered read whose cursor breaks resumes on the filter and after the last _id: every matching document once, no other', async () => {
+    const name = `faults_filtered_${db}`;
+    const docs: Doc[] = Array.from({ length: 30 }, (_, i) => ({ _id: new Int32(i), keep: i % 3 !== 0 }));
+    await insert(server.uri, name, 'c', docs);
+    proxy.setPolicy((command, seq) => (command === 'getMore' && seq % 2 === 1 && seq <= 5 ? 'drop-reply' : 'pass'));
+    const before = proxy.dropped.get('getMore') ?? 0;
+    const source = new MongoSource(proxy.uri, { batchSize: 4 });
+    const seen: number[] = [];
+    try {
+      for await (const item of source.read({ ...scope(name, 'c'), filters: [{ query: '{"keep": true}', from: '--query' }] })) seen.push((item.doc!._id as Int32).valueOf());
+    } finally {
+      await source.close();
+    }
+    expect((proxy.dropped.get('getMore') ?? 0) - before, 'the cursor broke').to.be.greaterThan(0);
+    expect(seen).to.deep.equal(Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3 !== 0));
+  });
+
   it('a read that keeps failing stops with a clear error naming the collection and the last _id', async () => {
     const name = `faults_${db}`;
     await insert(server.uri, name, 'c', Array.from({ length: 10 }, (_, i) => ({ _id: `d${i}` })));

@@ -3,7 +3,7 @@ import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
 import { runExport, type ExportOptions } from '../../engine/export.js';
 import type { EventSink } from '../../engine/events.js';
 import { sidesOf } from '../../options/catalogue.js';
-import { discoveryFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, filterFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
 import { printVerification } from './verify.js';
@@ -43,6 +43,7 @@ export function exportOptionsFrom(values: OptionValues, ctx: CliContext, events?
     ...(values.gzip ? { gzip: true } : {}),
     ...(values.overwrite ? { overwrite: true } : {}),
     ...runControlFrom(values),
+    ...filterFrom(values),
     ...discoveryFrom(values),
     ...tuningFrom(values),
   };

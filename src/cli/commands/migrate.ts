@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runMigrate, type MigrateOptions } from '../../engine/migrate.js';
 import type { EventSink } from '../../engine/events.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
-import { discoveryFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -44,6 +44,7 @@ export function migrateOptionsFrom(flags: Record<string, unknown>, values: Optio
     ...(map ? { map } : {}),
     ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
     ...runControlFrom(values),
+    ...filterFrom(values),
     ...discoveryFrom(values),
     ...mirrorFrom(values),
     ...tuningFrom(values),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { discoveryFrom } from '../../options/values.js';
+import { discoveryFrom, filterFrom } from '../../options/values.js';
 import { UsageError } from '../../core/errors.js';
 import { runVerify, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
@@ -36,6 +36,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
       ...(values.reportFile ? { reportFile: values.reportFile as string } : {}),
       ...(values.allowPartial ? { allowPartial: true } : {}),
       ...(values.ignoreExtra ? { ignoreExtra: true } : {}),
+      ...filterFrom(values),
       ...discoveryFrom(values),
       ...(values.quiet ? {} : { events: plainProgress(ctx.out) }),
     });

@@ -36,6 +36,7 @@ export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
     },
   },
   carriesBson: false,
+  filterLanguage: 'Cosmos DB SQL (a WHERE clause, or SELECT * FROM c WHERE ...)',
   exportFormats: {
     default: 'json',
     refuse: (format) => (format === 'json' ? undefined : `--json-format ${format} applies to MongoDB sources; Cosmos DB items are plain JSON and are exported as such.`),

@@ -9,6 +9,9 @@ import { createCosmosClient, describeCosmosError, type CosmosConnection, type Co
 import { statusOf } from './status.js';
 import type { RuController } from '../../core/ru-controller.js';
 import { RuBudgets, readProvisionedThroughput, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
+import { UsageError } from '../../core/errors.js';
+import { describeFilters } from '../../core/filter.js';
+import { cosmosCondition, cosmosQueryText, type CosmosCondition } from './filter.js';
 
 export interface CosmosSourceOptions {
   /** Documents per page of the query; bounds memory with the SDK's prefetch. */
@@ -28,8 +31,17 @@ const PAGE_BYTES = 2 * 1024 * 1024;
 const SAMPLE_SIZE = 20;
 const DEFAULT_PARALLEL_RANGES = 8;
 
+/** The condition of a scope's filters (none: every document); a filter that cannot be taken is a usage error. */
+function conditionOf(scope: CollectionScope): CosmosCondition | undefined {
+  if (!scope.filters || scope.filters.length === 0) return undefined;
+  const c = cosmosCondition(`${scope.database}.${scope.collection}`, scope.filters);
+  if (typeof c === 'string') throw new UsageError(c);
+  return c;
+}
+
 /**
- * Reads every item of a container with a cross-partition `SELECT * FROM c`, page by page. The
+ * Reads every item of a container with a cross-partition `SELECT * FROM c` (with the scope's
+ * filter as its WHERE clause: docs/filters.md), page by page. The
  * container's feed ranges (physical partitions) are read in parallel by the SDK's parallel query
  * (this SDK version cannot scope a query to one feed range), and every page is admitted by the
  * RU controller so an export from a live database stays within its budget.
@@ -68,10 +80,30 @@ export class CosmosSource implements SourceStore {
 
   async count(scope: CollectionScope): Promise<number | undefined> {
     try {
-      const { resources } = await this.container(scope).items.query<number>('SELECT VALUE COUNT(1) FROM c', requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
+      const { resources } = await this.container(scope).items.query<number>(cosmosQueryText('VALUE COUNT(1)', conditionOf(scope)), requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
       return resources.reduce((a, b) => a + b, 0);
     } catch (err) {
       throw describeCosmosError(err, this.conn.endpoint, `counting ${scope.database}.${scope.collection}`, this.errorContext);
+    }
+  }
+
+  /**
+   * Runs the scope's filter once (for at most one document), so that one the service refuses
+   * (bad SQL, an unknown function) fails the run before anything is written, naming its origin.
+   */
+  async checkFilter(scope: CollectionScope): Promise<void> {
+    const condition = conditionOf(scope);
+    if (!condition) return;
+    const name = `${scope.database}.${scope.collection}`;
+    try {
+      await this.container(scope).items.query<Doc>(cosmosQueryText('TOP 1 *', condition), { ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions), maxItemCount: 1 }).fetchNext();
+    } catch (err) {
+      if (statusOf(err) === 400) {
+        throw new UsageError(`Cosmos DB refuses the filter of ${name}: ${describeFilters(scope.filters!)}: ${firstLine(err)}. Nothing was written. Fix the query (a WHERE clause on the alias c, or SELECT * FROM c WHERE ...).`);
+      }
+      // A missing container or an unreachable account: the read says so, as it would without a filter.
+      if (statusOf(err) === 404) return;
+      throw describeCosmosError(err, this.conn.endpoint, `checking the filter of ${name}`, this.errorContext);
     }
   }
 
@@ -102,8 +134,9 @@ export class CosmosSource implements SourceStore {
       throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`, this.errorContext);
     }
     const parallel = Math.max(1, Math.min(ranges, this.options.maxParallelRanges ?? DEFAULT_PARALLEL_RANGES));
-    const avgBytes = await this.sampleDocumentBytes(container, controller, name);
-    const query = container.items.query<Doc>('SELECT * FROM c', {
+    const condition = conditionOf(scope);
+    const avgBytes = await this.sampleDocumentBytes(container, controller, name, condition);
+    const query = container.items.query<Doc>(cosmosQueryText('*', condition), {
       ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions),
       maxItemCount: this.pageSizeFor(controller, avgBytes, parallel),
       maxDegreeOfParallelism: parallel,
@@ -144,10 +177,10 @@ export class CosmosSource implements SourceStore {
   }
 
   /** The average size of a few documents, to size pages by bytes rather than by count. */
-  private async sampleDocumentBytes(container: Container, controller: RuController, name: string): Promise<number | undefined> {
+  private async sampleDocumentBytes(container: Container, controller: RuController, name: string, condition: CosmosCondition | undefined): Promise<number | undefined> {
     const permit = await controller.acquire(0);
     try {
-      const page = await container.items.query<Doc>(`SELECT TOP ${SAMPLE_SIZE} * FROM c`, { ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions), maxItemCount: SAMPLE_SIZE }).fetchNext();
+      const page = await container.items.query<Doc>(cosmosQueryText(`TOP ${SAMPLE_SIZE} *`, condition), { ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions), maxItemCount: SAMPLE_SIZE }).fetchNext();
       controller.complete(permit, { charge: page.requestCharge ?? 0 });
       if (page.resources.length === 0) return undefined;
       return page.resources.reduce((sum, d) => sum + JSON.stringify(d).length, 0) / page.resources.length;
@@ -210,4 +243,11 @@ export function documentsBytesOf(header: unknown): number | undefined {
   if (typeof header !== 'string') return undefined;
   const match = /(?:^|;)\s*documentsSize=(\d+(?:\.\d+)?)/i.exec(header);
   return match ? Math.round(Number(match[1]) * 1024) : undefined;
+}
+
+/** The service's message without its diagnostics (the SDK appends JSON after the first line). */
+function firstLine(err: unknown): string {
+  const body = (err as { body?: { message?: unknown } }).body?.message;
+  const text = typeof body === 'string' ? body : err instanceof Error ? err.message : String(err);
+  return text.split(/\r?\n/)[0]!.replace(/^Message: /, '').slice(0, 400);
 }

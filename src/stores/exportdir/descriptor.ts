@@ -36,6 +36,8 @@ export const dirStore: StoreDescriptor<DirSpec> = {
       describe: spec.path,
       bson: isExtendedJson(checked.format),
       collections: checked.files.map((f) => ({ database: f.database, collection: f.collection })),
+      ...(checked.manifest?.subset && checked.manifest.filters ? { filters: checked.manifest.filters } : {}),
+      ...(checked.sourceType ? { sourceType: checked.sourceType } : {}),
     };
   },
 };

@@ -39,6 +39,7 @@ export const mongoStore: DatabaseStoreDescriptor<MongoSpec> = {
     },
   },
   carriesBson: true,
+  filterLanguage: 'a MongoDB filter in Extended JSON',
   exportFormats: {
     default: 'canonical',
     // JSON.stringify of BSON values is neither Extended JSON nor the documented mapping.

@@ -6,6 +6,9 @@ import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { bsonTypeOf, printableId } from '../../core/type-mapping.js';
 import type { ListedCollection, SourceItem, SourceStore } from '../types.js';
+import { UsageError } from '../../core/errors.js';
+import { describeFilters } from '../../core/filter.js';
+import { andAfter, mongoFilter } from './filter.js';
 import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
 export interface MongoSourceOptions {
@@ -79,6 +82,13 @@ export function afterIdFilter(id: unknown): Filter<Document> | undefined {
   if (bracket === undefined) return undefined;
   const seen = TYPE_BRACKETS.slice(0, bracket + 1).flat();
   return { $or: [{ _id: { $gt: id } }, { _id: { $not: { $type: seen } } }] } as Filter<Document>;
+}
+
+/** The filter of a scope ({} for none); one that is not a MongoDB filter is a usage error. */
+function filterOf(scope: CollectionScope): Document {
+  const f = mongoFilter(`${scope.database}.${scope.collection}`, scope.filters);
+  if (typeof f === 'string') throw new UsageError(f);
+  return f;
 }
 
 /**
@@ -156,6 +166,14 @@ export class MongoSource implements SourceStore {
     } catch {
       return undefined; // read says why
     }
+    if (scope.filters && scope.filters.length > 0) {
+      // A filtered count reads the index or the collection: still cheaper than an ETA of nothing.
+      try {
+        return await this.collection(scope).countDocuments(filterOf(scope));
+      } catch {
+        return undefined;
+      }
+    }
     try {
       // One document per shard on a sharded cluster.
       const stats = await this.collection(scope).aggregate<{ count?: unknown }>([{ $collStats: { count: {} } }]).toArray();
@@ -189,6 +207,26 @@ export class MongoSource implements SourceStore {
       }
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Runs the scope's filter once (for at most one document), so that one the server refuses (an
+   * unknown operator, a wrong operand) fails the run before anything is written, naming its origin.
+   */
+  async checkFilter(scope: CollectionScope): Promise<void> {
+    if (!scope.filters || scope.filters.length === 0) return;
+    const filter = filterOf(scope);
+    try {
+      await this.connect();
+    } catch (err) {
+      throw describeMongoError(err, this.uri, 'connecting', this.connectSettings);
+    }
+    try {
+      await this.collection(scope).find(filter, { limit: 1, projection: { _id: 1 } }).toArray();
+    } catch (err) {
+      if (isRetryableMongoError(err)) throw describeMongoError(err, this.uri, `checking the filter of ${scope.database}.${scope.collection}`);
+      throw new UsageError(`The MongoDB server refuses the filter of ${scope.database}.${scope.collection}: ${describeFilters(scope.filters)}: ${(err as Error).message}. Nothing was written. Fix the filter (a query document in Extended JSON, as mongoexport --query takes).`);
     }
   }
 
@@ -269,15 +307,17 @@ export class MongoSource implements SourceStore {
     await this.connect();
     const batchSize = await this.cursorBatchSize(scope);
     const maxResumes = this.options.maxResumes ?? 5;
+    const base = filterOf(scope);
     let last: { id: unknown } | undefined;
     let failures = 0;
     for (;;) {
-      let filter: Filter<Document> = {};
+      let after: Filter<Document> | undefined;
       if (last) {
-        const after = afterIdFilter(last.id);
+        after = afterIdFilter(last.id);
         if (!after) throw describeMongoError(new Error(`cannot resume after an _id of type ${bsonTypeOf(last.id)}`), this.uri, `reading ${name}`);
-        filter = after;
       }
+      // The filter holds on every reopened cursor: a resume reads what matches and sorts after the last _id.
+      const filter = andAfter(base, after) as Filter<Document>;
       const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize, ...RAW_BSON_READ });
       try {
         for await (const doc of readAhead(cursor)) {

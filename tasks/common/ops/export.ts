@@ -5,6 +5,7 @@ import { runExport } from '../../../src/engine/export.js';
 import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
+import { filterInputs } from '../filter-inputs.js';
 import { transferOutputs } from '../outcome.js';
 import { layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
@@ -38,6 +39,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     ...(format ? { format } : {}),
     ...(inputs.getBoolInput('gzip') ? { gzip: true } : {}),
     ...(inputs.getBoolInput('overwrite') ? { overwrite: true } : {}),
+    ...filterInputs(ctx),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...discovery,
     ...resume,

@@ -4,6 +4,7 @@ import { defaultRejectsDirName, runMigrate } from '../../../src/engine/migrate.j
 import { DATABASE_STORE_TYPES } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
+import { filterInputs } from '../filter-inputs.js';
 import { transferOutputs } from '../outcome.js';
 import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
@@ -43,6 +44,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...(inputs.getBoolInput('noIndexes') ? { noIndexes: true } : {}),
     ...discovery,
+    ...filterInputs(ctx),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
     ...tuning,

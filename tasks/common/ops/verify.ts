@@ -3,6 +3,7 @@ import { STORE_KINDS } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
 import { discoveryInputs } from '../discovery-inputs.js';
+import { filterInputs } from '../filter-inputs.js';
 import { layoutInputs, sideSpec } from '../stores.js';
 import { reportPath } from './report-file.js';
 
@@ -30,6 +31,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
     ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
     ...(inputs.getBoolInput('ignoreExtra') ? { ignoreExtra: true } : {}),
     ...discoveryInputs(ctx),
+    ...filterInputs(ctx),
   });
   return {
     title: `Verify ${verify.left} against ${verify.right}`,
