@@ -13,9 +13,8 @@ import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { generateDocuments } from '../src/synthetic/copilot.js';
 import { startMongoTestServer } from '../test/support/ferretdb.js';
-import { chunked, summaryOf } from './common.js';
+import { chunked, databaseOf, summaryOf } from './common.js';
 import { guideCounts } from './mongo.js';
-import { databaseOf } from './common.js';
 import { bundleCli, repoRoot, runDocferry } from './process.js';
 
 const { values } = parseArgs({
