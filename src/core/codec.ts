@@ -1,5 +1,4 @@
 import { Decimal128, EJSON, type Double, type Long } from './bson.js';
-import { canonicalExtendedJson } from './canonical-ejson.js';
 import type { Doc } from './documents.js';
 import { classifyInteger, isIntegerLiteral, parseExactJson, readDouble } from './exact-json.js';
 import type { JsonFormat } from './manifest.js';
@@ -21,9 +20,9 @@ export function encodeDocument(doc: Doc, format: JsonFormat): string {
     case 'plain':
       return JSON.stringify(toPlainDocument(doc));
     case 'canonical':
-      return canonicalExtendedJson(doc);
+      return EJSON.stringify(doc, { relaxed: false });
     case 'relaxed':
-      return relaxedFromCanonical(canonicalExtendedJson(doc));
+      return relaxedFromCanonical(EJSON.stringify(doc, { relaxed: false }));
   }
 }
 
