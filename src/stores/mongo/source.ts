@@ -5,7 +5,9 @@ import { backoffDelay, sleep } from '../../core/backoff.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { bsonTypeOf, printableId } from '../../core/type-mapping.js';
-import type { ListedCollection, SourceItem, SourceStore } from '../types.js';
+import { BSON } from '../../core/bson.js';
+import type { ListedCollection, ReadOptions, SourceItem, SourceStore } from '../types.js';
+import { headOf } from './bson-head.js';
 import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
 export interface MongoSourceOptions {
@@ -232,7 +234,8 @@ export class MongoSource implements SourceStore {
     return MAX_CURSOR_BATCH;
   }
 
-  async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
+  async *read(scope: CollectionScope, options?: ReadOptions): AsyncGenerator<SourceItem> {
+    const bson = options?.bson === true;
     const name = `${scope.database}.${scope.collection}`;
     await this.connect();
     const batchSize = await this.cursorBatchSize(scope);
@@ -246,11 +249,18 @@ export class MongoSource implements SourceStore {
         if (!after) throw describeMongoError(new Error(`cannot resume after an _id of type ${bsonTypeOf(last.id)}`), this.uri, `reading ${name}`);
         filter = after;
       }
-      const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize, ...RAW_BSON_READ });
+      const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize, ...(bson ? { raw: true } : RAW_BSON_READ) });
       try {
         for await (const doc of readAhead(cursor)) {
-          last = { id: doc._id };
           failures = 0;
+          if (bson) {
+            const bytes = doc as unknown as Uint8Array;
+            const head = headOf(bytes);
+            last = { id: head._id };
+            yield { doc: head, bson: bytes, whole: () => BSON.deserialize(bytes, RAW_BSON_READ) as Doc };
+            continue;
+          }
+          last = { id: doc._id };
           yield { doc: doc as Doc };
         }
         return;
