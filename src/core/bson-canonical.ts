@@ -26,6 +26,8 @@ export interface EncodedLine {
   length: number;
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Thrown inside the walk for a document it leaves to the deserialiser. */
 const UNHANDLED = new Error('left to the deserialiser');
 
@@ -87,8 +89,9 @@ function jsonString(start: number, end: number): void {
     return;
   }
   const value = src.toString('utf8', start, end);
-  // The deserialiser checks a string with a replacement character against its bytes: it decides.
-  if (value.includes('\ufffd')) throw UNHANDLED;
+  // A replacement character is either in the bytes (EF BF BD) or stands for bytes that are not
+  // UTF-8, which the deserialiser refuses: those are left to it.
+  if (value.includes('\ufffd')) strictUtf8.decode(src.subarray(start, end));
   text(JSON.stringify(value));
 }
 

@@ -142,11 +142,11 @@ function common(rng: Random, depth: number): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   const n = rng.int(0, 8);
   for (let i = 0; i < n; i++) {
-    const k = key(rng).replace(/^[0-9$-]/, 'x');
+    const k = key(rng).replace(/^[0-9$-]/, 'x').replace(/\u0000/g, '');
     let v: unknown;
     do v = depth < 3 && rng.bool(0.15) ? (rng.bool() ? common(rng, depth + 1) : [common(rng, depth + 1), value(rng, 9)]) : value(rng, depth + 4);
     while (!directType(v));
-    o[k] = v;
+    Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   return o;
 }
@@ -154,7 +154,7 @@ function common(rng: Random, depth: number): Record<string, unknown> {
 function directType(v: unknown): boolean {
   if (v instanceof Timestamp || v instanceof BSONSymbol || v instanceof BSONRegExp) return false;
   if (v instanceof Date) return !Number.isNaN(v.getTime());
-  if (v instanceof Binary) return v.sub_type !== 2 && v.sub_type !== 9;
+  if (v instanceof Binary) return v.sub_type !== 2 && v.sub_type !== 9 && (v.sub_type !== 4 || v.length() === 16);
   if (Array.isArray(v)) return v.every(directType);
   return true;
 }
