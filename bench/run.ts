@@ -75,6 +75,7 @@ async function main(): Promise<void> {
 
   const all = [...mongoRows, ...cosmosRows, ...largeRows];
   process.stdout.write(`\n${textTable(all)}\n`);
+  for (const r of all.filter((x) => x.note)) process.stdout.write(`  ${r.section}: ${r.what}: ${r.note}\n`);
   if (values['no-write']) return;
   const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
   let doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');
