@@ -17,6 +17,11 @@ export interface Measurement {
   bytes?: number;
   seconds: number;
   peakRssMb?: number;
+  /**
+   * CPU time of the client (user + system, every thread): docferry's process, or the benchmark
+   * process for the raw and strategy rows, which run in it. Seconds.
+   */
+  cpuSeconds?: number;
   /** The limit this figure is a ratio to, and the ratio. */
   versus?: { label: string; ratio: number };
   /** Cosmos DB: consumption against the budget. */
@@ -30,10 +35,13 @@ export function docsPerSecond(m: Pick<Measurement, 'docs' | 'seconds'>): number 
 
 export type Log = (line: string) => void;
 
-export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number }> {
+/** Wall time of `work`, and the CPU time this process spent meanwhile (the servers run in it too for Cosmos DB). */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const value = await work();
-  return { value, seconds: (performance.now() - started) / 1000 };
+  const used = process.cpuUsage(cpu);
+  return { value, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
 /** The JSON summary docferry prints with --json; throws with its stderr when the run failed. */
@@ -42,9 +50,12 @@ export function summaryOf(run: ChildRun, what: string): RunSummary {
   return JSON.parse(run.stdout) as RunSummary;
 }
 
+export async function exportManifest(dir: string): Promise<Manifest> {
+  return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+}
+
 export async function exportBytes(dir: string): Promise<number> {
-  const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  return manifest.files.reduce((sum, f) => sum + f.bytes, 0);
+  return (await exportManifest(dir)).files.reduce((sum, f) => sum + f.bytes, 0);
 }
 
 /** Groups an iterable into arrays of `size`. */

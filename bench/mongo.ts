@@ -15,6 +15,7 @@ import {
   type Measurement,
 } from './common.js';
 import { runDocferry } from './process.js';
+import { mongoScriptStrategy } from './strategy.js';
 
 const SEED = 2026;
 const RAW_BATCH = 1000;
@@ -30,6 +31,8 @@ export interface MongoBenchOptions {
   oneAtATime?: boolean;
   /** Also import in merge mode. */
   merge?: boolean;
+  /** Only the export and the reads it is measured against (no imports, no bulk-insert limit). */
+  exportOnly?: boolean;
 }
 
 function docsOf(collection: SyntheticCollection, count: number): Iterable<Document> {
@@ -101,6 +104,10 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
       return n;
     });
 
+    // The original script's strategy, then docferry, back to back on the same documents.
+    o.log('  the original scripts\' export strategy...');
+    const strategy = await mongoScriptStrategy(client, Object.keys(o.counts) as SyntheticCollection[], join(o.work, `mongo-strategy-${total}`));
+
     const exportDir = join(o.work, `mongo-export-${total}`);
     const collections = Object.keys(o.counts).join(',');
     o.log('  docferry export...');
@@ -114,8 +121,18 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
       bytes,
       seconds: expSummary.durationMs / 1000,
       peakRssMb: exp.peakRssMb,
+      cpuSeconds: exp.cpuSeconds,
     };
-    const rawReadM: Measurement = { section: o.section, what: 'raw driver: cursor read (find, batchSize 1000)', docs: rawRead.value, bytes, seconds: rawRead.seconds };
+    const rawReadM: Measurement = { section: o.section, what: 'raw driver: cursor read (find, batchSize 1000)', docs: rawRead.value, bytes, seconds: rawRead.seconds, cpuSeconds: rawRead.cpuSeconds };
+    const strategyM: Measurement = {
+      section: o.section,
+      what: 'the original scripts\' strategy: find({}), JSON.stringify per document (_id as a string), one write per document',
+      docs: strategy.docs,
+      bytes: strategy.bytes,
+      seconds: strategy.seconds,
+      cpuSeconds: strategy.cpuSeconds,
+      note: `stands for the original export script (FACTS.md §1), reimplemented in Node.js in the benchmark process (bench/strategy.ts); plain JSON, ${(strategy.bytes / 2 ** 20).toFixed(0)} MB against docferry's ${(bytes / 2 ** 20).toFixed(0)} MB of canonical Extended JSON`,
+    };
     const rawWriteM: Measurement = {
       section: o.section,
       what: `raw driver: insertMany unordered x${RAW_BATCH}, ${best.concurrency} in flight`,
@@ -123,12 +140,15 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
       bytes,
       seconds: rawWrite.seconds,
     };
-    const rawSortedM: Measurement = { section: o.section, what: 'raw driver: cursor read in _id order (sort {_id: 1})', docs: rawSorted.value, bytes, seconds: rawSorted.seconds };
+    const rawSortedM: Measurement = { section: o.section, what: 'raw driver: cursor read in _id order (sort {_id: 1})', docs: rawSorted.value, bytes, seconds: rawSorted.seconds, cpuSeconds: rawSorted.cpuSeconds };
     exportM.versus = { label: 'raw read', ratio: docsPerSecond(exportM) / docsPerSecond(rawReadM) };
-    exportM.note = `${Math.round((100 * docsPerSecond(exportM)) / docsPerSecond(rawSortedM))} % of the raw read in _id order, the order docferry reads in`;
-    out.push(rawWriteM, rawReadM, rawSortedM, exportM);
+    const strategyRatio = docsPerSecond(exportM) / docsPerSecond(strategyM);
+    exportM.note =
+      `${strategyRatio.toFixed(2)}x the docs/s of the original scripts' strategy, at ${Math.round((100 * (exportM.cpuSeconds! / exportM.docs)) / (strategyM.cpuSeconds! / strategyM.docs))} % of its client CPU per document; ` +
+      `${Math.round((100 * docsPerSecond(exportM)) / docsPerSecond(rawSortedM))} % of the raw read in _id order, the order docferry reads in`;
+    out.push(rawWriteM, rawReadM, rawSortedM, strategyM, exportM);
 
-    for (const mode of o.merge ? (['upsert', 'merge'] as const) : (['upsert'] as const)) {
+    for (const mode of o.exportOnly ? [] : o.merge ? (['upsert', 'merge'] as const) : (['upsert'] as const)) {
       await dropAll(client);
       o.log(`  docferry import --mode ${mode} into empty collections...`);
       const imp = await runDocferry(o.cli, ['import', '--dest-type', 'mongodb', '--mongo-uri', server.uri, '--export-dir', exportDir, '--mode', mode, '--json']);

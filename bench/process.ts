@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -40,6 +41,23 @@ export interface ChildRun {
   wallMs: number;
   /** Peak resident set of the process (VmHWM), MB. */
   peakRssMb: number;
+  /** CPU time of the process, user + system over all its threads (from /proc at exit), seconds. */
+  cpuSeconds: number;
+}
+
+const CPU_AT_EXIT = join(repoRoot, 'bench', 'cpu-at-exit.cjs');
+let runs = 0;
+
+/** What bench/cpu-at-exit.cjs wrote, in seconds; 0 when the process died before it could. */
+function readCpuSeconds(file: string): number {
+  try {
+    const { user, system } = JSON.parse(readFileSync(file, 'utf8')) as { user: number; system: number };
+    return (user + system) / 1e6;
+  } catch {
+    return 0;
+  } finally {
+    rmSync(file, { force: true });
+  }
 }
 
 function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
@@ -55,12 +73,13 @@ function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined
  * Runs the bundled CLI in its own process and samples its peak RSS from /proc (VmHWM is the
  * kernel's high-water mark, so a sample taken late still sees an early peak).
  */
-export function runDocferry(cli: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildRun> {
+export function runDocferry(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildRun> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [cli, ...args], {
+    const cpuFile = join(tmpdir(), `docferry-bench-cpu-${process.pid}-${runs++}.json`);
+    const child = spawn(process.execPath, ['--require', CPU_AT_EXIT, ...nodeArgs, cli, ...args], {
       cwd: repoRoot,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, BENCH_CPU_FILE: cpuFile },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -81,7 +100,7 @@ export function runDocferry(cli: string, args: string[], env: NodeJS.ProcessEnv 
     child.on('exit', () => sample());
     child.on('close', (code) => {
       clearInterval(timer);
-      resolvePromise({ code: code ?? -1, stdout, stderr, wallMs: performance.now() - started, peakRssMb: peakKb / 1024 });
+      resolvePromise({ code: code ?? -1, stdout, stderr, wallMs: performance.now() - started, peakRssMb: peakKb / 1024, cpuSeconds: readCpuSeconds(cpuFile) });
     });
   });
 }

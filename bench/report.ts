@@ -9,6 +9,11 @@ export function machine(): string {
   return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30, 0)} GB RAM, Node ${process.version}, ${process.platform}`;
 }
 
+/** Client CPU per document, µs; empty where it was not measured. */
+export function cpuPerDoc(r: Measurement): string {
+  return r.cpuSeconds !== undefined && r.docs > 0 ? `${fmt((1e6 * r.cpuSeconds) / r.docs)} µs` : '';
+}
+
 /** One Markdown table per section: the measured figures and, where there is one, the ratio to the limit. */
 export function markdownTables(rows: Measurement[]): string {
   const sections = [...new Set(rows.map((r) => r.section))];
@@ -17,8 +22,8 @@ export function markdownTables(rows: Measurement[]): string {
       const lines = [
         `### ${section}`,
         '',
-        '| run | documents | seconds | docs/s | MB/s | peak RSS | vs. limit | RU/s (budget) | throttled requests | throttled operations |',
-        '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+        '| run | documents | seconds | docs/s | MB/s | client CPU per document | peak RSS | vs. limit | RU/s (budget) | throttled requests | throttled operations |',
+        '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
       ];
       const notes: string[] = [];
       for (const r of rows.filter((x) => x.section === section)) {
@@ -31,7 +36,7 @@ export function markdownTables(rows: Measurement[]): string {
         const thrOps = r.ru && r.ru.ops > 0 ? `${fmt(r.ru.throttledOps)} of ${fmt(r.ru.ops)} (${pct(r.ru.throttledOps / r.ru.ops)})` : '';
         const what = r.note ? `${r.what} [${notes.push(r.note)}]` : r.what;
         lines.push(
-          `| ${what} | ${fmt(r.docs)} | ${fmt(r.seconds, 1)} | ${fmt(docsPerSecond(r))} | ${mbs} | ${r.peakRssMb !== undefined ? `${fmt(r.peakRssMb)} MB` : ''} | ${versus} | ${ru} | ${thrReq} | ${thrOps} |`,
+          `| ${what} | ${fmt(r.docs)} | ${fmt(r.seconds, 1)} | ${fmt(docsPerSecond(r))} | ${mbs} | ${cpuPerDoc(r)} | ${r.peakRssMb !== undefined ? `${fmt(r.peakRssMb)} MB` : ''} | ${versus} | ${ru} | ${thrReq} | ${thrOps} |`,
         );
       }
       if (notes.length > 0) lines.push('', ...notes.map((n, i) => `[${i + 1}] ${n}`));
@@ -42,12 +47,13 @@ export function markdownTables(rows: Measurement[]): string {
 
 /** A plain-text table for the terminal. */
 export function textTable(rows: Measurement[]): string {
-  const header = ['section / run', 'docs', 'docs/s', 'MB/s', 'RSS MB', 'vs limit', 'RU/s', 'budget', 'thr req', 'thr ops'];
+  const header = ['section / run', 'docs', 'docs/s', 'MB/s', 'CPU/doc', 'RSS MB', 'vs limit', 'RU/s', 'budget', 'thr req', 'thr ops'];
   const body = rows.map((r) => [
     `${r.section}: ${r.what}`,
     fmt(r.docs),
     fmt(docsPerSecond(r)),
     r.bytes !== undefined ? fmt(r.bytes / 2 ** 20 / r.seconds, 1) : '',
+    cpuPerDoc(r),
     r.peakRssMb !== undefined ? fmt(r.peakRssMb) : '',
     r.versus ? pct(r.versus.ratio) : '',
     r.ru ? fmt(r.ru.perSecond) : '',

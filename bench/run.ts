@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large] [--no-write]
+ * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large] [--no-write] [--export-only]
  *
  * A reproducible benchmark on the local servers: MongoDB (FerretDB) and Cosmos DB
  * (cosmosdb-server behind an RU-charging, throttling proxy) with synthetic copilot data in the
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     large: { type: 'boolean', default: false },
     only: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
+    // While working on the export: its rows only, no imports nor one-at-a-time samples.
+    'export-only': { type: 'boolean', default: false },
   },
 });
 
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
 
   if (!only || only === 'mongo') {
     log(`MongoDB (FerretDB), ${docs} documents in the guide's proportions`);
-    mongoRows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (FerretDB 1.24, SQLite), ${docs.toLocaleString('en-US')} documents`, oneAtATime: true, merge: true })));
+    mongoRows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (FerretDB 1.24, SQLite), ${docs.toLocaleString('en-US')} documents`, oneAtATime: !values['export-only'], merge: true, exportOnly: values['export-only'] })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
 
   const all = [...mongoRows, ...cosmosRows, ...largeRows];
   process.stdout.write(`\n${textTable(all)}\n`);
+  for (const r of all.filter((x) => x.note)) process.stdout.write(`  ${r.section}: ${r.what}: ${r.note}\n`);
   if (values['no-write']) return;
   const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
   let doc = await readFile(path, 'utf8').catch(() => '# Benchmarks\n');

@@ -111,7 +111,9 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
       settlement.handOut(unit);
       return { items, unit };
     };
-    for await (const item of o.source.read(scope)) {
+    // A sink that encodes from BSON bytes (an export's canonical lines) skips the deserialisation.
+    const bson = target.prepareBson !== undefined;
+    for await (const item of o.source.read(scope, bson ? { bson } : undefined)) {
       // Cancelled: the partial batch is dropped unsent (its documents are not confirmed, so a
       // resume reads them again), and the loop below throws once the batches in flight settled.
       if (stopped || o.signal?.aborted) return;
@@ -120,11 +122,16 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
         await refuse(item, item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
         continue;
       }
-      const prepared = target.prepare(item.doc);
-      if (typeof prepared === 'string') {
-        const id = idForMessages(item.doc, idStore);
-        await refuse(item, prepared, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc: item.doc });
-        continue;
+      let prepared = item.bson && target.prepareBson ? target.prepareBson(item.bson, item.doc) : undefined;
+      if (prepared === undefined) {
+        const doc = item.whole ? item.whole() : item.doc;
+        const fromDoc = target.prepare(doc);
+        if (typeof fromDoc === 'string') {
+          const id = idForMessages(doc, idStore);
+          await refuse(item, fromDoc, { ...(id ? { id } : {}), ...(item.position ? { position: item.position } : {}), doc });
+          continue;
+        }
+        prepared = fromDoc;
       }
       ledger.read(item);
       if (item.position) prepared.position = item.position;

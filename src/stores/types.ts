@@ -13,7 +13,18 @@ export interface Position {
 
 /** A document read from a source, or a line the source could not turn into one. */
 export type SourceItem =
-  | { doc: Doc; position?: Position; /** Size of the document as stored or read, when the source knows it cheaply. */ bytes?: number }
+  | {
+      doc: Doc;
+      position?: Position;
+      /** Size of the document as stored or read, when the source knows it cheaply. */
+      bytes?: number;
+      /**
+       * Read with `{ bson: true }`: the document's BSON bytes. `doc` then holds its `_id` alone (what
+       * resume and the journal need); `whole` deserialises the rest.
+       */
+      bson?: Uint8Array;
+      whole?: () => Doc;
+    }
   | { doc?: undefined; reason: string; raw?: string; id?: string; position?: Position };
 
 export interface SourceStore {
@@ -22,7 +33,8 @@ export interface SourceStore {
   describe(): string;
   /** Best-effort document count for progress and ETA; undefined when unknown or expensive. */
   count(scope: CollectionScope): Promise<number | undefined>;
-  read(scope: CollectionScope): AsyncIterable<SourceItem>;
+  /** `bson`: the caller takes BSON bytes (SourceItem.bson), where the source can give them; others ignore it. */
+  read(scope: CollectionScope, options?: ReadOptions): AsyncIterable<SourceItem>;
   /**
    * Whether the collection (and its database) exists, for a source that reads a missing one as
    * empty (MongoDB); undefined when it cannot tell. A source that fails on a missing collection
@@ -72,6 +84,10 @@ export interface ProvisionedRu {
   autoscale: boolean;
 }
 
+export interface ReadOptions {
+  bson?: boolean;
+}
+
 /** A container or collection a source holds. */
 export interface ListedCollection {
   database: string;
@@ -107,6 +123,11 @@ export interface SinkStats {
 export interface CollectionSink {
   /** Checks and converts a document for this sink; a string is the reason to reject it. */
   prepare(doc: Doc): SinkItem | string;
+  /**
+   * The same from the document's BSON bytes (`head`: its `_id`), for a sink that can do it
+   * cheaper than from the document; undefined when this one must go through `prepare`.
+   */
+  prepareBson?(bson: Uint8Array, head: Doc): SinkItem | undefined;
   write(batch: SinkItem[], mode: WriteMode): Promise<WriteResult[]>;
   /** Called once after every write succeeded; makes the collection's output final. */
   finish(): Promise<void>;

@@ -4,7 +4,8 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { encodeDocument } from '../../core/codec.js';
+import { canonicalLineFromBson } from '../../core/bson-canonical.js';
+import { encodeDocument, isExtendedJson, relaxedFromCanonical } from '../../core/codec.js';
 import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
@@ -111,8 +112,8 @@ function isPartialState(v: unknown): v is PartialFileState {
 }
 
 interface EncodedItem extends SinkItem {
-  /** The document as its line in the file, without the newline. */
-  line: string;
+  /** The document as its line in the file, without the newline: text, or its UTF-8 bytes. */
+  line: string | Buffer;
 }
 
 /** sha256 of a file's first `limit` bytes, and how many bytes there were (up to the limit). */
@@ -131,6 +132,20 @@ async function hashPrefix(path: string, limit: number): Promise<{ hash: Hash; by
   return { hash, bytes };
 }
 
+/** The lines, each followed by a newline, as UTF-8: Buffer.from(lines.join('\n') + '\n') when they are all text. */
+function joinLines(lines: (string | Buffer)[]): Buffer {
+  if (lines.every((l) => typeof l === 'string')) return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  let size = 0;
+  for (const l of lines) size += (typeof l === 'string' ? Buffer.byteLength(l, 'utf8') : l.length) + 1;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const l of lines) {
+    at += typeof l === 'string' ? out.write(l, at, 'utf8') : l.copy(out, at);
+    out[at++] = 0x0a;
+  }
+  return out;
+}
+
 class DirCollectionSink implements CollectionSink {
   private fh: FileHandle | undefined;
   private hash: Hash = createHash('sha256');
@@ -146,7 +161,9 @@ class DirCollectionSink implements CollectionSink {
     private readonly tempPath: string,
     private readonly options: DirSinkOptions,
     private readonly onFinished: (file: ManifestFile) => void,
-  ) {}
+  ) {
+    if (isExtendedJson(options.format)) this.prepareBson = (bson, head) => this.fromBson(bson, head);
+  }
 
   /** Opens the `.partial` file: fresh, or truncated back to what the checkpoint recorded. */
   async start(resume: PartialFileState | undefined): Promise<void> {
@@ -201,11 +218,27 @@ class DirCollectionSink implements CollectionSink {
     return { doc, line, bytes: line.length };
   }
 
+  /**
+   * Canonical lines straight from the BSON bytes (src/core/bson-canonical.ts): the same bytes as
+   * `prepare` makes of the deserialised document, without deserialising it. `bytes` is the line's
+   * length as text, as `prepare` gives it, so that batches (and gzip members) end where they did.
+   */
+  readonly prepareBson?: (bson: Uint8Array, head: Doc) => EncodedItem | undefined;
+
+  private fromBson(bson: Uint8Array, head: Doc): EncodedItem | undefined {
+    const line = canonicalLineFromBson(bson);
+    if (!line) return undefined;
+    if (this.options.format === 'canonical') return { doc: head, line: line.bytes, bytes: line.length };
+    // Relaxed lines are made from the canonical text (src/core/codec.ts).
+    const relaxed = relaxedFromCanonical(line.bytes.toString('utf8'));
+    return { doc: head, line: relaxed, bytes: relaxed.length };
+  }
+
   async write(batch: SinkItem[]): Promise<WriteResult[]> {
     const lines = (batch as EncodedItem[]).map((item) => item.line);
     const results: WriteResult[] = lines.map(() => ({ status: 'written' }));
     if (lines.length > 0) {
-      const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+      const text = joinLines(lines);
       const chunk = this.options.gzip ? await gzipMember(text, { level: 6 }) : text;
       try {
         let offset = 0;

@@ -9,6 +9,9 @@ import type { ListedCollection, SourceItem, SourceStore } from '../types.js';
 import { UsageError } from '../../core/errors.js';
 import { describeFilters } from '../../core/filter.js';
 import { andAfter, mongoFilter } from './filter.js';
+import { BSON } from '../../core/bson.js';
+import type { ReadOptions } from '../types.js';
+import { headOf } from './bson-head.js';
 import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
 export interface MongoSourceOptions {
@@ -302,7 +305,8 @@ export class MongoSource implements SourceStore {
     for (const doc of docs.slice(0, size)) yield { doc };
   }
 
-  async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
+  async *read(scope: CollectionScope, options?: ReadOptions): AsyncGenerator<SourceItem> {
+    const bson = options?.bson === true;
     const name = `${scope.database}.${scope.collection}`;
     await this.connect();
     const batchSize = await this.cursorBatchSize(scope);
@@ -318,11 +322,18 @@ export class MongoSource implements SourceStore {
       }
       // The filter holds on every reopened cursor: a resume reads what matches and sorts after the last _id.
       const filter = andAfter(base, after) as Filter<Document>;
-      const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize, ...RAW_BSON_READ });
+      const cursor = this.collection(scope).find(filter, { sort: { _id: 1 }, batchSize, ...(bson ? { raw: true } : RAW_BSON_READ) });
       try {
         for await (const doc of readAhead(cursor)) {
-          last = { id: doc._id };
           failures = 0;
+          if (bson) {
+            const bytes = doc as unknown as Uint8Array;
+            const head = headOf(bytes);
+            last = { id: head._id };
+            yield { doc: head, bson: bytes, whole: () => BSON.deserialize(bytes, RAW_BSON_READ) as Doc };
+            continue;
+          }
+          last = { id: doc._id };
           yield { doc: doc as Doc };
         }
         return;
