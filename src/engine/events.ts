@@ -1,6 +1,6 @@
 import type { SinkStats } from '../stores/types.js';
 import type { MirrorSummary } from './mirror.js';
-import type { VerifySummary } from './verify.js';
+import type { CollectionVerify, VerifySummary } from './verify.js';
 
 export interface CollectionCounts {
   read: number;
@@ -56,7 +56,11 @@ export type EngineEvent =
   | { type: 'collection-end'; summary: CollectionSummary }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string }
-  | { type: 'reject'; database: string; collection: string; id?: string; file?: string; line?: number; reason: string };
+  | { type: 'reject'; database: string; collection: string; id?: string; file?: string; line?: number; reason: string }
+  /** verify: documents read from both sides so far, of `total` (both sides' counts, when known). */
+  | { type: 'compare-progress'; database: string; collection: string; compared: number; total?: number }
+  /** verify: a collection compared. */
+  | { type: 'compare-end'; result: CollectionVerify; durationMs: number };
 
 export type EventSink = (event: EngineEvent) => void;
 

@@ -114,6 +114,17 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
         out.log(`${key}: ${done}${ev.total !== undefined ? `/${ev.total}` : ''} documents${pct}, ${docsPerSecond} docs/s${extra.length ? `, ${extra.join(', ')}` : ''}`);
         break;
       }
+      case 'compare-progress': {
+        const key = `${ev.database}.${ev.collection}`;
+        const now = Date.now();
+        if (now - (lastLine.get(key) ?? started.get(key) ?? 0) < interval) break;
+        lastLine.set(key, now);
+        const docsPerSecond = rate(ev.compared, now - (started.get(key) ?? now));
+        const pct = ev.total ? ` (${Math.floor((100 * ev.compared) / Math.max(ev.total, 1))}%)` : '';
+        const eta = ev.total !== undefined && ev.compared < ev.total ? `, ${etaText(ev.compared, ev.total, docsPerSecond)}` : '';
+        out.log(`${key}: ${ev.compared}${ev.total !== undefined ? `/${ev.total}` : ''} documents compared${pct}, ${docsPerSecond} docs/s${eta}`);
+        break;
+      }
       case 'collection-end': {
         const s = ev.summary;
         const key = `${s.database}.${s.collection}`;

@@ -889,7 +889,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING)],
 };
 
 /** Every option of a command, in the order of its --help. */

@@ -36,8 +36,13 @@ export function progressReporter(log: TaskLog, report: (percent: number, label: 
       const key = `${ev.database}.${ev.collection}`;
       if (ev.total) running.set(key, Math.min(1, (ev.written + ev.skipped + ev.rejected) / ev.total));
       emit(key);
-    } else if (ev.type === 'collection-end') {
-      const key = `${ev.summary.database}.${ev.summary.collection}`;
+    } else if (ev.type === 'compare-progress') {
+      const key = `${ev.database}.${ev.collection}`;
+      if (ev.total) running.set(key, Math.min(1, ev.compared / ev.total));
+      emit(key);
+    } else if (ev.type === 'collection-end' || ev.type === 'compare-end') {
+      const c = ev.type === 'collection-end' ? ev.summary : ev.result;
+      const key = `${c.database}.${c.collection}`;
       running.delete(key);
       finished++;
       emit(key);
