@@ -60,8 +60,9 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
   };
   const events: EventSink = (ev) => {
     if (ev.type === 'collection-start') {
-      const name = `${ev.database}.${ev.collection}`.padEnd(22);
-      bars.set(`${ev.database}.${ev.collection}`, {
+      const verify = ev.phase === 'verify';
+      const name = `${ev.database}.${ev.collection}${verify ? ' (verify)' : ''}`.padEnd(22);
+      bars.set(`${verify ? 'verify ' : ''}${ev.database}.${ev.collection}`, {
         bar: multi.create(ev.total ?? 0, 0, { name, rate: 0, detail: '', etaText: etaText(0, ev.total, 0) }),
         started: Date.now(),
         ...(ev.total !== undefined ? { total: ev.total } : {}),
@@ -72,7 +73,7 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       });
       updateOverall();
     } else if (ev.type === 'progress' || ev.type === 'compare-progress') {
-      const entry = bars.get(`${ev.database}.${ev.collection}`);
+      const entry = bars.get(`${ev.type === 'compare-progress' ? 'verify ' : ''}${ev.database}.${ev.collection}`);
       if (!entry) return;
       // A verify's bar counts the documents read from both sides (its total is both counts).
       const done = ev.type === 'progress' ? ev.written + ev.skipped + ev.rejected : ev.compared;
@@ -91,7 +92,7 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
       updateOverall();
     } else if (ev.type === 'collection-end' || ev.type === 'compare-end') {
       const c = ev.type === 'collection-end' ? ev.summary : ev.result;
-      const entry = bars.get(`${c.database}.${c.collection}`);
+      const entry = bars.get(`${ev.type === 'compare-end' ? 'verify ' : ''}${c.database}.${c.collection}`);
       const done = ev.type === 'collection-end' ? ev.summary.written + ev.summary.skipped + ev.summary.rejected : ev.result.leftCount + ev.result.rightCount;
       if (entry) {
         entry.bar.setTotal(Math.max(entry.bar.getTotal(), done));

@@ -34,6 +34,8 @@ export interface RunStartRecord extends RecordBase {
 export interface CollectionStartRecord extends RecordBase, CollectionRef {
   event: 'collection-start';
   total?: number;
+  /** A verify's comparison of the collection (its total counts both sides), also after a transfer with --verify. */
+  phase?: 'verify';
 }
 
 /** A collection's counts and rates, every interval while it runs (and one as it ends). */
@@ -186,6 +188,9 @@ export interface EventStreamOptions {
 
 export const DEFAULT_STATS_INTERVAL_MS = 10_000;
 
+/** Keys a verify's state apart from a transfer's of the same collection (migrate --verify has both). */
+const COMPARING = 'verify\u0000';
+
 interface CollectionState {
   /** The collection's latest progress event, and the one its last stats record came from. */
   latest?: Extract<EngineEvent, { type: 'progress' }>;
@@ -314,8 +319,8 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
   const events: EventSink = (ev) => {
     switch (ev.type) {
       case 'collection-start':
-        state.set(`${ev.database}\u0000${ev.collection}`, freshState(now()));
-        send({ event: 'collection-start', database: ev.database, collection: ev.collection, ...(ev.total !== undefined ? { total: ev.total } : {}) });
+        state.set(`${ev.phase === 'verify' ? COMPARING : ''}${ev.database}\u0000${ev.collection}`, freshState(now()));
+        send({ event: 'collection-start', database: ev.database, collection: ev.collection, ...(ev.total !== undefined ? { total: ev.total } : {}), ...(ev.phase ? { phase: ev.phase } : {}) });
         break;
       case 'progress': {
         const key = `${ev.database}\u0000${ev.collection}`;
@@ -327,7 +332,7 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
         break;
       }
       case 'compare-progress': {
-        const key = `${ev.database}\u0000${ev.collection}`;
+        const key = `${COMPARING}${ev.database}\u0000${ev.collection}`;
         const at = now();
         let st = state.get(key);
         if (!st) state.set(key, (st = freshState(at)));
@@ -337,7 +342,7 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
       }
       case 'compare-end': {
         const c = ev.result;
-        const key = `${c.database}\u0000${c.collection}`;
+        const key = `${COMPARING}${c.database}\u0000${c.collection}`;
         const st = state.get(key);
         if (st?.latestCompared && st.latestCompared !== st.emittedCompared) compared(st.latestCompared, st, now());
         state.delete(key);

@@ -51,7 +51,8 @@ export interface RunSummary {
 
 /** What the engine tells the CLI, a pipeline task or a test while it works. */
 export type EngineEvent =
-  | { type: 'collection-start'; database: string; collection: string; total?: number }
+  /** `phase: 'verify'`: a verify's comparison (its total counts both sides), also after a transfer with --verify. */
+  | { type: 'collection-start'; database: string; collection: string; total?: number; phase?: 'verify' }
   | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats; bytes?: number } & CollectionCounts)
   | { type: 'collection-end'; summary: CollectionSummary }
   | { type: 'warning'; message: string }

@@ -90,7 +90,7 @@ async function comparedProgress(scope: CollectionScope, left: OpenedEndpoint, ri
   const [l, r] = await Promise.all([countWithHeadStart(left.source, scope), countWithHeadStart(right.source, scope)]);
   const totalOf = () => (l.total !== undefined && r.total !== undefined ? l.total + r.total : undefined);
   const total = totalOf();
-  events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}) });
+  events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}), phase: 'verify' });
   let last = Date.now();
   return (compared, force = false) => {
     // One clock read per 64 documents: the loop reads tens of thousands a second.

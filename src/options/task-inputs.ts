@@ -171,6 +171,26 @@ const THROUGHPUT_INPUTS: readonly TaskInput[] = [
       help: "Raising lifts the lowest throughput the offer can go back to (highest-ever / 100 manual, / 10 autoscale). Without this the raise is refused when the restore could not get back to today's value.",
     },
   },
+  {
+    name: 'waitForScaleUp',
+    kind: 'duration',
+    view: {
+      label: 'Wait for an asynchronous scale-up',
+      group: 'advanced',
+      visibleRule: 'command = raise',
+      help: 'A raise above the instant-scale limit is applied by the service over hours (offerReplacePending). Wait up to this long for it (e.g. 2h), with a log line per read of the offer. Empty: do not wait.',
+    },
+  },
+  {
+    name: 'progressInterval',
+    kind: 'duration',
+    view: {
+      label: 'Progress interval',
+      group: 'advanced',
+      visibleRule: 'command = raise',
+      help: 'Time between two log lines while the update runs, and between two reads of an offer whose scale-up is pending, e.g. 30s or 1m. Empty: 30s.',
+    },
+  },
   { name: 'dryRun', kind: 'boolean', view: { label: 'Dry run', group: 'advanced', defaultValue: 'false', help: 'Read and report only: change nothing.' } },
 ];
 

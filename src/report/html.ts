@@ -37,10 +37,23 @@ export function chartsOf(r: RunReport): { title: string; unit: string; series: R
   return charts;
 }
 
-export function renderHtml(r: RunReport): string {
-  const charts = chartsOf(r)
+/** The charts alone, as inline SVG figures, for a page that has its own tables (the DR drill's). */
+export function chartsHtml(r: RunReport): string {
+  return chartsOf(r)
     .map((c) => `<figure>${chartSvg({ title: c.title, unit: c.unit, series: c.series, ...(c.kind ? { kind: c.kind } : {}), ...(c.dashed ? { dashed: c.dashed } : {}) })}</figure>`)
     .join('\n');
+}
+
+/** The page's style, shared with the pages that embed the charts. */
+export const REPORT_CSS = `body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}
+td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}
+tr.reason td{color:#a33;text-align:left;font-size:12px;border-bottom:none}
+figure{margin:12px 0}.ok{color:#2a7a2a}.bad{color:#b22}`;
+
+export function renderHtml(r: RunReport): string {
+  const charts = chartsHtml(r);
   const verify = r.verify
     ? `<h2>Verify: ${r.verify.equal ? 'equal' : 'DIFFERENCES'}</h2><table><thead>${row(VERIFY_HEADER, 'th')}</thead><tbody>${verifyRows(r.verify)
         .map((cells) => row(cells))
@@ -60,12 +73,7 @@ ${r.collections.map(collectionRows).join('\n')}
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>docferry ${escapeXml(r.operation)} report</title>
 <style>
-body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}
-h1{font-size:20px}h2{font-size:16px;margin-top:28px}
-table{border-collapse:collapse;font-size:13px}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}
-td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}
-tr.reason td{color:#a33;text-align:left;font-size:12px;border-bottom:none}
-figure{margin:12px 0}.ok{color:#2a7a2a}.bad{color:#b22}
+${REPORT_CSS}
 </style></head><body>
 <h1>docferry ${escapeXml(r.operation)}: <span class="${r.exitCode === 0 ? 'ok' : 'bad'}">exit ${r.exitCode}</span></h1>
 <p>${escapeXml(r.source)} → ${escapeXml(r.target)}<br>started ${escapeXml(r.startedAt)}, took ${secondsText(r.durationMs)}: ${escapeXml(totalsText(r))}</p>

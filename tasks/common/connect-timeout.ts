@@ -14,3 +14,15 @@ export function connectTimeoutInput(ctx: OperationContext): { connectTimeoutMs?:
     throw err;
   }
 }
+
+/** A duration input (`30s`, `2m`, `2h`) in milliseconds; undefined when empty. */
+export function durationInput(ctx: OperationContext, name: string): number | undefined {
+  const v = ctx.inputs.getInput(name);
+  if (v === undefined || v.trim() === '') return undefined;
+  try {
+    return duration(v);
+  } catch (err) {
+    if (err instanceof OptionValueError) throw new UsageError(`Input "${ctx.inputs.label(name)}" ${err.takes}, not "${v}".`);
+    throw err;
+  }
+}

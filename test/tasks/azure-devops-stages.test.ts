@@ -198,6 +198,25 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
       expect(restored.summaries[0]).to.include('restored, 400 RU/s (manual) (found 4000 RU/s (manual))');
     });
 
+    it('raise with waitForScaleUp logs a line per read while the scale-up is pending (offerReplacePending), then that it is applied', async () => {
+      const pendingPath = armPath.replace('/containers/messages/', '/containers/chunks/');
+      standIn.offers.set(pendingPath.toLowerCase(), { throughput: 400, minimumThroughput: 400, pendingAfterPut: 3 });
+      const stateFile = join(work, 'throughput-pending-state.json');
+      const r = await run(
+        'DocferryThroughput',
+        { azureSubscription: ENDPOINT_ID, command: 'raise', resourceGroup: 'rg-data', accountName: 'cosmos-prod', database: 'copilot', container: 'chunks', targetThroughput: '8000', stateFile, waitForScaleUp: '1m', progressInterval: '100ms' },
+        { endpoints: [endpoint()], env: { NODE_EXTRA_CA_CERTS: standIn.caFile }, oidcRequestUri: standIn.oidcRequestUri },
+      );
+      expect(r.result, r.stdout + r.stderr).to.equal('Succeeded');
+      const waiting = r.stdout.split('\n').filter((l) => l.includes('cosmos-prod/copilot/chunks: the scale-up to 8000 RU/s (manual) is still being applied'));
+      // The PUT's answer, then each of the three pending reads (the fourth read finds it applied).
+      expect(waiting.length).to.be.within(3, 4);
+      expect(r.stdout).to.match(/cosmos-prod\/copilot\/chunks: the scale-up to 8000 RU\/s \(manual\) is applied \(after/);
+      expect(standIn.offers.get(pendingPath.toLowerCase())!.throughput).to.equal(8000);
+      const gets = standIn.armRequests.filter((a) => a.method === 'GET' && a.path.toLowerCase() === pendingPath.toLowerCase());
+      expect(gets.length, 'the plan\'s read, then the reads of the wait').to.be.at.least(4);
+    });
+
     it('fails in seconds, naming the management endpoint, when the service connection\'s Resource Manager URL cannot be reached (connectTimeout)', async () => {
       const closed = { ...endpoint(), url: 'https://127.0.0.1:1/' };
       const started = Date.now();

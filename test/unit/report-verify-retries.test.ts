@@ -48,8 +48,8 @@ function simulatedVerify(): { records: StreamRecord[]; verify: VerifySummary; ru
   stream.start({ operation: 'verify' });
   const threads = collectionVerify('threads', { left: 1000, right: 1000, matched: 1000, missing: 0, extra: 0, differing: 0 });
   const messages = collectionVerify('messages', { left: 2000, right: 1998, matched: 1990, missing: 4, extra: 2, differing: 6 });
-  ev({ type: 'collection-start', database: 'copilot', collection: 'threads', total: 2000 });
-  ev({ type: 'collection-start', database: 'copilot', collection: 'messages', total: 3998 });
+  ev({ type: 'collection-start', database: 'copilot', collection: 'threads', total: 2000, phase: 'verify' });
+  ev({ type: 'collection-start', database: 'copilot', collection: 'messages', total: 3998, phase: 'verify' });
   for (let s = 1; s <= 20; s++) {
     clock += 1000;
     if (s <= 10) ev({ type: 'compare-progress', database: 'copilot', collection: 'threads', compared: s * 200, total: 2000 });
@@ -144,8 +144,9 @@ describe('verify in the event stream and the run report', () => {
   it('plain progress lines tell documents compared of the total, the rate and the ETA', () => {
     const lines: string[] = [];
     const sink = plainProgress({ log: (l) => lines.push(l), result: () => {} }, { intervalMs: 0 });
-    sink({ type: 'collection-start', database: 'copilot', collection: 'threads', total: 2000 });
+    sink({ type: 'collection-start', database: 'copilot', collection: 'threads', total: 2000, phase: 'verify' });
     sink({ type: 'compare-progress', database: 'copilot', collection: 'threads', compared: 500, total: 2000 });
+    expect(lines[0]).to.equal('copilot.threads: verify started (2000 documents on both sides)');
     expect(lines[1]).to.match(/^copilot\.threads: 500\/2000 documents compared \(25%\), \d+ docs\/s/);
   });
 });

@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { connectTimeoutOption } from '../options.js';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
+import { OptionValueError, duration } from '../../options/parsers.js';
 import {
   DEFAULT_STATE_FILE,
   runThroughputRaise,
@@ -53,6 +54,8 @@ export interface ThroughputFlags {
   physicalPartitions?: string;
   dryRun?: boolean;
   json?: boolean;
+  waitForScaleUp?: string;
+  progressInterval?: string;
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
@@ -102,7 +105,19 @@ export function parseRaiseFlags(flags: ThroughputFlags, env: NodeJS.ProcessEnv =
     ...(physicalPartitions !== undefined ? { physicalPartitions } : {}),
     dryRun: Boolean(flags.dryRun),
     json: Boolean(flags.json),
+    ...durationFlag('--wait-for-scale-up', flags.waitForScaleUp, 'waitForScaleUpMs'),
+    ...durationFlag('--progress-interval', flags.progressInterval, 'progressIntervalMs'),
   };
+}
+
+function durationFlag<K extends string>(flag: string, value: string | undefined, key: K): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  try {
+    return { [key]: duration(value) } as Record<K, number>;
+  } catch (err) {
+    if (err instanceof OptionValueError) throw new UsageError(`${flag} ${err.takes}, not "${value}".`);
+    throw err;
+  }
 }
 
 export function parseRestoreFlags(flags: ThroughputFlags): RestoreCommandOptions {
@@ -170,6 +185,8 @@ export function registerThroughputCommand(program: Command, deps: ThroughputComm
     .option('--allow-decrease', 'allow a target below the current value')
     .option('--storage-gb <gb>', 'data stored, if known: adds the storage floor (GB x 1 manual, GB x 10 autoscale) and refines the instant-scale estimate')
     .option('--physical-partitions <n>', 'physical partition count, if known: instant-scale limit = n x 10,000 RU/s when the service does not report it')
+    .option('--wait-for-scale-up <duration>', 'wait up to this long (e.g. 2h) for a scale-up the service applies asynchronously (offerReplacePending), with a progress line per read; default: do not wait')
+    .option('--progress-interval <duration>', 'time between two progress lines while the update runs, and between two reads of a pending scale-up (default 30s)')
     .option('--dry-run', 'read and report only: change nothing, write no state')
     .option('--json', 'print the plan and state as JSON on stdout')
     .addOption(connectTimeoutOption())

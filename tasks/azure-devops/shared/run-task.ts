@@ -47,6 +47,10 @@ function report(taskName: string, result: OperationResult, verdict: Verdict, tem
     writeFileSync(file, summaryMarkdown(page, verdict));
     tl.uploadSummary(file);
     if (run && recorder) {
+      // The charts alone, for a report that joins several steps (the DR drill template's).
+      const chartsFile = join(tempDir, `docferry-${taskName}-charts-${process.pid}.md`);
+      writeFileSync(chartsFile, charts, { mode: 0o600 });
+      tl.setVariable('reportMarkdown', chartsFile, false, true);
       const html = join(tempDir, `docferry-${taskName}-report-${process.pid}.html`);
       writeFileSync(html, recorder.html(run), { mode: 0o600 });
       tl.addAttachment('docferry.report', `docferry-${taskName}-report.html`, html);

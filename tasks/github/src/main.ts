@@ -3,7 +3,9 @@
  * DevOps tasks' inputs in kebab-case. Counts and paths become step outputs, the per-collection
  * table goes to the job summary, and the step fails as the Azure DevOps task would.
  */
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import { DocferryError, errorMessage } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/secrets.js';
@@ -53,6 +55,12 @@ async function report(result: OperationResult, verdict: Verdict, recorder?: Repo
   try {
     const run = reportedRun(result);
     const charts = run && recorder ? recorder.chartsMarkdown(run) : '';
+    if (run && recorder) {
+      // The charts alone, for a report that joins several steps (the DR drill workflow's).
+      const file = join(process.env.RUNNER_TEMP || tmpdir(), `docferry-charts-${process.pid}-${Date.now()}.md`);
+      writeFileSync(file, charts, { mode: 0o600 });
+      core.setOutput('report-markdown', file);
+    }
     const page = charts ? { ...result, markdown: [...(result.markdown ?? []), charts] } : result;
     await core.summary.addRaw(summaryMarkdown(page, verdict)).write();
   } catch (err) {
