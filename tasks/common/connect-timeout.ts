@@ -15,9 +15,8 @@ export function connectTimeoutInput(ctx: OperationContext): { connectTimeoutMs?:
   }
 }
 
-/** A duration input (`30s`, `2m`, `2h`) in milliseconds; undefined when empty. */
-export function durationInput(ctx: OperationContext, name: string): number | undefined {
-  const v = ctx.inputs.getInput(name);
+/** A duration input's value (`30s`, `2m`, `2h`; read by the caller under its literal name) in milliseconds; undefined when empty. */
+export function durationInput(ctx: OperationContext, name: string, v: string | undefined): number | undefined {
   if (v === undefined || v.trim() === '') return undefined;
   try {
     return duration(v);

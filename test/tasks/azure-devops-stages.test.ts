@@ -90,7 +90,16 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
         layoutFile, reportFile,
       });
       expect(r.result).to.equal('Failed');
-      expect(r.outputs).to.deep.equal({ reportFile, verifyEqual: 'false' });
+      const { reportMarkdown, ...outputs } = r.outputs;
+      expect(outputs).to.deep.equal({ reportFile, verifyEqual: 'false' });
+      // The verify's report, as a transfer's: the charts on the summary page and as a file, the HTML attached.
+      expect(await readFile(reportMarkdown!, 'utf8')).to.match(/### Documents compared per second[\s\S]*```mermaid\nxychart-beta/);
+      expect(r.summaries[0]).to.include('Documents compared per second');
+      const attachments = r.commands.filter((c) => c.command === 'task.addattachment');
+      expect(attachments.map((c) => c.properties.type)).to.deep.equal(['docferry.report']);
+      const html = await readFile(attachments[0]!.message, 'utf8');
+      expect(html).to.include('<h2>Verify: DIFFERENCES</h2>');
+      expect(html).to.match(/<svg class="chart"/);
       expect(r.errors).to.have.length(1);
       expect(r.errors[0]).to.include(`${db('auth')}.user_roles (0 missing, 1 extra, 0 differing)`);
       expect(r.summaries[0]).to.include('extra on the right (1): `only-in-target`');

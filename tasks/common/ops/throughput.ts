@@ -63,8 +63,8 @@ export async function throughputOperation(ctx: OperationContext, command: Throug
     }
     const target: ThroughputTarget = { subscriptionId: subscription!, resourceGroup: resourceGroup!, accountName: accountName!, database: database!, ...given('container', container) };
     const to: ThroughputSettings = manual !== undefined ? { mode: 'manual', value: manual } : { mode: 'autoscale', value: autoscaleMax! };
-    const waitForScaleUpMs = durationInput(ctx, 'waitForScaleUp');
-    const progressIntervalMs = durationInput(ctx, 'progressInterval');
+    const waitForScaleUpMs = durationInput(ctx, 'waitForScaleUp', inputs.getInput('waitForScaleUp'));
+    const progressIntervalMs = durationInput(ctx, 'progressInterval', inputs.getInput('progressInterval'));
     const r = await runThroughputRaise(
       { target, to, stateFile, acknowledgeFloorIncrease: inputs.getBoolInput('acknowledgeFloor'), allowDecrease: false, dryRun, json: false, ...(waitForScaleUpMs !== undefined ? { waitForScaleUpMs } : {}), ...(progressIntervalMs !== undefined ? { progressIntervalMs } : {}) },
       deps,
