@@ -13,7 +13,7 @@
  * `docferry/pulumi`, in the tasks and in bin/.
  */
 export { exportData, importData, migrate, verify, type ExportDataOptions, type ImportDataOptions, type MigrateDataOptions, type VerifyDataOptions, type RunControlOptions } from './api/run.js';
-export { planRun, type PlanRunOptions, type RunPlan, type PlannedCollection } from './api/plan.js';
+export { planRun, DEFAULT_PLAN_SAMPLE, type PlanRunOptions, type PlanControlOptions, type RunPlan, type PlannedCollection, type PlannedEstimate, type PartitionFindings } from './api/plan.js';
 export { NOT_APPLICABLE as API_NOT_APPLICABLE } from './api/catalogue-options.js';
 export { API_OPTION_KEYS, type ExportCatalogueOptions, type ImportCatalogueOptions, type MigrateCatalogueOptions, type VerifyCatalogueOptions } from './api/options.generated.js';
 export type { CosmosCredential } from './api/specs.js';

@@ -17,6 +17,8 @@ import { runImport } from '../../src/engine/import.js';
 import { forEachLimit } from '../../src/core/concurrency.js';
 import { runVerify, verifyRunSummary, type VerifyEndpoint } from '../../src/engine/verify.js';
 import { reportRecorder } from '../../src/report/recorder.js';
+import { layoutDifferences } from '../../src/engine/schema-check.js';
+import { captureCosmosDatabases } from '../../src/stores/cosmos/schema.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
 import { AUTH_COLLECTIONS, COPILOT_COLLECTIONS, databaseOf, generateDocuments, scaledCounts } from '../../src/synthetic/copilot.js';
 import { startBlobTestServer, type BlobTestServer, type TestContainer } from '../../test/support/azurite.js';
@@ -27,7 +29,7 @@ import { writeReport, type CollectionCheck, type DrillReport, type DrillRun, typ
 import { overallExitCode, runStages, StageFailure, type RunnableStage, type StageOutcome, type StageResult } from './runner.js';
 import { DR_DRILL_STAGES, type StageId } from './stages.js';
 
-export const INJECTABLE_FAULTS = ['corrupt-archive', 'lose-documents'] as const;
+export const INJECTABLE_FAULTS = ['corrupt-archive', 'lose-documents', 'schema-drift'] as const;
 export type InjectedFault = (typeof INJECTABLE_FAULTS)[number];
 
 export interface DrillOptions {
@@ -165,6 +167,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const impl: Record<StageId, (() => Promise<StageOutcome>) | undefined> = {
     pull: () => pull(state, work, warnings),
     provision: () => provision(state, o),
+    schema: () => schemaGate(state),
     import: () => importStage(state, o),
     verify: () => verify(state, o),
     teardown: () => teardown(state, o),
@@ -282,11 +285,51 @@ async function provision(state: DrillState, o: DrillOptions): Promise<StageOutco
     client.dispose();
   }
   const parts = [`${state.provisioned.databases.length} databases, ${state.provisioned.containers.length} containers from the layout at ${state.target.endpoint}`];
+  if (o.inject === 'schema-drift') parts.push(await driftSchema(state));
   if (o.mongo) {
     state.mongo = await startMongoTestServer();
     parts.push('FerretDB for the MongoDB leg');
   }
   return { detail: parts.join('; ') };
+}
+
+/**
+ * The pipelines' schema gate (pipelines/scripts/layout-gate.sh runs `docferry layout diff` through
+ * the management plane): the live target is read back and compared with the layout before any
+ * document is written, so a target that drifted from what Pulumi provisions is caught here and not
+ * by users of the restored data. The drill reads it through the data plane, as the local server has no ARM.
+ */
+async function schemaGate(state: DrillState): Promise<StageOutcome> {
+  const client = cosmosClient(state.target!);
+  try {
+    const notes: string[] = [];
+    const live = await captureCosmosDatabases(client, notes);
+    const differences = layoutDifferences(state.layout!.layout, live, { cosmos: true, mongo: false });
+    if (differences.length > 0) {
+      const listed = differences.map((d) => `${d.where} ${d.what} (${d.detail})`).join('; ');
+      throw new StageFailure(`The target differs from the layout (${state.layout!.source}) in ${differences.length} place${differences.length === 1 ? '' : 's'}: ${listed}`, ExitCode.differences);
+    }
+    const containers = state.layout!.layout.databases.reduce((n, db) => n + db.containers.length, 0);
+    return { detail: `${containers} containers match the layout (${state.layout!.source})` };
+  } finally {
+    client.dispose();
+  }
+}
+
+/** --inject schema-drift: a target changed behind Pulumi's back (here: a TTL on one container), which the gate must catch. */
+async function driftSchema(state: DrillState): Promise<string> {
+  const db = state.layout!.layout.databases.find((d) => d.containers.some((c) => c.defaultTtl === undefined));
+  const c = db?.containers.find((x) => x.defaultTtl === undefined);
+  if (!db || !c) throw new DocferryError('--inject schema-drift needs a container without a TTL in the layout.');
+  const client = cosmosClient(state.target!);
+  try {
+    const container = client.database(db.name).container(c.name);
+    const { resource } = await container.read();
+    await container.replace({ ...resource!, defaultTtl: 3600 });
+  } finally {
+    client.dispose();
+  }
+  return `then set a TTL of 3600 s on ${db.name}.${c.name} (--inject schema-drift)`;
 }
 
 async function importStage(state: DrillState, o: DrillOptions): Promise<StageOutcome> {

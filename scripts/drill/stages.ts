@@ -3,7 +3,7 @@
  * Azure DevOps templates (a step `name:`), the GitHub workflows (a step `id:`) and `npm run drill`
  * follow; test/pipelines/templates.test.ts checks the YAML against it.
  */
-export type StageId = 'export' | 'push' | 'provision' | 'raise' | 'pull' | 'import' | 'verify' | 'restore' | 'teardown' | 'report';
+export type StageId = 'export' | 'push' | 'provision' | 'schema' | 'raise' | 'pull' | 'import' | 'verify' | 'restore' | 'teardown' | 'report';
 
 export interface StageDef {
   id: StageId;
@@ -17,6 +17,7 @@ export const PROMOTION_STAGES: readonly StageDef[] = [
   { id: 'export', title: 'Export from the source environment', always: false },
   { id: 'push', title: 'Push the export to the archive', always: false },
   { id: 'provision', title: 'Provision or check the target containers', always: false },
+  { id: 'schema', title: "Check the live target's schema against the layout (docferry layout diff)", always: false },
   { id: 'raise', title: 'Open the RU/s window', always: false },
   { id: 'pull', title: 'Pull the export from the archive', always: false },
   { id: 'import', title: 'Import into the target', always: false },
@@ -29,6 +30,7 @@ export const PROMOTION_STAGES: readonly StageDef[] = [
 export const DR_DRILL_STAGES: readonly StageDef[] = [
   { id: 'pull', title: 'Pull the newest complete archive', always: false },
   { id: 'provision', title: 'Provision an ephemeral target from the layout', always: false },
+  { id: 'schema', title: "Check the live target's schema against the layout (docferry layout diff)", always: false },
   { id: 'import', title: 'Import into the ephemeral target', always: false },
   { id: 'verify', title: "Verify the target against the archive's manifest and files", always: false },
   { id: 'teardown', title: 'Tear the ephemeral target down', always: true },
@@ -49,4 +51,4 @@ export const FLOWS: Record<FlowName, FlowDef> = {
   'dr-drill': { stages: DR_DRILL_STAGES, azureDevOps: 'pipelines/azure-devops/dr-drill.yml', github: 'pipelines/github/dr-drill.yml' },
 };
 
-export const STAGE_IDS: ReadonlySet<string> = new Set<StageId>(['export', 'push', 'provision', 'raise', 'pull', 'import', 'verify', 'restore', 'teardown', 'report']);
+export const STAGE_IDS: ReadonlySet<string> = new Set<StageId>(['export', 'push', 'provision', 'schema', 'raise', 'pull', 'import', 'verify', 'restore', 'teardown', 'report']);

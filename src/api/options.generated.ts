@@ -266,6 +266,12 @@ export interface ImportCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
+   * Write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections".
+   * An array, or one comma-separated string.
+   * CLI: `--map`.
+   */
+  map?: readonly string[] | string;
+  /**
    * Stop after this many rejected documents.
    * CLI: `--max-errors`.
    */
@@ -460,6 +466,12 @@ export interface MigrateCatalogueOptions {
    * CLI: `--collections`.
    */
   collections?: readonly string[] | string;
+  /**
+   * Write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections".
+   * An array, or one comma-separated string.
+   * CLI: `--map`.
+   */
+  map?: readonly string[] | string;
   /**
    * Move every container or collection found on the source, not only the layout's (system databases never; unnamed ones get the layout's default partition key).
    * CLI: `--all`.
@@ -660,6 +672,12 @@ export interface VerifyCatalogueOptions {
    */
   collections?: readonly string[] | string;
   /**
+   * Write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections".
+   * An array, or one comma-separated string.
+   * CLI: `--map`.
+   */
+  map?: readonly string[] | string;
+  /**
    * Move every container or collection found on the source, not only the layout's (system databases never; unnamed ones get the layout's default partition key).
    * CLI: `--all`.
    */
@@ -674,7 +692,7 @@ export interface VerifyCatalogueOptions {
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
   export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "all", "strict"],
+  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
+  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict"],
 } as const;

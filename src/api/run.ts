@@ -109,6 +109,7 @@ export function readCall(command: TransferCommand, options: object): ReadCall {
 }
 
 const collectionsOf = (values: OptionValues) => (values.collections ? { collections: values.collections as string[] } : {});
+const mapOf = (values: OptionValues) => (values.map ? { map: values.map as string[] } : {});
 const signalOf = (c: ReadCall) => (c.signal ? { signal: c.signal } : {});
 
 /** The engine's export options from an API call (also what planRun reads). */
@@ -141,6 +142,7 @@ export function importOptionsOf(c: ReadCall): ImportOptions {
     mode: v.mode as RunMode,
     events: c.events,
     ...collectionsOf(v),
+    ...mapOf(v),
     ...(v.allowPartial ? { allowPartial: true } : {}),
     ...(v.rejectsDir ? { rejectsDir: v.rejectsDir as string } : {}),
     ...(v.fromRejects ? { fromRejects: v.fromRejects as string } : {}),
@@ -162,6 +164,7 @@ export function migrateOptionsOf(c: ReadCall): MigrateOptions {
     mode: v.mode as RunMode,
     events: c.events,
     ...collectionsOf(v),
+    ...mapOf(v),
     ...(v.rejectsDir ? { rejectsDir: v.rejectsDir as string } : {}),
     ...(v.noIndexes ? { noIndexes: true } : {}),
     ...discoveryFrom(v),
@@ -181,6 +184,7 @@ function verifyOptionsOf(c: ReadCall): VerifyOptions {
     layout: c.layout,
     events: c.events,
     ...collectionsOf(v),
+    ...mapOf(v),
     ...(v.maxListed ? { maxListed: v.maxListed as number } : {}),
     ...(v.reportFile ? { reportFile: v.reportFile as string } : {}),
     ...(v.allowPartial ? { allowPartial: true } : {}),

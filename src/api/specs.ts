@@ -1,19 +1,19 @@
 /**
- * Connection specs of the library API, from the catalogue values of one side: the values the CLI
- * takes (endpoint, key or `useRbac`, MongoDB URI), plus an Entra ID credential object. Unlike the
- * CLI (src/cli/options.ts), nothing falls back to environment variables and there is no default
- * MongoDB URI: a library must not connect where its caller did not say.
+ * Connection specs of the library API: the third front door of the stores' `specFromOptions`
+ * (src/stores/registry.ts), beside the CLI's (src/cli/options.ts) and the tasks'
+ * (tasks/common/stores.ts). It hands a store the catalogue values of one side as the caller passed
+ * them, plus an Entra ID credential object when one is given. Unlike the CLI, nothing falls back to
+ * environment variables and there is no default MongoDB URI: a library must not connect where its
+ * caller did not say.
  */
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { registerSecret, registerUriSecrets } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
-import { prefixed, type Side, type TransferCommand } from '../options/catalogue.js';
-import { ruBudgetFrom, type OptionValues } from '../options/values.js';
-import { validateEndpoint } from '../stores/cosmos/endpoint.js';
+import { commandOptions, prefixed, type ResolvedOption, type Side, type TransferCommand } from '../options/catalogue.js';
+import type { OptionValues } from '../options/values.js';
 import type { CosmosConnection } from '../stores/cosmos/connection.js';
-import { checkMongoUri } from '../stores/mongo/uri.js';
-import type { DatabaseSpec, StoreSpec } from '../stores/factory.js';
+import type { ConnectionValues } from '../stores/descriptor.js';
+import { DATABASE_STORE_TYPES, SPEC_OPTIONS, isDatabaseStoreType, isStoreKind, specFromOptions, storeTypeList, targetOptionMisfit, type DatabaseSpec, type StoreSpec } from '../stores/registry.js';
 import { API_FUNCTIONS } from './catalogue-options.js';
 
 /** An Entra ID credential (`@azure/identity`'s TokenCredential: DefaultAzureCredential, ManagedIdentityCredential, ...). */
@@ -22,84 +22,94 @@ export type CosmosCredential = NonNullable<CosmosConnection['credential']>;
 /** The extras a side may carry beside its catalogue values. */
 export type SideExtras = Readonly<Record<string, unknown>>;
 
-function cosmosSpec(fn: string, values: OptionValues, extras: SideExtras, side: Side): DatabaseSpec {
-  const key = (k: string) => prefixed(side.prefix, k);
-  const endpoint = validateEndpoint(values[key('cosmosEndpoint')] as string | undefined, `option "${key('cosmosEndpoint')}" of ${fn}`);
-  const caFile = values[key('cosmosCaFile')] as string | undefined;
-  let caCertificate: string | undefined;
-  if (caFile) {
-    try {
-      caCertificate = readFileSync(caFile, 'utf8');
-    } catch (err) {
-      throw new UsageError(`${fn}: cannot read option "${key('cosmosCaFile')}" ${caFile}: ${(err as NodeJS.ErrnoException).code ?? err}.`);
-    }
-  }
-  const ca = caCertificate ? { caCertificate } : {};
-  const ru = ruBudgetFrom(values, side.prefix);
-  const budget = ru ? { ru } : {};
-  const credential = extras[key('cosmosCredential')];
-  if (credential !== undefined) {
-    if (typeof (credential as { getToken?: unknown }).getToken !== 'function') {
-      throw new UsageError(`${fn}: option "${key('cosmosCredential')}" takes a TokenCredential (an object with getToken, e.g. new DefaultAzureCredential() of @azure/identity).`);
-    }
-    return { type: 'cosmos', connection: { endpoint, credential: credential as CosmosCredential, ...ca }, ...budget };
-  }
-  // Asked for by name, as --use-rbac: DefaultAzureCredential reads its own environment (AZURE_*), as it does for any program.
-  if (values[key('useRbac')]) return { type: 'cosmos', connection: { endpoint, credential: defaultAzureCredential(), ...ca }, ...budget };
-  const accountKey = values[key('cosmosKey')] as string | undefined;
-  if (!accountKey) {
-    throw new UsageError(`${fn}: no Cosmos DB credential for ${endpoint}: pass "${key('cosmosKey')}", a "${key('cosmosCredential')}" (TokenCredential), or "${key('useRbac')}: true".`);
-  }
-  registerSecret(accountKey);
-  return { type: 'cosmos', connection: { endpoint, key: accountKey, ...ca }, ...budget };
+/** The option a side's store asks for: the side's own (prefixed) option, else a command option (connectTimeout, restoreObjectIds). */
+function optionFor(command: TransferCommand, side: Side, key: string): ResolvedOption | undefined {
+  const options = commandOptions(command);
+  return options.find((o) => o.side === side && o.baseKey === key) ?? options.find((o) => !o.side && o.key === key);
 }
 
-function mongoSpec(fn: string, values: OptionValues, side: Side): DatabaseSpec {
-  const key = prefixed(side.prefix, 'mongoUri');
-  const uri = values[key] as string | undefined;
-  if (!uri) throw new UsageError(`${fn}: option "${key}" is required with ${side.typeKey}: "mongodb" (the library has no default URI and reads no environment variable).`);
-  registerUriSecrets(uri);
-  checkMongoUri(uri, `${fn}: option "${key}"`);
-  return { type: 'mongodb', uri };
+/**
+ * The API's credential object for a store whose account key is option `<name>Key` is the extra
+ * `<name>Credential` of the side (`cosmosKey`: `cosmosCredential`, `fromCosmosCredential`).
+ */
+const credentialExtraOf = (side: Side, keyKey: string) => prefixed(side.prefix, keyKey.replace(/Key$/, 'Credential'));
+
+/** One side's values as the API's caller gave them, named in messages by their option keys. */
+function apiConnection(command: TransferCommand, values: OptionValues, extras: SideExtras, side: Side): ConnectionValues {
+  const fn = API_FUNCTIONS[command];
+  const keyOf = (key: string) => optionFor(command, side, key)?.key ?? prefixed(side.prefix, key);
+  const value = (key: string): unknown => {
+    const o = optionFor(command, side, key);
+    return o ? values[o.key] : undefined;
+  };
+  const connection: ConnectionValues = {
+    direction: side.direction,
+    value,
+    secret(key) {
+      const v = value(key) as string | undefined;
+      registerSecret(v);
+      return v;
+    },
+    connectionString(key) {
+      const v = value(key) as string | undefined;
+      if (v) registerUriSecrets(v);
+      return v;
+    },
+    path: (key) => value(key) as string | undefined,
+    how: (key) => `option "${keyOf(key)}" of ${fn}`,
+    subject: (key) => `${fn}: option "${keyOf(key)}"`,
+    missing: (key) => new UsageError(`${fn}: option "${keyOf(key)}" is required with ${side.typeKey}: ${JSON.stringify(values[side.typeKey])} (the library has no default and reads no environment variable).`),
+    azureCredential({ service, resource, keyKey, entraKey }) {
+      const extra = credentialExtraOf(side, keyKey);
+      const credential = extras[extra];
+      if (credential !== undefined) {
+        if (typeof (credential as { getToken?: unknown }).getToken !== 'function') {
+          throw new UsageError(`${fn}: option "${extra}" takes a TokenCredential (an object with getToken, e.g. new DefaultAzureCredential() of @azure/identity).`);
+        }
+        return { credential: credential as CosmosCredential };
+      }
+      // Asked for by name, as --use-rbac: DefaultAzureCredential reads its own environment (AZURE_*), as it does for any program.
+      if (value(entraKey)) return { credential: defaultAzureCredential() };
+      const key = connection.secret(keyKey);
+      if (!key) throw new UsageError(`${fn}: no ${service} credential for ${resource}: pass "${keyOf(keyKey)}", a "${extra}" (TokenCredential), or "${keyOf(entraKey)}: true".`);
+      return { key };
+    },
+  };
+  return connection;
 }
 
-/** The connect timeout into a spec, where it applies. */
-function withConnectTimeout<T extends StoreSpec>(spec: T, ms: unknown): T {
-  if (typeof ms !== 'number') return spec;
-  if (spec.type === 'cosmos') return { ...spec, connection: { ...spec.connection, connectTimeoutMs: ms } };
-  if (spec.type === 'mongodb') return { ...spec, connectTimeoutMs: ms };
-  return spec;
+/** A target-only store option given for a target whose store does not take it (`restoreObjectIds` with a Cosmos DB target). */
+function checkTargetOptions(command: TransferCommand, values: OptionValues, side: Side): void {
+  if (side.direction !== 'target') return;
+  for (const key of SPEC_OPTIONS) {
+    const o = optionFor(command, side, key);
+    if (!o || o.side) continue;
+    const misfit = targetOptionMisfit(key, values[o.key], values[side.typeKey]);
+    if (misfit) {
+      const types = misfit.types.map((t) => `${side.typeKey}: ${JSON.stringify(t)}`).join(' or ');
+      throw new UsageError(`${API_FUNCTIONS[command]}: option "${o.key}" applies to a ${storeTypeList(misfit.names)} target (${types}).`);
+    }
+  }
+}
+
+/** Any side's spec, built by its store from the caller's values. */
+function sideSpecOf(command: TransferCommand, values: OptionValues, extras: SideExtras, side: Side): StoreSpec {
+  const type = values[side.typeKey];
+  // readApiOptions has checked it against the command's choices; this guards a caller of this module.
+  if (!isStoreKind(type)) throw new UsageError(`${API_FUNCTIONS[command]}: option "${side.typeKey}" names no store: ${JSON.stringify(type)}.`);
+  checkTargetOptions(command, values, side);
+  return specFromOptions(type, apiConnection(command, values, extras, side));
 }
 
 /** The database of one side (export's source, import's target, migrate's from/to). */
 export function databaseSpecOf(command: TransferCommand, values: OptionValues, extras: SideExtras, side: Side): DatabaseSpec {
-  const fn = API_FUNCTIONS[command];
-  const type = values[side.typeKey];
-  let spec: DatabaseSpec;
-  if (type === 'cosmos') {
-    spec = cosmosSpec(fn, values, extras, side);
-    if (side.direction === 'source' && values.pageSize !== undefined && spec.type === 'cosmos') spec = { ...spec, pageSize: values.pageSize as number };
-  } else if (type === 'mongodb') {
-    spec = mongoSpec(fn, values, side);
-    if (side.direction === 'target' && values.restoreObjectIds && spec.type === 'mongodb') spec = { ...spec, restoreObjectIds: true };
-  } else {
-    throw new UsageError(`${fn}: option "${side.typeKey}" must be cosmos or mongodb, not ${JSON.stringify(type)}.`);
+  if (!isDatabaseStoreType(values[side.typeKey])) {
+    throw new UsageError(`${API_FUNCTIONS[command]}: option "${side.typeKey}" must be ${storeTypeList(DATABASE_STORE_TYPES)}, not ${JSON.stringify(values[side.typeKey])}.`);
   }
-  if (values.restoreObjectIds && side.direction === 'target' && type !== 'mongodb') {
-    throw new UsageError(`${fn}: option "restoreObjectIds" applies to a MongoDB target (${side.typeKey}: "mongodb").`);
-  }
-  return withConnectTimeout(spec, values.connectTimeout);
+  return sideSpecOf(command, values, extras, side) as DatabaseSpec;
 }
 
 /** A side of a verify: a database, or an export directory. */
 export function verifySideOf(values: OptionValues, extras: SideExtras, side: Side): StoreSpec {
-  const type = values[side.typeKey];
-  if (type === 'dir') {
-    const key = prefixed(side.prefix, 'dir');
-    const path = values[key];
-    if (typeof path !== 'string' || !path) throw new UsageError(`verify: ${side.typeKey}: "dir" needs option "${key}" (the export directory).`);
-    return { type: 'dir', path };
-  }
-  if (type !== 'cosmos' && type !== 'mongodb') throw new UsageError(`verify: option "${side.typeKey}" must be cosmos, mongodb or dir, not ${JSON.stringify(type)}.`);
-  return databaseSpecOf('verify', values, extras, side);
+  return sideSpecOf('verify', values, extras, side);
 }

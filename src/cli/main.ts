@@ -10,6 +10,7 @@ import { registerArchiveCommand } from './commands/archive.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
 import { registerLayoutCommand } from './commands/layout.js';
+import { registerPlanCommand } from './commands/plan.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('docferry')
@@ -24,6 +25,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerExportCommand(program, ctx);
   registerImportCommand(program, ctx);
   registerMigrateCommand(program, ctx);
+  registerPlanCommand(program, ctx);
   registerArchiveCommand(program, ctx);
   registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);

@@ -11,7 +11,6 @@ import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import {
   DEFAULT_MONGO_URI,
-  NETWORK,
   TRANSFER_COMMANDS,
   camelCase,
   commandOptions,
@@ -19,12 +18,15 @@ import {
   flagOf,
   parserOf,
   sidesOf,
+  subcommandOptions,
   type Direction,
+  type OptionDecl,
   type ResolvedOption,
   type Side,
+  type SubcommandCommand,
   type TransferCommand,
 } from '../options/catalogue.js';
-import { OptionValueError, byteSize as byteSizeParser, duration as durationParser, positiveInt as positiveIntParser, type Parser } from '../options/parsers.js';
+import { OptionValueError, byteSize as byteSizeParser, duration as durationParser, type Parser } from '../options/parsers.js';
 import type { OptionValues } from '../options/values.js';
 import type { CosmosSpec } from '../stores/cosmos/descriptor.js';
 import type { ConnectionValues } from '../stores/descriptor.js';
@@ -42,11 +44,6 @@ export function cliParser<T>(flag: string, parse: Parser<T>) {
       throw err;
     }
   };
-}
-
-/** `--concurrency` of archive and the like: a whole number of at least 1. */
-export function positiveInt(flag: string) {
-  return cliParser(flag, positiveIntParser);
 }
 
 /** A size in bytes: `2097152`, `512KB`, `2MB` or `1GB` (powers of 1024). */
@@ -67,6 +64,7 @@ function toCommanderOption(o: ResolvedOption): Option | undefined {
   if (o.cliRequired) opt.makeOptionMandatory();
   if (o.cliDefault !== undefined) opt.default(o.cliDefault);
   if (o.kind === 'choice' && o.cliChoices) opt.choices(o.choices as string[]);
+  else if (o.cliRaw) return opt;
   else if (o.kind === 'list') opt.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)]);
   else {
     const parse = o.kind === 'choice' ? undefined : parserOf(o);
@@ -75,9 +73,13 @@ function toCommanderOption(o: ResolvedOption): Option | undefined {
   return opt;
 }
 
-/** --connect-timeout of the commands outside the transfer catalogue (archive), from the same declaration. */
-export function connectTimeoutOption(): Option {
-  return toCommanderOption({ ...NETWORK[0]!, baseKey: 'connectTimeout', group: 'network' })!;
+/** Adds the catalogue options of `docferry archive push` and the like (the subcommand's flags, in its --help order). */
+export function addSubcommandOptions(cmd: Command, command: SubcommandCommand, subcommand: string): Command {
+  for (const o of subcommandOptions(command, subcommand)) {
+    const opt = toCommanderOption(o);
+    if (opt) cmd.addOption(opt);
+  }
+  return cmd;
 }
 
 /** Adds every catalogue option of a transfer command (the flags its front door offers). */
@@ -87,6 +89,26 @@ export function addCatalogueOptions(cmd: Command, command: TransferCommand): Com
     if (opt) cmd.addOption(opt);
   }
   return cmd;
+}
+
+/** Adds the options of a catalogue group outside the transfer commands' (`docferry plan`'s PLAN_OWN). */
+export function addOptions(cmd: Command, decls: readonly OptionDecl[], group: string): Command {
+  for (const d of decls) {
+    const opt = toCommanderOption({ ...d, baseKey: d.key, group });
+    if (opt) cmd.addOption(opt);
+  }
+  return cmd;
+}
+
+/** commander's values of such a group, by catalogue key. */
+export function ownValues(flags: Record<string, unknown>, decls: readonly OptionDecl[]): OptionValues {
+  const values: OptionValues = {};
+  for (const d of decls) {
+    const flag = flagOf(d);
+    const v = flag ? flags[camelCase(flag)] : undefined;
+    if (v !== undefined) values[d.key] = v;
+  }
+  return values;
 }
 
 /** commander's values (named after the flags) -> the catalogue's keys. */

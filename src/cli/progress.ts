@@ -110,8 +110,11 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
 export function summaryTable(summary: RunSummary): string {
   // A mirror run has a column for what it deleted.
   const mirror = summary.mirror;
+  // --map: a column for where each collection went (its target's names).
+  const mapped = summary.collections.some((c) => c.target);
   const rows = summary.collections.map((c) => [
     `${c.database}.${c.collection}`,
+    ...(mapped ? [c.target ? `${c.target.database}.${c.target.collection}` : `${c.database}.${c.collection}`] : []),
     String(c.read),
     String(c.written),
     String(c.skipped),
@@ -120,11 +123,11 @@ export function summaryTable(summary: RunSummary): string {
     `${(c.durationMs / 1000).toFixed(1)}s`,
     c.status === 'ok' ? 'ok' : `FAILED: ${c.error ?? ''}`,
   ]);
-  const header = ['collection', 'read', 'written', 'skipped', 'rejected', ...(mirror ? ['deleted'] : []), 'time', 'status'];
+  const header = ['collection', ...(mapped ? ['target'] : []), 'read', 'written', 'skipped', 'rejected', ...(mirror ? ['deleted'] : []), 'time', 'status'];
   const last = header.length - 1;
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (i === last ? 0 : r[i]!.length))));
-  const fmt = (r: string[]) => r.map((cell, i) => (i === 0 || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const fmt = (r: string[]) => r.map((cell, i) => (i === 0 || (mapped && i === 1) || i === last ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
   const lines = [fmt(header), ...rows.map(fmt)];
   const t = summary.totals;
   lines.push(`${summary.operation}: ${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected${mirror ? `, ${mirror.deleted} deleted` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s`);

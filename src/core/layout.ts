@@ -118,6 +118,11 @@ export interface CollectionScope {
   collection: string;
   partitionKey: ResolvedPartitionKey;
   container?: ContainerLayout;
+  /**
+   * Where a `--map` rule sends it (src/core/namespace-map.ts): the target database and collection
+   * when they differ from `database` and `collection`, which stay the source's names.
+   */
+  target?: { database: string; collection: string };
 }
 
 export const defaultLayoutPath = resolve(packageRoot, 'layouts', 'default.json');

@@ -36,6 +36,8 @@ export interface CollectionStartRecord extends RecordBase, CollectionRef {
   total?: number;
   /** A verify's comparison of the collection (its total counts both sides), also after a transfer with --verify. */
   phase?: 'verify';
+  /** `--map`: the target's names, when they differ from the source's (database, collection). */
+  target?: CollectionRef;
 }
 
 /** A collection's counts and rates, every interval while it runs (and one as it ends). */
@@ -123,6 +125,8 @@ export interface RejectRecord extends RecordBase, CollectionRef {
 
 export interface CollectionEndRecord extends RecordBase, CollectionRef {
   event: 'collection-end';
+  /** `--map`: the target's names, when they differ from the source's. */
+  target?: CollectionRef;
   status: 'ok' | 'failed';
   error?: string;
   read: number;
@@ -219,6 +223,7 @@ function endOf(s: CollectionSummary): Omit<CollectionEndRecord, keyof RecordBase
     event: 'collection-end',
     database: s.database,
     collection: s.collection,
+    ...(s.target ? { target: { database: s.target.database, collection: s.target.collection } } : {}),
     status: s.status,
     ...(s.error !== undefined ? { error: redact(s.error) } : {}),
     read: s.read,
@@ -320,7 +325,14 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
     switch (ev.type) {
       case 'collection-start':
         state.set(`${ev.phase === 'verify' ? COMPARING : ''}${ev.database}\u0000${ev.collection}`, freshState(now()));
-        send({ event: 'collection-start', database: ev.database, collection: ev.collection, ...(ev.total !== undefined ? { total: ev.total } : {}), ...(ev.phase ? { phase: ev.phase } : {}) });
+        send({
+          event: 'collection-start',
+          database: ev.database,
+          collection: ev.collection,
+          ...(ev.total !== undefined ? { total: ev.total } : {}),
+          ...(ev.phase ? { phase: ev.phase } : {}),
+          ...(ev.target ? { target: { database: ev.target.database, collection: ev.target.collection } } : {}),
+        });
         break;
       case 'progress': {
         const key = `${ev.database}\u0000${ev.collection}`;

@@ -10,8 +10,11 @@ export interface CollectionCounts {
 }
 
 export interface CollectionSummary extends CollectionCounts {
+  /** The source's names (an export's, as its manifest has them). */
   database: string;
   collection: string;
+  /** `--map`: the target database and collection, when they differ from the source's. */
+  target?: { database: string; collection: string };
   status: 'ok' | 'failed';
   error?: string;
   durationMs: number;
@@ -51,8 +54,11 @@ export interface RunSummary {
 
 /** What the engine tells the CLI, a pipeline task or a test while it works. */
 export type EngineEvent =
-  /** `phase: 'verify'`: a verify's comparison (its total counts both sides), also after a transfer with --verify. */
-  | { type: 'collection-start'; database: string; collection: string; total?: number; phase?: 'verify' }
+  /**
+   * `phase: 'verify'`: a verify's comparison (its total counts both sides), also after a transfer with --verify.
+   * `target` (`--map`): where it goes, when renamed.
+   */
+  | { type: 'collection-start'; database: string; collection: string; total?: number; phase?: 'verify'; target?: { database: string; collection: string } }
   | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats; bytes?: number } & CollectionCounts)
   | { type: 'collection-end'; summary: CollectionSummary }
   | { type: 'warning'; message: string }

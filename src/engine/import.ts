@@ -5,6 +5,8 @@ import { checkExportDir } from '../stores/exportdir/check.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore } from '../stores/registry.js';
+import { applyNamespaceMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
+import { sinkAtDestinations } from './destination.js';
 import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
@@ -38,6 +40,11 @@ export interface ImportOptions extends TuningOptions, MirrorOptions {
   fromRejects?: string;
   /** `--no-indexes`: do not rebuild (MongoDB) or check (Cosmos DB) the carried schema. */
   noIndexes?: boolean;
+  /**
+   * `--map SRC=DST` rules (src/core/namespace-map.ts): the target database and collection of each
+   * collection of the export, by its name in the manifest. The layout is looked up by that name too.
+   */
+  map?: string[];
 }
 
 /**
@@ -52,6 +59,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   }
   const events = o.events ?? ignoreEvents;
   checkMirrorOptions(o);
+  const map = parseNamespaceMap(o.map);
   const checked = await checkExportDir(o.exportDir, {
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.collections ? { collections: o.collections } : {}),
@@ -60,7 +68,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
-  const scopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
+  const layoutScopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
     const container = findContainer(o.layout.layout, f.database, f.collection);
     return {
       database: f.database,
@@ -69,9 +77,11 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
       ...(container ? { container } : {}),
     };
   });
+  // Before the sink is even opened: a bad mapping leaves the target untouched.
+  const scopes = applyNamespaceMap(map, layoutScopes, `the export ${o.exportDir}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
-  const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
+  const sink = sinkAtDestinations(await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }));
   const source = new DirSource(checked);
   const targetIdentity = endpointIdentity(databaseStore(o.target).printable(o.target));
   const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe()));
@@ -97,6 +107,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
         target: targetIdentity,
         mode: o.mode,
         ...to.checkpointFingerprint(o.target),
+        // Where each collection goes is part of what is resumed: another mapping is another import.
+        ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}),
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
         files: (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
       },
@@ -132,6 +144,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
     right: o.target,
     layout: o.layout,
     ...(o.collections ? { collections: o.collections } : {}),
+    ...(o.map?.length ? { map: o.map } : {}),
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.reportFile ? { reportFile: o.reportFile } : {}),
     events,

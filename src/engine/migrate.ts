@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { resolveScope } from '../core/layout.js';
+import { resolveScope, type CollectionScope } from '../core/layout.js';
 import { defaultExportDirName } from '../core/manifest.js';
 import { createSink, createSource, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore, sameStore } from '../stores/registry.js';
@@ -13,6 +13,8 @@ import { readSchemas, rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
+import { applyNamespaceMap, destinationOf, isEmptyMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
+import { sinkAtDestinations } from './destination.js';
 
 export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions {
   source: DatabaseSpec;
@@ -34,6 +36,11 @@ export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryO
   reportFile?: string;
   /** `--no-indexes`: do not rebuild (MongoDB) or check (Cosmos DB) the source's schema on the target. */
   noIndexes?: boolean;
+  /**
+   * `--map SRC=DST` rules (src/core/namespace-map.ts): the target database and collection of each
+   * source collection. The layout is looked up by the source's names.
+   */
+  map?: string[];
 }
 
 /** `docferry-rejects-20260212T170000`, stamped like the export directories. */
@@ -46,12 +53,27 @@ export function defaultRejectsDirName(now: Date = new Date()): string {
  * straight into the target's bulk writes, with no intermediate directory. The same modes,
  * rules, rejects and summary as an import.
  */
+/** A migrate within one server (possible with --map): refused when a collection would be read and written at once. */
+export function refuseReadWriteOverlap(scopes: readonly CollectionScope[], source: DatabaseSpec): void {
+  const from = databaseStore(source);
+  const read = new Set(scopes.map((s) => `${s.database}.${s.collection}`));
+  const overlap = scopes.map(destinationOf).map((d) => `${d.database}.${d.collection}`).filter((d) => read.has(d));
+  if (overlap.length > 0) {
+    throw new UsageError(
+      `The source and the target are the same ${from.label} (${from.printable(source)}), and ${overlap.slice(0, 5).join(', ')} would be read and written at once. Map every collection of the run to names it does not read (--map), or check the --from-… and --to-… flags.`,
+    );
+  }
+}
+
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   const layoutScopes = resolveScope(o.layout.layout, o.collections);
   checkMirrorOptions(o);
+  const map = parseNamespaceMap(o.map);
   const from = databaseStore(o.source);
   const to = databaseStore(o.target);
-  if (sameStore(o.source, o.target)) {
+  const intoItself = sameStore(o.source, o.target);
+  // With --map, one server can be both: checked below, once the names on each side are known.
+  if (intoItself && isEmptyMap(map)) {
     throw new UsageError(
       `The source and the target are the same ${from.label} (${from.printable(o.source)}), and the layout names the same databases on both sides: a migrate would read and write the same collections. Check the --from-… and --to-… flags and the SRC_*/DST_* variables.`,
     );
@@ -61,7 +83,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = await createSink(o.target, { bsonInput: from.carriesBson, sourceType: o.source.type });
+    sink = sinkAtDestinations(await createSink(o.target, { bsonInput: from.carriesBson, sourceType: o.source.type }));
   } catch (err) {
     await source.close();
     throw err;
@@ -71,7 +93,9 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let checkpoint: RunCheckpoint | undefined;
   try {
     const discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
-    const scopes = discovery.scopes;
+    // Before anything is written: a bad mapping leaves the target untouched.
+    const scopes = applyNamespaceMap(map, discovery.scopes, `the source ${from.printable(o.source)}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+    if (intoItself) refuseReadWriteOverlap(scopes, o.source);
     if (o.mode === 'mirror') {
       mirror = new MirrorRun(sink, { ...mirrorOptions(o), events });
       await mirror.open();
@@ -83,7 +107,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
-      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target) },
+      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -110,5 +134,5 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     await Promise.allSettled([source.close(), sink.close()]);
   }
   if (!o.verify) return summary;
-  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
+  return withVerification(summary, { left: o.source, right: o.target, layout: o.layout, ...(o.all ? { all: true } : {}), discoveryTold: true, ...(o.collections ? { collections: o.collections } : {}), ...(o.map?.length ? { map: o.map } : {}), ...(o.reportFile ? { reportFile: o.reportFile } : {}), events });
 }

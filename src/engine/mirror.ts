@@ -6,6 +6,7 @@ import { addCounts, zeroCounts, type CollectionCounts, type CollectionSummary, t
 import { SourceIds, watchSink, watchSource, type WatchHooks } from './mirror-watch.js';
 import { forEachLimit } from '../core/concurrency.js';
 import { NdjsonReport } from './ndjson-report.js';
+import { describeMapping, destinationOf } from '../core/namespace-map.js';
 
 /** How import and migrate write: `mirror` upserts, then deletes the target documents the source lacks. */
 export type RunMode = WriteMode | 'mirror';
@@ -51,6 +52,8 @@ export function checkMirrorOptions(o: MirrorOptions & { mode: RunMode; resume?: 
 export interface CollectionMirror {
   database: string;
   collection: string;
+  /** `--map`: the target collection the deletes are in, when it is not named as the source. */
+  target?: { database: string; collection: string };
   /**
    * `deleted`: the documents the source lacks were deleted; `listed`: a dry run listed them;
    * `refused`: the run would have deleted more than --max-deletes, so no collection lost any;
@@ -182,7 +185,7 @@ export class MirrorRun {
           listing.refs.push(stored);
           this.held++;
         }
-        await this.file?.line({ type: 'extra', database: scope.database, collection: scope.collection, id: stored.printable, ...(stored.partitionKey !== undefined ? { partition_key: stored.partitionKey } : {}) });
+        await this.file?.line({ type: 'extra', database: scope.database, collection: scope.collection, ...(scope.target ? { target: `${destinationOf(scope).database}.${destinationOf(scope).collection}` } : {}), id: stored.printable, ...(stored.partitionKey !== undefined ? { partition_key: stored.partitionKey } : {}) });
       }
     } catch (err) {
       throw new DocferryError(`mirror: cannot list the documents of ${nameOf(scope)} in the target: ${errorMessage(err)}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
@@ -226,7 +229,7 @@ export class MirrorRun {
     const from = this.o.maxDeletes !== undefined ? 'option' : 'default';
     let refused: string | undefined;
     if (extra > maxDeletes) {
-      const first = eligible.flatMap((e) => e.listing!.ids.map((id) => `${nameOf(e.c)} ${id}`)).slice(0, 5);
+      const first = eligible.flatMap((e) => e.listing!.ids.map((id) => `${describeMapping(e.c)} ${id}`)).slice(0, 5);
       refused =
         `mirror: ${dryRun ? 'would refuse' : 'refused'} to delete ${extra} target documents the source lacks: more than ${maxDeletes} ` +
         `(${from === 'option' ? '--max-deletes' : `the default limit, ${Math.round(DEFAULT_MAX_DELETES_SHARE * 100)}% of the ${targetDocuments} target documents and at most ${DEFAULT_MAX_DELETES_CAP}`}). ` +
@@ -237,34 +240,34 @@ export class MirrorRun {
     const collections: CollectionMirror[] = [];
     let failure: string | undefined;
     for (const { c, listing, reason } of entries) {
-      const base = { database: c.database, collection: c.collection };
+      const base = { database: c.database, collection: c.collection, ...(c.target ? { target: c.target } : {}) };
       if (!listing) {
         collections.push({ ...base, outcome: 'skipped', reason: reason!, extra: 0, deleted: 0, kept: 0, ids: [] });
-        warn(`mirror: ${nameOf(c)}: nothing deleted: ${reason}.`);
+        warn(`mirror: ${describeMapping(c)}: nothing deleted: ${reason}.`);
         await this.file?.line({ type: 'collection', ...base, outcome: 'skipped', reason, deleted: 0 });
         continue;
       }
       const counted = { targetDocuments: listing.targetDocuments, extra: listing.extra, kept: listing.kept, ids: listing.ids };
       if (listing.kept > 0) {
-        warn(`mirror: ${nameOf(c)}: ${listing.kept} target documents the source lacks have no value at the partition-key path and cannot be deleted by identity; they were left in place.`);
+        warn(`mirror: ${describeMapping(c)}: ${listing.kept} target documents the source lacks have no value at the partition-key path and cannot be deleted by identity; they were left in place.`);
       }
       if (refused) {
         collections.push({ ...base, outcome: 'refused', ...counted, deleted: 0 });
       } else if (dryRun) {
         collections.push({ ...base, outcome: 'listed', ...counted, deleted: 0 });
-        this.o.events({ type: 'info', message: `mirror (dry run): ${nameOf(c)}: would delete ${listing.extra} of ${listing.targetDocuments} target documents${listing.extra ? ` (${listing.ids.slice(0, 5).join(', ')}${listing.extra > 5 ? ', ...' : ''})` : ''}` });
+        this.o.events({ type: 'info', message: `mirror (dry run): ${describeMapping(c)}: would delete ${listing.extra} of ${listing.targetDocuments} target documents${listing.extra ? ` (${listing.ids.slice(0, 5).join(', ')}${listing.extra > 5 ? ', ...' : ''})` : ''}` });
       } else if (listing.extra === 0) {
         collections.push({ ...base, outcome: 'deleted', ...counted, deleted: 0 });
       } else {
         try {
           const deleted = await this.deletes.delete(listing.scope, listing.refs);
           collections.push({ ...base, outcome: 'deleted', ...counted, deleted });
-          this.o.events({ type: 'info', message: `mirror: ${nameOf(c)}: deleted ${deleted} target documents the source lacks` });
+          this.o.events({ type: 'info', message: `mirror: ${describeMapping(c)}: deleted ${deleted} target documents the source lacks` });
         } catch (err) {
           const message = redact(errorMessage(err));
-          failure ??= `mirror: deleting in ${nameOf(c)} failed: ${message}`;
+          failure ??= `mirror: deleting in ${describeMapping(c)} failed: ${message}`;
           collections.push({ ...base, outcome: 'failed', reason: message, ...counted, deleted: 0 });
-          warn(`mirror: deleting in ${nameOf(c)} failed: ${message}`);
+          warn(`mirror: deleting in ${describeMapping(c)} failed: ${message}`);
         }
       }
       await this.file?.line({ type: 'collection', ...base, outcome: collections.at(-1)!.outcome, extra: listing.extra, deleted: collections.at(-1)!.deleted });
@@ -307,7 +310,7 @@ export class MirrorRun {
     await forEachLimit(o.scopes, o.parallelCollections ?? 2, async (scope) => {
       const started = Date.now();
       const counts: CollectionCounts = zeroCounts();
-      this.o.events({ type: 'collection-start', database: scope.database, collection: scope.collection });
+      this.o.events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(scope.target ? { target: scope.target } : {}) });
       let summary: CollectionSummary;
       try {
         await source.exists?.(scope).catch(() => undefined);
@@ -317,10 +320,10 @@ export class MirrorRun {
           if (!item.doc || typeof target.prepare(item.doc) === 'string') counts.rejected++;
         }
         await target.finish();
-        summary = { database: scope.database, collection: scope.collection, status: 'ok', ...counts, durationMs: Date.now() - started };
+        summary = { database: scope.database, collection: scope.collection, ...(scope.target ? { target: scope.target } : {}), status: 'ok', ...counts, durationMs: Date.now() - started };
       } catch (err) {
         this.idsFor(scope).distrust('the collection failed');
-        summary = { database: scope.database, collection: scope.collection, status: 'failed', error: redact(errorMessage(err)), ...counts, durationMs: Date.now() - started };
+        summary = { database: scope.database, collection: scope.collection, ...(scope.target ? { target: scope.target } : {}), status: 'failed', error: redact(errorMessage(err)), ...counts, durationMs: Date.now() - started };
       }
       summaries.push(summary);
       this.o.events({ type: 'collection-end', summary });
@@ -357,7 +360,7 @@ export function mirrorLines(m: MirrorSummary): string[] {
   else if (m.dryRun) lines.push(`mirror (dry run): would delete ${m.extra} of ${m.targetDocuments} target documents (${limit}); nothing was written or deleted`);
   else lines.push(`mirror: deleted ${m.deleted} of ${m.targetDocuments} target documents the source lacks (${limit})`);
   for (const c of m.collections) {
-    const name = `${c.database}.${c.collection}`;
+    const name = describeMapping(c);
     if (c.outcome === 'skipped' || c.outcome === 'failed') lines.push(`  ${name}: ${c.outcome === 'failed' ? 'FAILED' : 'nothing deleted'}: ${c.reason}`);
     else if (c.extra > 0) lines.push(`  ${name}: ${c.outcome === 'deleted' ? `${c.deleted} deleted` : `${c.extra} ${c.outcome === 'listed' ? 'to delete' : 'not deleted'}`} (${c.ids.slice(0, 5).join(', ')}${c.extra > 5 ? ', ...' : ''})`);
   }

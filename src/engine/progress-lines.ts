@@ -96,7 +96,7 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
         const name = `${ev.database}.${ev.collection}`;
         const verify = ev.phase === 'verify';
         started.set(verify ? `verify ${name}` : name, Date.now());
-        out.log(`${name}: ${verify ? 'verify ' : ''}started${ev.total !== undefined ? ` (${ev.total} documents${verify ? ' on both sides' : ''})` : ''}`);
+        out.log(`${name}: ${verify ? 'verify ' : ''}started${ev.target ? ` (to ${ev.target.database}.${ev.target.collection})` : ''}${ev.total !== undefined ? ` (${ev.total} documents${verify ? ' on both sides' : ''})` : ''}`);
         break;
       }
       case 'progress': {

@@ -13,6 +13,8 @@ import type { SourceItem, SourceStore } from '../stores/types.js';
 import { ignoreEvents, type RunSummary } from './events.js';
 import type { ImportOptions } from './import.js';
 import { pickTuning, runCollections } from './run.js';
+import { applyNamespaceMap, parseNamespaceMap } from '../core/namespace-map.js';
+import { sinkAtDestinations } from './destination.js';
 
 /** One replayable line of a rejects file, and where it is (for the rejects of the replay). */
 interface ReplayLine {
@@ -99,6 +101,7 @@ export async function runRejectsReplay(o: ImportOptions & { fromRejects: string 
   const events = o.events ?? ignoreEvents;
   if (o.mode === 'mirror') throw new UsageError('--mode mirror deletes every target document the source lacks; a --from-rejects import replays only some documents, so it would delete the rest. Replay with --mode upsert or merge.');
   const mode = o.mode;
+  const map = parseNamespaceMap(o.map);
   if (o.verify) throw new UsageError('--verify compares a whole export with the target; a --from-rejects import replays only some documents. Run docferry verify on its own afterwards.');
   if (o.resume) events({ type: 'info', message: '--from-rejects keeps no checkpoint, so --resume has nothing to continue: the rejects file is replayed from its first line (upsert makes that harmless).' });
   const read = await readManifest(o.exportDir);
@@ -129,12 +132,14 @@ export async function runRejectsReplay(o: ImportOptions & { fromRejects: string 
     const wanted = new Set(o.collections);
     for (const key of [...byCollection.keys()]) if (!wanted.has(key) && !wanted.has(key.slice(key.indexOf('.') + 1))) byCollection.delete(key);
   }
-  const scopes: CollectionScope[] = [...byCollection.keys()].map((key) => {
+  // Rejects lines name the source collection, as the import that wrote them did: the same --map applies.
+  const sourceScopes: CollectionScope[] = [...byCollection.keys()].map((key) => {
     const [database, collection] = [byCollection.get(key)![0]!.database!, byCollection.get(key)![0]!.collection!];
     const container = findContainer(o.layout.layout, database, collection);
     return { database, collection, partitionKey: partitionKeyFor(o.layout.layout, database, collection), ...(container ? { container } : {}) };
   });
-  const sink = await createSink(o.target, { bsonInput: isExtendedJson(format), ...(sourceType ? { sourceType } : {}) });
+  const scopes = applyNamespaceMap(map, sourceScopes, `the rejects ${o.fromRejects}`);
+  const sink = sinkAtDestinations(await createSink(o.target, { bsonInput: isExtendedJson(format), ...(sourceType ? { sourceType } : {}) }));
   try {
     const summary = await runCollections({
       operation: 'import',

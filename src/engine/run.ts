@@ -89,7 +89,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
           const adopted = o.sink.adoptFinished ? await o.sink.adoptFinished(scope, done.finished) : true;
           if (adopted) {
             errorBudget.carry(done.counts.rejected);
-            const summary: CollectionSummary = { database: scope.database, collection: scope.collection, status: 'ok', ...done.counts, resumed: done.counts.read, durationMs: 0 };
+            const summary: CollectionSummary = { database: scope.database, collection: scope.collection, ...targetOf(scope), status: 'ok', ...done.counts, resumed: done.counts.read, durationMs: 0 };
             summaries.push(summary);
             o.events({ type: 'info', message: `${scope.database}.${scope.collection}: already finished by the interrupted run; not redone` });
             o.events({ type: 'collection-end', summary });
@@ -121,6 +121,7 @@ export async function runCollections(o: RunCollectionsOptions): Promise<RunSumma
         const summary: CollectionSummary = {
           database: scope.database,
           collection: scope.collection,
+          ...targetOf(scope),
           status: 'failed',
           error: redact(errorMessage(err)),
           read: 0,
@@ -180,6 +181,11 @@ async function warnIfMissing(o: RunCollectionsOptions, scope: CollectionScope): 
       `${name} does not exist on the server ${o.source.describe()}${found.database ? '' : ` (there is no database ${scope.database} there at all)`}: ${outcome}. ` +
       'Check the database and collection names (the layout, --collections) and that the URI points at the right server.',
   });
+}
+
+/** A mapped scope's target, for its summary (src/core/namespace-map.ts). */
+function targetOf(scope: CollectionScope): Pick<CollectionSummary, 'target'> {
+  return scope.target ? { target: scope.target } : {};
 }
 
 /** Failures that every other collection would hit too (and a cancelled run): stop instead of repeating them. */

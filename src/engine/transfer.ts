@@ -60,7 +60,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   const started = Date.now();
   const cp = o.checkpoint;
   const count = await countWithHeadStart(o.source, scope);
-  events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(count.total !== undefined ? { total: count.total } : {}) });
+  events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(count.total !== undefined ? { total: count.total } : {}), ...(scope.target ? { target: scope.target } : {}) });
 
   const target: CollectionSink = await o.sink.open(scope, cp?.sinkState);
   // Rejects written after the last confirmed unit are of items read again now: they are cut off,
@@ -181,6 +181,7 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
   return {
     database: scope.database,
     collection: scope.collection,
+    ...(scope.target ? { target: scope.target } : {}),
     status: 'ok',
     ...counts,
     ...(resumed > 0 ? { resumed } : {}),

@@ -10,6 +10,8 @@ import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 import { countWithHeadStart } from './transfer/progress.js';
+import { applyNamespaceMap, describeMapping, destinationOf, destinationUnder, isEmptyMap, parseNamespaceMap, type NamespaceMap } from '../core/namespace-map.js';
+import { sourceAtDestinations } from './destination.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;
@@ -31,12 +33,20 @@ export interface VerifyOptions extends DiscoveryOptions {
   parallelCollections?: number;
   /** Documents only the right side holds are listed ("extra, ignored") but are no difference: a target that may hold more. */
   ignoreExtra?: boolean;
+  /**
+   * `--map SRC=DST` rules (src/core/namespace-map.ts): the left side is read under the source's
+   * names, the right side under the mapped ones. The collections compared are the left's.
+   */
+  map?: string[];
   events?: EventSink;
 }
 
 export interface CollectionVerify {
+  /** The left side's names. */
   database: string;
   collection: string;
+  /** `--map`: the right side's names, when they differ. */
+  target?: { database: string; collection: string };
   leftCount: number;
   rightCount: number;
   /** In left, not in right (the first maxListed). */
@@ -119,9 +129,19 @@ function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoi
  * discovery on the left finds them. One the left lacks is compared only when the right holds it
  * (then its documents there are extra); absent on both sides, there is nothing to prove.
  */
-async function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
-  const fromDirs = [...(left.collections ?? []), ...(right.collections ?? [])];
-  if (left.collections === undefined && right.collections === undefined) {
+async function scopesFor(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
+  const found = await unmappedScopes(o, map, left, right, warnings);
+  return applyNamespaceMap(map, found, `the left side ${left.describe}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+}
+
+/**
+ * The collections under the left side's names. With --map, the right side's names are other
+ * names: only the left's collections are compared (its files, or discovery on it).
+ */
+async function unmappedScopes(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
+  const mapped = !isEmptyMap(map);
+  const fromDirs = [...(left.collections ?? []), ...(mapped ? [] : (right.collections ?? []))];
+  if (left.collections === undefined && (right.collections === undefined || mapped)) {
     const events = o.events ?? ignoreEvents;
     const tell: EventSink = o.discoveryTold ? () => {} : (ev) => events(ev);
     const layoutScopes = resolveScope(o.layout.layout, o.collections);
@@ -135,7 +155,10 @@ async function scopesFor(o: VerifyOptions, left: OpenedEndpoint, right: OpenedEn
     if (found.absent.length === 0) return found.scopes;
     const listedRight = right.source.list ? await right.source.list().catch(() => undefined) : undefined;
     const onRight = listedRight ? new Set(listedRight.map((c) => `${c.database}.${c.collection}`)) : undefined;
-    const compared = found.absent.filter((c) => !onRight || onRight.has(`${c.database}.${c.collection}`));
+    const compared = found.absent.filter((c) => {
+      const there = destinationUnder(map, c);
+      return !onRight || onRight.has(`${there.database}.${there.collection}`);
+    });
     return layoutScopes.filter((s) => found.scopes.includes(s) || compared.some((c) => c.database === s.database && c.collection === s.collection)).concat(found.scopes.filter((s) => !layoutScopes.includes(s)));
   }
   const seen = new Set<string>();
@@ -165,6 +188,7 @@ async function compareCollection(
   const result: CollectionVerify = {
     database: scope.database,
     collection: scope.collection,
+    ...(scope.target ? { target: scope.target } : {}),
     leftCount: 0,
     rightCount: 0,
     missing: [],
@@ -177,7 +201,8 @@ async function compareCollection(
     problems: [],
     equal: true,
   };
-  const where = { database: scope.database, collection: scope.collection };
+  const dest = destinationOf(scope);
+  const where = { database: scope.database, collection: scope.collection, ...(scope.target ? { target: `${dest.database}.${dest.collection}` } : {}) };
   const note = async (side: 'left' | 'right', problem: string, extra: Record<string, unknown> = {}) => {
     if (result.problems.length < maxListed) result.problems.push(`${side}: ${problem}`);
     await report.line({ type: 'problem', ...where, side, problem, ...extra });
@@ -191,8 +216,11 @@ async function compareCollection(
   // Only one side is held in memory: id -> 44-character digest.
   const digests = new Map<string, string>();
   const readSide = async (side: 'left' | 'right', ep: OpenedEndpoint, each: (key: string, digest: string) => Promise<void>) => {
-    if (ep.collections && !ep.collections.some((c) => c.database === scope.database && c.collection === scope.collection)) {
-      await note(side, `${ep.describe} holds no ${scope.database}.${scope.collection}`);
+    // The right side is read under the mapped names (its source translates the scope).
+    const named = side === 'right' ? dest : scope;
+    const name = `${named.database}.${named.collection}`;
+    if (ep.collections && !ep.collections.some((c) => c.database === named.database && c.collection === named.collection)) {
+      await note(side, `${ep.describe} holds no ${name}`);
       return;
     }
     try {
@@ -215,7 +243,7 @@ async function compareCollection(
     } catch (err) {
       // A container that does not exist reads as empty: every document of the other side is missing.
       if (isMissingCollectionError(ep.source.kind, err)) {
-        await note(side, `${scope.database}.${scope.collection} does not exist in ${ep.describe}`);
+        await note(side, `${name} does not exist in ${ep.describe}`);
         return;
       }
       throw err;
@@ -262,19 +290,21 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
   const events = o.events ?? ignoreEvents;
   const started = new Date();
   const maxListed = o.maxListed ?? DEFAULT_MAX_LISTED;
+  const map = parseNamespaceMap(o.map);
   const left = await openEndpoint(o.left, o);
   let right: OpenedEndpoint | undefined;
   const report = new NdjsonReport(o.reportFile);
   try {
     right = await openEndpoint(o.right, o);
+    if (!isEmptyMap(map)) right = { ...right, source: sourceAtDestinations(right.source) };
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
-    const scopes = await scopesFor(o, left, right, warnings);
+    const scopes = await scopesFor(o, map, left, right, warnings);
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
     const r = right;
     await forEachLimit(scopes, o.parallelCollections ?? 2, async (scope) => {
-      events({ type: 'info', message: `verify ${scope.database}.${scope.collection}: comparing` });
+      events({ type: 'info', message: `verify ${describeMapping(scope)}: comparing` });
       const began = Date.now();
       let res: CollectionVerify;
       try {
@@ -282,7 +312,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
         res = await compareCollection(scope, left, r, mode, maxListed, report, o.ignoreExtra ?? false, progress);
         progress(res.leftCount + res.rightCount, true);
       } catch (err) {
-        throw new DocferryError(`Cannot verify ${scope.database}.${scope.collection}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
+        throw new DocferryError(`Cannot verify ${describeMapping(scope)}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
       }
       results.push(res);
       events({ type: 'compare-end', result: res, durationMs: Date.now() - began });
@@ -314,7 +344,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
 }
 
 export function describeCollectionResult(c: CollectionVerify): string {
-  const name = `${c.database}.${c.collection}`;
+  const name = describeMapping(c);
   const list = (ids: string[], total: number) => `${ids.slice(0, 5).join(', ')}${total > 5 ? ', ...' : ''}`;
   const extra = c.extraIgnored ? 'extra on the right, ignored' : 'extra on the right';
   if (c.equal) return `verify ${name}: identical (${c.leftCount} documents${c.extraTotal ? `; ${c.extraTotal} ${extra}: ${list(c.extra, c.extraTotal)}` : ''})`;

@@ -1,12 +1,14 @@
 /**
  * The option catalogue: every option of the transfer commands (export, import, migrate, verify)
- * declared once. The CLI's commander options (src/cli/options.ts), the prefixed forms of migrate
+ * and of archive and throughput's subcommands declared once. The CLI's commander options (src/cli/options.ts), the prefixed forms of migrate
  * (`--from-…`/`--to-…`) and verify (`--left-…`/`--right-…`), the Azure DevOps task.json inputs
  * and the action.yml inputs (scripts/generate-task-inputs.ts) and the tasks' reading of their
  * inputs (tasks/common/option-inputs.ts) all come from here. This layer imports no front door.
  */
 import { JSON_FORMATS } from '../core/manifest.js';
+import { DEFAULT_STATE_FILE } from '../azure/throughput/state-file.js';
 import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
+import { DEFAULT_PLAN_SAMPLE } from '../engine/plan.js';
 import { DATABASE_STORE_TYPES, STORE_KINDS, storeTypeList } from '../stores/registry.js';
 import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
 
@@ -62,6 +64,8 @@ export interface OptionDecl {
   cliDefault?: string;
   /** commander refuses values outside `choices` (otherwise the command checks them with its own message). */
   cliChoices?: boolean;
+  /** commander hands the command the flag's text; the command checks it with its own message (throughput's `--to`). */
+  cliRaw?: boolean;
   /** A required CLI option. */
   cliRequired?: boolean;
   secret?: boolean;
@@ -349,19 +353,45 @@ export const LAYOUT_SCOPE: readonly OptionDecl[] = [
   },
 ];
 
+/** Namespace mapping (src/core/namespace-map.ts): where each collection goes on the target (or right) side. */
+export const NAMESPACE_MAP: readonly OptionDecl[] = [
+  {
+    key: 'map',
+    kind: 'list',
+    valueName: '<src=dst>',
+    help: 'write (verify: read the right side) under other names: `copilot.*=copilot_staging.*`, `auth.user_roles=auth.roles`; repeatable; rules in docs/cli.md "Renaming databases and collections"',
+    task: {
+      label: 'Rename namespaces',
+      group: 'scope',
+      type: 'multiLine',
+      help: 'One rule a line, `SRC=DST` as `db.coll=db.coll` (CLI `--map`): `copilot.*=copilot_staging.*` renames a database, `auth.user_roles=auth.roles` one collection. `*` matches within the database name, or the rest of the collection name; DST takes the matches in order. The export keeps the source names. Two sources to one target, overlapping wildcard rules, or a rule that matches no collection fail the step before anything is written.',
+    },
+  },
+];
+
 /** Discovery (src/engine/discovery.ts): what a run does with what the source holds beyond the layout, or lacks. */
 export const DISCOVERY: readonly OptionDecl[] = [
   {
     key: 'all',
     kind: 'boolean',
     help: 'move every container or collection found on the source, not only the layout\'s (system databases never; unnamed ones get the layout\'s default partition key)',
-    cliOnly: 'the tasks are wired to the discovery flags in a later change; a pipeline names its collections in the layout file',
+    task: {
+      label: 'Every collection on the source',
+      group: 'scope',
+      defaultValue: 'false',
+      help: "Every container or collection found on the source (verify: the left side), not only the layout's. System databases never; the ones the layout does not name get its default partition key. Not with Collections.",
+    },
   },
   {
     key: 'strict',
     kind: 'boolean',
     help: 'fail (exit 1, before anything is written) when the layout names a collection the source lacks, or the source holds one the layout does not name',
-    cliOnly: 'the tasks are wired to the discovery flags in a later change; until then a pipeline can fail on the warnings (failOnWarnings)',
+    task: {
+      label: 'Source must match the layout',
+      group: 'scope',
+      defaultValue: 'false',
+      help: 'Fail the step, before anything is written, when the layout names a collection the source lacks or the source holds one the layout does not name. Without it both are warnings.',
+    },
   },
 ];
 
@@ -508,6 +538,28 @@ export const OUTPUT: readonly OptionDecl[] = [
   FAIL_ON_WARNINGS,
 ];
 
+/**
+ * `docferry plan export|import|migrate`: the options of the command it plans (above), and these.
+ * CLI-only for now: a pipeline runs the plan through the CLI (no task input yet).
+ */
+export const PLAN_OWN: readonly OptionDecl[] = [
+  {
+    key: 'sample',
+    kind: 'count',
+    valueName: '<n>',
+    cliDefault: String(DEFAULT_PLAN_SAMPLE),
+    help: 'documents read per collection for sizes, RU estimates and partition-key checks (a bounded read, never the whole collection)',
+    cliOnly: 'docferry plan has no task yet',
+  },
+  {
+    key: FAIL_ON_WARNINGS.key,
+    kind: FAIL_ON_WARNINGS.kind,
+    flag: 'fail-on-warnings',
+    help: 'exit 5 when the plan has warnings (documents without the partition key, a low-cardinality first key level, schema differences...), not only when it has problems',
+    cliOnly: 'docferry plan has no task yet; the tasks take failOnWarnings for their own runs',
+  },
+];
+
 export const PROGRESS_FORMATS = ['auto', 'plain', 'json'] as const;
 export const DEFAULT_PROGRESS_INTERVAL = '10s';
 
@@ -570,6 +622,314 @@ export const NETWORK: readonly OptionDecl[] = [
     },
   },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// archive push|pull|list and throughput raise|restore: commands with subcommands, one task each
+// (its `command` input picks the subcommand). Their options are declared here like the others;
+// the CLI (addSubcommandOptions in src/cli/options.ts), the Archive and Throughput task inputs
+// and the action's (src/options/task-inputs.ts) and docs/cli.md's tables come from these lists.
+
+export const SUBCOMMANDS = { archive: ['push', 'pull', 'list'], throughput: ['raise', 'restore'] } as const;
+export type SubcommandCommand = keyof typeof SUBCOMMANDS;
+export const SUBCOMMAND_COMMANDS = Object.keys(SUBCOMMANDS) as SubcommandCommand[];
+
+/**
+ * An option of a command with subcommands, declared once for all of them. `help` is its CLI help:
+ * one text for every subcommand, or one per subcommand that offers it (the ones it names). A task
+ * input offered by some subcommands only is shown for those (`command = push || command = pull`).
+ */
+export interface SubcommandOptionDecl extends Omit<OptionDecl, 'help'> {
+  help: string | Readonly<Record<string, string>>;
+  /** The CLI's environment fallback (read by the command; named in its help and in docs/cli.md). */
+  cliEnv?: string;
+}
+
+/** One option as a subcommand (or, with every subcommand listed, its task) offers it. */
+export interface SubcommandOption extends ResolvedOption {
+  /** The subcommands offering it, in order. */
+  subcommands: readonly string[];
+  cliEnv?: string;
+}
+
+export const ARCHIVE_CONNECTION_STRING_ENV = 'AZURE_STORAGE_CONNECTION_STRING';
+
+const ARCHIVE_OPTIONS: readonly SubcommandOptionDecl[] = [
+  {
+    key: 'exportDir',
+    kind: 'string',
+    valueName: '<dir>',
+    cliRequired: true,
+    help: { push: 'the directory an export wrote (holding manifest.json)' },
+    task: { label: 'Export directory', group: 'archive', help: 'The export directory to push (holding `manifest.json`).' },
+  },
+  {
+    key: 'destDir',
+    kind: 'string',
+    valueName: '<dir>',
+    cliRequired: true,
+    help: { pull: 'a new or empty directory to pull into' },
+    task: {
+      label: 'Destination directory',
+      group: 'archive',
+      help: 'A new or empty directory to pull into. Its path is in the `exportDir` output variable.',
+      actionHelp: 'A new or empty directory to pull into. Its path is in the `export-dir` output.',
+    },
+  },
+  {
+    key: 'prefix',
+    kind: 'string',
+    valueName: '<prefix>',
+    help: {
+      push: "where in the container (default: the export directory's name, e.g. data-export-20260212T170000/)",
+      pull: "which archived export (default: the newest complete one, by the manifest's exported_at)",
+    },
+    task: {
+      label: 'Prefix',
+      group: 'archive',
+      help: "push: where in the container (default: the export directory's name). pull: which archived export (default: the newest complete one).",
+    },
+  },
+  {
+    key: 'overwrite',
+    kind: 'boolean',
+    help: { push: 'replace an archived export already at the prefix' },
+    task: { label: 'Overwrite', group: 'advanced', defaultValue: 'false', help: 'Replace an archived export already at the prefix.' },
+  },
+  {
+    key: 'allowPartial',
+    kind: 'boolean',
+    help: {
+      push: 'push an export that is incomplete, failed or does not match its manifest (it stays marked so)',
+      pull: 'pull an export that is not complete or does not match its manifest (the import then needs --allow-partial too)',
+    },
+    task: {
+      label: 'Allow a partial export',
+      group: 'advanced',
+      defaultValue: 'false',
+      help: 'push/pull an export that is incomplete, failed or does not match its manifest (it stays marked so).',
+    },
+  },
+  {
+    key: 'createContainer',
+    kind: 'boolean',
+    help: { push: 'create the container when it is missing (local storage; pulumi/archive provisions real ones)' },
+    cliOnly: 'for local storage such as Azurite; a pipeline pushes to a container that pulumi/archive provisioned',
+  },
+  {
+    key: 'concurrency',
+    kind: 'int',
+    valueName: '<n>',
+    help: { push: 'blocks uploaded in parallel per file (default 8)', pull: 'files downloaded in parallel (default 4)' },
+    cliOnly: 'a measuring knob: the task transfers with the defaults (8 blocks per file up, 4 files down)',
+  },
+  {
+    key: 'containerUrl',
+    kind: 'string',
+    valueName: '<url>',
+    cliRequired: true,
+    help: 'the archive container: https://<account>.blob.core.windows.net/<container> (a SAS query is accepted and never printed)',
+    task: {
+      label: 'Container URL',
+      group: 'archive',
+      required: true,
+      help: 'The archive container: `https://<account>.blob.core.windows.net/<container>`. A SAS query is accepted (from a secret variable) and never printed.',
+      actionHelp: 'The archive container: `https://<account>.blob.core.windows.net/<container>`. A SAS query is accepted (from a secret) and never printed.',
+    },
+  },
+  {
+    key: 'storageConnectionString',
+    flag: 'connection-string',
+    kind: 'string',
+    valueName: '<string>',
+    secret: true,
+    cliEnv: ARCHIVE_CONNECTION_STRING_ENV,
+    help: `storage connection string for local storage such as Azurite (env: ${ARCHIVE_CONNECTION_STRING_ENV}); without one, Entra ID (DefaultAzureCredential) is used. Prefer the environment: arguments are visible to other processes`,
+    task: {
+      label: 'Storage connection string',
+      group: 'connection',
+      help: 'A storage account connection string, from a secret variable; wins over the service connection. Prefer the service connection (no shared keys).',
+      actionHelp: 'A storage account connection string, from a secret; wins over the service connection. Prefer OIDC (no shared keys).',
+    },
+  },
+  NETWORK[0]!,
+  {
+    key: 'json',
+    kind: 'boolean',
+    help: { push: 'print the result as JSON on stdout', pull: 'print the result as JSON on stdout', list: 'print the entries as JSON on stdout' },
+    cliOnly: 'a task reports through output variables and the run summary page',
+  },
+  { key: 'quiet', kind: 'boolean', help: { push: 'no progress output', pull: 'no progress output' }, cliOnly: 'a task always logs progress; the log is the only place to see it' },
+];
+
+export const THROUGHPUT_SUBSCRIPTION_ENV = 'AZURE_SUBSCRIPTION_ID';
+
+/** throughput restore takes the target only to check it against the state file. */
+const raiseOrCheck = (help: string) => ({ raise: help, restore: `${help} (optional: checked against the state file)` });
+const ESTIMATE_CLI = 'a refinement of the plan for an operator who knows the figure; the task plans from what the management API reports';
+
+const THROUGHPUT_OPTIONS: readonly SubcommandOptionDecl[] = [
+  {
+    key: 'subscriptionId',
+    kind: 'string',
+    valueName: '<id>',
+    cliEnv: THROUGHPUT_SUBSCRIPTION_ENV,
+    help: raiseOrCheck(`Azure subscription id (env: ${THROUGHPUT_SUBSCRIPTION_ENV})`),
+    task: {
+      label: 'Subscription id',
+      group: 'target',
+      help: "Subscription of the Cosmos DB account. Empty: the service connection's subscription (raise); the state file's (restore).",
+      actionHelp: `Subscription of the Cosmos DB account. Empty: ${THROUGHPUT_SUBSCRIPTION_ENV} (raise); the state file's (restore).`,
+    },
+  },
+  {
+    key: 'resourceGroup',
+    kind: 'string',
+    valueName: '<name>',
+    help: raiseOrCheck('resource group of the Cosmos DB account'),
+    task: { label: 'Resource group', group: 'target', help: 'Resource group of the Cosmos DB account (raise; restore only checks it against the state file).' },
+  },
+  {
+    key: 'accountName',
+    kind: 'string',
+    valueName: '<name>',
+    help: raiseOrCheck('Cosmos DB account name'),
+    task: { label: 'Account name', group: 'target', help: 'Cosmos DB account name (raise; restore only checks it).' },
+  },
+  { key: 'database', kind: 'string', valueName: '<name>', help: raiseOrCheck('database name'), task: { label: 'Database', group: 'target', help: 'Database name (raise; restore only checks it).' } },
+  {
+    key: 'container',
+    kind: 'string',
+    valueName: '<name>',
+    help: raiseOrCheck('container name; omit for database-level (shared) throughput'),
+    task: { label: 'Container', group: 'target', help: "Container name. Empty: the database's shared throughput." },
+  },
+  {
+    key: 'targetThroughput',
+    flag: 'to',
+    kind: 'int',
+    cliRaw: true,
+    valueName: '<ru>',
+    help: { raise: 'manual throughput to raise to (RU/s, multiple of 100)' },
+    task: {
+      label: 'Manual RU/s',
+      group: 'target',
+      help: "Manual throughput to raise to (RU/s, a multiple of 100). Give this or the autoscale maximum, matching the offer's current mode.",
+    },
+  },
+  {
+    key: 'autoscaleMax',
+    kind: 'int',
+    cliRaw: true,
+    valueName: '<ru>',
+    help: { raise: 'autoscale maximum to raise to (RU/s, multiple of 1000)' },
+    task: { label: 'Autoscale max RU/s', group: 'target', help: 'Autoscale maximum to raise to (RU/s, a multiple of 1000).' },
+  },
+  {
+    key: 'stateFile',
+    kind: 'string',
+    valueName: '<path>',
+    cliDefault: DEFAULT_STATE_FILE,
+    help: { raise: 'where to keep what was read, for the restore', restore: 'the state file written by `throughput raise`' },
+    task: {
+      label: 'State file',
+      group: 'advanced',
+      help: 'Where raise records what to restore. Empty: `$(Agent.TempDirectory)/docferry-throughput-state.json` (same job only: to restore in another job, put it in a published artifact).',
+      actionHelp:
+        'Where raise records what to restore. Empty: `$RUNNER_TEMP/docferry-throughput-state.json` (same job only: to restore in another job, put it in an uploaded artifact).',
+    },
+  },
+  {
+    key: 'acknowledgeFloor',
+    kind: 'boolean',
+    help: { raise: 'allow a raise that lifts the floor above the value to restore (the restore then only gets down to the floor)' },
+    task: {
+      label: 'Acknowledge a higher floor',
+      group: 'advanced',
+      defaultValue: 'false',
+      help: "Raising lifts the lowest throughput the offer can go back to (highest-ever / 100 manual, / 10 autoscale). Without this the raise is refused when the restore could not get back to today's value.",
+    },
+  },
+  { key: 'allowDecrease', kind: 'boolean', help: { raise: 'allow a target below the current value' }, cliOnly: 'the task opens a window upwards only (a target below the current value is refused); lower the throughput with the CLI or pulumi/throughput' },
+  {
+    key: 'storageGb',
+    kind: 'number',
+    cliRaw: true,
+    valueName: '<gb>',
+    help: { raise: 'data stored, if known: adds the storage floor (GB x 1 manual, GB x 10 autoscale) and refines the instant-scale estimate' },
+    cliOnly: ESTIMATE_CLI,
+  },
+  {
+    key: 'physicalPartitions',
+    kind: 'int',
+    cliRaw: true,
+    valueName: '<n>',
+    help: { raise: 'physical partition count, if known: instant-scale limit = n x 10,000 RU/s when the service does not report it' },
+    cliOnly: ESTIMATE_CLI,
+  },
+  {
+    key: 'waitForScaleUp',
+    kind: 'duration',
+    cliRaw: true,
+    valueName: '<duration>',
+    help: { raise: 'wait up to this long (e.g. 2h) for a scale-up the service applies asynchronously (offerReplacePending), with a progress line per read; default: do not wait' },
+    task: {
+      label: 'Wait for an asynchronous scale-up',
+      group: 'advanced',
+      help: 'A raise above the instant-scale limit is applied by the service over hours (offerReplacePending). Wait up to this long for it (e.g. 2h), with a log line per read of the offer. Empty: do not wait.',
+    },
+  },
+  {
+    key: 'progressInterval',
+    kind: 'duration',
+    cliRaw: true,
+    valueName: '<duration>',
+    help: { raise: 'time between two progress lines while the update runs, and between two reads of a pending scale-up (default 30s)' },
+    task: {
+      label: 'Progress interval',
+      group: 'advanced',
+      help: 'Time between two log lines while the update runs, and between two reads of an offer whose scale-up is pending, e.g. 30s or 1m. Empty: 30s.',
+    },
+  },
+  {
+    key: 'dryRun',
+    kind: 'boolean',
+    help: { raise: 'read and report only: change nothing, write no state', restore: 'read and report only: change nothing, keep the state file' },
+    task: { label: 'Dry run', group: 'advanced', defaultValue: 'false', help: 'Read and report only: change nothing.' },
+  },
+  {
+    key: 'json',
+    kind: 'boolean',
+    help: { raise: 'print the plan and state as JSON on stdout', restore: 'print the result as JSON on stdout' },
+    cliOnly: 'a task reports through output variables and the run summary page',
+  },
+  NETWORK[0]!,
+];
+
+const SUBCOMMAND_OPTIONS: Record<SubcommandCommand, readonly SubcommandOptionDecl[]> = { archive: ARCHIVE_OPTIONS, throughput: THROUGHPUT_OPTIONS };
+
+function offeredBy(command: SubcommandCommand, d: SubcommandOptionDecl): readonly string[] {
+  return typeof d.help === 'string' ? SUBCOMMANDS[command] : SUBCOMMANDS[command].filter((s) => Object.hasOwn(d.help as object, s));
+}
+
+function subcommandOption(command: SubcommandCommand, d: SubcommandOptionDecl, help: string): SubcommandOption {
+  const subcommands = offeredBy(command, d);
+  let task = d.task;
+  if (task && !task.visibleRule && subcommands.length < SUBCOMMANDS[command].length) task = { ...task, visibleRule: subcommands.map((s) => `command = ${s}`).join(' || ') };
+  return { ...d, help, baseKey: d.key, group: command, subcommands, ...(task ? { task } : {}) };
+}
+
+/**
+ * The options of `docferry <command> <subcommand>` in the order of its --help, with that
+ * subcommand's help; without a subcommand, every option of the command once (its task's view).
+ */
+export function subcommandOptions(command: SubcommandCommand, subcommand?: string): SubcommandOption[] {
+  return SUBCOMMAND_OPTIONS[command]
+    .filter((d) => subcommand === undefined || offeredBy(command, d).includes(subcommand))
+    .map((d) => {
+      const help = typeof d.help === 'string' ? d.help : (d.help[subcommand ?? offeredBy(command, d)[0]!] ?? '');
+      return subcommandOption(command, d, help);
+    });
+}
 
 const MODE: OptionDecl = {
   key: 'mode',
@@ -704,7 +1064,12 @@ const NO_INDEXES: OptionDecl = {
   flag: 'no-indexes',
   kind: 'boolean',
   help: 'do not rebuild the source\'s indexes on a MongoDB target, nor check a Cosmos DB target\'s indexing policy, unique keys and TTL (docs/schema.md)',
-  cliOnly: 'tasks carry the schema always, as mongorestore does by default; a pipeline that must skip it can run the CLI (a task input is planned)',
+  task: {
+    label: 'Skip indexes and schema checks',
+    group: 'advanced',
+    defaultValue: 'false',
+    help: "Do not rebuild the source's indexes on a MongoDB target, nor check a Cosmos DB target's indexing policy, unique keys and TTL against the source's (CLI `--no-indexes`). Off: the schema travels with the documents, as with mongorestore.",
+  },
 };
 
 const IMPORT_OWN: readonly OptionDecl[] = [
@@ -872,6 +1237,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('import', IMPORT_OWN),
     ...plain('mirror', MIRROR),
     ...plain('scope', LAYOUT_SCOPE),
+    ...plain('scope', NAMESPACE_MAP),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
@@ -883,13 +1249,14 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('migrate', MIGRATE_OWN),
     ...plain('mirror', MIRROR),
     ...plain('scope', LAYOUT_SCOPE),
+    ...plain('scope', NAMESPACE_MAP),
     ...plain('scope', DISCOVERY),
     ...plain('tuning', TUNING),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING)],
 };
 
 /** Every option of a command, in the order of its --help. */

@@ -1,21 +1,44 @@
 /**
  * The flag tables of docs/cli.md, from the option catalogue: between
- * `<!-- options:<command> -->` and `<!-- /options:<command> -->` (the rest of the page is prose).
+ * `<!-- options:<command> -->` and `<!-- /options:<command> -->`, `<!-- options:archive push -->` for a
+ * subcommand (the rest of the page is prose).
  */
-import { commandOptions, flagOf, taskInputOf, TRANSFER_COMMANDS, type ResolvedOption, type TransferCommand } from './catalogue.js';
+import {
+  PLAN_OWN,
+  commandOptions,
+  flagOf,
+  SUBCOMMAND_COMMANDS,
+  SUBCOMMANDS,
+  subcommandOptions,
+  taskInputOf,
+  TRANSFER_COMMANDS,
+  type ResolvedOption,
+  type SubcommandCommand,
+  type TransferCommand,
+} from './catalogue.js';
 
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
-function envCell(o: ResolvedOption): string {
-  const names = o.side ? o.env?.[o.side.direction] : undefined;
+function envCell(o: ResolvedOption & { cliEnv?: string }): string {
+  const names = o.side ? o.env?.[o.side.direction] : o.cliEnv ? [o.cliEnv] : undefined;
   const parts: string[] = [];
   if (names?.length) parts.push(names.map((n) => `\`${n}\``).join(', '));
   if (o.cliDefault !== undefined) parts.push(`default \`${o.cliDefault}\``);
   return parts.join('; ');
 }
 
-export function cliFlagTable(command: TransferCommand): string {
-  const rows = commandOptions(command)
+/** `plan`: the options `docferry plan` adds to those of the command it plans. */
+export function cliFlagTable(command: TransferCommand | 'plan'): string {
+  return flagTable(command === 'plan' ? PLAN_OWN.map((d): ResolvedOption => ({ ...d, baseKey: d.key, group: 'plan' })) : commandOptions(command));
+}
+
+/** The table of `docferry archive push` and the like. */
+export function subcommandFlagTable(command: SubcommandCommand, subcommand: string): string {
+  return flagTable(subcommandOptions(command, subcommand));
+}
+
+function flagTable(options: readonly ResolvedOption[]): string {
+  const rows = options
     .filter((o) => flagOf(o))
     .map((o) => {
       const flag = `\`--${flagOf(o)}${o.kind === 'boolean' ? '' : ` ${o.valueName ?? '<value>'}`}\``;
@@ -26,14 +49,18 @@ export function cliFlagTable(command: TransferCommand): string {
 }
 
 export function renderCliFlagTables(text: string): string {
+  const tables: [string, () => string][] = [
+    ...[...TRANSFER_COMMANDS, 'plan' as const].map((c): [string, () => string] => [c, () => cliFlagTable(c)]),
+    ...SUBCOMMAND_COMMANDS.flatMap((c) => SUBCOMMANDS[c].map((sub): [string, () => string] => [`${c} ${sub}`, () => subcommandFlagTable(c, sub)])),
+  ];
   let out = text;
-  for (const command of TRANSFER_COMMANDS) {
-    const open = `<!-- options:${command} -->`;
-    const close = `<!-- /options:${command} -->`;
+  for (const [name, table] of tables) {
+    const open = `<!-- options:${name} -->`;
+    const close = `<!-- /options:${name} -->`;
     const a = out.indexOf(open);
     const b = out.indexOf(close);
     if (a < 0 || b < a) continue;
-    out = `${out.slice(0, a + open.length)}\n${cliFlagTable(command)}\n${out.slice(b)}`;
+    out = `${out.slice(0, a + open.length)}\n${table()}\n${out.slice(b)}`;
   }
   return out;
 }

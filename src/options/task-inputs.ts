@@ -1,11 +1,26 @@
 /**
  * The pipeline tasks' view of the option catalogue: the `inputs` of every Azure DevOps task.json
  * and of tasks/github/action.yml, rendered from src/options/catalogue.ts (plus the inputs only the
- * tasks have: the service connection, archive and throughput). scripts/generate-task-inputs.ts
+ * tasks have: the service connection, and the `command` of archive and throughput). scripts/generate-task-inputs.ts
  * writes them; test/tasks/task-inputs-generated.test.ts fails when the committed files differ.
  */
 import { SPEC_OPTIONS } from '../stores/registry.js';
-import { FAIL_ON_WARNINGS, NETWORK, commandOptions, kebabCase, parserOf, taskInputOf, TRANSFER_COMMANDS, type Kind, type OptionDecl, type ResolvedOption, type TaskView, type TransferCommand } from './catalogue.js';
+import {
+  FAIL_ON_WARNINGS,
+  SUBCOMMANDS,
+  commandOptions,
+  kebabCase,
+  parserOf,
+  subcommandOptions,
+  taskInputOf,
+  TRANSFER_COMMANDS,
+  type Kind,
+  type OptionDecl,
+  type ResolvedOption,
+  type SubcommandCommand,
+  type TaskView,
+  type TransferCommand,
+} from './catalogue.js';
 
 export type TaskCommand = TransferCommand | 'archive' | 'throughput';
 
@@ -36,163 +51,28 @@ function serviceConnection(help: string, required = false): TaskInput {
 
 const COSMOS_CONNECTION_HELP = 'Service connection whose identity is used with Entra ID for Cosmos DB (with "Use Entra ID").';
 
-const ARCHIVE_INPUTS: readonly TaskInput[] = [
-  {
-    name: 'command',
-    kind: 'choice',
-    choices: ['push', 'pull', 'list'],
-    view: {
-      label: 'Command',
-      group: 'archive',
-      required: true,
-      defaultValue: 'push',
-      options: { push: 'push: upload an export directory', pull: 'pull: download an archived export', list: 'list: show the archived exports' },
-      help: '`push` uploads an export directory, `pull` downloads one and checks every file against its manifest, `list` shows what the container holds.',
-    },
-  },
-  serviceConnection('Service connection whose identity is used with Entra ID for the storage account (Storage Blob Data Contributor to push, Reader to pull or list), unless a connection string or SAS is given.'),
-  {
-    name: 'containerUrl',
-    kind: 'string',
-    view: {
-      label: 'Container URL',
-      group: 'archive',
-      required: true,
-      help: 'The archive container: `https://<account>.blob.core.windows.net/<container>`. A SAS query is accepted (from a secret variable) and never printed.',
-      actionHelp: 'The archive container: `https://<account>.blob.core.windows.net/<container>`. A SAS query is accepted (from a secret) and never printed.',
-    },
-  },
-  {
-    name: 'storageConnectionString',
-    kind: 'string',
-    secret: true,
-    view: {
-      label: 'Storage connection string',
-      group: 'connection',
-      help: 'A storage account connection string, from a secret variable; wins over the service connection. Prefer the service connection (no shared keys).',
-      actionHelp: 'A storage account connection string, from a secret; wins over the service connection. Prefer OIDC (no shared keys).',
-    },
-  },
-  { name: 'exportDir', kind: 'string', view: { label: 'Export directory', group: 'archive', visibleRule: 'command = push', help: 'The export directory to push (holding `manifest.json`).' } },
-  {
-    name: 'prefix',
-    kind: 'string',
-    view: {
-      label: 'Prefix',
-      group: 'archive',
-      visibleRule: 'command = push || command = pull',
-      help: "push: where in the container (default: the export directory's name). pull: which archived export (default: the newest complete one).",
-    },
-  },
-  {
-    name: 'destDir',
-    kind: 'string',
-    view: {
-      label: 'Destination directory',
-      group: 'archive',
-      visibleRule: 'command = pull',
-      help: 'A new or empty directory to pull into. Its path is in the `exportDir` output variable.',
-      actionHelp: 'A new or empty directory to pull into. Its path is in the `export-dir` output.',
-    },
-  },
-  { name: 'overwrite', kind: 'boolean', view: { label: 'Overwrite', group: 'advanced', defaultValue: 'false', visibleRule: 'command = push', help: 'Replace an archived export already at the prefix.' } },
-  {
-    name: 'allowPartial',
-    kind: 'boolean',
-    view: {
-      label: 'Allow a partial export',
-      group: 'advanced',
-      defaultValue: 'false',
-      visibleRule: 'command = push || command = pull',
-      help: 'push/pull an export that is incomplete, failed or does not match its manifest (it stays marked so).',
-    },
-  },
-];
+/** The task's `command` input: which subcommand the step runs. */
+function commandInput(command: SubcommandCommand, view: Omit<TaskView, 'defaultValue' | 'required'>): TaskInput {
+  const choices = SUBCOMMANDS[command];
+  return { name: 'command', kind: 'choice', choices, view: { ...view, required: true, defaultValue: choices[0] } };
+}
 
-const THROUGHPUT_INPUTS: readonly TaskInput[] = [
-  {
-    name: 'command',
-    kind: 'choice',
-    choices: ['raise', 'restore'],
-    view: {
-      label: 'Command',
-      group: 'target',
-      required: true,
-      defaultValue: 'raise',
-      options: { raise: 'raise: record the current throughput, then raise it', restore: 'restore: put back what the state file recorded' },
-      help: '`raise` records the current throughput in the state file and raises it; `restore` puts back exactly what was recorded (run it with `condition: always()`).',
-    },
-  },
-  serviceConnection('Service connection whose identity is used with Entra ID for the Azure management API (Cosmos DB Operator or Contributor on the account).', true),
-  {
-    name: 'subscriptionId',
-    kind: 'string',
-    view: {
-      label: 'Subscription id',
-      group: 'target',
-      help: "Subscription of the Cosmos DB account. Empty: the service connection's subscription (raise); the state file's (restore).",
-      actionHelp: "Subscription of the Cosmos DB account. Empty: AZURE_SUBSCRIPTION_ID (raise); the state file's (restore).",
-    },
-  },
-  { name: 'resourceGroup', kind: 'string', view: { label: 'Resource group', group: 'target', help: 'Resource group of the Cosmos DB account (raise; restore only checks it against the state file).' } },
-  { name: 'accountName', kind: 'string', view: { label: 'Account name', group: 'target', help: 'Cosmos DB account name (raise; restore only checks it).' } },
-  { name: 'database', kind: 'string', view: { label: 'Database', group: 'target', help: 'Database name (raise; restore only checks it).' } },
-  { name: 'container', kind: 'string', view: { label: 'Container', group: 'target', help: "Container name. Empty: the database's shared throughput." } },
-  {
-    name: 'targetThroughput',
-    kind: 'int',
-    view: {
-      label: 'Manual RU/s',
-      group: 'target',
-      visibleRule: 'command = raise',
-      help: "Manual throughput to raise to (RU/s, a multiple of 100). Give this or the autoscale maximum, matching the offer's current mode.",
-    },
-  },
-  { name: 'autoscaleMax', kind: 'int', view: { label: 'Autoscale max RU/s', group: 'target', visibleRule: 'command = raise', help: 'Autoscale maximum to raise to (RU/s, a multiple of 1000).' } },
-  {
-    name: 'stateFile',
-    kind: 'string',
-    view: {
-      label: 'State file',
-      group: 'advanced',
-      help: 'Where raise records what to restore. Empty: `$(Agent.TempDirectory)/docferry-throughput-state.json` (same job only: to restore in another job, put it in a published artifact).',
-      actionHelp:
-        'Where raise records what to restore. Empty: `$RUNNER_TEMP/docferry-throughput-state.json` (same job only: to restore in another job, put it in an uploaded artifact).',
-    },
-  },
-  {
-    name: 'acknowledgeFloor',
-    kind: 'boolean',
-    view: {
-      label: 'Acknowledge a higher floor',
-      group: 'advanced',
-      defaultValue: 'false',
-      visibleRule: 'command = raise',
-      help: "Raising lifts the lowest throughput the offer can go back to (highest-ever / 100 manual, / 10 autoscale). Without this the raise is refused when the restore could not get back to today's value.",
-    },
-  },
-  {
-    name: 'waitForScaleUp',
-    kind: 'duration',
-    view: {
-      label: 'Wait for an asynchronous scale-up',
-      group: 'advanced',
-      visibleRule: 'command = raise',
-      help: 'A raise above the instant-scale limit is applied by the service over hours (offerReplacePending). Wait up to this long for it (e.g. 2h), with a log line per read of the offer. Empty: do not wait.',
-    },
-  },
-  {
-    name: 'progressInterval',
-    kind: 'duration',
-    view: {
-      label: 'Progress interval',
-      group: 'advanced',
-      visibleRule: 'command = raise',
-      help: 'Time between two log lines while the update runs, and between two reads of an offer whose scale-up is pending, e.g. 30s or 1m. Empty: 30s.',
-    },
-  },
-  { name: 'dryRun', kind: 'boolean', view: { label: 'Dry run', group: 'advanced', defaultValue: 'false', help: 'Read and report only: change nothing.' } },
-];
+const ARCHIVE_COMMAND = commandInput('archive', {
+  label: 'Command',
+  group: 'archive',
+  options: { push: 'push: upload an export directory', pull: 'pull: download an archived export', list: 'list: show the archived exports' },
+  help: '`push` uploads an export directory, `pull` downloads one and checks every file against its manifest, `list` shows what the container holds.',
+});
+const ARCHIVE_CONNECTION_HELP =
+  'Service connection whose identity is used with Entra ID for the storage account (Storage Blob Data Contributor to push, Reader to pull or list), unless a connection string or SAS is given.';
+
+const THROUGHPUT_COMMAND = commandInput('throughput', {
+  label: 'Command',
+  group: 'target',
+  options: { raise: 'raise: record the current throughput, then raise it', restore: 'restore: put back what the state file recorded' },
+  help: '`raise` records the current throughput in the state file and raises it; `restore` puts back exactly what was recorded (run it with `condition: always()`).',
+});
+const THROUGHPUT_CONNECTION_HELP = 'Service connection whose identity is used with Entra ID for the Azure management API (Cosmos DB Operator or Contributor on the account).';
 
 /** The inputs only the GitHub Action has (it has no service connection, and one step for every command). */
 const ACTION_ONLY: Record<string, { description: string; required: boolean }> = {
@@ -217,10 +97,15 @@ function fromCatalogue(o: ResolvedOption): TaskInput {
   return { name: taskInputOf(o)!, kind: o.kind, ...(o.choices ? { choices: o.choices } : {}), ...(o.secret ? { secret: true } : {}), view: o.task! };
 }
 
+/** The catalogue options of archive's or throughput's subcommands that the task offers, once each. */
+function subcommandInputs(command: SubcommandCommand): TaskInput[] {
+  return subcommandOptions(command).filter((o) => o.task).map(fromCatalogue);
+}
+
 /** Every input of a task, catalogue options first-come (a shared store option once). */
 export function taskInputs(command: TaskCommand): TaskInput[] {
-  if (command === 'archive') return [...ARCHIVE_INPUTS, declared(NETWORK[0]!), declared(FAIL_ON_WARNINGS)];
-  if (command === 'throughput') return [...THROUGHPUT_INPUTS, declared(NETWORK[0]!), declared(FAIL_ON_WARNINGS)];
+  if (command === 'archive') return [ARCHIVE_COMMAND, serviceConnection(ARCHIVE_CONNECTION_HELP), ...subcommandInputs('archive'), declared(FAIL_ON_WARNINGS)];
+  if (command === 'throughput') return [THROUGHPUT_COMMAND, serviceConnection(THROUGHPUT_CONNECTION_HELP, true), ...subcommandInputs('throughput'), declared(FAIL_ON_WARNINGS)];
   const seen = new Set<string>();
   const out: TaskInput[] = [serviceConnection(COSMOS_CONNECTION_HELP)];
   for (const o of commandOptions(command)) {

@@ -4,8 +4,6 @@
  */
 import { mirrorOptions, type MirrorOptions } from '../engine/mirror.js';
 import type { TuningOptions } from '../engine/run.js';
-import type { CosmosRuOptions } from '../stores/cosmos/ru-budget.js';
-import { prefixed } from './catalogue.js';
 
 export type OptionValues = Record<string, unknown>;
 
@@ -16,19 +14,6 @@ export function tuningFrom(values: OptionValues): TuningOptions {
   const t: TuningOptions = {};
   for (const k of TUNING_KEYS) if (values[k] !== undefined) t[k] = values[k] as number;
   return t;
-}
-
-/** A side's Cosmos DB request-unit budget: its own prefixed values, else the command's shared ones. */
-export function ruBudgetFrom(values: OptionValues, prefix = ''): CosmosRuOptions | undefined {
-  const get = (key: string) => values[prefixed(prefix, key)] ?? values[key];
-  const ru: CosmosRuOptions = {};
-  const maxRu = get('maxRu');
-  const ruShare = get('ruShare');
-  const priority = get('priority');
-  if (maxRu !== undefined) ru.maxRu = maxRu as number;
-  if (ruShare !== undefined) ru.ruShare = ruShare as number;
-  if (priority) ru.priority = priority as 'low' | 'high';
-  return Object.keys(ru).length > 0 ? ru : undefined;
 }
 
 /** --mode mirror's --max-deletes, --dry-run and --deletes-file, as the engine takes them. */

@@ -4,6 +4,7 @@
  * and Markdown renderers (html.ts, markdown.ts) only lay this out.
  */
 import type { RunSummary } from '../engine/events.js';
+import { describeMapping } from '../core/namespace-map.js';
 import type { StreamRecord } from '../engine/events-stream.js';
 import { RETRY_KINDS, RETRY_KIND_TEXT, type RetryKind } from '../core/retry-kinds.js';
 
@@ -146,7 +147,8 @@ export function buildReport(records: readonly StreamRecord[], summary: RunSummar
     exitCode: summary.exitCode,
     totals: { ...summary.totals },
     collections: summary.collections.map((c) => ({
-      name: name(c),
+      // --map: both names (`copilot.messages -> copilot_staging.messages`).
+      name: describeMapping(c),
       status: c.status,
       ...(c.error !== undefined ? { error: c.error } : {}),
       read: c.read,
@@ -175,7 +177,7 @@ export function buildReport(records: readonly StreamRecord[], summary: RunSummar
             collections: v.collections.map((c) => {
               const ended = verifyEnds.get(name(c));
               return {
-                name: name(c),
+                name: describeMapping(c),
                 leftCount: c.leftCount,
                 rightCount: c.rightCount,
                 matched: c.matchedTotal,

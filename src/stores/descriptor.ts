@@ -1,8 +1,8 @@
-import type { Doc } from '../core/documents.js';
-import type { CollectionScope } from '../core/layout.js';
+import type { Doc, PartitionKeyValue } from '../core/documents.js';
+import type { CollectionSchema, CollectionScope } from '../core/layout.js';
 import type { JsonFormat, SourceType } from '../core/manifest.js';
 import { redactUri } from '../core/secrets.js';
-import type { SinkStore, SourceStore } from './types.js';
+import type { ProvisionedRu, SinkStore, SourceStore } from './types.js';
 import type { TokenCredential } from '@azure/identity';
 
 /**
@@ -68,7 +68,50 @@ export interface DatabaseStoreDescriptor<S extends { type: SourceType }> extends
   /** Each store's SDK is loaded here, when a run uses the store: together they are most of the CLI's memory. */
   createSource(spec: S): Promise<SourceStore>;
   createSink(spec: S, options: SinkFactoryOptions): Promise<SinkStore>;
+  /** What `docferry plan` (src/engine/plan.ts) asks of this store as a target. */
+  readonly planning: TargetPlanning<S>;
 }
+
+/**
+ * A target's answers for a plan: how it would store a sampled document, whether it creates what
+ * it lacks, and, for a store that has them, its partitions and its request-unit budget.
+ */
+export interface TargetPlanning<S> {
+  /** The function that says how this target would store a document (it may load the store's modules, never its SDK client). */
+  inspector(spec: S, options: SinkFactoryOptions): Promise<DocumentInspector>;
+  /** Whether a run creates a collection the target lacks: true, or why it cannot (the run would stop before writing). */
+  createsMissing(spec: S): true | string;
+  /** A store that places documents in logical partitions by the layout's key: the most one logical partition may hold, in bytes. */
+  readonly logicalPartitionBytes?: number;
+  /** A store that charges request units: the budget a run into `scope` steers by, or the problem that stops it. */
+  ruBudget?(spec: S, provisioned: ProvisionedRu | undefined, scope: CollectionScope): PlannedRuBudget | { problem: string };
+}
+
+export interface PlannedRuBudget {
+  /** Collections with the same key share one budget: `*` (the whole run), a database, or `db/container`. */
+  key: string;
+  /** RU/s; undefined when none is known. */
+  ruPerSecond?: number;
+  /** Where it comes from: `--max-ru`, `--ru-share`, `provisioned` or `none`. */
+  from: string;
+}
+
+/** One sampled document as a target would store it. */
+export interface InspectedDocument {
+  /** Its size as the target stores it (JSON for Cosmos DB, BSON for MongoDB). */
+  bytes?: number;
+  /** Request units its write costs (a store that charges them), by the store's cost model. */
+  writeCost?: number;
+  /** Its partition-key value, one per level (a partitioned store). */
+  partitionKey?: PartitionKeyValue[];
+  /** Why it has no usable partition-key value: missing, or not a scalar. The run would reject it. */
+  partitionKeyProblem?: string;
+  /** Another reason the target would reject it. */
+  refused?: string;
+}
+
+/** `live`: the target collection's schema when it exists (its indexing policy decides what a write costs). */
+export type DocumentInspector = (doc: Doc, scope: CollectionScope, live?: CollectionSchema) => InspectedDocument;
 
 export interface DocumentIdentity {
   /** The field the store names a document by, in messages and rejects; the other of `id` and `_id` stands in when it is missing. */

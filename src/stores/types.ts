@@ -40,7 +40,31 @@ export interface SourceStore {
   list?(): Promise<ListedCollection[]>;
   /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
   stats?(scope: CollectionScope): SinkStats | undefined;
+  /**
+   * Bytes the collection's documents take as the store counts them (MongoDB collStats `size`,
+   * Cosmos DB's usage headers), for a plan (src/engine/plan.ts); undefined when it will not say.
+   */
+  size?(scope: CollectionScope): Promise<number | undefined>;
+  /**
+   * At most `n` documents, read without reading the whole collection, for a plan's sample. A
+   * source without it is sampled from the start of `read`, which stops after `n` items.
+   */
+  sample?(scope: CollectionScope, n: number): AsyncIterable<SourceItem>;
+  /**
+   * The request units per second provisioned for the collection, or for its database when it
+   * shares its throughput (Cosmos DB), for a plan's duration; undefined when there is none
+   * (serverless). Throws when it cannot be read (a data-plane token, an emulator without offers).
+   */
+  throughput?(scope: CollectionScope): Promise<ProvisionedRu | undefined>;
   close(): Promise<void>;
+}
+
+/** Throughput provisioned on a container or its database. */
+export interface ProvisionedRu {
+  /** RU/s: the manual throughput, or the autoscale maximum. */
+  ru: number;
+  level: 'container' | 'database';
+  autoscale: boolean;
 }
 
 /** A container or collection a source holds. */

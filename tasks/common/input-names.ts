@@ -3,15 +3,19 @@
  * author sets inputs (`allowPartial`, `allow-partial` in the action). The option catalogue knows
  * both spellings: this wrapper renders an operation's errors and warnings with the platform's.
  */
-import { commandOptions, flagOf, kebabCase, taskInputOf, type TransferCommand } from '../../src/options/catalogue.js';
-import { taskInputs, type TaskCommand } from '../../src/options/task-inputs.js';
+import { commandOptions, flagOf, kebabCase, subcommandOptions, taskInputOf, type TransferCommand } from '../../src/options/catalogue.js';
+import type { TaskCommand } from '../../src/options/task-inputs.js';
 import type { Operation, OperationContext } from './context.js';
 
 /** CLI flag (without `--`) -> task input name, for one task. */
 export function flagsToInputs(command: TaskCommand): Map<string, string> {
   const map = new Map<string, string>();
   if (command === 'archive' || command === 'throughput') {
-    for (const i of taskInputs(command)) if (i.name !== 'azureSubscription' && i.name !== 'command') map.set(kebabCase(i.name), i.name);
+    for (const o of subcommandOptions(command)) {
+      const flag = flagOf(o);
+      const input = taskInputOf(o);
+      if (flag && input) map.set(flag, input);
+    }
     return map;
   }
   for (const o of commandOptions(command as TransferCommand)) {

@@ -5,6 +5,7 @@
  */
 import { ExitCode } from '../../src/core/errors.js';
 import { redact } from '../../src/core/secrets.js';
+import { describeMapping } from '../../src/core/namespace-map.js';
 import type { RunSummary } from '../../src/engine/events.js';
 import { verifyRunSummary, type VerifySummary } from '../../src/engine/verify.js';
 import type { OperationResult } from './context.js';
@@ -117,7 +118,7 @@ function transferTable(s: RunSummary): string[] {
     const done = c.written + c.skipped + c.rejected;
     const rate = c.durationMs > 0 ? Math.round((done * 1000) / c.durationMs) : 0;
     const status = c.status === 'ok' ? (c.rejected > 0 ? 'rejects' : 'ok') : `**failed**: ${cell(c.error ?? '')}`;
-    lines.push(`| ${cell(`${c.database}.${c.collection}`)} | ${c.read} | ${c.written} | ${c.skipped} | ${c.rejected} | ${seconds(c.durationMs)} | ${rate} | ${status} |`);
+    lines.push(`| ${cell(describeMapping(c))} | ${c.read} | ${c.written} | ${c.skipped} | ${c.rejected} | ${seconds(c.durationMs)} | ${rate} | ${status} |`);
   }
   const t = s.totals;
   lines.push(`| **Total** | **${t.read}** | **${t.written}** | **${t.skipped}** | **${t.rejected}** | **${seconds(s.durationMs)}** | | |`);
@@ -132,12 +133,12 @@ function verifyTable(v: VerifySummary): string[] {
     '|---|---:|---:|---:|---:|---:|---|',
   ];
   for (const c of v.collections) {
-    lines.push(`| ${cell(`${c.database}.${c.collection}`)} | ${c.leftCount} | ${c.rightCount} | ${c.missingTotal} | ${c.extraTotal} | ${c.differingTotal} | ${c.equal ? 'yes' : '**no**'} |`);
+    lines.push(`| ${cell(describeMapping(c))} | ${c.leftCount} | ${c.rightCount} | ${c.missingTotal} | ${c.extraTotal} | ${c.differingTotal} | ${c.equal ? 'yes' : '**no**'} |`);
   }
   const listed = v.collections.filter((c) => !c.equal);
   for (const c of listed) {
     const ids = (label: string, list: string[], total: number) => (total ? [`- ${label} (${total}): ${list.map((id) => `\`${cell(id)}\``).join(', ')}${total > list.length ? ', …' : ''}`] : []);
-    lines.push('', `**${cell(`${c.database}.${c.collection}`)}**`, ...ids('missing on the right', c.missing, c.missingTotal), ...ids('extra on the right', c.extra, c.extraTotal), ...ids('differing', c.differing, c.differingTotal), ...c.problems.map((p) => `- ${cell(p)}`));
+    lines.push('', `**${cell(describeMapping(c))}**`, ...ids('missing on the right', c.missing, c.missingTotal), ...ids('extra on the right', c.extra, c.extraTotal), ...ids('differing', c.differing, c.differingTotal), ...c.problems.map((p) => `- ${cell(p)}`));
   }
   if (v.reportFile) lines.push('', `Report: \`${v.reportFile}\``);
   return lines;

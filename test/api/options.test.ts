@@ -108,6 +108,11 @@ describe('library API options: the option catalogue, under its keys', () => {
     expect((both as Error).message).to.contain('not both');
     const plan = await planRun({ operation: 'migrate', fromType: 'mongodb', toType: 'mongodb', toMongoUri: 'mongodb://127.0.0.1:2/' }).catch((e: unknown) => e);
     expect((plan as Error).message).to.contain('"fromMongoUri" is required');
+    const sample = await planRun({ operation: 'migrate', fromType: 'mongodb', fromMongoUri: 'mongodb://127.0.0.1:1/', toType: 'mongodb', toMongoUri: 'mongodb://127.0.0.1:2/', sample: 1.5 }).catch((e: unknown) => e);
+    expect(sample).to.be.instanceOf(UsageError);
+    expect((sample as Error).message).to.contain('"sample" takes a whole number');
+    const operation = await planRun({ operation: 'verify' } as never).catch((e: unknown) => e);
+    expect((operation as Error).message).to.contain('"operation" must be export, import or migrate');
   });
 });
 

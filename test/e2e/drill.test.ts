@@ -84,6 +84,10 @@ describe('npm run drill', function () {
       for (const id of ['pull', 'import', 'verify']) expect(report.stages.find((s) => s.id === id)!.documents, id).to.equal(seeded);
     });
 
+    it('checks the provisioned target against the layout before the import (the schema gate)', () => {
+      expect(report.stages.find((s) => s.id === 'schema')!.detail).to.match(/^10 containers match the layout/);
+    });
+
     it('verifies both targets collection by collection against the manifest', () => {
       expect(report.verification.map((v) => v.target)).to.deep.equal(['cosmos', 'mongodb']);
       for (const v of report.verification) {
@@ -150,6 +154,7 @@ describe('npm run drill', function () {
       expect(report.stages.map((s) => [s.id, s.status])).to.deep.equal([
         ['pull', 'failed'],
         ['provision', 'skipped'],
+        ['schema', 'skipped'],
         ['import', 'skipped'],
         ['verify', 'skipped'],
         ['teardown', 'ok'],
@@ -184,6 +189,30 @@ describe('npm run drill', function () {
       expect(report.stages.find((s) => s.id === 'teardown')!.status).to.equal('ok');
       expect(report.stages.find((s) => s.id === 'report')!.status).to.equal('ok');
       expect(report.stages.find((s) => s.id === 'teardown')!.detail).to.contain('deleted 2 databases');
+    });
+  });
+
+  describe('on a target whose schema drifted from the layout', () => {
+    let run: DrillRun;
+    let report: DrillReport;
+
+    before(async () => {
+      run = await runDrill(['--documents', '200', '--inject', 'schema-drift']);
+      ({ json: report } = await readReport(run));
+    });
+
+    it('fails the schema gate with exit 5 (differences), naming the container and the difference, before any document is written', () => {
+      expect(run.code).to.equal(5);
+      const schema = report.stages.find((s) => s.id === 'schema')!;
+      expect(schema.status).to.equal('failed');
+      expect(schema.error).to.match(/copilot\.\w+ ttl \(target 3600, layout off\)/);
+      expect(report.stages.find((s) => s.id === 'import')!.status).to.equal('skipped');
+      expect(report.stages.find((s) => s.id === 'verify')!.status).to.equal('skipped');
+    });
+
+    it('still tears the target down and reports', () => {
+      expect(report.stages.find((s) => s.id === 'teardown')!.status).to.equal('ok');
+      expect(report.stages.find((s) => s.id === 'report')!.status).to.equal('ok');
     });
   });
 

@@ -91,10 +91,13 @@ describe('library API: docferry from a program, between the local servers', func
 
     expect(before.operation).to.equal('migrate');
     expect(before.mode).to.equal('upsert');
-    expect(before.collections).to.deep.equal([
-      { source: { database: db, collection: 'items' }, target: { database: db, collection: 'items' }, sourceDocuments: 300, sourceExists: true, targetExists: false },
-      { source: { database: db, collection: 'notes' }, target: { database: db, collection: 'notes' }, sourceDocuments: 50, sourceExists: true, targetExists: false },
+    expect(before.collections.map(({ source, target, sourceDocuments, sourceExists, targetExists, create }) => ({ source, target, sourceDocuments, sourceExists, targetExists, create }))).to.deep.equal([
+      { source: { database: db, collection: 'items' }, target: { database: db, collection: 'items' }, sourceDocuments: 300, sourceExists: true, targetExists: false, create: true },
+      { source: { database: db, collection: 'notes' }, target: { database: db, collection: 'notes' }, sourceDocuments: 50, sourceExists: true, targetExists: false, create: true },
     ]);
+    expect(before.created.map((c) => c.collection)).to.deep.equal(['items', 'notes']);
+    expect(before.collections.every((c) => (c.estimate?.requestUnits ?? 0) > 0)).to.equal(true);
+    expect(before.exitCode).to.equal(ExitCode.ok);
 
     expect(summary.operation).to.equal('migrate');
     expect(summary.exitCode).to.equal(ExitCode.ok);

@@ -3,7 +3,7 @@
  * calls, declares what it uses, closes what it opens even after a failure, and runs the stages of
  * scripts/drill/stages.ts in their order. Nothing here talks to Azure: it reads files.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -420,6 +420,31 @@ describe('pipeline templates', () => {
       execFileSync('bash', ['-n', script]);
       const text = readFileSync(script, 'utf8');
       for (const command of ['up', 'check', 'ephemeral', 'teardown']) expect(text).to.match(new RegExp(`^\\s*(\\w+\\|)*${command}(\\|\\w+)*\\)`, 'm'));
+    });
+
+    it('pipelines/scripts/layout-gate.sh is valid bash, refuses a missing layout, and passes only flags `docferry layout diff` takes', () => {
+      const script = join(repoRoot, 'pipelines', 'scripts', 'layout-gate.sh');
+      execFileSync('bash', ['-n', script]);
+      const run = spawnSync('bash', [script], { env: { PATH: process.env.PATH, DOCFERRY_ROOT: repoRoot, LAYOUT_FILE: join(repoRoot, 'no-such-layout.json'), RESOURCE_GROUP: 'rg', ACCOUNT_NAME: 'acct' }, encoding: 'utf8' });
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.contain('no-such-layout.json does not exist');
+      const text = readFileSync(script, 'utf8');
+      const call = text.slice(text.indexOf('src/cli/main.ts layout diff'), text.indexOf('|| status=$?'));
+      const flags = [...call.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!);
+      expect(flags).to.include.members(['--against', '--layout', '--subscription-id', '--resource-group', '--account']);
+      const help = execFileSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'src', 'cli', 'main.ts'), 'layout', 'diff', '--help'], { cwd: repoRoot, encoding: 'utf8' });
+      for (const flag of flags) expect(help, flag).to.contain(flag);
+    });
+
+    it('every template runs the schema gate with the layout pulumi-target.sh used', () => {
+      for (const flow of Object.keys(FLOWS) as FlowName[]) {
+        const ado = walkAdo(join(repoRoot, FLOWS[flow].azureDevOps)).steps.find((x) => x.step.name === 'schema')!;
+        expect(String((ado.step.inputs as Record<string, unknown>).scriptPath)).to.match(/layout-gate\.sh$/);
+        expect((ado.step.env as Record<string, unknown>).LAYOUT_FILE).to.equal('$(provision.layoutFile)');
+        const gh = ghSteps(loadYaml(join(repoRoot, FLOWS[flow].github))).find((x) => x.step.id === 'schema')!;
+        expect(String(gh.step.run)).to.contain('pipelines/scripts/layout-gate.sh');
+        expect((gh.step.env as Record<string, unknown>).LAYOUT_FILE).to.equal('${{ steps.provision.outputs.layoutFile }}');
+      }
     });
 
     it('the inline bash of the Azure DevOps templates is valid bash', () => {

@@ -129,6 +129,23 @@ describe('Azure DevOps tasks: DocferryExport and DocferryImport, bundled, run as
       expect(merged.result).to.equal('Succeeded');
       expect(merged.outputs).to.include({ documentsRead: '20', documentsWritten: '0', documentsSkipped: '20' });
     });
+
+    it('the map input (one rule a line) reaches the engine: the documents go to the renamed database and collection, the summary names both', async () => {
+      const staging = `${db('copilot')}_staging`;
+      const map = `${db('copilot')}.*=${staging}.*\n${db('auth')}.user_roles=${db('auth')}.roles`;
+      const imported = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir, map, verify: 'true' });
+      expect(imported.result, imported.stdout).to.equal('Succeeded');
+      expect(imported.outputs).to.include({ documentsWritten: '53' });
+      expect(await readAllCosmos(target, staging, 'messages')).to.deep.equal(await readAllCosmos(source, db('copilot'), 'messages'));
+      expect(await readAllCosmos(target, db('auth'), 'roles')).to.deep.equal(await readAllCosmos(source, db('auth'), 'user_roles'));
+      expect(imported.summaries[0]).to.match(new RegExp(`\\| ${db('copilot')}\\.messages -> ${staging}\\.messages \\| 30 \\| 30 \\|`));
+      // The verify that followed compared the renamed collections.
+      expect(imported.summaries[0]).to.match(new RegExp(`\\| ${db('copilot')}\\.messages -> ${staging}\\.messages \\| 30 \\| 30 \\| 0 \\| 0 \\| 0 \\| yes \\|`));
+
+      const wrong = await run('DocferryImport', { destType: 'cosmos', cosmosEndpoint: target.endpoint, cosmosKey: target.key, layoutFile, exportDir, map: `${db('copilot')}.nothing=${staging}.x` });
+      expect(wrong.result).to.equal('Failed');
+      expect(wrong.stdout).to.include(`"${db('copilot')}.nothing=${staging}.x" matches no collection of the export`);
+    });
   });
 
   describe('personal data kept out of the artifact staging directory (issue 14, item 2)', () => {

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { buildProgram } from '../../src/cli/main.js';
 import type { CliContext } from '../../src/cli/context.js';
-import { commandOptions, flagOf, kebabCase, taskInputOf, TRANSFER_COMMANDS } from '../../src/options/catalogue.js';
+import { commandOptions, flagOf, kebabCase, SUBCOMMAND_COMMANDS, SUBCOMMANDS, subcommandOptions, taskInputOf, TRANSFER_COMMANDS, type ResolvedOption } from '../../src/options/catalogue.js';
 import { TASK_NAMES } from '../../src/options/task-inputs.js';
 import { readTaskJson } from './support/agent.js';
 import { readActionYml } from './support/runner.js';
@@ -53,6 +53,63 @@ describe('Option parity: CLI commands, Azure DevOps tasks and the GitHub Action'
           const options = catalogue.filter((o) => taskInputOf(o) === name);
           if (options.length === 0) orphans.push(`${name}: not in the catalogue`);
           else if (options.every((o) => !flagOf(o) && !o.taskOnly?.trim())) orphans.push(`${name}: no CLI flag and no task-only reason`);
+        }
+        expect(orphans).to.deep.equal([]);
+      });
+    });
+  }
+
+  /** Every CLI option with a task input in task.json and action.yml, or a CLI-only reason. */
+  function unoffered(options: readonly ResolvedOption[], taskInputs: Set<string>, task: string): string[] {
+    const missing: string[] = [];
+    for (const o of options) {
+      const flag = flagOf(o);
+      if (!flag) continue;
+      const input = taskInputOf(o);
+      if (!input) {
+        if (!o.cliOnly?.trim()) missing.push(`--${flag}: no task input and no CLI-only reason`);
+        continue;
+      }
+      if (!taskInputs.has(input)) missing.push(`--${flag}: task input "${input}" not in ${task}/task.json`);
+      if (!actionInputs.has(kebabCase(input))) missing.push(`--${flag}: input "${kebabCase(input)}" not in action.yml`);
+    }
+    return missing;
+  }
+
+  for (const command of SUBCOMMAND_COMMANDS) {
+    describe(`${command} (${SUBCOMMANDS[command].join(', ')})`, () => {
+      const cli = program.commands.find((c) => c.name() === command)!;
+      const task = TASK_NAMES[command];
+      const taskJson = readTaskJson(task);
+      const taskInputs = new Set(taskJson.inputs.map((i) => i.name));
+
+      for (const sub of SUBCOMMANDS[command]) {
+        it(`${command} ${sub}: has every CLI flag from the catalogue, and offers each as a task and action input or says why not`, () => {
+          const cmd = cli.commands.find((c) => c.name() === sub)!;
+          const catalogue = subcommandOptions(command, sub);
+          const flags = cmd.options.map((o) => o.long!.slice(2)).filter((f) => f !== 'help');
+          expect(flags, 'flags not declared in src/options/catalogue.ts').to.deep.equal(catalogue.map(flagOf));
+          expect(unoffered(catalogue, taskInputs, task)).to.deep.equal([]);
+        });
+      }
+
+      it('has every subcommand as a choice of its `command` input, and nothing else', () => {
+        expect(cli.commands.map((c) => c.name())).to.deep.equal([...SUBCOMMANDS[command]]);
+        const input = taskJson.inputs.find((i) => i.name === 'command') as { options?: Record<string, string> } | undefined;
+        expect(Object.keys(input?.options ?? {})).to.deep.equal([...SUBCOMMANDS[command]]);
+      });
+
+      it('has a catalogue option behind every task input (a CLI flag, or why there is none), shown for the subcommands that take it', () => {
+        const orphans: string[] = [];
+        const catalogue = subcommandOptions(command);
+        for (const input of taskJson.inputs as { name: string; visibleRule?: string }[]) {
+          if (input.name === 'azureSubscription' || input.name === 'command' || input.name === 'failOnWarnings') continue;
+          const o = catalogue.find((x) => taskInputOf(x) === input.name);
+          if (!o) orphans.push(`${input.name}: not in the catalogue`);
+          else if (!flagOf(o) && !o.taskOnly?.trim()) orphans.push(`${input.name}: no CLI flag and no task-only reason`);
+          else if (o.subcommands.length < SUBCOMMANDS[command].length && input.visibleRule !== o.subcommands.map((s) => `command = ${s}`).join(' || ')) {
+            orphans.push(`${input.name}: shown for ${input.visibleRule ?? 'every command'}, taken by ${o.subcommands.join(', ')}`);
+          }
         }
         expect(orphans).to.deep.equal([]);
       });

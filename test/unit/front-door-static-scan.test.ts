@@ -10,7 +10,8 @@ import { expect } from 'chai';
 import { STORE_KINDS } from '../../src/stores/registry.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FRONT_DOORS = ['src/cli/commands', 'tasks/common/ops'];
+/** The CLI's commands, the tasks' operations and the library API. */
+const FRONT_DOORS = ['src/cli/commands', 'tasks/common/ops', 'src/api'];
 /** Where the tasks used to spell out the union and branch on it. */
 const ALSO = ['tasks/common/stores.ts', 'src/cli/options.ts'];
 
@@ -23,7 +24,8 @@ const SPELT_OUT = new RegExp(`${quoted}\\s*[|,]\\s*${quoted}`);
 function files(): string[] {
   const dirs = FRONT_DOORS.flatMap((d) =>
     readdirSync(join(repoRoot, d))
-      .filter((n) => n.endsWith('.ts'))
+      // A generated file (the API's option types) lists the store types as the registry gave them to the generator.
+      .filter((n) => n.endsWith('.ts') && !n.endsWith('.generated.ts'))
       .map((n) => join(repoRoot, d, n)),
   );
   return [...dirs, ...ALSO.map((f) => join(repoRoot, f))].sort();
@@ -44,9 +46,10 @@ describe('Front doors: static scan for store types', () => {
     expect(SPELT_OUT.test("export const STORE_TYPES: readonly StoreType[] = ['cosmos', 'mongodb'];")).to.equal(true);
     expect(SPELT_OUT.test("export type StoreType = 'cosmos' | 'mongodb';")).to.equal(true);
     expect(files().length).to.be.greaterThan(10);
+    expect(files().map((f) => relative(repoRoot, f))).to.include.members(['src/api/specs.ts', 'src/api/run.ts', 'src/cli/commands/export.ts', 'tasks/common/ops/migrate.ts']);
   });
 
-  it('src/cli/commands and tasks/common/ops compare against no store-type literal: the registry builds every spec', () => {
+  it('src/cli/commands, tasks/common/ops and src/api compare against no store-type literal: the registry builds every spec', () => {
     expect(offenders(COMPARISON, files())).to.deep.equal([]);
   });
 

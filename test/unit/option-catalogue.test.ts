@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { addCatalogueOptions, cosmosSpec, optionValues } from '../../src/cli/options.js';
 import { endpointFromValues } from '../../src/cli/commands/verify.js';
 import { commandOptions, sidesOf } from '../../src/options/catalogue.js';
-import { ruBudgetFrom, tuningFrom } from '../../src/options/values.js';
+import { tuningFrom } from '../../src/options/values.js';
 import type { CliContext } from '../../src/cli/context.js';
 
 function parse(command: 'export' | 'import' | 'migrate' | 'verify', args: string[]) {
@@ -40,10 +40,10 @@ describe('Option catalogue', () => {
 
   it('gives each side of verify its own RU budget (verify used to drop --right-max-ru)', () => {
     const v = parse('verify', ['--left-type', 'dir', '--left-dir', 'x', '--right-type', 'cosmos', '--right-cosmos-endpoint', 'https://a.documents.azure.com:443/', '--right-cosmos-key', 'k', '--right-max-ru', '400', '--right-priority', 'low']);
-    const [, right] = sidesOf('verify');
+    const [left, right] = sidesOf('verify');
     const spec = endpointFromValues(v, right!, ctx);
     expect(spec.type === 'cosmos' && spec.ru).to.deep.equal({ maxRu: 400, priority: 'low' });
-    expect(ruBudgetFrom(v, 'left')).to.equal(undefined);
+    expect(cosmosSpec({ ...v, leftCosmosEndpoint: 'https://l.documents.azure.com:443/', leftCosmosKey: 'k' }, left!, {}).ru).to.equal(undefined);
   });
 
   it('builds a Cosmos DB spec from the environment when no flag is given', () => {

@@ -8,10 +8,11 @@ import { registerSecret } from '../../core/secrets.js';
 import type { ArchiveEntry, ArchiveTarget } from '../../engine/archive.js';
 import { ignoreEvents, type EventSink } from '../../engine/events.js';
 import type { CliContext } from '../context.js';
-import { connectTimeoutOption, positiveInt } from '../options.js';
+import { ARCHIVE_CONNECTION_STRING_ENV } from '../../options/catalogue.js';
+import { addSubcommandOptions } from '../options.js';
 import { plainProgress } from '../progress.js';
 
-export const CONNECTION_STRING_ENV = 'AZURE_STORAGE_CONNECTION_STRING';
+export const CONNECTION_STRING_ENV = ARCHIVE_CONNECTION_STRING_ENV;
 
 interface TargetFlags {
   containerUrl: string;
@@ -52,16 +53,6 @@ function targetFrom(flags: TargetFlags, ctx: CliContext): ArchiveTarget {
 
 function eventsFor(ctx: CliContext, flags: { quiet?: boolean }): EventSink {
   return flags.quiet ? ignoreEvents : plainProgress(ctx.out);
-}
-
-function addTargetOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--container-url <url>', 'the archive container: https://<account>.blob.core.windows.net/<container> (a SAS query is accepted and never printed)')
-    .option(
-      '--connection-string <string>',
-      `storage connection string for local storage such as Azurite (env: ${CONNECTION_STRING_ENV}); without one, Entra ID (DefaultAzureCredential) is used. Prefer the environment: arguments are visible to other processes`,
-    )
-    .addOption(connectTimeoutOption());
 }
 
 function mb(bytes: number): string {
@@ -108,18 +99,8 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     .command('archive')
     .description('push export directories to a Blob Storage container and pull them back, checked against the manifest both ways');
 
-  const push = archive
-    .command('push')
-    .description('check an export directory, upload its files (manifest.json last) under a prefix of the container')
-    .requiredOption('--export-dir <dir>', 'the directory an export wrote (holding manifest.json)')
-    .option('--prefix <prefix>', 'where in the container (default: the export directory\'s name, e.g. data-export-20260212T170000/)')
-    .option('--overwrite', 'replace an archived export already at the prefix')
-    .option('--allow-partial', 'push an export that is incomplete, failed or does not match its manifest (it stays marked so)')
-    .option('--create-container', 'create the container when it is missing (local storage; pulumi/archive provisions real ones)')
-    .option('--concurrency <n>', 'blocks uploaded in parallel per file (default 8)', positiveInt('--concurrency'));
-  addTargetOptions(push)
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--quiet', 'no progress output')
+  const push = archive.command('push').description('check an export directory, upload its files (manifest.json last) under a prefix of the container');
+  addSubcommandOptions(push, 'archive', 'push')
     .action(async (flags: PushFlags) => {
       const { archivePush } = await import('../../engine/archive.js');
       const result = await archivePush({
@@ -142,16 +123,8 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
       ctx.exitCode = ExitCode.ok;
     });
 
-  const pull = archive
-    .command('pull')
-    .description('download an archived export into a new or empty directory and check every file against its manifest')
-    .requiredOption('--dest-dir <dir>', 'a new or empty directory to pull into')
-    .option('--prefix <prefix>', 'which archived export (default: the newest complete one, by the manifest\'s exported_at)')
-    .option('--allow-partial', 'pull an export that is not complete or does not match its manifest (the import then needs --allow-partial too)')
-    .option('--concurrency <n>', 'files downloaded in parallel (default 4)', positiveInt('--concurrency'));
-  addTargetOptions(pull)
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--quiet', 'no progress output')
+  const pull = archive.command('pull').description('download an archived export into a new or empty directory and check every file against its manifest');
+  addSubcommandOptions(pull, 'archive', 'pull')
     .action(async (flags: PullFlags) => {
       const { archivePull } = await import('../../engine/archive.js');
       const result = await archivePull({
@@ -178,8 +151,7 @@ export function registerArchiveCommand(program: Command, ctx: CliContext): void 
     });
 
   const list = archive.command('list').description('list the archived exports in a container with their manifest summary');
-  addTargetOptions(list)
-    .option('--json', 'print the entries as JSON on stdout')
+  addSubcommandOptions(list, 'archive', 'list')
     .action(async (flags: ListFlags) => {
       const target = targetFrom(flags, ctx);
       const { archiveList } = await import('../../engine/archive.js');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
-import { runExport } from '../../engine/export.js';
+import { runExport, type ExportOptions } from '../../engine/export.js';
+import type { EventSink } from '../../engine/events.js';
 import { sidesOf } from '../../options/catalogue.js';
 import { discoveryFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
@@ -19,26 +20,30 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
   addCatalogueOptions(cmd, 'export');
   cmd.action(async (flags: Record<string, unknown>) => {
     const values = optionValues(flags, 'export');
-    checkSides(values, 'export');
-    const layout = layoutFrom(values);
-    const source = sourceSpec(values, ctx);
-    const outputDir = (values.outputDir as string | undefined) ?? defaultExportDirName();
-    const collections = values.collections as string[] | undefined;
-    const summary = await runReported(ctx, values, (events) =>
-      runExport({
-        source,
-        layout,
-        outputDir,
-        events,
-        ...(collections ? { collections } : {}),
-        ...(values.jsonFormat ? { format: values.jsonFormat as JsonFormat } : {}),
-        ...(values.gzip ? { gzip: true } : {}),
-        ...(values.overwrite ? { overwrite: true } : {}),
-        ...runControlFrom(values),
-        ...discoveryFrom(values),
-        ...tuningFrom(values),
-      }),
-    );
+    const base = exportOptionsFrom(values, ctx);
+    const summary = await runReported(ctx, values, (events) => runExport({ ...base, events }));
     printVerification(ctx, values, summary);
   });
+}
+
+/** The engine's export options from the command's flags: `docferry export`'s, and `docferry plan export`'s. */
+export function exportOptionsFrom(values: OptionValues, ctx: CliContext, events?: EventSink): ExportOptions {
+  checkSides(values, 'export');
+  const layout = layoutFrom(values);
+  const source = sourceSpec(values, ctx);
+  const outputDir = (values.outputDir as string | undefined) ?? defaultExportDirName();
+  const collections = values.collections as string[] | undefined;
+  return {
+    source,
+    layout,
+    outputDir,
+    ...(events ? { events } : {}),
+    ...(collections ? { collections } : {}),
+    ...(values.jsonFormat ? { format: values.jsonFormat as JsonFormat } : {}),
+    ...(values.gzip ? { gzip: true } : {}),
+    ...(values.overwrite ? { overwrite: true } : {}),
+    ...runControlFrom(values),
+    ...discoveryFrom(values),
+    ...tuningFrom(values),
+  };
 }

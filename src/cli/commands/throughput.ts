@@ -5,7 +5,8 @@
  * The logic is src/azure/throughput (shared with pulumi/throughput); this file only parses flags.
  */
 import type { Command } from 'commander';
-import { connectTimeoutOption } from '../options.js';
+import { THROUGHPUT_SUBSCRIPTION_ENV } from '../../options/catalogue.js';
+import { addSubcommandOptions } from '../options.js';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
 import { OptionValueError, duration } from '../../options/parsers.js';
 import {
@@ -73,9 +74,9 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
 }
 
 export function parseRaiseFlags(flags: ThroughputFlags, env: NodeJS.ProcessEnv = process.env): RaiseCommandOptions {
-  const subscriptionId = flags.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID;
+  const subscriptionId = flags.subscriptionId ?? env[THROUGHPUT_SUBSCRIPTION_ENV];
   const missing: string[] = [];
-  if (!subscriptionId) missing.push('--subscription-id (or AZURE_SUBSCRIPTION_ID)');
+  if (!subscriptionId) missing.push(`--subscription-id (or ${THROUGHPUT_SUBSCRIPTION_ENV})`);
   if (!flags.resourceGroup) missing.push('--resource-group');
   if (!flags.accountName) missing.push('--account-name');
   if (!flags.database) missing.push('--database');
@@ -153,16 +154,6 @@ async function runAction(deps: ThroughputCommandDeps, body: () => Promise<unknow
   }
 }
 
-function addTargetOptions(cmd: Command, required: boolean): Command {
-  const note = required ? '' : ' (optional: checked against the state file)';
-  return cmd
-    .option('--subscription-id <id>', `Azure subscription id (env: AZURE_SUBSCRIPTION_ID)${note}`)
-    .option('--resource-group <name>', `resource group of the Cosmos DB account${note}`)
-    .option('--account-name <name>', `Cosmos DB account name${note}`)
-    .option('--database <name>', `database name${note}`)
-    .option('--container <name>', `container name; omit for database-level (shared) throughput${note}`);
-}
-
 /**
  * Adds `throughput raise` and `throughput restore`. Pass the CLI context as `deps` so its
  * exitCode is set too; without it only process.exitCode is set (0 ok, 2 usage, 1 failure).
@@ -177,28 +168,14 @@ export function registerThroughputCommand(program: Command, deps: ThroughputComm
     .command('throughput')
     .description('Open and close an RU/s window for a migration through the management API (Entra ID, DefaultAzureCredential).');
 
-  addTargetOptions(throughput.command('raise').description('read the current throughput, report the cost of the raise (new floor, instant-scale limit), save it to the state file and raise'), true)
-    .option('--to <ru>', 'manual throughput to raise to (RU/s, multiple of 100)')
-    .option('--autoscale-max <ru>', 'autoscale maximum to raise to (RU/s, multiple of 1000)')
-    .option('--state-file <path>', 'where to keep what was read, for the restore', DEFAULT_STATE_FILE)
-    .option('--acknowledge-floor', 'allow a raise that lifts the floor above the value to restore (the restore then only gets down to the floor)')
-    .option('--allow-decrease', 'allow a target below the current value')
-    .option('--storage-gb <gb>', 'data stored, if known: adds the storage floor (GB x 1 manual, GB x 10 autoscale) and refines the instant-scale estimate')
-    .option('--physical-partitions <n>', 'physical partition count, if known: instant-scale limit = n x 10,000 RU/s when the service does not report it')
-    .option('--wait-for-scale-up <duration>', 'wait up to this long (e.g. 2h) for a scale-up the service applies asynchronously (offerReplacePending), with a progress line per read; default: do not wait')
-    .option('--progress-interval <duration>', 'time between two progress lines while the update runs, and between two reads of a pending scale-up (default 30s)')
-    .option('--dry-run', 'read and report only: change nothing, write no state')
-    .option('--json', 'print the plan and state as JSON on stdout')
-    .addOption(connectTimeoutOption())
+  const raise = throughput.command('raise').description('read the current throughput, report the cost of the raise (new floor, instant-scale limit), save it to the state file and raise');
+  addSubcommandOptions(raise, 'throughput', 'raise')
     .action(async (flags: ThroughputFlags) => {
       await runAction(deps, async () => runThroughputRaise(parseRaiseFlags(flags, deps.env ?? process.env), withTimeout(deps, flags)));
     });
 
-  addTargetOptions(throughput.command('restore').description('put back exactly the throughput read before the raise (from the state file), then delete the state file'), false)
-    .option('--state-file <path>', 'the state file written by `throughput raise`', DEFAULT_STATE_FILE)
-    .option('--dry-run', 'read and report only: change nothing, keep the state file')
-    .option('--json', 'print the result as JSON on stdout')
-    .addOption(connectTimeoutOption())
+  const restore = throughput.command('restore').description('put back exactly the throughput read before the raise (from the state file), then delete the state file');
+  addSubcommandOptions(restore, 'throughput', 'restore')
     .action(async (flags: ThroughputFlags) => {
       await runAction(deps, async () => runThroughputRestore(parseRestoreFlags(flags), withTimeout(deps, flags)));
     });

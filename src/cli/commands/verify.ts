@@ -24,6 +24,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     const left = endpointFromValues(values, leftSide, ctx);
     const right = endpointFromValues(values, rightSide, ctx);
     const collections = values.collections as string[] | undefined;
+    const map = values.map as string[] | undefined;
     const summary = await runWatched(
       ctx,
       values,
@@ -33,6 +34,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
           right,
           layout,
           ...(collections ? { collections } : {}),
+          ...(map ? { map } : {}),
           ...(values.maxListed ? { maxListed: values.maxListed as number } : {}),
           ...(values.reportFile ? { reportFile: values.reportFile as string } : {}),
           ...(values.allowPartial ? { allowPartial: true } : {}),

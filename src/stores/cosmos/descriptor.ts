@@ -5,6 +5,7 @@ import { openDatabase, urlAddress, type DatabaseStoreDescriptor } from '../descr
 import type { CosmosConnection } from './connection.js';
 import type { CosmosRuOptions } from './ru-budget.js';
 import { cosmosSpecFromOptions } from './options.js';
+import { ruBudgetChoice } from './ru-budget-rule.js';
 import { statusOf } from './status.js';
 
 /** An Azure Cosmos DB (NoSQL API) account, as the CLI and the pipeline tasks describe it. */
@@ -50,6 +51,21 @@ export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
   async createSource(spec) {
     const { CosmosSource } = await import('./source.js');
     return new CosmosSource(spec.connection, { ...(spec.pageSize !== undefined ? { pageSize: spec.pageSize } : {}), ...(spec.ru ? { ru: spec.ru } : {}) });
+  },
+  planning: {
+    async inspector(_spec, options) {
+      const { cosmosInspector } = await import('./plan.js');
+      return cosmosInspector({ bsonInput: options.bsonInput, ...(options.sourceType ? { systemProperties: options.sourceType === cosmosStore.type ? 'drop' : 'reject' } : {}) });
+    },
+    // The sink creates missing databases and containers with an account key; a data-plane token cannot.
+    createsMissing: (spec) =>
+      spec.connection.key ? true : 'with --use-rbac docferry authenticates with a data-plane token, which cannot create databases or containers: provision them first (pulumi/target, or az cosmosdb sql container create)',
+    logicalPartitionBytes: 20 * 1024 ** 3,
+    ruBudget(spec, provisioned, scope) {
+      const choice = ruBudgetChoice(spec.ru ?? {}, provisioned, scope);
+      if ('problem' in choice) return choice;
+      return { key: choice.key, from: choice.from, ...(choice.budget !== undefined ? { ruPerSecond: choice.budget } : {}) };
+    },
   },
   async createSink(spec, options) {
     const { CosmosSink } = await import('./sink.js');

@@ -24,10 +24,11 @@ export interface CosmosItem extends SinkItem {
 }
 
 /**
- * A document as Cosmos DB will store it, with its id, partition-key value and size; or the
- * reason it cannot be stored (docs/type-mapping.md).
+ * The document as Cosmos DB would store it (the type mapping, the id, system properties), before
+ * its partition key and size are checked; or the reason it cannot be stored. A plan's sample
+ * (plan.ts) uses it to tell a missing partition key from the other reasons.
  */
-export function prepareForCosmos(input: Doc, partitionKey: ResolvedPartitionKey, options: CosmosPrepareOptions): CosmosItem | string {
+export function cosmosDocumentOf(input: Doc, options: CosmosPrepareOptions): Doc | string {
   let doc: Doc;
   try {
     doc = options.bsonInput
@@ -57,6 +58,16 @@ export function prepareForCosmos(input: Doc, partitionKey: ResolvedPartitionKey,
     }
     doc = stripSystemProperties(doc);
   }
+  return doc;
+}
+
+/**
+ * A document as Cosmos DB will store it, with its id, partition-key value and size; or the
+ * reason it cannot be stored (docs/type-mapping.md).
+ */
+export function prepareForCosmos(input: Doc, partitionKey: ResolvedPartitionKey, options: CosmosPrepareOptions): CosmosItem | string {
+  const doc = cosmosDocumentOf(input, options);
+  if (typeof doc === 'string') return doc;
   const pk = partitionKeyOf(doc, partitionKey);
   if (!pk.ok) return pk.reason;
   const bytes = Buffer.byteLength(JSON.stringify(doc), 'utf8');

@@ -3,6 +3,8 @@ import { UsageError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { RuController, type RuControllerOptions } from '../../core/ru-controller.js';
 import { describeCosmosError } from './connection.js';
+import type { ProvisionedRu } from '../types.js';
+import { ruBudgetChoice } from './ru-budget-rule.js';
 import { statusOf } from './status.js';
 
 /** How much of a Cosmos DB account a run may use, and how politely. */
@@ -18,12 +20,8 @@ export interface CosmosRuOptions {
   priority?: 'low' | 'high';
 }
 
-export interface ProvisionedThroughput {
-  /** RU/s: the manual throughput, or the autoscale maximum. */
-  ru: number;
-  level: 'container' | 'database';
-  autoscale: boolean;
-}
+/** RU/s of a container or its database (the same shape sources report for a plan). */
+export type ProvisionedThroughput = ProvisionedRu;
 
 function throughputOf(offer: OfferDefinition | undefined): { ru: number; autoscale: boolean } | undefined {
   if (!offer?.content) return undefined;
@@ -116,23 +114,13 @@ export class RuBudgets {
 
   private async budgetFor(scope: CollectionScope): Promise<{ key: string; budget?: number }> {
     const { maxRu, ruShare } = this.options;
-    if (ruShare === undefined && maxRu !== undefined) return { key: '*', budget: maxRu };
-    if (ruShare === undefined) {
-      // No budget given: the container's own throughput is the ceiling when it can be read (an
-      // account key can), so its first second is not spent probing for the limit with 429s.
-      const provisioned = await this.throughputOf(scope).catch(() => undefined);
-      if (!provisioned) return { key: `${scope.database}/${scope.collection}` };
-      return { key: provisioned.level === 'database' ? scope.database : `${scope.database}/${scope.collection}`, budget: provisioned.ru };
-    }
-    const provisioned = await this.throughputOf(scope);
-    if (!provisioned) {
-      throw new UsageError(
-        `--ru-share: ${scope.database}.${scope.collection} has no provisioned throughput (a serverless account). Pass --max-ru <RU/s> instead.`,
-      );
-    }
-    const share = Math.max(1, Math.floor(provisioned.ru * ruShare));
-    const key = provisioned.level === 'database' ? scope.database : `${scope.database}/${scope.collection}`;
-    return { key, budget: maxRu !== undefined ? Math.min(maxRu, share) : share };
+    // No budget given: the container's own throughput is the ceiling when it can be read (an
+    // account key can), so its first second is not spent probing for the limit with 429s.
+    // --ru-share needs it: a throughput that cannot be read fails the run (throughputOf throws).
+    const provisioned = ruShare === undefined && maxRu !== undefined ? undefined : ruShare === undefined ? await this.throughputOf(scope).catch(() => undefined) : await this.throughputOf(scope);
+    const choice = ruBudgetChoice(this.options, provisioned, scope);
+    if ('problem' in choice) throw new UsageError(choice.problem);
+    return { key: choice.key, ...(choice.budget !== undefined ? { budget: choice.budget } : {}) };
   }
 
   private throughputOf(scope: CollectionScope): Promise<ProvisionedThroughput | undefined> {

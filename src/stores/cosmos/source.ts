@@ -4,11 +4,11 @@ import type { Container, CosmosClient, FeedOptions } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
-import type { ListedCollection, SinkStats, SourceItem, SourceStore } from '../types.js';
+import type { ListedCollection, ProvisionedRu, SinkStats, SourceItem, SourceStore } from '../types.js';
 import { createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { statusOf } from './status.js';
 import type { RuController } from '../../core/ru-controller.js';
-import { RuBudgets, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
+import { RuBudgets, readProvisionedThroughput, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
 
 export interface CosmosSourceOptions {
   /** Documents per page of the query; bounds memory with the SDK's prefetch. */
@@ -157,6 +157,42 @@ export class CosmosSource implements SourceStore {
     }
   }
 
+  /**
+   * `documentsSize` of the container's usage header (kilobytes), which the service sends when
+   * asked for quota information; undefined when the endpoint sends none (cosmosdb-server).
+   */
+  async size(scope: CollectionScope): Promise<number | undefined> {
+    let headers: Record<string, unknown>;
+    try {
+      headers = (await this.container(scope).read({ populateQuotaInfo: true })).headers as Record<string, unknown>;
+    } catch (err) {
+      throw describeCosmosError(err, this.conn.endpoint, `reading the usage of ${scope.database}.${scope.collection}`, this.errorContext);
+    }
+    return documentsBytesOf(headers['x-ms-resource-usage']);
+  }
+
+  /** The first `n` items the service returns: one bounded query, never the whole container. */
+  async *sample(scope: CollectionScope, n: number): AsyncGenerator<SourceItem> {
+    const top = Math.max(1, Math.floor(n));
+    const query = this.container(scope).items.query<Doc>(`SELECT TOP ${top} * FROM c`, { ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions), maxItemCount: Math.min(top, 1000) });
+    let yielded = 0;
+    try {
+      while (yielded < top && query.hasMoreResults()) {
+        const page = await query.fetchNext();
+        for (const item of page.resources) {
+          if (yielded++ >= top) return;
+          yield { doc: stripSystemProperties(item) };
+        }
+      }
+    } catch (err) {
+      throw describeCosmosError(err, this.conn.endpoint, `sampling ${scope.database}.${scope.collection}`, this.errorContext);
+    }
+  }
+
+  throughput(scope: CollectionScope): Promise<ProvisionedRu | undefined> {
+    return readProvisionedThroughput(this.container(scope), this.conn.endpoint);
+  }
+
   stats(scope: CollectionScope): SinkStats | undefined {
     const s = this.spent.get(`${scope.database}/${scope.collection}`);
     if (!s) return undefined;
@@ -167,4 +203,11 @@ export class CosmosSource implements SourceStore {
   async close(): Promise<void> {
     this.client.dispose();
   }
+}
+
+/** `documentsSize=12;documentsCount=3;...` (sizes in kilobytes) -> bytes of the documents; undefined without it. */
+export function documentsBytesOf(header: unknown): number | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /(?:^|;)\s*documentsSize=(\d+(?:\.\d+)?)/i.exec(header);
+  return match ? Math.round(Number(match[1]) * 1024) : undefined;
 }

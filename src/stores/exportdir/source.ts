@@ -34,6 +34,17 @@ export class DirSource implements SourceStore {
     return readExportFile(this.fileFor(scope), this.checked.format, scope);
   }
 
+  /** The first `n` documents of the file (a plan's sample), with the duplicate check sized for them. */
+  async *sample(scope: CollectionScope, n: number): AsyncGenerator<SourceItem> {
+    const file = this.fileFor(scope);
+    let read = 0;
+    if (n <= 0) return;
+    for await (const item of readExportFile({ ...file, expectedDocuments: Math.min(n, file.expectedDocuments ?? n) }, this.checked.format, scope)) {
+      yield item;
+      if (++read >= n) return;
+    }
+  }
+
   async close(): Promise<void> {}
 }
 

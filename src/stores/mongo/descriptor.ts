@@ -63,6 +63,14 @@ export const mongoStore: DatabaseStoreDescriptor<MongoSpec> = {
     const { MongoSource } = await import('./source.js');
     return new MongoSource(spec.uri, spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {});
   },
+  planning: {
+    async inspector(spec, options) {
+      const { mongoInspector } = await import('./plan.js');
+      return mongoInspector({ bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}) });
+    },
+    // A collection is created on the first write (the sink's prepareAll creates it up front).
+    createsMissing: () => true,
+  },
   async createSink(spec, options) {
     const { MongoSink } = await import('./sink.js');
     return new MongoSink(spec.uri, { bsonInput: options.bsonInput, ...(spec.restoreObjectIds ? { restoreObjectIds: true } : {}), ...(spec.connectTimeoutMs !== undefined ? { connectTimeoutMs: spec.connectTimeoutMs } : {}) });

@@ -232,6 +232,38 @@ export class MongoSource implements SourceStore {
     return MAX_CURSOR_BATCH;
   }
 
+  /** The uncompressed size of the documents (`$collStats` storageStats.size, summed over shards); undefined when the server will not say. */
+  async size(scope: CollectionScope): Promise<number | undefined> {
+    await this.connect();
+    try {
+      const stats = await this.collection(scope).aggregate<{ storageStats?: { size?: unknown } }>([{ $collStats: { storageStats: {} } }]).toArray();
+      const sizes = stats.map((s) => Number(s.storageStats?.size)).filter((n) => Number.isFinite(n) && n >= 0);
+      return sizes.length > 0 ? sizes.reduce((a, b) => a + b, 0) : undefined;
+    } catch {
+      return undefined; // a role without collStats, or a server without storage statistics
+    }
+  }
+
+  /**
+   * `n` documents chosen at random (`$sample`) where the server has it, so that a plan's
+   * partition-key figures are not those of the oldest documents; else the first `n` in `_id` order.
+   */
+  async *sample(scope: CollectionScope, n: number): AsyncGenerator<SourceItem> {
+    await this.connect();
+    const size = Math.max(1, Math.floor(n));
+    let docs: Doc[];
+    try {
+      docs = await this.collection(scope).aggregate<Doc>([{ $sample: { size } }], RAW_BSON_READ).toArray();
+    } catch {
+      try {
+        docs = await this.collection(scope).find({}, { sort: { _id: 1 }, limit: size, ...RAW_BSON_READ }).toArray();
+      } catch (err) {
+        throw describeMongoError(err, this.uri, `sampling ${scope.database}.${scope.collection}`);
+      }
+    }
+    for (const doc of docs.slice(0, size)) yield { doc };
+  }
+
   async *read(scope: CollectionScope): AsyncGenerator<SourceItem> {
     const name = `${scope.database}.${scope.collection}`;
     await this.connect();

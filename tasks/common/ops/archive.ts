@@ -1,12 +1,14 @@
 import { resolve } from 'node:path';
 import { UsageError } from '../../../src/core/errors.js';
+import { SUBCOMMANDS } from '../../../src/options/catalogue.js';
 import { connectTimeoutInput } from '../connect-timeout.js';
 import { archiveList, archivePull, archivePush, type ArchiveEntry, type ArchiveTarget } from '../../../src/engine/archive.js';
 import { registerArchiveSecrets } from '../../../src/stores/blob/connection.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
 
-export const ARCHIVE_COMMANDS = ['push', 'pull', 'list'] as const;
+/** The task's `command` choices: `docferry archive`'s subcommands, from the option catalogue. */
+export const ARCHIVE_COMMANDS = SUBCOMMANDS.archive;
 export type ArchiveCommand = (typeof ARCHIVE_COMMANDS)[number];
 
 const cell = (v: string | number) => String(v).replace(/\|/g, '\\|');

@@ -8,6 +8,7 @@ import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
+import { discoveryInputs } from '../discovery-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
@@ -25,7 +26,9 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
   warnIfPublished(ctx, 'outputDir', inputs.getInput('outputDir'));
   const verify = inputs.getBoolInput('verify');
   const reportFile = verify ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
-  ctx.expectCollections(resolveScope(layout.layout, collections).length);
+  const discovery = discoveryInputs(ctx);
+  // With all, what is moved is known only once the source is listed: no percentage rather than a wrong one.
+  if (!discovery.all) ctx.expectCollections(resolveScope(layout.layout, collections).length);
   const summary = await runExport({
     source,
     layout,
@@ -36,6 +39,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     ...(inputs.getBoolInput('gzip') ? { gzip: true } : {}),
     ...(inputs.getBoolInput('overwrite') ? { overwrite: true } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
+    ...discovery,
     ...resume,
     ...tuning,
   });

@@ -33,6 +33,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const target = sideSpec(ctx, 'import', '', destType);
   const { layout, collections } = layoutInputs(ctx);
+  const map = ctx.inputs.getListInput('map');
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));
   const rejectsDir = inputs.getInput('rejectsDir');
   warnIfPublished(ctx, 'rejectsDir', rejectsDir);
@@ -48,10 +49,12 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
     mode,
     events: ctx.events,
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(allowPartial ? { allowPartial: true } : {}),
     ...(fromRejects ? { fromRejects: resolve(fromRejects) } : {}),
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
+    ...(inputs.getBoolInput('noIndexes') ? { noIndexes: true } : {}),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'import', 'mirror')),
     ...tuning,

@@ -7,6 +7,7 @@ import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
+import { discoveryInputs } from '../discovery-inputs.js';
 import { transferInputs } from '../run-inputs.js';
 import { mirrorFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
@@ -22,11 +23,14 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
   const target = sideSpec(ctx, 'migrate', 'to', toType);
   const mode = inputs.getChoiceInput('mode', WRITE_MODES, 'upsert')!;
   const { layout, collections } = layoutInputs(ctx);
+  const map = ctx.inputs.getListInput('map');
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'migrate', 'tuning'));
   warnIfPublished(ctx, 'rejectsDir', inputs.getInput('rejectsDir'));
   const rejectsDir = resolve(inputs.getInput('rejectsDir') ?? join(ctx.defaultExportParent, defaultRejectsDirName()));
   const reportFile = inputs.getBoolInput('verify') ? reportPath(ctx, inputs.getInput('reportFile')) : undefined;
-  ctx.expectCollections(resolveScope(layout.layout, collections).length);
+  const discovery = discoveryInputs(ctx);
+  // With all, what is moved is known only once the source is listed: no percentage rather than a wrong one.
+  if (!discovery.all) ctx.expectCollections(resolveScope(layout.layout, collections).length);
   const summary = await runMigrate({
     source,
     target,
@@ -35,7 +39,10 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     rejectsDir,
     events: ctx.events,
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
+    ...(inputs.getBoolInput('noIndexes') ? { noIndexes: true } : {}),
+    ...discovery,
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
     ...tuning,

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { CosmosDBManagementClient } from '@azure/arm-cosmosdb';
 import { UsageError } from '../../../src/core/errors.js';
+import { SUBCOMMANDS } from '../../../src/options/catalogue.js';
 import {
   armThroughputClient,
   checkArmReachable,
@@ -14,7 +15,8 @@ import {
 import { connectTimeoutInput, durationInput } from '../connect-timeout.js';
 import type { OperationContext, OperationResult } from '../context.js';
 
-export const THROUGHPUT_COMMANDS = ['raise', 'restore'] as const;
+/** The task's `command` choices: `docferry throughput`'s subcommands, from the option catalogue. */
+export const THROUGHPUT_COMMANDS = SUBCOMMANDS.throughput;
 export type ThroughputCommand = (typeof THROUGHPUT_COMMANDS)[number];
 
 const DEFAULT_STATE_FILE_NAME = 'docferry-throughput-state.json';

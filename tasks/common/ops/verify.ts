@@ -2,6 +2,7 @@ import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { STORE_KINDS } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
 import { withInputNames } from '../input-names.js';
+import { discoveryInputs } from '../discovery-inputs.js';
 import { layoutInputs, sideSpec } from '../stores.js';
 import { reportPath } from './report-file.js';
 
@@ -14,6 +15,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
   const left: VerifyEndpoint = sideSpec(ctx, 'verify', 'left', leftType);
   const right: VerifyEndpoint = sideSpec(ctx, 'verify', 'right', rightType);
   const { layout, collections } = layoutInputs(ctx);
+  const map = ctx.inputs.getListInput('map');
   const reportFile = reportPath(ctx, inputs.getInput('reportFile'));
   const maxListed = inputs.getIntInput('maxListed', 1);
   const verify = await runVerify({
@@ -23,9 +25,11 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
     reportFile,
     events: ctx.events,
     ...(collections ? { collections } : {}),
+    ...(map ? { map } : {}),
     ...(maxListed !== undefined ? { maxListed } : {}),
     ...(inputs.getBoolInput('allowPartial') ? { allowPartial: true } : {}),
     ...(inputs.getBoolInput('ignoreExtra') ? { ignoreExtra: true } : {}),
+    ...discoveryInputs(ctx),
   });
   return {
     title: `Verify ${verify.left} against ${verify.right}`,
