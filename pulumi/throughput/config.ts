@@ -34,6 +34,8 @@ export function throughputOptionsFromConfig(cfg: ConfigReader, azureNative?: { g
       ...(physicalPartitions !== undefined ? { physicalPartitions } : {}),
     }];
   }
+  const waitForScaleUpSeconds = cfg.getNumber('waitForScaleUpSeconds');
+  if (waitForScaleUpSeconds !== undefined && !(waitForScaleUpSeconds >= 0)) throw new UsageError('docferry-throughput:waitForScaleUpSeconds takes a number of seconds, 0 or more.');
   if (!Array.isArray(windows)) throw new UsageError('docferry-throughput:windows must be a list of { database, container?, throughput | autoscaleMax }.');
   return {
     subscriptionId,
@@ -42,5 +44,6 @@ export function throughputOptionsFromConfig(cfg: ConfigReader, azureNative?: { g
     windows,
     acknowledgeFloorIncrease: cfg.getBoolean('acknowledgeFloorIncrease') ?? false,
     allowDecrease: cfg.getBoolean('allowDecrease') ?? false,
+    ...(waitForScaleUpSeconds ? { waitForScaleUpSeconds } : {}),
   };
 }

@@ -15,7 +15,8 @@ import type { EngineEvent, EventSink, RunSummary } from '../../src/engine/events
 import { runExport, type LayoutRef } from '../../src/engine/export.js';
 import { runImport } from '../../src/engine/import.js';
 import { forEachLimit } from '../../src/core/concurrency.js';
-import { runVerify, type VerifyEndpoint } from '../../src/engine/verify.js';
+import { runVerify, verifyRunSummary, type VerifyEndpoint } from '../../src/engine/verify.js';
+import { reportRecorder } from '../../src/report/recorder.js';
 import { layoutDifferences } from '../../src/engine/schema-check.js';
 import { captureCosmosDatabases } from '../../src/stores/cosmos/schema.js';
 import type { DatabaseSpec } from '../../src/stores/factory.js';
@@ -24,7 +25,7 @@ import { startBlobTestServer, type BlobTestServer, type TestContainer } from '..
 import { cosmosClient, startCosmosTestServer, type CosmosTestServer } from '../../test/support/cosmos.js';
 import { startMongoTestServer, type MongoTestServer } from '../../test/support/ferretdb.js';
 import { deprovision, provisionFromLayout, type ProvisionedTarget } from './provision.js';
-import { writeReport, type CollectionCheck, type DrillReport, type TargetCheck } from './report.js';
+import { writeReport, type CollectionCheck, type DrillReport, type DrillRun, type TargetCheck } from './report.js';
 import { overallExitCode, runStages, StageFailure, type RunnableStage, type StageOutcome, type StageResult } from './runner.js';
 import { DR_DRILL_STAGES, type StageId } from './stages.js';
 
@@ -61,6 +62,25 @@ interface DrillState {
   provisioned?: ProvisionedTarget;
   mongo?: MongoTestServer;
   verification: TargetCheck[];
+  /** The data stages' runs with what their reports chart. */
+  runs: DrillRun[];
+  /** The drill's warning lines, fed every engine event. */
+  warnings: EventSink;
+}
+
+/**
+ * The events of one engine run of a data stage: the drill's warning lines, and a recording for
+ * the run's charts (src/report), kept in the drill report once the run hands back its summary.
+ */
+function watched(state: DrillState, stage: string, label: string): { events: EventSink; done(summary: RunSummary): void } {
+  const recorder = reportRecorder();
+  return {
+    events: (e) => {
+      state.warnings(e);
+      recorder.events(e);
+    },
+    done: (summary) => void state.runs.push({ stage, label, report: recorder.report(summary) }),
+  };
 }
 
 function cosmosSpec(server: CosmosTestServer): DatabaseSpec {
@@ -82,10 +102,10 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const startedAt = new Date();
   const work = join(o.outputDir, 'work');
   await mkdir(work, { recursive: true });
-  const state: DrillState = { exportDir: join(work, 'export'), verification: [] };
   const warnings: EventSink = (e: EngineEvent) => {
     if (e.type === 'warning') o.log(`  warning: ${e.message}`);
   };
+  const state: DrillState = { exportDir: join(work, 'export'), verification: [], runs: [], warnings };
   const hooks = {
     onStart: (s: RunnableStage) => o.log(`> ${s.id}: ${s.title}`),
     onEnd: (r: StageResult) =>
@@ -112,7 +132,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       title: 'Export the source',
       always: false,
       run: async () => {
-        const summary = await runExport({ source: cosmosSpec(state.source!), layout: { layout: loadLayout(), source: defaultLayoutPath }, outputDir: state.exportDir, events: warnings });
+        const run = watched(state, 'export', 'the source into an export directory');
+        const summary = await runExport({ source: cosmosSpec(state.source!), layout: { layout: loadLayout(), source: defaultLayoutPath }, outputDir: state.exportDir, events: run.events });
+        run.done(summary);
         failIfNotOk(summary, 'The export');
         return { documents: summary.totals.written };
       },
@@ -146,13 +168,13 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     pull: () => pull(state, work, warnings),
     provision: () => provision(state, o),
     schema: () => schemaGate(state),
-    import: () => importStage(state, o, warnings),
-    verify: () => verify(state, o, warnings),
+    import: () => importStage(state, o),
+    verify: () => verify(state, o),
     teardown: () => teardown(state, o),
     report: async () => {
       report!.finishedAt = new Date().toISOString();
       const files = await writeReport(o.outputDir, report!);
-      return { detail: `${files.markdown}, ${files.json}` };
+      return { detail: `${files.markdown}, ${files.html}, ${files.json}` };
     },
     export: undefined,
     push: undefined,
@@ -176,6 +198,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     setup,
     stages,
     verification: state.verification,
+    runs: state.runs,
   };
   const reportHooks = {
     onStart: (s: RunnableStage) => {
@@ -309,12 +332,16 @@ async function driftSchema(state: DrillState): Promise<string> {
   return `then set a TTL of 3600 s on ${db.name}.${c.name} (--inject schema-drift)`;
 }
 
-async function importStage(state: DrillState, o: DrillOptions, events: EventSink): Promise<StageOutcome> {
-  const summary = await runImport({ exportDir: state.pulled!.dir, target: cosmosSpec(state.target!), layout: state.layout!, mode: 'upsert', rejectsDir: join(o.outputDir, 'rejects-cosmos'), events });
+async function importStage(state: DrillState, o: DrillOptions): Promise<StageOutcome> {
+  const run = watched(state, 'import', 'the archive into Cosmos DB');
+  const summary = await runImport({ exportDir: state.pulled!.dir, target: cosmosSpec(state.target!), layout: state.layout!, mode: 'upsert', rejectsDir: join(o.outputDir, 'rejects-cosmos'), events: run.events });
+  run.done(summary);
   failIfNotOk(summary, 'The import into Cosmos DB');
   const details = [`Cosmos DB: ${summary.totals.written} written`];
   if (state.mongo) {
-    const m = await runImport({ exportDir: state.pulled!.dir, target: { type: 'mongodb', uri: state.mongo.uri }, layout: state.layout!, mode: 'upsert', rejectsDir: join(o.outputDir, 'rejects-mongodb'), events });
+    const leg = watched(state, 'import', 'the archive into MongoDB');
+    const m = await runImport({ exportDir: state.pulled!.dir, target: { type: 'mongodb', uri: state.mongo.uri }, layout: state.layout!, mode: 'upsert', rejectsDir: join(o.outputDir, 'rejects-mongodb'), events: leg.events });
+    leg.done(m);
     failIfNotOk(m, 'The import into MongoDB');
     details.push(`MongoDB: ${m.totals.written} written`);
   }
@@ -341,9 +368,11 @@ async function loseDocuments(state: DrillState): Promise<string> {
   }
 }
 
-async function verifyOne(state: DrillState, target: string, right: VerifyEndpoint, reportFile: string, events: EventSink): Promise<TargetCheck> {
+async function verifyOne(state: DrillState, target: string, right: VerifyEndpoint, reportFile: string): Promise<TargetCheck> {
   const manifest = state.pulled!.manifest;
-  const summary = await runVerify({ left: { type: 'dir', path: state.pulled!.dir }, right, layout: state.layout!, reportFile, events });
+  const run = watched(state, 'verify', `${target === 'cosmos' ? 'Cosmos DB' : 'MongoDB'} against the archive`);
+  const summary = await runVerify({ left: { type: 'dir', path: state.pulled!.dir }, right, layout: state.layout!, reportFile, events: run.events });
+  run.done(verifyRunSummary(summary));
   const collections: CollectionCheck[] = summary.collections.map((c) => {
     const expected = manifest.document_counts?.[countKey(c.database, c.collection)] ?? -1;
     return {
@@ -369,9 +398,9 @@ async function verifyOne(state: DrillState, target: string, right: VerifyEndpoin
   return { target, collections, reportFile };
 }
 
-async function verify(state: DrillState, o: DrillOptions, events: EventSink): Promise<StageOutcome> {
-  const checks = [await verifyOne(state, 'cosmos', cosmosSpec(state.target!), join(o.outputDir, 'verify-cosmos.ndjson'), events)];
-  if (state.mongo) checks.push(await verifyOne(state, 'mongodb', { type: 'mongodb', uri: state.mongo.uri }, join(o.outputDir, 'verify-mongodb.ndjson'), events));
+async function verify(state: DrillState, o: DrillOptions): Promise<StageOutcome> {
+  const checks = [await verifyOne(state, 'cosmos', cosmosSpec(state.target!), join(o.outputDir, 'verify-cosmos.ndjson'))];
+  if (state.mongo) checks.push(await verifyOne(state, 'mongodb', { type: 'mongodb', uri: state.mongo.uri }, join(o.outputDir, 'verify-mongodb.ndjson')));
   state.verification.push(...checks);
   const bad = checks.flatMap((ch) => ch.collections.filter((c) => !c.equal).map((c) => `${ch.target} ${c.database}.${c.collection} (manifest ${c.manifest}, target ${c.target}, missing ${c.missing}, extra ${c.extra}, differing ${c.differing})`));
   const documents = checks[0]!.collections.reduce((a, c) => a + Math.max(0, c.target), 0);

@@ -16,6 +16,23 @@ export function processContext(): CliContext {
 
 /** Runs an engine operation with progress on the way and a summary (table or --json) at the end. */
 export async function runReported(ctx: CliContext, flags: { json?: unknown; quiet?: unknown } & MonitoringFlags, run: (events: EventSink) => Promise<RunSummary>): Promise<RunSummary> {
+  const summary = await runWatched(ctx, flags, run, (s) => s);
+  if (flags.json) ctx.out.result(JSON.stringify(summary, null, 2));
+  else ctx.out.result(summaryTable(summary));
+  ctx.exitCode = summary.exitCode;
+  return summary;
+}
+
+/**
+ * Runs an operation with what the monitoring options ask for on the way (bars, plain lines or
+ * the JSON stream; the event file) and after it (the report files, from `asRun` of its result).
+ */
+export async function runWatched<T>(
+  ctx: CliContext,
+  flags: { json?: unknown; quiet?: unknown } & MonitoringFlags,
+  run: (events: EventSink) => Promise<T>,
+  asRun: (result: T) => RunSummary,
+): Promise<T> {
   let events: EventSink = () => {};
   let stop = () => {};
   const watch = monitoring(ctx.out, flags);
@@ -40,19 +57,16 @@ export async function runReported(ctx: CliContext, flags: { json?: unknown; quie
     shown(ev);
     watch.events(ev);
   };
-  let summary: RunSummary;
+  let result: T;
   watch.start();
   try {
-    summary = await run(events);
+    result = await run(events);
   } catch (err) {
     stop();
     watch.close();
     throw err;
   }
   stop();
-  await watch.finish(summary);
-  if (flags.json) ctx.out.result(JSON.stringify(summary, null, 2));
-  else ctx.out.result(summaryTable(summary));
-  ctx.exitCode = summary.exitCode;
-  return summary;
+  await watch.finish(asRun(result));
+  return result;
 }

@@ -60,8 +60,9 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
   };
   const events: EventSink = (ev) => {
     if (ev.type === 'collection-start') {
-      const name = `${ev.database}.${ev.collection}`.padEnd(22);
-      bars.set(`${ev.database}.${ev.collection}`, {
+      const verify = ev.phase === 'verify';
+      const name = `${ev.database}.${ev.collection}${verify ? ' (verify)' : ''}`.padEnd(22);
+      bars.set(`${verify ? 'verify ' : ''}${ev.database}.${ev.collection}`, {
         bar: multi.create(ev.total ?? 0, 0, { name, rate: 0, detail: '', etaText: etaText(0, ev.total, 0) }),
         started: Date.now(),
         ...(ev.total !== undefined ? { total: ev.total } : {}),
@@ -71,24 +72,28 @@ export function barProgress(stream: NodeJS.WriteStream = process.stderr): { even
         window: new ThrottleWindow(),
       });
       updateOverall();
-    } else if (ev.type === 'progress') {
-      const entry = bars.get(`${ev.database}.${ev.collection}`);
+    } else if (ev.type === 'progress' || ev.type === 'compare-progress') {
+      const entry = bars.get(`${ev.type === 'compare-progress' ? 'verify ' : ''}${ev.database}.${ev.collection}`);
       if (!entry) return;
-      const done = ev.written + ev.skipped + ev.rejected;
+      // A verify's bar counts the documents read from both sides (its total is both counts).
+      const done = ev.type === 'progress' ? ev.written + ev.skipped + ev.rejected : ev.compared;
+      const stats = ev.type === 'progress' ? ev.stats : undefined;
+      const bytes = ev.type === 'progress' ? ev.bytes : undefined;
       if (ev.total === undefined && done > entry.bar.getTotal()) entry.bar.setTotal(0);
       // The count may arrive after the collection started (it never holds the transfer back).
       if (ev.total !== undefined && entry.bar.getTotal() !== ev.total && done <= ev.total) entry.bar.setTotal(ev.total);
       if (ev.total !== undefined) entry.total = ev.total;
       entry.done = done;
-      entry.bytes = ev.bytes ?? entry.bytes;
+      entry.bytes = bytes ?? entry.bytes;
       const now = Date.now();
-      entry.window.add(now, ev.stats);
+      entry.window.add(now, stats);
       const docsPerSecond = rate(done, now - entry.started);
-      entry.bar.update(done, { rate: docsPerSecond, detail: detailText(entry.bytes, now - entry.started, ruText(ev.stats), entry.window.text()), etaText: etaText(done, entry.bar.getTotal(), docsPerSecond) });
+      entry.bar.update(done, { rate: docsPerSecond, detail: detailText(entry.bytes, now - entry.started, ruText(stats), entry.window.text()), etaText: etaText(done, entry.bar.getTotal(), docsPerSecond) });
       updateOverall();
-    } else if (ev.type === 'collection-end') {
-      const entry = bars.get(`${ev.summary.database}.${ev.summary.collection}`);
-      const done = ev.summary.written + ev.summary.skipped + ev.summary.rejected;
+    } else if (ev.type === 'collection-end' || ev.type === 'compare-end') {
+      const c = ev.type === 'collection-end' ? ev.summary : ev.result;
+      const entry = bars.get(`${ev.type === 'compare-end' ? 'verify ' : ''}${c.database}.${c.collection}`);
+      const done = ev.type === 'collection-end' ? ev.summary.written + ev.summary.skipped + ev.summary.rejected : ev.result.leftCount + ev.result.rightCount;
       if (entry) {
         entry.bar.setTotal(Math.max(entry.bar.getTotal(), done));
         entry.bar.update(done, { etaText: 'done' });

@@ -6,6 +6,7 @@
  * never a document's contents, and every text goes through the secret redaction.
  */
 import { redact } from '../core/secrets.js';
+import { RETRY_KINDS, type RetryCounts, type RetryKind } from '../core/retry-kinds.js';
 import type { CollectionSummary, EngineEvent, EventSink, Operation, RunSummary } from './events.js';
 import type { VerifySummary } from './verify.js';
 
@@ -33,6 +34,8 @@ export interface RunStartRecord extends RecordBase {
 export interface CollectionStartRecord extends RecordBase, CollectionRef {
   event: 'collection-start';
   total?: number;
+  /** A verify's comparison of the collection (its total counts both sides), also after a transfer with --verify. */
+  phase?: 'verify';
   /** `--map`: the target's names, when they differ from the source's (database, collection). */
   target?: CollectionRef;
 }
@@ -72,6 +75,46 @@ export interface ThrottleRecord extends RecordBase, CollectionRef {
   concurrency?: number;
 }
 
+/**
+ * Operations sent again after a transient failure other than 429 (those are `throttle`
+ * records), one record per kind that grew since the collection's previous record.
+ */
+export interface RetryRecord extends RecordBase, CollectionRef {
+  event: 'retry';
+  kind: RetryKind;
+  /** Sent again since the previous record of this kind. */
+  count: number;
+  /** Sent again for this kind since the collection started. */
+  retries: number;
+}
+
+/** verify: a collection's comparison, every interval while it runs (and one as it ends). */
+export interface VerifyStatsRecord extends RecordBase, CollectionRef {
+  event: 'verify-stats';
+  /** Documents read from both sides so far. */
+  compared: number;
+  /** Both sides' document counts, when known. */
+  total?: number;
+  /** Over the time since the collection's previous verify-stats record. */
+  docsPerSecond: number;
+}
+
+/** verify: a collection compared. */
+export interface VerifyEndRecord extends RecordBase, CollectionRef {
+  event: 'verify-end';
+  equal: boolean;
+  leftCount: number;
+  rightCount: number;
+  matched: number;
+  missing: number;
+  extra: number;
+  differing: number;
+  /** Unreadable lines, duplicate ids, a missing container. */
+  problems: number;
+  extraIgnored?: boolean;
+  durationMs: number;
+}
+
 export interface RejectRecord extends RecordBase, CollectionRef {
   event: 'reject';
   reason: string;
@@ -94,6 +137,8 @@ export interface CollectionEndRecord extends RecordBase, CollectionRef {
   bytes?: number;
   requestCharge?: number;
   throttled?: number;
+  /** Operations sent again after other transient failures, by kind. */
+  retries?: RetryCounts;
   resumed?: number;
   deleted?: number;
 }
@@ -116,10 +161,21 @@ export interface RunEndRecord extends RecordBase {
   skipped: number;
   rejected: number;
   warnings: number;
-  verify?: { equal: boolean; missing: number; extra: number; differing: number };
+  verify?: { equal: boolean; matched: number; missing: number; extra: number; differing: number };
 }
 
-export type StreamRecord = RunStartRecord | CollectionStartRecord | StatsRecord | ThrottleRecord | RejectRecord | CollectionEndRecord | MessageRecord | RunEndRecord;
+export type StreamRecord =
+  | RunStartRecord
+  | CollectionStartRecord
+  | StatsRecord
+  | ThrottleRecord
+  | RetryRecord
+  | RejectRecord
+  | CollectionEndRecord
+  | VerifyStatsRecord
+  | VerifyEndRecord
+  | MessageRecord
+  | RunEndRecord;
 
 export interface EventStream {
   /** Feed the engine's events here. */
@@ -136,6 +192,9 @@ export interface EventStreamOptions {
 
 export const DEFAULT_STATS_INTERVAL_MS = 10_000;
 
+/** Keys a verify's state apart from a transfer's of the same collection (migrate --verify has both). */
+const COMPARING = 'verify\u0000';
+
 interface CollectionState {
   /** The collection's latest progress event, and the one its last stats record came from. */
   latest?: Extract<EngineEvent, { type: 'progress' }>;
@@ -144,11 +203,19 @@ interface CollectionState {
   lastDone: number;
   lastBytes: number;
   lastThrottled: number;
+  lastRetries: RetryCounts;
+  /** verify: the latest compare-progress event, and the one the last verify-stats came from. */
+  latestCompared?: Extract<EngineEvent, { type: 'compare-progress' }>;
+  emittedCompared?: Extract<EngineEvent, { type: 'compare-progress' }>;
+}
+
+function freshState(at: number): CollectionState {
+  return { lastAt: at, lastDone: 0, lastBytes: 0, lastThrottled: 0, lastRetries: {} };
 }
 
 function verifyBrief(v: VerifySummary): RunEndRecord['verify'] {
   const sum = (f: (c: VerifySummary['collections'][number]) => number) => v.collections.reduce((n, c) => n + f(c), 0);
-  return { equal: v.equal, missing: sum((c) => c.missingTotal), extra: sum((c) => c.extraTotal), differing: sum((c) => c.differingTotal) };
+  return { equal: v.equal, matched: sum((c) => c.matchedTotal), missing: sum((c) => c.missingTotal), extra: sum((c) => c.extraTotal), differing: sum((c) => c.differingTotal) };
 }
 
 function endOf(s: CollectionSummary): Omit<CollectionEndRecord, keyof RecordBase> {
@@ -167,6 +234,7 @@ function endOf(s: CollectionSummary): Omit<CollectionEndRecord, keyof RecordBase
     ...(s.bytes !== undefined ? { bytes: s.bytes } : {}),
     ...(s.stats?.requestCharge !== undefined ? { requestCharge: Math.round(s.stats.requestCharge * 100) / 100 } : {}),
     ...(s.stats?.throttled !== undefined ? { throttled: s.stats.throttled } : {}),
+    ...(s.stats?.retries !== undefined ? { retries: { ...s.stats.retries } } : {}),
     ...(s.resumed !== undefined ? { resumed: s.resumed } : {}),
     ...(s.deleted !== undefined ? { deleted: s.deleted } : {}),
   };
@@ -226,22 +294,85 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
         ...(s?.concurrency !== undefined ? { concurrency: s.concurrency } : {}),
       });
     }
+    retries(ev, s?.retries, st);
     Object.assign(st, { emitted: ev, lastAt: at, lastDone: done, lastBytes: bytes ?? st.lastBytes, lastThrottled: Math.max(st.lastThrottled, throttled) });
+  };
+
+  const retries = (where: CollectionRef, counts: RetryCounts | undefined, st: CollectionState) => {
+    if (!counts) return;
+    for (const kind of RETRY_KINDS) {
+      const n = counts[kind] ?? 0;
+      const before = st.lastRetries[kind] ?? 0;
+      if (n > before) send({ event: 'retry', database: where.database, collection: where.collection, kind, count: n - before, retries: n });
+      if (n > before) st.lastRetries[kind] = n;
+    }
+  };
+
+  const compared = (ev: Extract<EngineEvent, { type: 'compare-progress' }>, st: CollectionState, at: number) => {
+    const seconds = Math.max((at - st.lastAt) / 1000, 0.001);
+    send({
+      event: 'verify-stats',
+      database: ev.database,
+      collection: ev.collection,
+      compared: ev.compared,
+      ...(ev.total !== undefined ? { total: ev.total } : {}),
+      docsPerSecond: Math.round((Math.max(0, ev.compared - st.lastDone) / seconds) * 10) / 10,
+    });
+    Object.assign(st, { emittedCompared: ev, lastAt: at, lastDone: ev.compared });
   };
 
   const events: EventSink = (ev) => {
     switch (ev.type) {
       case 'collection-start':
-        state.set(`${ev.database}\u0000${ev.collection}`, { lastAt: now(), lastDone: 0, lastBytes: 0, lastThrottled: 0 });
-        send({ event: 'collection-start', database: ev.database, collection: ev.collection, ...(ev.total !== undefined ? { total: ev.total } : {}), ...(ev.target ? { target: { database: ev.target.database, collection: ev.target.collection } } : {}) });
+        state.set(`${ev.phase === 'verify' ? COMPARING : ''}${ev.database}\u0000${ev.collection}`, freshState(now()));
+        send({
+          event: 'collection-start',
+          database: ev.database,
+          collection: ev.collection,
+          ...(ev.total !== undefined ? { total: ev.total } : {}),
+          ...(ev.phase ? { phase: ev.phase } : {}),
+          ...(ev.target ? { target: { database: ev.target.database, collection: ev.target.collection } } : {}),
+        });
         break;
       case 'progress': {
         const key = `${ev.database}\u0000${ev.collection}`;
         const at = now();
         let st = state.get(key);
-        if (!st) state.set(key, (st = { lastAt: at, lastDone: 0, lastBytes: 0, lastThrottled: 0 }));
+        if (!st) state.set(key, (st = freshState(at)));
         if (at - st.lastAt >= interval) stats(ev, st, at);
         st.latest = ev;
+        break;
+      }
+      case 'compare-progress': {
+        const key = `${COMPARING}${ev.database}\u0000${ev.collection}`;
+        const at = now();
+        let st = state.get(key);
+        if (!st) state.set(key, (st = freshState(at)));
+        if (at - st.lastAt >= interval) compared(ev, st, at);
+        st.latestCompared = ev;
+        break;
+      }
+      case 'compare-end': {
+        const c = ev.result;
+        const key = `${COMPARING}${c.database}\u0000${c.collection}`;
+        const st = state.get(key);
+        if (st?.latestCompared && st.latestCompared !== st.emittedCompared) compared(st.latestCompared, st, now());
+        state.delete(key);
+        send({
+          event: 'verify-end',
+          database: c.database,
+          collection: c.collection,
+          equal: c.equal,
+          leftCount: c.leftCount,
+          rightCount: c.rightCount,
+          matched: c.matchedTotal,
+          missing: c.missingTotal,
+          extra: c.extraTotal,
+          differing: c.differingTotal,
+          problems: c.problems.length,
+          ...(c.extraIgnored ? { extraIgnored: true } : {}),
+          durationMs: ev.durationMs,
+        });
         break;
       }
       case 'collection-end': {
@@ -249,6 +380,8 @@ export function eventStream(emit: (record: StreamRecord) => void, options: Event
         const st = state.get(key);
         // The last stats of the collection (a short one gets at least one sample).
         if (st?.latest && st.latest !== st.emitted) stats(st.latest, st, now());
+        // Retries the last progress event did not see yet (the summary's counts are final).
+        retries(ev.summary, ev.summary.stats?.retries, st ?? freshState(0));
         state.delete(key);
         send(endOf(ev.summary));
         break;

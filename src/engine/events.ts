@@ -1,7 +1,7 @@
 import type { CollectionFilter } from '../core/filter.js';
 import type { SinkStats } from '../stores/types.js';
 import type { MirrorSummary } from './mirror.js';
-import type { VerifySummary } from './verify.js';
+import type { CollectionVerify, VerifySummary } from './verify.js';
 
 export interface CollectionCounts {
   read: number;
@@ -57,12 +57,20 @@ export interface RunSummary {
 
 /** What the engine tells the CLI, a pipeline task or a test while it works. */
 export type EngineEvent =
-  | { type: 'collection-start'; database: string; collection: string; total?: number; /** `--map`: where it goes, when renamed. */ target?: { database: string; collection: string } }
+  /**
+   * `phase: 'verify'`: a verify's comparison (its total counts both sides), also after a transfer with --verify.
+   * `target` (`--map`): where it goes, when renamed.
+   */
+  | { type: 'collection-start'; database: string; collection: string; total?: number; phase?: 'verify'; target?: { database: string; collection: string } }
   | ({ type: 'progress'; database: string; collection: string; total?: number; stats?: SinkStats; bytes?: number } & CollectionCounts)
   | { type: 'collection-end'; summary: CollectionSummary }
   | { type: 'warning'; message: string }
   | { type: 'info'; message: string }
-  | { type: 'reject'; database: string; collection: string; id?: string; file?: string; line?: number; reason: string };
+  | { type: 'reject'; database: string; collection: string; id?: string; file?: string; line?: number; reason: string }
+  /** verify: documents read from both sides so far, of `total` (both sides' counts, when known). */
+  | { type: 'compare-progress'; database: string; collection: string; compared: number; total?: number }
+  /** verify: a collection compared. */
+  | { type: 'compare-end'; result: CollectionVerify; durationMs: number };
 
 export type EventSink = (event: EngineEvent) => void;
 

@@ -93,9 +93,10 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
   return (ev: EngineEvent) => {
     switch (ev.type) {
       case 'collection-start': {
-        const key = `${ev.database}.${ev.collection}`;
-        started.set(key, Date.now());
-        out.log(`${key}: started${ev.target ? ` (to ${ev.target.database}.${ev.target.collection})` : ''}${ev.total !== undefined ? ` (${ev.total} documents)` : ''}`);
+        const name = `${ev.database}.${ev.collection}`;
+        const verify = ev.phase === 'verify';
+        started.set(verify ? `verify ${name}` : name, Date.now());
+        out.log(`${name}: ${verify ? 'verify ' : ''}started${ev.target ? ` (to ${ev.target.database}.${ev.target.collection})` : ''}${ev.total !== undefined ? ` (${ev.total} documents${verify ? ' on both sides' : ''})` : ''}`);
         break;
       }
       case 'progress': {
@@ -112,6 +113,18 @@ export function plainProgress(out: Output, options: { intervalMs?: number } = {}
         const docsPerSecond = rate(done, elapsed);
         const extra = [mbPerSecondText(ev.bytes, elapsed), ruText(ev.stats), window.text(), ev.total !== undefined && done < ev.total ? etaText(done, ev.total, docsPerSecond) : ''].filter(Boolean);
         out.log(`${key}: ${done}${ev.total !== undefined ? `/${ev.total}` : ''} documents${pct}, ${docsPerSecond} docs/s${extra.length ? `, ${extra.join(', ')}` : ''}`);
+        break;
+      }
+      case 'compare-progress': {
+        const name = `${ev.database}.${ev.collection}`;
+        const key = `verify ${name}`;
+        const now = Date.now();
+        if (now - (lastLine.get(key) ?? started.get(key) ?? 0) < interval) break;
+        lastLine.set(key, now);
+        const docsPerSecond = rate(ev.compared, now - (started.get(key) ?? now));
+        const pct = ev.total ? ` (${Math.floor((100 * ev.compared) / Math.max(ev.total, 1))}%)` : '';
+        const eta = ev.total !== undefined && ev.compared < ev.total ? `, ${etaText(ev.compared, ev.total, docsPerSecond)}` : '';
+        out.log(`${name}: ${ev.compared}${ev.total !== undefined ? `/${ev.total}` : ''} documents compared${pct}, ${docsPerSecond} docs/s${eta}`);
         break;
       }
       case 'collection-end': {

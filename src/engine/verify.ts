@@ -5,10 +5,11 @@ import { redact } from '../core/secrets.js';
 import type { OpenedSource } from '../stores/descriptor.js';
 import { databaseStoreOfType, isMissingCollectionError, openStoreSource, type StoreSpec } from '../stores/registry.js';
 import { NdjsonReport } from './ndjson-report.js';
-import { ignoreEvents, type EventSink } from './events.js';
+import { ignoreEvents, zeroCounts, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
+import { countWithHeadStart } from './transfer/progress.js';
 import { applyNamespaceMap, describeMapping, destinationOf, destinationUnder, isEmptyMap, parseNamespaceMap, type NamespaceMap } from '../core/namespace-map.js';
 import { sourceAtDestinations } from './destination.js';
 import { describeFilters, type CollectionFilter } from '../core/filter.js';
@@ -57,6 +58,8 @@ export interface CollectionVerify {
   extra: string[];
   /** In both, with different content. */
   differing: string[];
+  /** In both, with the same content. */
+  matchedTotal: number;
   missingTotal: number;
   extraTotal: number;
   differingTotal: number;
@@ -87,6 +90,33 @@ export interface VerifySummary {
 }
 
 const DEFAULT_MAX_LISTED = 20;
+
+/** Told the documents read so far from both sides, per document: cheap unless it is time for an event. */
+type ComparedProgress = (compared: number, force?: boolean) => void;
+
+/** Least time between two compare-progress events of a collection (the stream and lines thin them further). */
+const PROGRESS_EVERY_MS = 250;
+
+/**
+ * A collection's compare-progress events: its total is both sides' counts, when both arrive in
+ * time (a slow count never holds the comparison back, as in the transfer loop).
+ */
+async function comparedProgress(scope: CollectionScope, left: OpenedEndpoint, right: OpenedEndpoint, events: EventSink): Promise<ComparedProgress> {
+  const [l, r] = await Promise.all([countWithHeadStart(left.source, scope), countWithHeadStart(right.source, scope)]);
+  const totalOf = () => (l.total !== undefined && r.total !== undefined ? l.total + r.total : undefined);
+  const total = totalOf();
+  events({ type: 'collection-start', database: scope.database, collection: scope.collection, ...(total !== undefined ? { total } : {}), phase: 'verify' });
+  let last = Date.now();
+  return (compared, force = false) => {
+    // One clock read per 64 documents: the loop reads tens of thousands a second.
+    if (!force && (compared & 63) !== 0) return;
+    const now = Date.now();
+    if (!force && now - last < PROGRESS_EVERY_MS) return;
+    last = now;
+    const t = totalOf();
+    events({ type: 'compare-progress', database: scope.database, collection: scope.collection, compared, ...(t !== undefined ? { total: t } : {}) });
+  };
+}
 
 /** Marks in the id map once the right side has been seen; real digests are 44 characters. */
 const MATCHED = 'm';
@@ -217,6 +247,7 @@ async function compareCollection(
   report: NdjsonReport,
   ignoreExtra = false,
   unfiltered?: 'left' | 'right',
+  progress: ComparedProgress = () => {},
 ): Promise<CollectionVerify> {
   const result: CollectionVerify = {
     database: scope.database,
@@ -227,6 +258,7 @@ async function compareCollection(
     missing: [],
     extra: [],
     differing: [],
+    matchedTotal: 0,
     missingTotal: 0,
     extraTotal: 0,
     differingTotal: 0,
@@ -261,6 +293,7 @@ async function compareCollection(
       for await (const item of ep.source.read(side === unfiltered ? whole : scope)) {
         if (side === 'left') result.leftCount++;
         else result.rightCount++;
+        progress(result.leftCount + result.rightCount);
         const at = item.position?.line !== undefined ? `${item.position.file}, line ${item.position.line}` : undefined;
         if (!item.doc) {
           await note(side, `${at ?? 'a document'} cannot be read: ${item.reason}`, at ? { file: item.position?.file, line: item.position?.line } : {});
@@ -300,6 +333,7 @@ async function compareCollection(
     } else {
       digests.set(key, MATCHED);
       if (seen !== digest) await listed('differing', key);
+      else result.matchedTotal++;
     }
   });
   for (const [key, value] of digests) {
@@ -340,13 +374,17 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     const r = right;
     await forEachLimit(scopes, o.parallelCollections ?? 2, async (scope) => {
       events({ type: 'info', message: `verify ${describeMapping(scope)}: comparing` });
+      const began = Date.now();
       let res: CollectionVerify;
       try {
-        res = await compareCollection(scope, left, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered);
+        const progress = await comparedProgress(scope, left, r, events);
+        res = await compareCollection(scope, left, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered, progress);
+        progress(res.leftCount + res.rightCount, true);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${describeMapping(scope)}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
       }
       results.push(res);
+      events({ type: 'compare-end', result: res, durationMs: Date.now() - began });
       events({ type: res.equal ? 'info' : 'warning', message: describeCollectionResult(res) });
     });
     const order = new Map(scopes.map((s, i) => [`${s.database}.${s.collection}`, i]));
@@ -401,4 +439,25 @@ export function verifyTable(s: VerifySummary): string {
 export async function withVerification<S extends { exitCode: number }>(summary: S, options: VerifyOptions): Promise<S & { verify: VerifySummary }> {
   const verify = await runVerify(options);
   return { ...summary, verify, exitCode: summary.exitCode !== ExitCode.ok ? summary.exitCode : verify.exitCode };
+}
+
+/**
+ * A verify as the run summary the event stream and the run report take: no transfer counts
+ * (`read` is the documents read from both sides), the comparison under `verify`.
+ */
+export function verifyRunSummary(v: VerifySummary): RunSummary {
+  const read = v.collections.reduce((n, c) => n + c.leftCount + c.rightCount, 0);
+  return {
+    operation: 'verify',
+    source: v.left,
+    target: v.right,
+    startedAt: v.startedAt,
+    finishedAt: new Date(Date.parse(v.startedAt) + v.durationMs).toISOString(),
+    durationMs: v.durationMs,
+    collections: [],
+    totals: { ...zeroCounts(), read },
+    warnings: [...(v.warnings ?? [])],
+    exitCode: v.exitCode,
+    verify: v,
+  };
 }

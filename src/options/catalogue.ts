@@ -895,6 +895,30 @@ const THROUGHPUT_OPTIONS: readonly SubcommandOptionDecl[] = [
     cliOnly: ESTIMATE_CLI,
   },
   {
+    key: 'waitForScaleUp',
+    kind: 'duration',
+    cliRaw: true,
+    valueName: '<duration>',
+    help: { raise: 'wait up to this long (e.g. 2h) for a scale-up the service applies asynchronously (offerReplacePending), with a progress line per read; default: do not wait' },
+    task: {
+      label: 'Wait for an asynchronous scale-up',
+      group: 'advanced',
+      help: 'A raise above the instant-scale limit is applied by the service over hours (offerReplacePending). Wait up to this long for it (e.g. 2h), with a log line per read of the offer. Empty: do not wait.',
+    },
+  },
+  {
+    key: 'progressInterval',
+    kind: 'duration',
+    cliRaw: true,
+    valueName: '<duration>',
+    help: { raise: 'time between two progress lines while the update runs, and between two reads of a pending scale-up (default 30s)' },
+    task: {
+      label: 'Progress interval',
+      group: 'advanced',
+      help: 'Time between two log lines while the update runs, and between two reads of an offer whose scale-up is pending, e.g. 30s or 1m. Empty: 30s.',
+    },
+  },
+  {
     key: 'dryRun',
     kind: 'boolean',
     help: { raise: 'read and report only: change nothing, write no state', restore: 'read and report only: change nothing, keep the state file' },
@@ -1261,7 +1285,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('output', OUTPUT)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING)],
 };
 
 /** Every option of a command, in the order of its --help. */

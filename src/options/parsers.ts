@@ -50,11 +50,11 @@ export const byteSize: Parser<number> = (value) => {
   return n;
 };
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 
-/** A duration in milliseconds: `30s`, `500ms`, `2m`, or a number of seconds. */
+/** A duration in milliseconds: `30s`, `500ms`, `2m`, `2h`, or a number of seconds. */
 export const duration: Parser<number> = (value) => {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min)?\s*$/i.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?\s*$/i.exec(value);
   const n = m ? Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!) : NaN;
   if (!Number.isFinite(n) || n < 1) throw new OptionValueError('takes a duration such as 30s, 500ms or 2m');
   return n;

@@ -13,7 +13,7 @@ import { armThroughputClient, type CosmosThroughputApi } from '../azure/throughp
 import { settingsProblems } from '../azure/throughput/plan.js';
 import type { RetryHooks } from '../azure/throughput/retry.js';
 import { throughputTargetId, type ThroughputManagementClient, type ThroughputSettings, type ThroughputTarget } from '../azure/throughput/types.js';
-import { raiseThroughput, restoreThroughput, WINDOW_STATE_KIND, type RaiseResult, type WindowState } from '../azure/throughput/window.js';
+import { raiseThroughput, restoreThroughput, WINDOW_STATE_KIND, type RaiseResult, type ThroughputProgress, type WindowState } from '../azure/throughput/window.js';
 
 /** The dynamic resource's inputs (all plain values). */
 export interface WindowInputs {
@@ -30,6 +30,8 @@ export interface WindowInputs {
   allowDecrease?: boolean;
   storageGb?: number;
   physicalPartitions?: number;
+  /** Wait up to this long for an asynchronous scale-up (offerReplacePending), logging each read; absent or 0: do not wait. */
+  waitForScaleUpSeconds?: number;
 }
 
 export interface WindowOutputs extends WindowInputs {
@@ -105,6 +107,22 @@ const SETTING_KEYS = ['mode', 'value', 'acknowledgeFloorIncrease', 'allowDecreas
 
 export interface ProviderOptions {
   retry?: RetryHooks;
+  /** Where progress lines go while a raise waits; default pulumi.log.info (loaded when it runs). */
+  log?: (message: string) => void;
+  /** Between two progress lines / reads of a pending offer (default 30 s). */
+  progressIntervalMs?: number;
+}
+
+/** pulumi.log.info in the provider's process, required there (the closure cannot capture an ESM import); stderr without it. */
+function pulumiLog(message: string): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const p = typeof require === 'function' ? require('@pulumi/pulumi') : undefined;
+    if (p?.log?.info) return void p.log.info(message);
+  } catch {
+    // fall through
+  }
+  process.stderr.write(`${message}\n`);
 }
 
 export function makeThroughputWindowProvider(createClient: ClientFactory = loadArmThroughputClient, options: ProviderOptions = {}): pulumi.dynamic.ResourceProvider {
@@ -114,6 +132,18 @@ export function makeThroughputWindowProvider(createClient: ClientFactory = loadA
     ...(i.storageGb !== undefined ? { storageGb: i.storageGb } : {}),
     ...(i.physicalPartitions !== undefined ? { physicalPartitions: i.physicalPartitions } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
+    // pulumi up shows these while it waits, instead of a resource that sits there for minutes.
+    onProgress: (p: ThroughputProgress) => (options.log ?? pulumiLog)(p.message),
+    ...(options.progressIntervalMs !== undefined ? { progressIntervalMs: options.progressIntervalMs } : {}),
+    ...(i.waitForScaleUpSeconds
+      ? {
+          waitForScaleUp: {
+            timeoutMs: i.waitForScaleUpSeconds * 1000,
+            ...(options.progressIntervalMs !== undefined ? { pollMs: options.progressIntervalMs } : {}),
+            ...(options.retry?.sleep ? { sleep: options.retry.sleep } : {}),
+          },
+        }
+      : {}),
   });
 
   return {

@@ -30,6 +30,12 @@ export interface MigrationThroughputWindowArgs {
   windows: WindowSpec[];
   acknowledgeFloorIncrease?: boolean;
   allowDecrease?: boolean;
+  /**
+   * Wait up to this many seconds for a scale-up the service applies asynchronously
+   * (offerReplacePending: above the instant-scale limit, hours), with a pulumi.log.info line per
+   * read of the offer. Absent: the window opens at once and the scale-up goes on in the service.
+   */
+  waitForScaleUpSeconds?: number;
   /** Tests inject a provider built over a fake client. */
   provider?: pulumi.dynamic.ResourceProvider;
 }
@@ -58,6 +64,7 @@ export function windowInputs(o: MigrationThroughputWindowArgs, w: WindowSpec): W
     allowDecrease: Boolean(o.allowDecrease),
     ...(w.storageGb !== undefined ? { storageGb: w.storageGb } : {}),
     ...(w.physicalPartitions !== undefined ? { physicalPartitions: w.physicalPartitions } : {}),
+    ...(o.waitForScaleUpSeconds ? { waitForScaleUpSeconds: o.waitForScaleUpSeconds } : {}),
   };
 }
 

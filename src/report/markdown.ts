@@ -2,7 +2,7 @@
  * The run report as Markdown for pipeline summaries (GitHub job summary, Azure DevOps build
  * summary): tables, and Mermaid `xychart-beta` charts, which GitHub renders.
  */
-import { bytesText, secondsText, type RunReport, type Series } from './model.js';
+import { bytesText, secondsText, totalsText, verifyRows, VERIFY_HEADER, RETRY_HEADER, retryRows, type RunReport, type Series } from './model.js';
 import { chartsOf } from './html.js';
 
 /** A table cell: no pipe or line break can split the row. */
@@ -48,19 +48,21 @@ export function chartsMarkdown(r: RunReport): string {
 }
 
 export function renderMarkdown(r: RunReport): string {
-  const t = r.totals;
   const out: string[] = [];
   out.push(`## docferry ${r.operation}: exit ${r.exitCode}`, '');
-  out.push(`${cell(r.source)} → ${cell(r.target)}; started ${r.startedAt}, took ${secondsText(r.durationMs)}: ${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected.`, '');
+  out.push(`${cell(r.source)} → ${cell(r.target)}; started ${r.startedAt}, took ${secondsText(r.durationMs)}: ${cell(totalsText(r))}.`, '');
   out.push(chartsMarkdown(r));
-  out.push('### Collections', '');
-  out.push(
-    table(
-      ['collection', 'read', 'written', 'skipped', 'rejected', 'time', 'bytes', 'RU', '429s', 'status'],
-      r.collections.map((c) => [c.name, c.read, c.written, c.skipped, c.rejected, secondsText(c.durationMs), bytesText(c.bytes), c.requestCharge !== undefined ? Math.round(c.requestCharge) : '–', c.throttled ?? '–', c.status === 'ok' ? 'ok' : `FAILED: ${c.error ?? ''}`]),
-    ),
-    '',
-  );
+  if (r.collections.length > 0) {
+    out.push('### Collections', '');
+    out.push(
+      table(
+        ['collection', 'read', 'written', 'skipped', 'rejected', 'time', 'bytes', 'RU', '429s', 'status'],
+        r.collections.map((c) => [c.name, c.read, c.written, c.skipped, c.rejected, secondsText(c.durationMs), bytesText(c.bytes), c.requestCharge !== undefined ? Math.round(c.requestCharge) : '–', c.throttled ?? '–', c.status === 'ok' ? 'ok' : `FAILED: ${c.error ?? ''}`]),
+      ),
+      '',
+    );
+  }
+  if (r.retries.length > 0) out.push('### Retries by kind', '', table(RETRY_HEADER, retryRows(r)), '');
   const rejected = r.collections.filter((c) => c.rejectReasons.length > 0);
   if (rejected.length > 0) {
     out.push('### Rejections by reason', '');
@@ -68,7 +70,7 @@ export function renderMarkdown(r: RunReport): string {
   }
   if (r.verify) {
     out.push(`### Verify: ${r.verify.equal ? 'equal' : 'DIFFERENCES'}`, '');
-    out.push(table(['collection', 'left', 'right', 'missing', 'extra', 'differing', 'result'], r.verify.collections.map((c) => [c.name, c.leftCount, c.rightCount, c.missing, c.extra, c.differing, c.equal ? 'equal' : 'different'])), '');
+    out.push(table(VERIFY_HEADER, verifyRows(r.verify)), '');
   }
   if (r.warnings.length > 0) out.push('### Warnings', '', ...r.warnings.map((w) => `- ${cell(w)}`), '');
   return out.join('\n');

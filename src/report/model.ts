@@ -6,6 +6,7 @@
 import type { RunSummary } from '../engine/events.js';
 import { describeMapping } from '../core/namespace-map.js';
 import type { StreamRecord } from '../engine/events-stream.js';
+import { RETRY_KINDS, RETRY_KIND_TEXT, type RetryKind } from '../core/retry-kinds.js';
 
 /** A point of a chart: seconds since the run started, and the value. */
 export type Point = [number, number];
@@ -35,7 +36,14 @@ export interface ReportCollection {
 export interface ReportVerify {
   equal: boolean;
   mode: string;
-  collections: { name: string; leftCount: number; rightCount: number; missing: number; extra: number; differing: number; equal: boolean }[];
+  collections: { name: string; leftCount: number; rightCount: number; matched: number; missing: number; extra: number; differing: number; equal: boolean; durationMs?: number }[];
+}
+
+/** Requests sent again, per collection and kind (`throttled`: the 429s the RU controller retried). */
+export interface ReportRetry {
+  collection: string;
+  kind: string;
+  count: number;
 }
 
 export interface RunReport {
@@ -56,6 +64,9 @@ export interface RunReport {
   throttled: Series[];
   /** Requests in flight the RU controller chose, per collection. */
   concurrency: Series[];
+  /** Retries other than 429 per bucket, one series per kind. */
+  retriesOverTime: Series[];
+  retries: ReportRetry[];
   verify?: ReportVerify;
   warnings: string[];
 }
@@ -64,13 +75,14 @@ export interface RunReport {
 const MAX_POINTS = 120;
 
 type Stats = Extract<StreamRecord, { event: 'stats' }>;
+type Sampled = Extract<StreamRecord, { event: 'stats' | 'verify-stats' }>;
 
 function bucketOf(t: number, width: number): number {
   return Math.floor(t / 1000 / width) * width;
 }
 
 /** Averages of `value` per bucket, one series per key. */
-function perKey(records: Stats[], width: number, key: (r: Stats) => string, value: (r: Stats) => number | undefined, combine: 'mean' | 'max' = 'mean'): Series[] {
+function perKey<R extends Sampled>(records: R[], width: number, key: (r: R) => string, value: (r: R) => number | undefined, combine: 'mean' | 'max' = 'mean'): Series[] {
   const byKey = new Map<string, Map<number, number[]>>();
   for (const r of records) {
     const v = value(r);
@@ -106,6 +118,23 @@ export function buildReport(records: readonly StreamRecord[], summary: RunSummar
   const throttles = new Map<number, number>();
   for (const r of records) if (r.event === 'throttle') throttles.set(bucketOf(r.t, bucketSeconds), (throttles.get(bucketOf(r.t, bucketSeconds)) ?? 0) + r.count);
 
+  const retriesOverTime = new Map<string, Map<number, number>>();
+  const retryRecords = records.filter((r): r is Extract<StreamRecord, { event: 'retry' }> => r.event === 'retry');
+  for (const r of retryRecords) {
+    const byBucket = retriesOverTime.get(r.kind) ?? new Map<number, number>();
+    byBucket.set(bucketOf(r.t, bucketSeconds), (byBucket.get(bucketOf(r.t, bucketSeconds)) ?? 0) + r.count);
+    retriesOverTime.set(r.kind, byBucket);
+  }
+  const retries: ReportRetry[] = [];
+  for (const c of summary.collections) {
+    if (c.stats?.throttled) retries.push({ collection: name(c), kind: 'throttled', count: c.stats.throttled });
+    for (const kind of RETRY_KINDS) {
+      const n = c.stats?.retries?.[kind];
+      if (n) retries.push({ collection: name(c), kind, count: n });
+    }
+  }
+  const compared = records.filter((r): r is Extract<StreamRecord, { event: 'verify-stats' }> => r.event === 'verify-stats');
+  const verifyEnds = new Map(records.filter((r): r is Extract<StreamRecord, { event: 'verify-end' }> => r.event === 'verify-end').map((r) => [name(r), r]));
   const ru = perKey(stats, bucketSeconds, () => 'RU/s', (r) => r.ruPerSecond, 'max');
   const budget = perKey(stats, bucketSeconds, () => 'budget', (r) => r.ruBudget, 'max');
   const v = summary.verify;
@@ -134,21 +163,55 @@ export function buildReport(records: readonly StreamRecord[], summary: RunSummar
       rejectReasons: [...(reasons.get(name(c)) ?? new Map<string, number>())].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
     })),
     bucketSeconds,
-    docsPerSecond: perKey(stats, bucketSeconds, name, (r) => r.docsPerSecond),
+    docsPerSecond: [...perKey(stats, bucketSeconds, name, (r) => r.docsPerSecond), ...perKey(compared, bucketSeconds, name, (r) => r.docsPerSecond)],
     ruPerSecond: [...ru, ...budget].filter((s) => s.points.length > 0),
     throttled: throttles.size > 0 || ru.length > 0 ? [{ name: '429s', points: [...throttles].sort((a, b) => a[0] - b[0]) }] : [],
     concurrency: perKey(stats, bucketSeconds, name, (r) => r.concurrency, 'max'),
+    retriesOverTime: [...retriesOverTime].map(([kind, byBucket]) => ({ name: kind, points: [...byBucket].sort((a, b) => a[0] - b[0]) })),
+    retries,
     ...(v
       ? {
           verify: {
             equal: v.equal,
             mode: v.mode,
-            collections: v.collections.map((c) => ({ name: describeMapping(c), leftCount: c.leftCount, rightCount: c.rightCount, missing: c.missingTotal, extra: c.extraTotal, differing: c.differingTotal, equal: c.equal })),
+            collections: v.collections.map((c) => {
+              const ended = verifyEnds.get(name(c));
+              return {
+                name: describeMapping(c),
+                leftCount: c.leftCount,
+                rightCount: c.rightCount,
+                matched: c.matchedTotal,
+                missing: c.missingTotal,
+                extra: c.extraTotal,
+                differing: c.differingTotal,
+                equal: c.equal,
+                ...(ended ? { durationMs: ended.durationMs } : {}),
+              };
+            }),
           },
         }
       : {}),
     warnings: [...summary.warnings],
   };
+}
+
+/** The run's totals in a phrase: a verify compares, the others move documents. */
+export function totalsText(r: RunReport): string {
+  const t = r.totals;
+  if (r.operation === 'verify') return `${t.read} documents compared`;
+  return `${t.read} read, ${t.written} written, ${t.skipped} skipped, ${t.rejected} rejected`;
+}
+
+export const VERIFY_HEADER = ['collection', 'left', 'right', 'matched', 'missing', 'extra', 'different', 'time', 'result'];
+
+export function verifyRows(v: ReportVerify): (string | number)[][] {
+  return v.collections.map((c) => [c.name, c.leftCount, c.rightCount, c.matched, c.missing, c.extra, c.differing, c.durationMs !== undefined ? secondsText(c.durationMs) : '–', c.equal ? 'equal' : 'different']);
+}
+
+export const RETRY_HEADER = ['collection', 'kind', 'operations sent again', 'what it means'];
+
+export function retryRows(r: RunReport): (string | number)[][] {
+  return r.retries.map((x) => [x.collection, x.kind, x.count, x.kind === 'throttled' ? 'HTTP 429 (or 16500): throttled, retried by the RU controller' : (RETRY_KIND_TEXT[x.kind as RetryKind] ?? x.kind)]);
 }
 
 /** 1234567 -> "1.2 MB". */

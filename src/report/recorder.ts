@@ -7,7 +7,7 @@ import { eventStream, type StreamRecord } from '../engine/events-stream.js';
 import { redact } from '../core/secrets.js';
 import { renderHtml } from './html.js';
 import { chartsMarkdown } from './markdown.js';
-import { buildReport } from './model.js';
+import { buildReport, type RunReport } from './model.js';
 
 export const REPORT_SAMPLE_MS = 1000;
 
@@ -18,6 +18,8 @@ export interface ReportRecorder {
   chartsMarkdown(summary: RunSummary): string;
   /** The self-contained HTML report, redacted. */
   html(summary: RunSummary): string;
+  /** What the report shows, for a page that composes several runs (the DR drill's). */
+  report(summary: RunSummary): RunReport;
 }
 
 export function reportRecorder(): ReportRecorder {
@@ -29,5 +31,6 @@ export function reportRecorder(): ReportRecorder {
     records,
     chartsMarkdown: (summary) => redact(chartsMarkdown(buildReport(records, summary))),
     html: (summary) => redact(renderHtml(buildReport(records, summary))),
+    report: (summary) => buildReport(records, summary),
   };
 }

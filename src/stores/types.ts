@@ -1,3 +1,4 @@
+import type { RetryCounts } from '../core/retry-kinds.js';
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionSchema, CollectionScope, SchemaOutcome, TargetSchema } from '../core/layout.js';
 import type { StoreKind } from './registry.js';
@@ -118,6 +119,8 @@ export interface SinkStats {
   ruBudget?: number;
   /** Requests the RU controller lets in flight now (its choice), for progress and the run report. */
   concurrency?: number;
+  /** Operations sent again after a transient failure other than throttling, by kind (absent: none). */
+  retries?: RetryCounts;
 }
 
 export interface CollectionSink {

@@ -14,3 +14,14 @@ export function connectTimeoutInput(ctx: OperationContext): { connectTimeoutMs?:
     throw err;
   }
 }
+
+/** A duration input's value (`30s`, `2m`, `2h`; read by the caller under its literal name) in milliseconds; undefined when empty. */
+export function durationInput(ctx: OperationContext, name: string, v: string | undefined): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  try {
+    return duration(v);
+  } catch (err) {
+    if (err instanceof OptionValueError) throw new UsageError(`Input "${ctx.inputs.label(name)}" ${err.takes}, not "${v}".`);
+    throw err;
+  }
+}

@@ -7,8 +7,13 @@ import { ExitCode } from '../../src/core/errors.js';
 import { redact } from '../../src/core/secrets.js';
 import { describeMapping } from '../../src/core/namespace-map.js';
 import type { RunSummary } from '../../src/engine/events.js';
-import type { VerifySummary } from '../../src/engine/verify.js';
+import { verifyRunSummary, type VerifySummary } from '../../src/engine/verify.js';
 import type { OperationResult } from './context.js';
+
+/** The run a step's report charts: a transfer's summary, else a verify's as a run. */
+export function reportedRun(result: OperationResult): RunSummary | undefined {
+  return result.summary ?? (result.verify ? verifyRunSummary(result.verify) : undefined);
+}
 
 export function transferOutputs(summary: RunSummary): Record<string, string> {
   return {

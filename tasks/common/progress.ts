@@ -30,14 +30,19 @@ export function progressReporter(log: TaskLog, report: (percent: number, label: 
     if (ev.type === 'warning') log.warning(ev.message);
     else lines(ev);
     if (ev.type === 'collection-start') {
-      running.set(`${ev.database}.${ev.collection}`, 0);
+      running.set(`${ev.phase === 'verify' ? 'verify ' : ''}${ev.database}.${ev.collection}`, 0);
       emit(`${ev.database}.${ev.collection}`);
     } else if (ev.type === 'progress') {
       const key = `${ev.database}.${ev.collection}`;
       if (ev.total) running.set(key, Math.min(1, (ev.written + ev.skipped + ev.rejected) / ev.total));
       emit(key);
-    } else if (ev.type === 'collection-end') {
-      const key = `${ev.summary.database}.${ev.summary.collection}`;
+    } else if (ev.type === 'compare-progress') {
+      const key = `verify ${ev.database}.${ev.collection}`;
+      if (ev.total) running.set(key, Math.min(1, ev.compared / ev.total));
+      emit(key);
+    } else if (ev.type === 'collection-end' || ev.type === 'compare-end') {
+      const c = ev.type === 'collection-end' ? ev.summary : ev.result;
+      const key = `${ev.type === 'compare-end' ? 'verify ' : ''}${c.database}.${c.collection}`;
       running.delete(key);
       finished++;
       emit(key);

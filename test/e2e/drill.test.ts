@@ -113,6 +113,18 @@ describe('npm run drill', function () {
       for (const id of STAGE_IDS) expect(run.stdout).to.match(new RegExp(`^drill\\s+${id}\\s+ok\\s`, 'm'));
     });
 
+    it('charts each data stage\'s runs (export, import and verify, per target) in the Markdown and HTML reports', async () => {
+      expect(report.runs.map((r) => r.stage)).to.deep.equal(['export', 'import', 'import', 'verify', 'verify']);
+      for (const r of report.runs) expect(r.report.docsPerSecond.flatMap((s) => s.points), `${r.stage}: ${r.label}`).to.not.be.empty;
+      const sections = markdown.split(/^### /m).slice(1).filter((part) => /^(export|import|verify): /.test(part));
+      expect(sections).to.have.length(5);
+      for (const part of sections) expect(part, part.split('\n')[0]).to.match(/```mermaid\nxychart-beta\n/);
+      const html = await readFile(join(run.dir, 'drill-report.html'), 'utf8');
+      const runs = html.split('<section class="run">').slice(1);
+      expect(runs).to.have.length(5);
+      for (const part of runs) expect(part).to.match(/<svg class="chart"[\s\S]*<path class="series"/);
+    });
+
     it('tears down and leaves no copy of the data behind', () => {
       expect(report.stages.find((s) => s.id === 'teardown')!.detail).to.contain('deleted 2 databases');
       expect(existsSync(join(run.dir, 'work'))).to.equal(false);

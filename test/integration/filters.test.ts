@@ -253,8 +253,8 @@ describe('filters: --query, --query-file and a layout filter on export, import, 
   for (const kind of ['mongodb', 'cosmos'] as const) {
     it(`${kind}: a resume with a different filter is refused; with the same one it finishes, every matching document once`, async () => {
       const db = `filt_resume_${kind}`;
-      // Large enough that the export is still reading when the first progress event (after 250 ms) aborts it, on an idle machine too.
-      const total = kind === 'mongodb' ? 30_000 : 6_000;
+      // Large enough (and, on Cosmos DB, in pages small enough) that the export is still reading when the first progress event (after 250 ms) aborts it, on an idle machine too.
+      const total = kind === 'mongodb' ? 30_000 : 3000;
       const docs = Array.from({ length: total }, (_, i) => ({ id: `d${String(i).padStart(5, '0')}`, keep: i % 3 !== 0, pad: 'p'.repeat(200) }));
       if (kind === 'mongodb') {
         const client = new MongoClient(mongo.uri);
@@ -280,6 +280,7 @@ describe('filters: --query, --query-file and a layout filter on export, import, 
         outputDir,
         batchSize: 50,
         concurrency: 1,
+        ...(kind === 'cosmos' ? { pageSize: 50 } : {}),
         query: keep,
         signal: ac.signal,
         onEvent: (e) => {

@@ -64,6 +64,7 @@ const KNOWN_ACTIONS: Record<string, string[]> = {
   ],
   'actions/setup-node@v4': ['node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache', 'cache-dependency-path', 'always-auth'],
   'actions/upload-artifact@v4': ['name', 'path', 'if-no-files-found', 'retention-days', 'compression-level', 'overwrite', 'include-hidden-files'],
+  'actions/download-artifact@v4': ['name', 'artifact-ids', 'path', 'pattern', 'merge-multiple', 'github-token', 'repository', 'run-id'],
   'azure/login@v2': ['creds', 'client-id', 'tenant-id', 'subscription-id', 'enable-AzPSSession', 'environment', 'allow-no-subscriptions', 'audience', 'auth-type'],
   'pulumi/actions@v6': ['command', 'stack-name', 'work-dir', 'cloud-url', 'pulumi-version', 'pulumi-version-file', 'refresh', 'upsert', 'expect-no-changes', 'config-map', 'secrets-provider'],
 };

@@ -90,7 +90,16 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
         layoutFile, reportFile,
       });
       expect(r.result).to.equal('Failed');
-      expect(r.outputs).to.deep.equal({ reportFile, verifyEqual: 'false' });
+      const { reportMarkdown, ...outputs } = r.outputs;
+      expect(outputs).to.deep.equal({ reportFile, verifyEqual: 'false' });
+      // The verify's report, as a transfer's: the charts on the summary page and as a file, the HTML attached.
+      expect(await readFile(reportMarkdown!, 'utf8')).to.match(/### Documents compared per second[\s\S]*```mermaid\nxychart-beta/);
+      expect(r.summaries[0]).to.include('Documents compared per second');
+      const attachments = r.commands.filter((c) => c.command === 'task.addattachment');
+      expect(attachments.map((c) => c.properties.type)).to.deep.equal(['docferry.report']);
+      const html = await readFile(attachments[0]!.message, 'utf8');
+      expect(html).to.include('<h2>Verify: DIFFERENCES</h2>');
+      expect(html).to.match(/<svg class="chart"/);
       expect(r.errors).to.have.length(1);
       expect(r.errors[0]).to.include(`${db('auth')}.user_roles (0 missing, 1 extra, 0 differing)`);
       expect(r.summaries[0]).to.include('extra on the right (1): `only-in-target`');
@@ -196,6 +205,25 @@ describe('Azure DevOps tasks: migrate, verify, archive and throughput stages, bu
       expect(standIn.offers.get(armPath.toLowerCase())!.throughput).to.equal(400);
       expect(existsSync(stateFile)).to.equal(false);
       expect(restored.summaries[0]).to.include('restored, 400 RU/s (manual) (found 4000 RU/s (manual))');
+    });
+
+    it('raise with waitForScaleUp logs a line per read while the scale-up is pending (offerReplacePending), then that it is applied', async () => {
+      const pendingPath = armPath.replace('/containers/messages/', '/containers/chunks/');
+      standIn.offers.set(pendingPath.toLowerCase(), { throughput: 400, minimumThroughput: 400, pendingAfterPut: 3 });
+      const stateFile = join(work, 'throughput-pending-state.json');
+      const r = await run(
+        'DocferryThroughput',
+        { azureSubscription: ENDPOINT_ID, command: 'raise', resourceGroup: 'rg-data', accountName: 'cosmos-prod', database: 'copilot', container: 'chunks', targetThroughput: '8000', stateFile, waitForScaleUp: '1m', progressInterval: '100ms' },
+        { endpoints: [endpoint()], env: { NODE_EXTRA_CA_CERTS: standIn.caFile }, oidcRequestUri: standIn.oidcRequestUri },
+      );
+      expect(r.result, r.stdout + r.stderr).to.equal('Succeeded');
+      const waiting = r.stdout.split('\n').filter((l) => l.includes('cosmos-prod/copilot/chunks: the scale-up to 8000 RU/s (manual) is still being applied'));
+      // The PUT's answer, then each of the three pending reads (the fourth read finds it applied).
+      expect(waiting.length).to.be.within(3, 4);
+      expect(r.stdout).to.match(/cosmos-prod\/copilot\/chunks: the scale-up to 8000 RU\/s \(manual\) is applied \(after/);
+      expect(standIn.offers.get(pendingPath.toLowerCase())!.throughput).to.equal(8000);
+      const gets = standIn.armRequests.filter((a) => a.method === 'GET' && a.path.toLowerCase() === pendingPath.toLowerCase());
+      expect(gets.length, 'the plan\'s read, then the reads of the wait').to.be.at.least(4);
     });
 
     it('fails in seconds, naming the management endpoint, when the service connection\'s Resource Manager URL cannot be reached (connectTimeout)', async () => {

@@ -14,10 +14,10 @@ import { runAgentTask, type TaskJson } from './support/agent.js';
 const TASKS = ['DocferryArchive', 'DocferryExport', 'DocferryImport', 'DocferryMigrate', 'DocferryThroughput', 'DocferryVerify'];
 const COUNTS = ['documentsRead', 'documentsWritten', 'documentsSkipped', 'documentsRejected'];
 const OUTPUTS: Record<string, string[]> = {
-  DocferryExport: [...COUNTS, 'exportDir', 'reportFile'],
-  DocferryImport: [...COUNTS, 'exportDir', 'reportFile'],
-  DocferryMigrate: [...COUNTS, 'reportFile'],
-  DocferryVerify: ['reportFile', 'verifyEqual'],
+  DocferryExport: [...COUNTS, 'exportDir', 'reportFile', 'reportMarkdown'],
+  DocferryImport: [...COUNTS, 'exportDir', 'reportFile', 'reportMarkdown'],
+  DocferryMigrate: [...COUNTS, 'reportFile', 'reportMarkdown'],
+  DocferryVerify: ['reportFile', 'verifyEqual', 'reportMarkdown'],
   DocferryArchive: ['archivePrefix', 'exportDir'],
   DocferryThroughput: ['stateFile'],
 };

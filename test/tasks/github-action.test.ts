@@ -97,6 +97,9 @@ describe('GitHub Action: the committed bundle run as a runner runs it', function
     expect(differ.errors).to.have.length(1);
     expect(differ.errors[0]).to.include('verification found differences').and.include(`${db('copilot')}.threads (0 missing, 0 extra, 1 differing)`);
     expect(differ.summary).to.include(`differing (1): \`${String(first!.id)}\``);
+    // The verify's charts, in the job summary and as the report-markdown file a drill report joins.
+    expect(differ.summary).to.match(/### Documents compared per second[\s\S]*```mermaid\nxychart-beta/);
+    expect(await readFile(differ.outputs['report-markdown']!, 'utf8')).to.include('Documents compared per second');
   });
 
   it('fails on rejected documents beyond allowed-rejects, with the counts still in the outputs', async () => {

@@ -104,11 +104,11 @@ describe('the Cosmos DB sink, part by part', () => {
 
     it('tells throttling, transient errors, denial and the rest apart, with the charge the diagnostics kept', () => {
       expect(classifyRequestFailure(failing(429, 2))).to.deep.equal({ charge: 2, failure: { kind: 'throttled' } });
-      expect(classifyRequestFailure(failing(503))).to.deep.equal({ charge: 0, failure: { kind: 'failed', status: 503, problem: 'HTTP 503: status 503' } });
+      expect(classifyRequestFailure(failing(503))).to.deep.equal({ charge: 0, failure: { kind: 'failed', status: 503, problem: 'HTTP 503: status 503', retryKind: 'unavailable' } });
       expect(classifyRequestFailure(failing(403)).failure).to.deep.equal({ kind: 'denied', status: 403 });
       expect(classifyRequestFailure(failing(400)).failure).to.deep.equal({ kind: 'fatal', status: 400 });
       // A connection that broke before any status: transient.
-      expect(classifyRequestFailure(new Error('ECONNRESET')).failure).to.deep.equal({ kind: 'failed', problem: 'HTTP error: ECONNRESET' });
+      expect(classifyRequestFailure(new Error('ECONNRESET')).failure).to.deep.equal({ kind: 'failed', problem: 'HTTP error: ECONNRESET', retryKind: 'network' });
     });
 
     it('finds the status in the diagnostics when the SDK wrapped it in a plain Error', () => {

@@ -65,6 +65,10 @@ export interface RaiseCommandOptions {
   physicalPartitions?: number;
   dryRun: boolean;
   json: boolean;
+  /** How long to wait for an asynchronous scale-up (offerReplacePending) to finish; 0 or absent: do not wait. */
+  waitForScaleUpMs?: number;
+  /** Between two progress lines while the update runs, and two reads of a pending offer (default 30 s). */
+  progressIntervalMs?: number;
 }
 
 export interface RestoreCommandOptions {
@@ -106,6 +110,12 @@ export async function runThroughputRaise(opts: RaiseCommandOptions, deps: Throug
       beforeUpdate: (state) => writeStateFile(opts.stateFile, state),
       ...(deps.retry ? { retry: deps.retry } : {}),
       log: { info: (m) => out.log(`  ${m}`), warn: (m) => out.log(`  warning: ${m}`) },
+      // The last phases (applied, still pending) come through the log above.
+      onProgress: (p) => {
+        if (p.phase === 'updating' || p.phase === 'pending') out.log(`  ${p.message}`);
+      },
+      ...(opts.progressIntervalMs !== undefined ? { progressIntervalMs: opts.progressIntervalMs } : {}),
+      ...(opts.waitForScaleUpMs ? { waitForScaleUp: { timeoutMs: opts.waitForScaleUpMs, ...(opts.progressIntervalMs !== undefined ? { pollMs: opts.progressIntervalMs } : {}), ...(deps.retry?.sleep ? { sleep: deps.retry.sleep } : {}) } } : {}),
     });
   } catch (err) {
     if (err instanceof ThroughputRaiseError) {

@@ -50,6 +50,45 @@ export interface WindowLog {
   warn?: (msg: string) => void;
 }
 
+/** What a raise tells while it waits: the update call, then an asynchronous scale-up. */
+export interface ThroughputProgress {
+  target: ThroughputTarget;
+  /**
+   * updating: the update call (a long-running ARM operation) has not returned yet; pending: the
+   * service is applying it (offerReplacePending: partition splits, hours); applied: done;
+   * still-pending: the wait ended before the scale-up did (the service carries on).
+   */
+  phase: 'updating' | 'pending' | 'applied' | 'still-pending';
+  requested: ThroughputSettings;
+  /** What the offer reads now (absent while the update call runs). */
+  current?: ThroughputSettings;
+  /** Since the update was sent. */
+  elapsedMs: number;
+  /** Reads of the offer while waiting for the scale-up. */
+  polls: number;
+  /** One line for a log. */
+  message: string;
+}
+
+/** How long a raise waits for an asynchronous scale-up (offerReplacePending) to finish. */
+export interface ScaleUpWait {
+  /** 0: do not wait (the raise returns with the scale-up pending, as before). */
+  timeoutMs: number;
+  /** Between two reads of the offer (default 30 s). */
+  pollMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+export const DEFAULT_SCALE_UP_POLL_MS = 30_000;
+/** Between two `updating` progress calls while the update call runs. */
+export const DEFAULT_PROGRESS_INTERVAL_MS = 30_000;
+
+function minutesText(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
 export interface RaiseOptions extends Omit<RaiseRequest, 'to'> {
   /** Plan and report only. */
   dryRun?: boolean;
@@ -60,6 +99,15 @@ export interface RaiseOptions extends Omit<RaiseRequest, 'to'> {
   retry?: { read?: RetryPolicy; update?: RetryPolicy } & RetryHooks;
   log?: WindowLog;
   now?: () => Date;
+  /**
+   * Told while the raise waits (the CLI's lines, the tasks' log, Pulumi's log): every phase. The
+   * last one (applied, still-pending) also goes to `log`, so a caller may print only the others.
+   */
+  onProgress?: (p: ThroughputProgress) => void;
+  /** Time between two `updating` calls of onProgress while the update call runs (default 30 s). */
+  progressIntervalMs?: number;
+  /** Wait for an asynchronous scale-up to finish, reporting each poll; default: do not wait. */
+  waitForScaleUp?: ScaleUpWait;
 }
 
 export interface RaiseResult {
@@ -67,8 +115,10 @@ export interface RaiseResult {
   state: WindowState;
   /** An update was sent and succeeded. */
   applied: boolean;
-  /** What the service reported after the update (absent when nothing was sent). */
+  /** What the service reported after the update (absent when nothing was sent); the last poll's reading after a wait. */
   after?: ThroughputReading;
+  /** The update started an asynchronous scale-up: applied during the wait, or still pending. */
+  scaleUp?: 'applied' | 'pending';
 }
 
 function hooksOf(retry: RetryHooks | undefined, log: WindowLog | undefined): RetryHooks {
@@ -113,15 +163,22 @@ export async function raiseThroughput(
   await options.beforeUpdate?.(state);
   if (plan.direction === 'unchanged') return { plan, state: { ...state, status: 'raised' }, applied: false };
 
+  const clock = options.waitForScaleUp?.now ?? Date.now;
+  const sentAt = clock();
+  const name = describeTarget(target);
+  // The update call waits for ARM's long-running operation: say so now and then, not nothing.
+  const heartbeat = options.onProgress
+    ? setInterval(() => {
+        const elapsedMs = clock() - sentAt;
+        options.onProgress!({ target, phase: 'updating', requested: to, elapsedMs, polls: 0, message: `${name}: the management API is still applying ${describeSettings(to)} (${minutesText(elapsedMs)} so far)` });
+      }, options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS)
+    : undefined;
+  heartbeat?.unref?.();
+  let after: ThroughputReading;
   try {
-    const after = await withArmRetry(
-      `raise throughput of ${describeTarget(target)}`,
-      () => client.update(target, to),
-      options.retry?.update ?? raiseRetryPolicy,
-      hooks,
-    );
-    return { plan, state: { ...state, status: 'raised' }, applied: true, after };
+    after = await withArmRetry(`raise throughput of ${name}`, () => client.update(target, to), options.retry?.update ?? raiseRetryPolicy, hooks);
   } catch (err) {
+    if (heartbeat) clearInterval(heartbeat);
     // The update may have been applied even though the call failed (timeout, lost poll).
     let current: ThroughputSettings | undefined;
     try {
@@ -138,6 +195,69 @@ export async function raiseThroughput(
           : `Could not read the offer back: run the restore to make sure ${describeSettings(restoreTo)} is in place.`;
     throw new ThroughputRaiseError(`Raising ${describeTarget(target)} to ${describeSettings(to)} failed: ${errorMessage(err)}. ${advice}`, state, changed, current, { cause: err });
   }
+  if (heartbeat) clearInterval(heartbeat);
+  const raised = { plan, state: { ...state, status: 'raised' as const }, applied: true };
+  if (!after.offerReplacePending) return { ...raised, after };
+  const waited = await waitForScaleUp(client, target, to, after, options, hooks, sentAt);
+  return { ...raised, after: waited.reading, scaleUp: waited.applied ? 'applied' : 'pending' };
+}
+
+/**
+ * An update above the instant-scale limit returns with offerReplacePending: the old throughput
+ * stays in effect while partitions split. Reads the offer every poll until that clears or the
+ * wait is over, telling onProgress each time. A wait that ends first is no failure: the service
+ * carries on and the state lets the restore run once it is done.
+ */
+async function waitForScaleUp(
+  client: ThroughputManagementClient,
+  target: ThroughputTarget,
+  to: ThroughputSettings,
+  first: ThroughputReading,
+  options: RaiseOptions,
+  hooks: RetryHooks,
+  sentAt: number,
+): Promise<{ reading: ThroughputReading; applied: boolean }> {
+  const name = describeTarget(target);
+  const wait = options.waitForScaleUp ?? { timeoutMs: 0 };
+  const now = wait.now ?? Date.now;
+  const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const tell = (phase: ThroughputProgress['phase'], reading: ThroughputReading, polls: number, message: string) =>
+    options.onProgress?.({ target, phase, requested: to, current: { ...reading.settings }, elapsedMs: now() - sentAt, polls, message });
+  const started = now();
+  let reading = first;
+  let polls = 0;
+  const pendingText = () => `${name}: the scale-up to ${describeSettings(to)} is still being applied (offerReplacePending: partitions splitting; the offer reads ${describeSettings(reading.settings)}), ${minutesText(now() - started)} so far`;
+  if (wait.timeoutMs <= 0) {
+    const message = `${name}: the scale-up to ${describeSettings(to)} is being applied asynchronously (offerReplacePending); it can take hours, and the restore waits until it is done.`;
+    options.log?.info?.(message);
+    tell('still-pending', reading, 0, message);
+    return { reading, applied: false };
+  }
+  tell('pending', reading, 0, pendingText());
+  while (now() - started < wait.timeoutMs) {
+    await sleep(Math.min(wait.pollMs ?? DEFAULT_SCALE_UP_POLL_MS, Math.max(0, wait.timeoutMs - (now() - started))));
+    try {
+      reading = await withArmRetry(`read throughput of ${name}`, () => client.read(target), options.retry?.read ?? readRetryPolicy, hooks);
+    } catch (err) {
+      // The raise itself succeeded: a read that fails ends the wait, not the raise.
+      const message = `${name}: could not read the offer while waiting for the scale-up (${errorMessage(err)}); the service carries on with it.`;
+      options.log?.warn?.(message);
+      tell('still-pending', reading, polls, message);
+      return { reading, applied: false };
+    }
+    polls++;
+    if (!reading.offerReplacePending) {
+      const message = `${name}: the scale-up to ${describeSettings(to)} is applied (after ${minutesText(now() - started)}, ${polls} reads).`;
+      options.log?.info?.(message);
+      tell('applied', reading, polls, message);
+      return { reading, applied: true };
+    }
+    tell('pending', reading, polls, pendingText());
+  }
+  const message = `${name}: stopped waiting after ${minutesText(now() - started)}; the scale-up to ${describeSettings(to)} is still being applied and the service carries on (the restore waits until it is done).`;
+  options.log?.warn?.(message);
+  tell('still-pending', reading, polls, message);
+  return { reading, applied: false };
 }
 
 export interface RestoreOptions {

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { THROUGHPUT_SUBSCRIPTION_ENV } from '../../options/catalogue.js';
 import { addSubcommandOptions } from '../options.js';
 import { DocferryError, ExitCode, UsageError, errorMessage } from '../../core/errors.js';
+import { OptionValueError, duration } from '../../options/parsers.js';
 import {
   DEFAULT_STATE_FILE,
   runThroughputRaise,
@@ -54,6 +55,8 @@ export interface ThroughputFlags {
   physicalPartitions?: string;
   dryRun?: boolean;
   json?: boolean;
+  waitForScaleUp?: string;
+  progressInterval?: string;
 }
 
 function wholeNumber(flag: string, value: string | undefined, min: number): number | undefined {
@@ -103,7 +106,19 @@ export function parseRaiseFlags(flags: ThroughputFlags, env: NodeJS.ProcessEnv =
     ...(physicalPartitions !== undefined ? { physicalPartitions } : {}),
     dryRun: Boolean(flags.dryRun),
     json: Boolean(flags.json),
+    ...durationFlag('--wait-for-scale-up', flags.waitForScaleUp, 'waitForScaleUpMs'),
+    ...durationFlag('--progress-interval', flags.progressInterval, 'progressIntervalMs'),
   };
+}
+
+function durationFlag<K extends string>(flag: string, value: string | undefined, key: K): Partial<Record<K, number>> {
+  if (value === undefined) return {};
+  try {
+    return { [key]: duration(value) } as Record<K, number>;
+  } catch (err) {
+    if (err instanceof OptionValueError) throw new UsageError(`${flag} ${err.takes}, not "${value}".`);
+    throw err;
+  }
 }
 
 export function parseRestoreFlags(flags: ThroughputFlags): RestoreCommandOptions {

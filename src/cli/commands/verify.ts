@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { discoveryFrom, filterFrom } from '../../options/values.js';
 import { UsageError } from '../../core/errors.js';
-import { runVerify, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
+import { runVerify, verifyRunSummary, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
 import type { OptionValues } from '../../options/values.js';
-import { plainProgress } from '../progress.js';
-import type { CliContext } from '../context.js';
+import { runWatched, type CliContext } from '../context.js';
 import { addCatalogueOptions, layoutFrom, optionValues, sideSpec } from '../options.js';
 
 /** `--left-…` / `--right-…` values (env fallbacks: SRC_* for left, DST_* for right) -> an endpoint. */
@@ -26,20 +25,26 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
     const right = endpointFromValues(values, rightSide, ctx);
     const collections = values.collections as string[] | undefined;
     const map = values.map as string[] | undefined;
-    const summary = await runVerify({
-      left,
-      right,
-      layout,
-      ...(collections ? { collections } : {}),
-      ...(map ? { map } : {}),
-      ...(values.maxListed ? { maxListed: values.maxListed as number } : {}),
-      ...(values.reportFile ? { reportFile: values.reportFile as string } : {}),
-      ...(values.allowPartial ? { allowPartial: true } : {}),
-      ...(values.ignoreExtra ? { ignoreExtra: true } : {}),
-      ...filterFrom(values),
-      ...discoveryFrom(values),
-      ...(values.quiet ? {} : { events: plainProgress(ctx.out) }),
-    });
+    const summary = await runWatched(
+      ctx,
+      values,
+      (events) =>
+        runVerify({
+          left,
+          right,
+          layout,
+          ...(collections ? { collections } : {}),
+          ...(map ? { map } : {}),
+          ...(values.maxListed ? { maxListed: values.maxListed as number } : {}),
+          ...(values.reportFile ? { reportFile: values.reportFile as string } : {}),
+          ...(values.allowPartial ? { allowPartial: true } : {}),
+          ...(values.ignoreExtra ? { ignoreExtra: true } : {}),
+          ...filterFrom(values),
+          ...discoveryFrom(values),
+          events,
+        }),
+      verifyRunSummary,
+    );
     ctx.out.result(values.json ? JSON.stringify(summary, null, 2) : verifyTable(summary));
     ctx.exitCode = summary.exitCode;
   });

@@ -1,5 +1,6 @@
 import type { OperationResponse } from '@azure/cosmos';
 import type { WriteMode, WriteResult } from '../types.js';
+import { addRetries, httpRetryKind, type RetryCounts, type RetryKind } from '../../core/retry-kinds.js';
 import { isRetryableStatus, statusOf } from './status.js';
 
 /** Per-operation fields the service sends that the SDK's OperationResponse type leaves out. */
@@ -14,6 +15,8 @@ export interface GroupOutcome {
   problem?: string;
   /** The longest retry-after the service gave the throttled operations. */
   serverAskedMs?: number;
+  /** Why the `failed` ones failed, by kind (for the retry counts of the event stream). */
+  failedKinds?: RetryCounts;
 }
 
 /** A bulk call that failed as a whole, and what to do about it. */
@@ -23,7 +26,7 @@ export type RequestFailure =
   /** Not retryable (400, 404...): the caller explains it and fails the batch. */
   | { kind: 'fatal'; status?: number }
   | { kind: 'throttled' }
-  | { kind: 'failed'; status?: number; problem: string };
+  | { kind: 'failed'; status?: number; problem: string; retryKind: RetryKind };
 
 /** The HTTP status and charge behind a failed bulk call: the SDK wraps it in a plain Error, its diagnostics keep them. */
 export function failedBulkStatus(err: unknown): { status?: number; charge: number } {
@@ -42,7 +45,7 @@ export function classifyRequestFailure(err: unknown): { charge: number; failure:
   if (!isRetryableStatus(status)) return { charge, failure: { kind: 'fatal', ...(status !== undefined ? { status } : {}) } };
   if (status === 429) return { charge, failure: { kind: 'throttled' } };
   const problem = `HTTP ${status ?? 'error'}: ${((err as Error).message ?? String(err)).split('\n')[0]!.slice(0, 300)}`;
-  return { charge, failure: { kind: 'failed', ...(status !== undefined ? { status } : {}), problem } };
+  return { charge, failure: { kind: 'failed', ...(status !== undefined ? { status } : {}), problem, retryKind: httpRetryKind(status, err) } };
 }
 
 export interface OperationsOutcome extends GroupOutcome {
@@ -76,6 +79,7 @@ export function classifyOperations(group: readonly number[], response: readonly 
       outcome.throttled.push(i);
     } else if (isRetryableStatus(code)) {
       outcome.failed.push(i);
+      addRetries((outcome.failedKinds ??= {}), httpRetryKind(code), 1);
       outcome.problem = `HTTP ${code ?? 'error'}${r?.subStatusCode ? `.${r.subStatusCode}` : ''}`;
     } else {
       const detail = r?.message ?? (r?.resourceBody as { message?: string } | undefined)?.message ?? '';

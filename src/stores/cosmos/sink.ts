@@ -2,6 +2,7 @@ import type { SchemaOutcome, TargetSchema } from '../../core/layout.js';
 import { checkCosmosSchema } from './schema.js';
 import type { Container, ContainerDefinition, CosmosClient, OperationInput, PartitionKeyDefinition, RequestOptions } from '@azure/cosmos';
 import { sleep } from '../../core/backoff.js';
+import { addRetries, retryTotal, type RetryCounts, type RetryKind } from '../../core/retry-kinds.js';
 import type { Doc } from '../../core/documents.js';
 import { TargetSchemaError } from '../../core/errors.js';
 import { describePartitionKey, samePartitionKey, type CollectionScope, type ResolvedPartitionKey } from '../../core/layout.js';
@@ -155,6 +156,8 @@ export class CosmosSink implements SinkStore {
  */
 class CosmosCollectionSink implements CollectionSink {
   private readonly counters = { requestCharge: 0, throttled: 0, requests: 0 };
+  /** Operations sent again after a transient failure other than 429, by kind. */
+  private readonly retries: RetryCounts = {};
   private readonly requestOptions: RequestOptions;
 
   constructor(
@@ -179,8 +182,10 @@ class CosmosCollectionSink implements CollectionSink {
     const rounds = new CosmosRetryRounds(this.name, this.options.maxRetryRounds ?? 8);
     let pending = batch.map((_, i) => i);
     for (;;) {
-      const again = rounds.next(await this.sendAll(batch, pending, mode, results));
+      const outcomes = await this.sendAll(batch, pending, mode, results);
+      const again = rounds.next(outcomes);
       if (!again) return results;
+      for (const o of outcomes) for (const [kind, n] of Object.entries(o.failedKinds ?? {})) addRetries(this.retries, kind as RetryKind, n);
       if (again.waitMs > 0) await sleep(again.waitMs);
       pending = again.pending;
     }
@@ -235,6 +240,7 @@ class CosmosCollectionSink implements CollectionSink {
         } else {
           outcome.failed = group;
           outcome.problem = f.problem;
+          outcome.failedKinds = { [f.retryKind]: group.length };
         }
         return outcome;
       } finally {
@@ -266,6 +272,6 @@ class CosmosCollectionSink implements CollectionSink {
 
   stats(): SinkStats {
     const ru = this.controller.snapshot();
-    return { ...this.counters, ruPerSecond: Math.round(ru.ruPerSecond), concurrency: ru.concurrency, ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
+    return { ...this.counters, ...(retryTotal(this.retries) > 0 ? { retries: { ...this.retries } } : {}), ruPerSecond: Math.round(ru.ruPerSecond), concurrency: ru.concurrency, ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
   }
 }

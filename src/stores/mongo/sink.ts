@@ -2,17 +2,18 @@ import type { SchemaOutcome, TargetSchema } from '../../core/layout.js';
 import { applyMongoSchema, createMongoCollection, type CollectionCreation } from './schema.js';
 import type { AnyBulkWriteOperation, Collection, Filter, MongoClient } from 'mongodb';
 import { sleep } from '../../core/backoff.js';
+import { addRetries, retryTotal, type RetryCounts, type RetryKind } from '../../core/retry-kinds.js';
 import { forEachLimit } from '../../core/concurrency.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { CollectionSink, SinkItem, SinkStats, SinkStore, TargetDeletes, WriteMode, WriteResult } from '../types.js';
 import { MongoDeletes } from './deletes.js';
-import { RAW_BSON_READ, createMongoClient, describeMongoUri, describeMongoError, isRetryableMongoError } from './connection.js';
+import { RAW_BSON_READ, codeOf, createMongoClient, describeMongoUri, describeMongoError, isRetryableMongoError, unwrapMongoError } from './connection.js';
 import { quirksOf, type ServerQuirks } from './ferretdb.js';
 import { commandGroups, type Op } from './packing.js';
 import { prepareForMongo } from './prepare.js';
 import { MongoRetryRounds } from './retry.js';
-import { bulkFailureOf, classifyPartialFailure, classifyWholeFailure, judgeReadBack, noAttempt, type Attempt } from './write-results.js';
+import { bulkFailureOf, classifyPartialFailure, classifyWholeFailure, judgeReadBack, noAttempt, wholeFailureKind, type Attempt } from './write-results.js';
 
 export interface MongoSinkOptions {
   /** Documents carry BSON types (from MongoDB or Extended JSON); otherwise they are plain JSON. */
@@ -94,6 +95,8 @@ export class MongoSink implements SinkStore {
  */
 class MongoCollectionSink implements CollectionSink {
   private readonly counters = { throttled: 0, requests: 0 };
+  /** Documents sent again after a transient failure other than throttling, by kind. */
+  private readonly retries: RetryCounts = {};
 
   /**
    * Upsert mode tries inserts first and replaces only the documents that turn out to exist: an
@@ -152,7 +155,11 @@ class MongoCollectionSink implements CollectionSink {
       }
       pending.insert.sort((a, b) => a - b);
       pending.replace.sort((a, b) => a - b);
-      if (retries > 0) await sleep(rounds.waitBeforeRetry(attempts.map(([, a]) => a)));
+      if (retries > 0) {
+        const waitMs = rounds.waitBeforeRetry(attempts.map(([, a]) => a));
+        for (const [, a] of attempts) for (const [kind, n] of Object.entries(a.retryKinds ?? {})) addRetries(this.retries, kind as RetryKind, n);
+        await sleep(waitMs);
+      }
     }
     if (mode === 'upsert' && !this.replaceFirst) this.replaceFirst = existing * 2 > batch.length;
     return results;
@@ -196,6 +203,7 @@ class MongoCollectionSink implements CollectionSink {
     } catch (err) {
       if (!isRetryableMongoError(err)) throw describeMongoError(err, this.uri, `reading back documents of ${this.name}`);
       attempt.retry.push(...indices);
+      addRetries((attempt.retryKinds ??= {}), wholeFailureKind(err, unwrapMongoError(err)), indices.length);
       attempt.problem = (err as Error).message;
       return;
     }
@@ -206,6 +214,6 @@ class MongoCollectionSink implements CollectionSink {
   async abort(): Promise<void> {}
 
   stats(): SinkStats {
-    return { ...this.counters };
+    return { ...this.counters, ...(retryTotal(this.retries) > 0 ? { retries: { ...this.retries } } : {}) };
   }
 }

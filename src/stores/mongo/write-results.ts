@@ -1,4 +1,5 @@
-import { MongoBulkWriteError } from 'mongodb';
+import { MongoBulkWriteError, MongoNetworkError, MongoNetworkTimeoutError } from 'mongodb';
+import { addRetries, type RetryCounts, type RetryKind } from '../../core/retry-kinds.js';
 import { BSON } from '../../core/bson.js';
 import type { Doc } from '../../core/documents.js';
 import type { WriteMode, WriteResult } from '../types.js';
@@ -31,6 +32,16 @@ export interface Attempt {
   notSent?: boolean;
   /** Throttling errors (16500) among the failures, for the statistics. */
   throttled?: number;
+  /** The other retries, by why they failed (the event stream's retry counts). */
+  retryKinds?: RetryCounts;
+}
+
+/** Why a whole command failed retryably (a throttled one is counted as throttled instead). */
+export function wholeFailureKind(err: unknown, inner: unknown): RetryKind {
+  if (isPoolClearedError(err)) return 'pool-cleared';
+  if (inner instanceof MongoNetworkTimeoutError) return 'timeout';
+  if (inner instanceof MongoNetworkError) return 'network';
+  return 'mongo-retryable';
 }
 
 export function noAttempt(): Attempt {
@@ -53,9 +64,11 @@ export function classifyWholeFailure(err: unknown, indices: readonly number[], r
   if (!isRetryableMongoError(err)) return 'fatal';
   for (const i of indices) maybeOurs.add(i);
   const message = (inner as Error).message ?? String(inner);
+  const throttled = codeOf(inner) === THROTTLED_CODE;
   return {
     ...noAttempt(),
     retry: [...indices],
+    ...(throttled ? {} : { retryKinds: { [wholeFailureKind(err, inner)]: indices.length } }),
     problem: message.split('\n')[0]!,
     waitMs: serverAskedMs(message),
     ...(codeOf(inner) === THROTTLED_CODE ? { throttled: 1 } : {}),
@@ -121,6 +134,7 @@ export function classifyPartialFailure(
       if (concern) {
         maybeOurs.add(i);
         attempt.retry.push(i);
+        addRetries((attempt.retryKinds ??= {}), 'mongo-retryable', 1);
         attempt.problem = `write concern not satisfied: ${concern.errmsg ?? `code ${concern.code}`}`;
       } else {
         results[i] = { status: 'written' };
@@ -135,6 +149,7 @@ export function classifyPartialFailure(
       else results[i] = { status: 'skipped' };
     } else if (isRetryableCode(code)) {
       if (code === THROTTLED_CODE) attempt.throttled = (attempt.throttled ?? 0) + 1;
+      else addRetries((attempt.retryKinds ??= {}), 'mongo-retryable', 1);
       attempt.retry.push(i);
       attempt.problem = `code ${code}: ${message}`;
       attempt.waitMs = Math.max(attempt.waitMs ?? 0, serverAskedMs(message));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DocferryError, errorMessage } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/secrets.js';
 import type { AzureAuth, Operation, OperationContext, OperationResult, TaskLog } from '../../common/context.js';
-import { failedResult, judge, summaryMarkdown, type Verdict } from '../../common/outcome.js';
+import { failedResult, judge, reportedRun, summaryMarkdown, type Verdict } from '../../common/outcome.js';
 import { progressReporter } from '../../common/progress.js';
 import { reportRecorder, type ReportRecorder } from '../../../src/report/recorder.js';
 import { taskInputs } from './inputs.js';
@@ -34,20 +34,25 @@ function fail(message: string): void {
 
 /**
  * Output variables and the summary page (with the run's charts), on success and failure alike;
- * a transfer's HTML report is attached to the run as well (type docferry.report).
+ * a transfer's or a verify's HTML report is attached to the run as well (type docferry.report).
  */
 function report(taskName: string, result: OperationResult, verdict: Verdict, tempDir: string, recorder?: ReportRecorder): void {
   for (const [name, value] of Object.entries(result.outputs)) tl.setVariable(name, redact(value), false, true);
   try {
     mkdirSync(tempDir, { recursive: true });
-    const charts = result.summary && recorder ? recorder.chartsMarkdown(result.summary) : '';
+    const run = reportedRun(result);
+    const charts = run && recorder ? recorder.chartsMarkdown(run) : '';
     const page = charts ? { ...result, markdown: [...(result.markdown ?? []), charts] } : result;
     const file = join(tempDir, `docferry-${taskName}-summary-${process.pid}.md`);
     writeFileSync(file, summaryMarkdown(page, verdict));
     tl.uploadSummary(file);
-    if (result.summary && recorder) {
+    if (run && recorder) {
+      // The charts alone, for a report that joins several steps (the DR drill template's).
+      const chartsFile = join(tempDir, `docferry-${taskName}-charts-${process.pid}.md`);
+      writeFileSync(chartsFile, charts, { mode: 0o600 });
+      tl.setVariable('reportMarkdown', chartsFile, false, true);
       const html = join(tempDir, `docferry-${taskName}-report-${process.pid}.html`);
-      writeFileSync(html, recorder.html(result.summary), { mode: 0o600 });
+      writeFileSync(html, recorder.html(run), { mode: 0o600 });
       tl.addAttachment('docferry.report', `docferry-${taskName}-report.html`, html);
     }
   } catch (err) {

@@ -12,7 +12,7 @@ import {
   type ThroughputSettings,
   type ThroughputTarget,
 } from '../../../src/azure/throughput/index.js';
-import { connectTimeoutInput } from '../connect-timeout.js';
+import { connectTimeoutInput, durationInput } from '../connect-timeout.js';
 import type { OperationContext, OperationResult } from '../context.js';
 
 /** The task's `command` choices: `docferry throughput`'s subcommands, from the option catalogue. */
@@ -65,10 +65,16 @@ export async function throughputOperation(ctx: OperationContext, command: Throug
     }
     const target: ThroughputTarget = { subscriptionId: subscription!, resourceGroup: resourceGroup!, accountName: accountName!, database: database!, ...given('container', container) };
     const to: ThroughputSettings = manual !== undefined ? { mode: 'manual', value: manual } : { mode: 'autoscale', value: autoscaleMax! };
-    const r = await runThroughputRaise({ target, to, stateFile, acknowledgeFloorIncrease: inputs.getBoolInput('acknowledgeFloor'), allowDecrease: false, dryRun, json: false }, deps);
+    const waitForScaleUpMs = durationInput(ctx, 'waitForScaleUp', inputs.getInput('waitForScaleUp'));
+    const progressIntervalMs = durationInput(ctx, 'progressInterval', inputs.getInput('progressInterval'));
+    const r = await runThroughputRaise(
+      { target, to, stateFile, acknowledgeFloorIncrease: inputs.getBoolInput('acknowledgeFloor'), allowDecrease: false, dryRun, json: false, ...(waitForScaleUpMs !== undefined ? { waitForScaleUpMs } : {}), ...(progressIntervalMs !== undefined ? { progressIntervalMs } : {}) },
+      deps,
+    );
+    const pending = r.scaleUp === 'pending' ? ' The service is still applying the scale-up (offerReplacePending): the old throughput is in effect until it finishes.' : '';
     const line = r.dryRun
       ? `Dry run: ${describeTarget(target)} would go from ${describeSettings(r.plan.current)} to ${describeSettings(to)}.`
-      : `${describeTarget(target)}: ${r.applied ? 'raised' : 'already'} at ${describeSettings(to)}; the restore puts back ${describeSettings(r.state.before)}. State: \`${r.stateFile}\`.`;
+      : `${describeTarget(target)}: ${r.applied ? 'raised' : 'already'} at ${describeSettings(to)}; the restore puts back ${describeSettings(r.state.before)}. State: \`${r.stateFile}\`.${pending}`;
     return { title: `Throughput raise on ${describeTarget(target)}`, outputs: r.dryRun ? {} : { stateFile: r.stateFile }, markdown: [line] };
   }
   if (command === 'restore') {

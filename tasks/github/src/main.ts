@@ -3,7 +3,9 @@
  * DevOps tasks' inputs in kebab-case. Counts and paths become step outputs, the per-collection
  * table goes to the job summary, and the step fails as the Azure DevOps task would.
  */
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import { DocferryError, errorMessage } from '../../../src/core/errors.js';
 import { redact } from '../../../src/core/secrets.js';
@@ -15,7 +17,7 @@ import { importOperation } from '../../common/ops/import.js';
 import { migrateOperation } from '../../common/ops/migrate.js';
 import { throughputOperation } from '../../common/ops/throughput.js';
 import { verifyOperation } from '../../common/ops/verify.js';
-import { failedResult, judge, summaryMarkdown, type Verdict } from '../../common/outcome.js';
+import { failedResult, judge, reportedRun, summaryMarkdown, type Verdict } from '../../common/outcome.js';
 import { progressReporter } from '../../common/progress.js';
 import { reportRecorder, type ReportRecorder } from '../../../src/report/recorder.js';
 import { githubAzure } from './azure.js';
@@ -47,11 +49,18 @@ const log: TaskLog = {
   },
 };
 
-/** Step outputs and the job summary (with a transfer's charts), on success and failure alike. */
+/** Step outputs and the job summary (with a transfer's or a verify's charts), on success and failure alike. */
 async function report(result: OperationResult, verdict: Verdict, recorder?: ReportRecorder): Promise<void> {
   for (const [name, value] of Object.entries(result.outputs)) core.setOutput(kebabCase(name), redact(value));
   try {
-    const charts = result.summary && recorder ? recorder.chartsMarkdown(result.summary) : '';
+    const run = reportedRun(result);
+    const charts = run && recorder ? recorder.chartsMarkdown(run) : '';
+    if (run && recorder) {
+      // The charts alone, for a report that joins several steps (the DR drill workflow's).
+      const file = join(process.env.RUNNER_TEMP || tmpdir(), `docferry-charts-${process.pid}-${Date.now()}.md`);
+      writeFileSync(file, charts, { mode: 0o600 });
+      core.setOutput('report-markdown', file);
+    }
     const page = charts ? { ...result, markdown: [...(result.markdown ?? []), charts] } : result;
     await core.summary.addRaw(summaryMarkdown(page, verdict)).write();
   } catch (err) {

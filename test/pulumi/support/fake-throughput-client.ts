@@ -13,6 +13,14 @@ export interface Offer {
   offerReplacePending?: boolean;
   /** Do not report minimumThroughput (older API versions). */
   hideMinimum?: boolean;
+  /**
+   * An update above this value is applied asynchronously: the offer reads offerReplacePending
+   * (and the old value) for `pendingReads` reads after the update, then the new value.
+   */
+  asyncAbove?: number;
+  pendingReads?: number;
+  /** The value an asynchronous scale-up will reach, while it is pending. */
+  scalingTo?: ThroughputSettings;
 }
 
 export interface ScriptedFailure {
@@ -67,7 +75,16 @@ export class FakeThroughputClient implements ThroughputManagementClient {
     this.calls.push({ op: 'read', targetId: throughputTargetId(target) });
     const failure = this.readFailures.shift();
     if (failure !== undefined) throw failure;
-    return this.reading(this.offer(target));
+    const o = this.offer(target);
+    if (o.scalingTo) {
+      if ((o.pendingReads ?? 0) > 0) {
+        o.pendingReads!--;
+        return { ...this.reading(o), offerReplacePending: true };
+      }
+      o.settings = o.scalingTo;
+      delete o.scalingTo;
+    }
+    return this.reading(o);
   }
 
   async update(target: ThroughputTarget, settings: ThroughputSettings): Promise<ThroughputReading> {
@@ -83,6 +100,14 @@ export class FakeThroughputClient implements ThroughputManagementClient {
     if (failure !== undefined) {
       if (failure.applied) apply();
       throw failure.error;
+    }
+    if (o.asyncAbove !== undefined && settings.value > o.asyncAbove) {
+      // Partitions split first: the old value stays in effect meanwhile.
+      const old = { ...o.settings };
+      apply();
+      o.scalingTo = { ...o.settings };
+      o.settings = old;
+      return { ...this.reading(o), offerReplacePending: true };
     }
     apply();
     return this.reading(o);

@@ -106,6 +106,12 @@ export interface ArmOffer {
   throughput?: number;
   autoscaleMax?: number;
   minimumThroughput?: number;
+  /** An asynchronous scale-up: after a PUT, this many GETs answer offerReplacePending (with the old value). */
+  pendingAfterPut?: number;
+  /** GETs left that answer offerReplacePending (set by a PUT from pendingAfterPut). */
+  pendingReads?: number;
+  /** The value a pending scale-up reaches. */
+  scalingTo?: { throughput?: number; autoscaleMax?: number };
 }
 
 export interface ArmRequest {
@@ -207,9 +213,18 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
         if (!offer) return json(res, 404, { code: 'NotFound', message: `No throughput settings at ${url.pathname}` });
         if (req.method === 'PUT') {
           const resource = (parsed as { properties?: { resource?: { throughput?: number; autoscaleSettings?: { maxThroughput?: number } } } })?.properties?.resource ?? {};
-          if (resource.throughput !== undefined) offer.throughput = resource.throughput;
-          if (resource.autoscaleSettings?.maxThroughput !== undefined) offer.autoscaleMax = resource.autoscaleSettings.maxThroughput;
+          const to = { ...(resource.throughput !== undefined ? { throughput: resource.throughput } : {}), ...(resource.autoscaleSettings?.maxThroughput !== undefined ? { autoscaleMax: resource.autoscaleSettings.maxThroughput } : {}) };
+          if (offer.pendingAfterPut) {
+            // Partitions split first: the old value stays in effect meanwhile.
+            offer.scalingTo = to;
+            offer.pendingReads = offer.pendingAfterPut;
+          } else Object.assign(offer, to);
+        } else if (offer.scalingTo && !(offer.pendingReads! > 0)) {
+          Object.assign(offer, offer.scalingTo);
+          delete offer.scalingTo;
         }
+        const pending = offer.scalingTo !== undefined;
+        if (pending && req.method === 'GET') offer.pendingReads!--;
         return json(res, 200, {
           id: url.pathname,
           name: 'default',
@@ -219,7 +234,7 @@ export async function startAzureStandIn(options: StandInOptions): Promise<AzureS
               ...(offer.throughput !== undefined ? { throughput: offer.throughput } : {}),
               ...(offer.autoscaleMax !== undefined ? { autoscaleSettings: { maxThroughput: offer.autoscaleMax } } : {}),
               minimumThroughput: String(offer.minimumThroughput ?? 400),
-              offerReplacePending: 'false',
+              offerReplacePending: pending ? 'true' : 'false',
             },
           },
         });
