@@ -14,7 +14,7 @@ import type { MigrateOptions } from '../engine/migrate.js';
 import type { RunMode } from '../engine/mirror.js';
 import type { VerifyOptions, VerifySummary } from '../engine/verify.js';
 import { sidesOf, type Side, type TransferCommand } from '../options/catalogue.js';
-import { discoveryFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../options/values.js';
+import { discoveryFrom, mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../options/values.js';
 import { API_FUNCTIONS, readApiOptions } from './catalogue-options.js';
 import type { ExportCatalogueOptions, ImportCatalogueOptions, MigrateCatalogueOptions, VerifyCatalogueOptions } from './options.generated.js';
 import { databaseSpecOf, verifySideOf, type CosmosCredential } from './specs.js';
@@ -126,6 +126,7 @@ export function exportOptionsOf(c: ReadCall): ExportOptions {
     ...(v.overwrite ? { overwrite: true } : {}),
     ...discoveryFrom(v),
     ...runControlFrom(v),
+    ...shardFrom(v),
     ...tuningFrom(v),
     ...signalOf(c),
   };

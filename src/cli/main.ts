@@ -10,6 +10,7 @@ import { registerArchiveCommand } from './commands/archive.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
 import { registerLayoutCommand } from './commands/layout.js';
+import { registerManifestCommand } from './commands/manifest.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('docferry')
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);
   registerLayoutCommand(program, ctx);
+  registerManifestCommand(program, ctx);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }

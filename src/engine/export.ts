@@ -19,6 +19,10 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
+import { ShardedSource, shardFingerprint, shardPlanFor, shardRecord, type ShardOptions } from './shard.js';
+import { shardPart } from '../core/shard.js';
+import type { ManifestShard } from '../core/manifest.js';
+import type { SourceStore } from '../stores/types.js';
 
 export interface LayoutRef {
   layout: Layout;
@@ -26,7 +30,7 @@ export interface LayoutRef {
   source: string;
 }
 
-export interface ExportOptions extends TuningOptions, DiscoveryOptions {
+export interface ExportOptions extends TuningOptions, DiscoveryOptions, ShardOptions {
   source: DatabaseSpec;
   layout: LayoutRef;
   collections?: string[];
@@ -128,6 +132,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const format = o.format ?? formats.default;
   const refused = formats.refuse(format);
   if (refused) throw new UsageError(refused);
+  if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
+  if (o.shard && o.verify) throw new UsageError('--verify compares the whole source, and this export holds one shard: merge the shards (docferry manifest merge), then run docferry verify on the result.');
   const layoutScopes = resolveScope(o.layout.layout, o.collections);
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
@@ -162,14 +168,26 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     throw err;
   }
   const scopes = discovery.scopes;
-  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}) });
+  let read: SourceStore = source;
+  let shard: ManifestShard | undefined;
+  if (o.shard) {
+    try {
+      const plan = await shardPlanFor(source, databaseStore(o.source).address(o.source), scopes, { shard: o.shard, ...(o.shardPlan ? { shardPlan: o.shardPlan } : {}) });
+      read = new ShardedSource(source, o.shard, plan);
+      shard = shardRecord(o.shard, plan, scopes);
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  }
+  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}), ...(o.shard ? { part: shardPart(o.shard) } : {}) });
   let checkpoint: RunCheckpoint;
   try {
     checkpoint = await RunCheckpoint.open({
       dir: checkpointDir,
       operation: 'export',
       // Where the source is, never who signs in: a run that failed on a wrong password resumes with the right one.
-      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false },
+      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false, ...shardFingerprint(shard) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -216,6 +234,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       ...(discovery.absent.length > 0 ? { absent: discovery.absent } : {}),
       ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : summary || discovery.warnings.length === 0 ? {} : { warnings: discovery.warnings }),
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
+      ...(shard ? { shard } : {}),
     };
   };
 
@@ -225,7 +244,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     try {
       summary = await runCollections({
         operation: 'export',
-        source,
+        source: read,
         sink,
         scopes,
         mode: 'upsert',

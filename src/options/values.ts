@@ -5,6 +5,7 @@
 import { mirrorOptions, type MirrorOptions } from '../engine/mirror.js';
 import type { TuningOptions } from '../engine/run.js';
 import type { CosmosRuOptions } from '../stores/cosmos/ru-budget.js';
+import type { Shard } from '../core/shard.js';
 import { prefixed } from './catalogue.js';
 
 export type OptionValues = Record<string, unknown>;
@@ -57,4 +58,9 @@ export function runControlFrom(values: OptionValues): RunControl {
 /** --all and --strict (discovery), as the engine takes them: only those given. */
 export function discoveryFrom(values: OptionValues): { all?: true; strict?: true } {
   return { ...(values.all ? { all: true as const } : {}), ...(values.strict ? { strict: true as const } : {}) };
+}
+
+/** --shard and --shard-plan (docs/sharding.md), as the engine takes them: only those given. */
+export function shardFrom(values: OptionValues): { shard?: Shard; shardPlan?: string } {
+  return { ...(values.shard ? { shard: values.shard as Shard } : {}), ...(values.shardPlan ? { shardPlan: values.shardPlan as string } : {}) };
 }

@@ -1,5 +1,6 @@
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionSchema, CollectionScope, SchemaOutcome } from '../core/layout.js';
+import type { Shard } from '../core/shard.js';
 import type { StoreKind } from './registry.js';
 
 export type { StoreKind } from './registry.js';
@@ -39,7 +40,21 @@ export interface SourceStore {
   list?(): Promise<ListedCollection[]>;
   /** Request units a reading source spent on a collection (Cosmos DB), for progress and summaries. */
   stats?(scope: CollectionScope): SinkStats | undefined;
+  /**
+   * Sharding (docs/sharding.md): how the collection splits into `count` disjoint parts that
+   * together cover it (MongoDB `_id` boundaries, Cosmos DB feed ranges), as JSON that the plan
+   * file and the shard manifests keep. Absent: this source cannot be split.
+   */
+  shardPlan?(scope: CollectionScope, count: number): Promise<ShardPlanPart>;
+  /** Reads only shard `shard` of a plan `shardPlan` made (possibly in another process). */
+  readShard?(scope: CollectionScope, plan: ShardPlanPart, shard: Shard): AsyncIterable<SourceItem>;
   close(): Promise<void>;
+}
+
+/** One collection's split, as its source made it: `kind` names the store's scheme, the rest is the store's. */
+export interface ShardPlanPart {
+  kind: string;
+  [key: string]: unknown;
 }
 
 /** A container or collection a source holds. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
 import { runExport } from '../../engine/export.js';
 import { sidesOf } from '../../options/catalogue.js';
-import { discoveryFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
 import { printVerification } from './verify.js';
@@ -36,6 +36,7 @@ export function registerExportCommand(program: Command, ctx: CliContext): void {
         ...(values.overwrite ? { overwrite: true } : {}),
         ...runControlFrom(values),
         ...discoveryFrom(values),
+        ...shardFrom(values),
         ...tuningFrom(values),
       }),
     );

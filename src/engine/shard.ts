@@ -1,0 +1,168 @@
+/**
+ * Running one shard of a run split across parallel jobs (docs/sharding.md). The split of every
+ * collection is made once, by the source (`SourceStore.shardPlan`), and kept in a plan that
+ * every shard reads the same: a plan file when one is given (the first shard to start writes it,
+ * atomically, and the others read it), else each shard makes it alike from the same data. The
+ * engine never knows how a store splits: it hands the plan back to `readShard`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
+import { DocferryError, InputRefusedError, UsageError, errorMessage } from '../core/errors.js';
+import type { CollectionScope } from '../core/layout.js';
+import { countKey, isoSeconds, type ManifestShard } from '../core/manifest.js';
+import { formatShard, type Shard } from '../core/shard.js';
+import type { ListedCollection, ShardPlanPart, SinkStats, SourceItem, SourceStore } from '../stores/types.js';
+import type { CollectionSchema } from '../core/layout.js';
+
+export const SHARD_PLAN_FORMAT_VERSION = 1;
+
+/** The plan file: every collection's split into `shards` parts. */
+export interface ShardPlan {
+  format_version: number;
+  shards: number;
+  /** The source's address (no credentials): a plan made for another source is refused. */
+  source: string;
+  created_at: string;
+  /** `db.coll` -> its split, as the source made it. */
+  collections: Record<string, ShardPlanPart>;
+}
+
+export interface ShardOptions {
+  shard?: Shard;
+  /** Where the plan is kept, for every shard to read the same one. */
+  shardPlan?: string;
+}
+
+
+function parsePlan(text: string, file: string): ShardPlan {
+  let value: ShardPlan;
+  try {
+    value = JSON.parse(text) as ShardPlan;
+  } catch (err) {
+    throw new InputRefusedError(`The shard plan ${file} is not valid JSON (${errorMessage(err)}). Delete it and start every shard again.`);
+  }
+  if (typeof value !== 'object' || value === null || typeof value.shards !== 'number' || typeof value.collections !== 'object' || value.collections === null) {
+    throw new InputRefusedError(`${file} is not a docferry shard plan (no "shards" or "collections"). Pass another --shard-plan path.`);
+  }
+  if (value.format_version > SHARD_PLAN_FORMAT_VERSION) throw new InputRefusedError(`The shard plan ${file} has format version ${value.format_version}, newer than this docferry understands: upgrade it.`);
+  return value;
+}
+
+async function readPlanFile(file: string): Promise<ShardPlan | undefined> {
+  try {
+    return parsePlan(await readFile(file, 'utf8'), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Writes the plan unless another shard did first: written whole under a temporary name, then
+ * hard-linked to its name, which fails when the name exists. So two shards starting at once
+ * agree on one plan, and no shard ever reads half a file.
+ */
+async function createPlanFile(file: string, plan: ShardPlan): Promise<ShardPlan> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${JSON.stringify(plan, null, 2)}\n`, { flag: 'wx', flush: true });
+  try {
+    await link(temp, file);
+    return plan;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DocferryError(`Cannot write the shard plan ${file}: ${errorMessage(err)}`);
+    return (await readPlanFile(file))!;
+  } finally {
+    await unlink(temp).catch(() => {});
+  }
+}
+
+function checkPlan(plan: ShardPlan, file: string, shard: Shard, source: string, scopes: readonly CollectionScope[]): void {
+  if (plan.shards !== shard.count) {
+    throw new UsageError(`The shard plan ${file} splits into ${plan.shards} shards, but this is shard ${formatShard(shard)}: give every shard the same N, or a new --shard-plan path.`);
+  }
+  if (plan.source !== source) throw new UsageError(`The shard plan ${file} was made for the source ${plan.source}, not ${source}: pass a new --shard-plan path for this source.`);
+  const missing = scopes.map((s) => countKey(s.database, s.collection)).filter((k) => !plan.collections[k]);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `The shard plan ${file} has no split for ${missing.join(', ')} (it holds ${Object.keys(plan.collections).join(', ') || 'nothing'}): every shard must move the same collections (--collections, the layout). Pass a new --shard-plan path to split again.`,
+    );
+  }
+}
+
+/** Each collection's split, from the plan file or made now. */
+export async function shardPlanFor(source: SourceStore, sourceAddress: string, scopes: readonly CollectionScope[], o: { shard: Shard; shardPlan?: string }): Promise<ShardPlan> {
+  if (!source.shardPlan || !source.readShard) throw new UsageError(`--shard: a ${source.kind} source cannot be split into shards.`);
+  if (o.shardPlan) {
+    const existing = await readPlanFile(o.shardPlan);
+    if (existing) {
+      checkPlan(existing, o.shardPlan, o.shard, sourceAddress, scopes);
+      return existing;
+    }
+  }
+  const collections: Record<string, ShardPlanPart> = {};
+  for (const s of scopes) collections[countKey(s.database, s.collection)] = await source.shardPlan(s, o.shard.count);
+  const made: ShardPlan = { format_version: SHARD_PLAN_FORMAT_VERSION, shards: o.shard.count, source: sourceAddress, created_at: isoSeconds(), collections };
+  if (!o.shardPlan) return made;
+  const kept = await createPlanFile(o.shardPlan, made);
+  checkPlan(kept, o.shardPlan, o.shard, sourceAddress, scopes);
+  return kept;
+}
+
+/** What a shard's manifest keeps of the plan: its own number and the split of the collections it moved. */
+export function shardRecord(shard: Shard, plan: ShardPlan, scopes: readonly CollectionScope[]): ManifestShard {
+  const parts: Record<string, ShardPlanPart> = {};
+  for (const s of scopes) parts[countKey(s.database, s.collection)] = plan.collections[countKey(s.database, s.collection)]!;
+  return { index: shard.index, count: shard.count, plan: parts };
+}
+
+/** A source that reads only one shard of each collection. */
+export class ShardedSource implements SourceStore {
+  readonly kind: SourceStore['kind'];
+
+  constructor(
+    private readonly inner: SourceStore,
+    private readonly shard: Shard,
+    private readonly plan: ShardPlan,
+  ) {
+    this.kind = inner.kind;
+    if (inner.exists) this.exists = (scope) => inner.exists!(scope);
+    if (inner.schema) this.schema = (scope) => inner.schema!(scope);
+    if (inner.list) this.list = () => inner.list!();
+    if (inner.stats) this.stats = (scope) => inner.stats!(scope);
+  }
+
+  describe(): string {
+    return `${this.inner.describe()} (shard ${formatShard(this.shard)})`;
+  }
+
+  /** Unknown per shard without reading it; progress shows counts without an ETA. */
+  async count(): Promise<number | undefined> {
+    return undefined;
+  }
+
+  read(scope: CollectionScope): AsyncIterable<SourceItem> {
+    const part = this.plan.collections[countKey(scope.database, scope.collection)];
+    if (!part) throw new Error(`internal: no shard plan for ${scope.database}.${scope.collection}`);
+    return this.inner.readShard!(scope, part, this.shard);
+  }
+
+  // The inner source's optional abilities, only where it has them: the engine asks whether they exist.
+  readonly exists?: (scope: CollectionScope) => Promise<{ collection: boolean; database: boolean } | undefined>;
+  readonly schema?: (scope: CollectionScope) => Promise<CollectionSchema | undefined>;
+  readonly list?: () => Promise<ListedCollection[]>;
+  readonly stats?: (scope: CollectionScope) => SinkStats | undefined;
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/**
+ * What a shard adds to its checkpoint's fingerprint: its number and its split, so that a resumed
+ * shard continues only its own checkpoint, and only with the split it started with. Empty when
+ * unsharded, so that checkpoints written before sharding existed still match.
+ */
+export function shardFingerprint(shard: ManifestShard | undefined): Record<string, unknown> {
+  if (!shard) return {};
+  return { shard: `${shard.index}/${shard.count}`, shard_plan: createHash('sha256').update(JSON.stringify(shard.plan)).digest('hex') };
+}
