@@ -148,6 +148,7 @@ export function importOptionsOf(c: ReadCall): ImportOptions {
     ...(v.noIndexes ? { noIndexes: true } : {}),
     ...runControlFrom(v),
     ...mirrorFrom(v),
+    ...shardFrom(v),
     ...tuningFrom(v),
     ...signalOf(c),
   };
@@ -168,6 +169,7 @@ export function migrateOptionsOf(c: ReadCall): MigrateOptions {
     ...discoveryFrom(v),
     ...runControlFrom(v),
     ...mirrorFrom(v),
+    ...shardFrom(v),
     ...tuningFrom(v),
     ...signalOf(c),
   };

@@ -19,7 +19,7 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
-import { ShardedSource, shardFingerprint, shardPlanFor, shardRecord, type ShardOptions } from './shard.js';
+import { checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 import { shardPart } from '../core/shard.js';
 import type { ManifestShard } from '../core/manifest.js';
 import type { SourceStore } from '../stores/types.js';
@@ -132,8 +132,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const format = o.format ?? formats.default;
   const refused = formats.refuse(format);
   if (refused) throw new UsageError(refused);
-  if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
-  if (o.shard && o.verify) throw new UsageError('--verify compares the whole source, and this export holds one shard: merge the shards (docferry manifest merge), then run docferry verify on the result.');
+  checkShardOptions(o, 'export');
   const layoutScopes = resolveScope(o.layout.layout, o.collections);
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
@@ -168,17 +167,13 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     throw err;
   }
   const scopes = discovery.scopes;
-  let read: SourceStore = source;
+  let read: SourceStore;
   let shard: ManifestShard | undefined;
-  if (o.shard) {
-    try {
-      const plan = await shardPlanFor(source, databaseStore(o.source).address(o.source), scopes, { shard: o.shard, ...(o.shardPlan ? { shardPlan: o.shardPlan } : {}) });
-      read = new ShardedSource(source, o.shard, plan);
-      shard = shardRecord(o.shard, plan, scopes);
-    } catch (err) {
-      await source.close();
-      throw err;
-    }
+  try {
+    ({ source: read, record: shard } = await shardedSource(source, databaseStore(o.source).address(o.source), scopes, { ...o, events }));
+  } catch (err) {
+    await source.close();
+    throw err;
   }
   const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}), ...(o.shard ? { part: shardPart(o.shard) } : {}) });
   let checkpoint: RunCheckpoint;

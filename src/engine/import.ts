@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isExtendedJson } from '../core/codec.js';
 import { findContainer, layoutCollections, partitionKeyFor, sortByOrder, type CollectionScope } from '../core/layout.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
@@ -12,8 +12,11 @@ import { MirrorRun, checkMirrorOptions, mirrorOptions, type MirrorOptions, type 
 import { rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
+import { shardPart } from '../core/shard.js';
+import type { SourceStore } from '../stores/types.js';
+import { checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
-export interface ImportOptions extends TuningOptions, MirrorOptions {
+export interface ImportOptions extends TuningOptions, MirrorOptions, ShardOptions {
   exportDir: string;
   target: DatabaseSpec;
   layout: LayoutRef;
@@ -52,6 +55,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   }
   const events = o.events ?? ignoreEvents;
   checkMirrorOptions(o);
+  checkShardOptions(o, 'import');
   const checked = await checkExportDir(o.exportDir, {
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.collections ? { collections: o.collections } : {}),
@@ -72,9 +76,15 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
   const sink = await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) });
-  const source = new DirSource(checked);
+  let source: SourceStore = new DirSource(checked);
+  // A shard reads its line range of every file: the split follows from the manifest alone.
+  const sharded = await shardedSource(source, `dir:${resolve(o.exportDir)}`, scopes, { ...o, events }).catch(async (err: unknown) => {
+    await sink.close();
+    throw err;
+  });
+  source = sharded.source;
   const targetIdentity = endpointIdentity(databaseStore(o.target).printable(o.target));
-  const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe()));
+  const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe(), o.shard ? shardPart(o.shard) : undefined));
   let summary: RunSummary;
   let mirror: MirrorRun | undefined;
   let checkpoint: RunCheckpoint | undefined;
@@ -99,6 +109,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
         ...to.checkpointFingerprint(o.target),
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
         files: (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
+        ...shardFingerprint(sharded.record),
       },
       resume: o.resume ?? false,
       sourceKind: source.kind,
@@ -143,7 +154,9 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
  * by the target as displayed (with `<redacted>@` when the URI had credentials): such a checkpoint
  * is still found, so that an interrupted import can be resumed after an upgrade.
  */
-async function defaultImportCheckpoint(exportDir: string, identity: string, displayed: string): Promise<string> {
+async function defaultImportCheckpoint(exportDir: string, identity: string, displayed: string, part?: string): Promise<string> {
+  // Each shard its own checkpoint (and lock): N shards import one export at once.
+  if (part) return join(exportDir, '_checkpoints', `${checkpointName('import', identity)}-${part}`);
   const dir = join(exportDir, '_checkpoints', checkpointName('import', identity));
   const legacy = join(exportDir, '_checkpoints', checkpointName('import', displayed));
   if (legacy !== dir && !(await hasCheckpoint(dir)) && (await hasCheckpoint(legacy))) return legacy;

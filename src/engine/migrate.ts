@@ -13,8 +13,10 @@ import { readSchemas, rebuildSchemas } from './schema-carry.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
+import { shardPart } from '../core/shard.js';
+import { checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
-export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, ShardOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
@@ -49,6 +51,7 @@ export function defaultRejectsDirName(now: Date = new Date()): string {
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   const layoutScopes = resolveScope(o.layout.layout, o.collections);
   checkMirrorOptions(o);
+  checkShardOptions(o, 'migrate');
   const from = databaseStore(o.source);
   const to = databaseStore(o.target);
   if (sameStore(o.source, o.target)) {
@@ -78,19 +81,22 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       if (o.dryRun) return await mirror.dryRun({ operation: 'migrate', source, scopes, warnings: discovery.warnings, ...pickTuning(o) });
     }
     const addresses = { source: from.address(o.source), target: to.address(o.target) };
-    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', addresses.source, addresses.target));
+    const sharded = await shardedSource(source, addresses.source, scopes, { ...o, events });
+    // Each shard its own checkpoint (and lock): N shards migrate at once from one working directory.
+    const defaultName = `${checkpointName('migrate', addresses.source, addresses.target)}${o.shard ? `-${shardPart(o.shard)}` : ''}`;
+    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', defaultName);
     checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
-      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target) },
+      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...shardFingerprint(sharded.record) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
     });
     summary = await runCollections({
       operation: 'migrate',
-      source: mirror ? mirror.watchSource(source) : source,
+      source: mirror ? mirror.watchSource(sharded.source) : sharded.source,
       sink: mirror ? mirror.watchSink(sink) : sink,
       scopes,
       mode: o.mode === 'mirror' ? 'upsert' : o.mode,

@@ -13,6 +13,7 @@ import { countKey, isoSeconds, type ManifestShard } from '../core/manifest.js';
 import { formatShard, type Shard } from '../core/shard.js';
 import type { ListedCollection, ShardPlanPart, SinkStats, SourceItem, SourceStore } from '../stores/types.js';
 import type { CollectionSchema } from '../core/layout.js';
+import type { EventSink } from './events.js';
 
 export const SHARD_PLAN_FORMAT_VERSION = 1;
 
@@ -90,7 +91,33 @@ function checkPlan(plan: ShardPlan, file: string, shard: Shard, source: string, 
 }
 
 /** Each collection's split, from the plan file or made now. */
-export async function shardPlanFor(source: SourceStore, sourceAddress: string, scopes: readonly CollectionScope[], o: { shard: Shard; shardPlan?: string }): Promise<ShardPlan> {
+export async function shardPlanFor(source: SourceStore, sourceAddress: string, scopes: readonly CollectionScope[], o: { shard: Shard; shardPlan?: string; events?: EventSink }): Promise<ShardPlan> {
+  const plan = await makeOrReadPlan(source, sourceAddress, scopes, o);
+  checkWork(plan, scopes, o.shard, o.events);
+  return plan;
+}
+
+/**
+ * A source that splits into whole units (Cosmos DB feed ranges) has work for at most as many shards
+ * as a collection has units (`maxShards`). Shards beyond that read nothing of it, which is
+ * correct but idle: said per collection, and refused when no collection has work for this many.
+ */
+function checkWork(plan: ShardPlan, scopes: readonly CollectionScope[], shard: Shard, events?: EventSink): void {
+  const limits = scopes.map((s) => ({ name: countKey(s.database, s.collection), max: plan.collections[countKey(s.database, s.collection)]?.maxShards })).filter((l): l is { name: string; max: number } => typeof l.max === 'number');
+  const short = limits.filter((l) => l.max < shard.count);
+  if (short.length === 0) return;
+  if (short.length === scopes.length) {
+    const most = Math.max(...short.map((l) => l.max));
+    throw new UsageError(
+      `--shard ${formatShard(shard)}: at most ${most} shard${most === 1 ? '' : 's'} can work on this run: ${short.map((l) => `${l.name} has ${l.max} feed range${l.max === 1 ? '' : 's'}`).join(', ')}, and a shard reads whole ranges. Run ${most} shard${most === 1 ? '' : 's'} (--shard I/${most}).`,
+    );
+  }
+  for (const l of short) {
+    if (shard.index > l.max) events?.({ type: 'info', message: `${l.name} has ${l.max} feed range${l.max === 1 ? '' : 's'}, fewer than ${shard.count} shards: shard ${formatShard(shard)} reads none of it (the first ${l.max} shard${l.max === 1 ? '' : 's'} read it all).` });
+  }
+}
+
+async function makeOrReadPlan(source: SourceStore, sourceAddress: string, scopes: readonly CollectionScope[], o: { shard: Shard; shardPlan?: string }): Promise<ShardPlan> {
   if (!source.shardPlan || !source.readShard) throw new UsageError(`--shard: a ${source.kind} source cannot be split into shards.`);
   if (o.shardPlan) {
     const existing = await readPlanFile(o.shardPlan);
@@ -165,4 +192,24 @@ export class ShardedSource implements SourceStore {
 export function shardFingerprint(shard: ManifestShard | undefined): Record<string, unknown> {
   if (!shard) return {};
   return { shard: `${shard.index}/${shard.count}`, shard_plan: createHash('sha256').update(JSON.stringify(shard.plan)).digest('hex') };
+}
+
+/** What a sharded run cannot do, refused before anything is opened. */
+export function checkShardOptions(o: ShardOptions & { mode?: string; verify?: boolean }, command: 'export' | 'import' | 'migrate'): void {
+  if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
+  if (!o.shard) return;
+  if (o.mode === 'mirror') {
+    throw new UsageError('--mode mirror deletes the target documents the source lacks, and one shard lacks all the others\' documents: run the shards in upsert or merge mode, then one unsharded --mode mirror run if deletes are needed.');
+  }
+  if (o.verify) {
+    const then = command === 'export' ? 'merge the shards (docferry manifest merge), then run docferry verify on the result' : 'run docferry verify once after every shard finished';
+    throw new UsageError(`--verify compares everything, and this run moves one shard: ${then}.`);
+  }
+}
+
+/** The source as one shard reads it, and what its manifest or checkpoint records of the split. */
+export async function shardedSource(source: SourceStore, sourceAddress: string, scopes: readonly CollectionScope[], o: ShardOptions & { events?: EventSink }): Promise<{ source: SourceStore; record?: ManifestShard }> {
+  if (!o.shard) return { source };
+  const plan = await shardPlanFor(source, sourceAddress, scopes, { shard: o.shard, ...(o.shardPlan ? { shardPlan: o.shardPlan } : {}), ...(o.events ? { events: o.events } : {}) });
+  return { source: new ShardedSource(source, o.shard, plan), record: shardRecord(o.shard, plan, scopes) };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runImport } from '../../engine/import.js';
 import { sidesOf } from '../../options/catalogue.js';
-import { mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -39,6 +39,7 @@ export function registerImportCommand(program: Command, ctx: CliContext): void {
         ...(values.fromRejects ? { fromRejects: values.fromRejects as string } : {}),
         ...runControlFrom(values),
         ...mirrorFrom(values),
+        ...shardFrom(values),
         ...tuningFrom(values),
       }),
     );

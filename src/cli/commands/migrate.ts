@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { runMigrate } from '../../engine/migrate.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
-import { discoveryFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -36,6 +36,7 @@ export function registerMigrateCommand(program: Command, ctx: CliContext): void 
         ...runControlFrom(values),
         ...discoveryFrom(values),
         ...mirrorFrom(values),
+        ...shardFrom(values),
         ...tuningFrom(values),
       }),
     );

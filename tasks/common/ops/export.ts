@@ -8,6 +8,7 @@ import { withInputNames } from '../input-names.js';
 import { transferOutputs } from '../outcome.js';
 import { layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
+import { shardFrom } from '../../../src/options/values.js';
 import { transferInputs } from '../run-inputs.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
@@ -37,6 +38,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     ...(inputs.getBoolInput('overwrite') ? { overwrite: true } : {}),
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
+    ...shardFrom(readGroup(ctx, 'export', 'shard')),
     ...tuning,
   });
   return {

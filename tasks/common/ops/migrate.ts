@@ -8,7 +8,7 @@ import { transferOutputs } from '../outcome.js';
 import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
-import { mirrorFrom } from '../../../src/options/values.js';
+import { mirrorFrom, shardFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
 
@@ -38,6 +38,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
+    ...shardFrom(readGroup(ctx, 'migrate', 'shard')),
     ...tuning,
   });
   return {

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { MinKey, ObjectId } from 'mongodb';
+import { boundaryPositions, parseShard, spreadBounds, spreadOf } from '../../src/core/shard.js';
+import { OptionValueError, shard } from '../../src/options/parsers.js';
+import { feedRangePlan, matchRanges, rangesOf } from '../../src/stores/cosmos/feed-ranges.js';
+import { boundariesOf, idRangeFilter, planOf } from '../../src/stores/mongo/id-ranges.js';
+
+describe('sharding rules (--shard I/N)', () => {
+  describe('the shard option', () => {
+    it('takes I/N with 1 <= I <= N', () => {
+      expect(shard('2/4')).to.deep.equal({ index: 2, count: 4 });
+      expect(shard(' 1 / 1 ')).to.deep.equal({ index: 1, count: 1 });
+      expect(parseShard('4/4')).to.deep.equal({ index: 4, count: 4 });
+    });
+
+    for (const bad of ['0/4', '5/4', '2', '2/0', '-1/3', '1.5/3', 'a/b', '', '2/4/8']) {
+      it(`refuses "${bad}" with what it takes`, () => {
+        expect(() => shard(bad)).to.throw(OptionValueError, /takes I\/N/);
+      });
+    }
+
+    it('says which bound is broken', () => {
+      expect(() => shard('5/4')).to.throw(/between 1 and 4/);
+      expect(() => shard('1/0')).to.throw(/at least 1/);
+    });
+  });
+
+  describe('spreading items over shards', () => {
+    it('gives every item to exactly one shard, in order, sizes differing by at most one', () => {
+      for (let total = 0; total <= 23; total++) {
+        for (let count = 1; count <= 9; count++) {
+          const items = Array.from({ length: total }, (_, i) => i);
+          const parts = Array.from({ length: count }, (_, i) => spreadOf(items, { index: i + 1, count }));
+          expect(parts.flat(), `${total}/${count}`).to.deep.equal(items);
+          const sizes = parts.map((p) => p.length);
+          expect(Math.max(...sizes) - Math.min(...sizes), `${total}/${count}`).to.be.at.most(1);
+        }
+      }
+    });
+
+    it('puts the larger parts first', () => {
+      expect([1, 2, 3].map((index) => spreadBounds(10, { index, count: 3 }))).to.deep.equal([
+        [0, 4],
+        [4, 7],
+        [7, 10],
+      ]);
+    });
+
+    it('places N-1 boundaries where shards 2..N start, none past the end', () => {
+      expect(boundaryPositions(10, 3)).to.deep.equal([4, 7]);
+      expect(boundaryPositions(205, 3)).to.deep.equal([69, 137]);
+      expect(boundaryPositions(1, 4)).to.deep.equal([]);
+      expect(boundaryPositions(2, 4)).to.deep.equal([1]);
+      expect(boundaryPositions(0, 2)).to.deep.equal([]);
+    });
+  });
+
+  describe('MongoDB _id ranges', () => {
+    const a = ObjectId.createFromHexString('65a1b2c3d4e5f60718293a4b');
+
+    it('keeps boundaries as canonical Extended JSON and gets the same BSON values back', () => {
+      const plan = planOf(10, ['m', a, 7]);
+      expect(plan.boundaries).to.deep.equal(['m', { $oid: '65a1b2c3d4e5f60718293a4b' }, { $numberInt: '7' }]);
+      const back = boundariesOf(plan);
+      expect((back[1] as ObjectId).equals(a)).to.equal(true);
+    });
+
+    it('refuses a boundary MongoDB cannot range-query (MinKey)', () => {
+      expect(() => planOf(3, [new MinKey()])).to.throw(/cannot split by _id/);
+    });
+
+    it('reads all for one shard, nothing for shards past the boundaries', () => {
+      expect(idRangeFilter([], { index: 1, count: 1 })).to.deep.equal({});
+      expect(idRangeFilter([], { index: 2, count: 3 })).to.equal(null);
+      expect(idRangeFilter(['m'], { index: 3, count: 3 })).to.equal(null);
+    });
+
+    it('takes, across types, the brackets between a shard\'s two ends', () => {
+      // From the number 7 to the ObjectId a: numbers >= 7, then strings, objects, arrays, binaries, then ObjectIds < a.
+      const f = idRangeFilter([7, a], { index: 2, count: 3 }) as { $and: [Record<string, unknown>, Record<string, unknown>] };
+      expect(f.$and[0]).to.deep.equal({ $or: [{ _id: { $gte: 7 } }, { _id: { $not: { $type: ['null', 'number'] } } }] });
+      expect(f.$and[1]).to.deep.equal({ $or: [{ _id: { $lt: a } }, { _id: { $type: ['null', 'number', 'string', 'object', 'array', 'binData'] } }] });
+      // The first shard: everything below 7 (null and numbers < 7); the last: from a on, every later type and any unbracketed one.
+      expect(idRangeFilter([7, a], { index: 1, count: 3 })).to.deep.equal({ $or: [{ _id: { $lt: 7 } }, { _id: { $type: ['null'] } }] });
+      expect(idRangeFilter([7, a], { index: 3, count: 3 })).to.deep.equal({
+        $or: [{ _id: { $gte: a } }, { _id: { $not: { $type: ['null', 'number', 'string', 'object', 'array', 'binData', 'objectId'] } } }],
+      });
+    });
+  });
+
+  describe('Cosmos DB feed ranges, on a recorded-shape pkranges response of a container split into 5 ranges', () => {
+    let ranges: { minInclusive: string; maxExclusive: string; id: string }[];
+
+    before(async () => {
+      const body = JSON.parse(await readFile(join(import.meta.dirname, '..', 'fixtures', 'cosmos', 'pkranges-5-ranges.json'), 'utf8')) as { PartitionKeyRanges: typeof ranges };
+      ranges = body.PartitionKeyRanges;
+    });
+
+    it('orders the ranges by key, whatever order the service lists them in, and checks they tile the key space', () => {
+      const plan = feedRangePlan(ranges, 'db.c');
+      expect(plan.ranges.map((r) => r.min)).to.deep.equal(['', '1FFFFFFFFFFFFFFF', '3FFFFFFFFFFFFFFF', '7FFFFFFFFFFFFFFF', 'BFFFFFFFFFFFFFFF']);
+      expect(plan.maxShards).to.equal(5);
+    });
+
+    it('spreads whole ranges evenly: 2 shards take 3 and 2, 5 shards one each, shards past 5 none', () => {
+      const plan = feedRangePlan(ranges, 'db.c');
+      expect([1, 2].map((index) => rangesOf(plan, { index, count: 2 }).length)).to.deep.equal([3, 2]);
+      expect([1, 2, 3, 4, 5].map((index) => rangesOf(plan, { index, count: 5 })[0]!.min)).to.deep.equal(plan.ranges.map((r) => r.min));
+      expect(rangesOf(plan, { index: 6, count: 7 })).to.deep.equal([]);
+      const all = [1, 2, 3].flatMap((index) => rangesOf(plan, { index, count: 3 }));
+      expect(all).to.deep.equal(plan.ranges);
+    });
+
+    it('refuses ranges with a gap or an overlap (a split under way)', () => {
+      expect(() => feedRangePlan(ranges.filter((r) => r.id !== '6'), 'db.c')).to.throw(/do not cover its key space once .*ends at "3FFFFFFFFFFFFFFF" and the next starts at "7FFFFFFFFFFFFFFF"/);
+      expect(() => feedRangePlan([...ranges, { id: '0', minInclusive: '', maxExclusive: 'FF' }], 'db.c')).to.throw(/do not cover/);
+      expect(() => feedRangePlan([], 'db.c')).to.throw(/no range at all/);
+    });
+
+    it('matches a plan made earlier to the live ranges, and says so when a range split since', () => {
+      const plan = feedRangePlan(ranges, 'db.c');
+      const mine = rangesOf(plan, { index: 2, count: 2 });
+      expect(matchRanges(ranges, mine, 'db.c').map((r) => r.id)).to.deep.equal(['4', '5']);
+      const split = [...ranges.filter((r) => r.id !== '5'), { id: '7', minInclusive: 'BFFFFFFFFFFFFFFF', maxExclusive: 'DFFFFFFFFFFFFFFF' }, { id: '8', minInclusive: 'DFFFFFFFFFFFFFFF', maxExclusive: 'FF' }];
+      expect(() => matchRanges(split, mine, 'db.c')).to.throw(/no longer exists: the container's partitions split/);
+    });
+  });
+});
