@@ -19,7 +19,7 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
-import { checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
+import { budgetShare, checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 import { shardPart } from '../core/shard.js';
 import type { ManifestShard } from '../core/manifest.js';
 import type { SourceStore } from '../stores/types.js';
@@ -156,7 +156,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     createDir = await checkEmptyDir(o.outputDir);
   }
   const startedAt = new Date();
-  const source = await createSource(o.source);
+  const source = await createSource(budgetShare(o.source, o.shard, events));
   let discovery: Discovery;
   try {
     discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events });

@@ -14,7 +14,7 @@ import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 import { shardPart } from '../core/shard.js';
-import { checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
+import { budgetShare, checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
 export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, ShardOptions {
   source: DatabaseSpec;
@@ -60,11 +60,11 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     );
   }
   const events = o.events ?? ignoreEvents;
-  const source: SourceStore = await createSource(o.source);
+  const source: SourceStore = await createSource(budgetShare(o.source, o.shard, events));
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = await createSink(o.target, { bsonInput: from.carriesBson, sourceType: o.source.type });
+    sink = await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type });
   } catch (err) {
     await source.close();
     throw err;

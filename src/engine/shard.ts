@@ -14,6 +14,7 @@ import { formatShard, type Shard } from '../core/shard.js';
 import type { ListedCollection, ShardPlanPart, SinkStats, SourceItem, SourceStore } from '../stores/types.js';
 import type { CollectionSchema } from '../core/layout.js';
 import type { EventSink } from './events.js';
+import { databaseStore, type DatabaseSpec } from '../stores/registry.js';
 
 export const SHARD_PLAN_FORMAT_VERSION = 1;
 
@@ -103,17 +104,22 @@ export async function shardPlanFor(source: SourceStore, sourceAddress: string, s
  * correct but idle: said per collection, and refused when no collection has work for this many.
  */
 function checkWork(plan: ShardPlan, scopes: readonly CollectionScope[], shard: Shard, events?: EventSink): void {
-  const limits = scopes.map((s) => ({ name: countKey(s.database, s.collection), max: plan.collections[countKey(s.database, s.collection)]?.maxShards })).filter((l): l is { name: string; max: number } => typeof l.max === 'number');
+  const limits = scopes.flatMap((s) => {
+    const part = plan.collections[countKey(s.database, s.collection)];
+    return typeof part?.maxShards === 'number' ? [{ name: countKey(s.database, s.collection), max: part.maxShards, unit: typeof part.unit === 'string' ? part.unit : 'part' }] : [];
+  });
   const short = limits.filter((l) => l.max < shard.count);
   if (short.length === 0) return;
+  const units = (l: { max: number; unit: string }) => `${l.max} ${l.unit}${l.max === 1 ? '' : 's'}`;
+  const shards = (n: number) => `${n} shard${n === 1 ? '' : 's'}`;
   if (short.length === scopes.length) {
     const most = Math.max(...short.map((l) => l.max));
     throw new UsageError(
-      `--shard ${formatShard(shard)}: at most ${most} shard${most === 1 ? '' : 's'} can work on this run: ${short.map((l) => `${l.name} has ${l.max} feed range${l.max === 1 ? '' : 's'}`).join(', ')}, and a shard reads whole ranges. Run ${most} shard${most === 1 ? '' : 's'} (--shard I/${most}).`,
+      `--shard ${formatShard(shard)}: at most ${shards(most)} can work on this run: ${short.map((l) => `${l.name} has ${units(l)}`).join(', ')}, and a shard reads whole ${short[0]!.unit}s. Run ${shards(most)} (--shard I/${most}).`,
     );
   }
   for (const l of short) {
-    if (shard.index > l.max) events?.({ type: 'info', message: `${l.name} has ${l.max} feed range${l.max === 1 ? '' : 's'}, fewer than ${shard.count} shards: shard ${formatShard(shard)} reads none of it (the first ${l.max} shard${l.max === 1 ? '' : 's'} read it all).` });
+    if (shard.index > l.max) events?.({ type: 'info', message: `${l.name} has ${units(l)}, fewer than ${shard.count} shards: shard ${formatShard(shard)} reads none of it (the first ${shards(l.max)} read it all).` });
   }
 }
 
@@ -212,4 +218,18 @@ export async function shardedSource(source: SourceStore, sourceAddress: string, 
   if (!o.shard) return { source };
   const plan = await shardPlanFor(source, sourceAddress, scopes, { shard: o.shard, ...(o.shardPlan ? { shardPlan: o.shardPlan } : {}), ...(o.events ? { events: o.events } : {}) });
   return { source: new ShardedSource(source, o.shard, plan), record: shardRecord(o.shard, plan, scopes) };
+}
+
+/**
+ * One request budget across the shards, at its floor: each of N shards takes a fixed 1/N of
+ * `--max-ru` and `--ru-share`, so that together they stay within it (a shared budget that a
+ * finished shard gives back is designed in docs/sharding.md, not built).
+ */
+export function budgetShare<S extends DatabaseSpec>(spec: S, shard: Shard | undefined, events?: EventSink): S {
+  if (!shard || shard.count === 1) return spec;
+  const store = databaseStore(spec);
+  const shared = store.budgetShare?.(spec, 1 / shard.count);
+  if (!shared || shared === spec) return spec;
+  events?.({ type: 'info', message: `shard ${formatShard(shard)}: takes 1/${shard.count} of the ${store.name} request-unit budget (--max-ru, --ru-share), so that the ${shard.count} shards together stay within it.` });
+  return shared;
 }

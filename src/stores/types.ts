@@ -54,6 +54,10 @@ export interface SourceStore {
 /** One collection's split, as its source made it: `kind` names the store's scheme, the rest is the store's. */
 export interface ShardPlanPart {
   kind: string;
+  /** A source that splits into whole units (Cosmos DB feed ranges): shards past this many read nothing of the collection. */
+  maxShards?: number;
+  /** What those units are called in messages (`feed range`). */
+  unit?: string;
   [key: string]: unknown;
 }
 

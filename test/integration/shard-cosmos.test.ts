@@ -38,7 +38,7 @@ describe('--shard I/N on a Cosmos DB source (cosmosdb-server)', function () {
     const r = await runCli(exportArgs(dir, '--shard', '1/1'));
     expect(r.code, r.stderr).to.equal(0);
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    expect(m.shard!.plan[`${db}.threads`]).to.deep.equal({ kind: 'cosmos-feed-range', ranges: [{ min: ranges[0]!.minInclusive, max: ranges[0]!.maxExclusive }], maxShards: 1 });
+    expect(m.shard!.plan[`${db}.threads`]).to.deep.equal({ kind: 'cosmos-feed-range', ranges: [{ min: ranges[0]!.minInclusive, max: ranges[0]!.maxExclusive }], maxShards: 1, unit: 'feed range' });
     expect(m.document_counts).to.deep.equal({ [`${db}.threads`]: 120, [`${db}.archives`]: 30 });
   });
 

@@ -6,6 +6,10 @@ import { boundaryPositions, parseShard, spreadBounds, spreadOf } from '../../src
 import { OptionValueError, shard } from '../../src/options/parsers.js';
 import { feedRangePlan, matchRanges, rangesOf } from '../../src/stores/cosmos/feed-ranges.js';
 import { boundariesOf, idRangeFilter, planOf } from '../../src/stores/mongo/id-ranges.js';
+import { budgetShare } from '../../src/engine/shard.js';
+import type { CosmosSpec } from '../../src/stores/cosmos/descriptor.js';
+import type { MongoSpec } from '../../src/stores/mongo/descriptor.js';
+import type { EngineEvent } from '../../src/engine/events.js';
 
 describe('sharding rules (--shard I/N)', () => {
   describe('the shard option', () => {
@@ -125,6 +129,31 @@ describe('sharding rules (--shard I/N)', () => {
       expect(matchRanges(ranges, mine, 'db.c').map((r) => r.id)).to.deep.equal(['4', '5']);
       const split = [...ranges.filter((r) => r.id !== '5'), { id: '7', minInclusive: 'BFFFFFFFFFFFFFFF', maxExclusive: 'DFFFFFFFFFFFFFFF' }, { id: '8', minInclusive: 'DFFFFFFFFFFFFFFF', maxExclusive: 'FF' }];
       expect(() => matchRanges(split, mine, 'db.c')).to.throw(/no longer exists: the container's partitions split/);
+    });
+  });
+
+  describe('one request budget across the shards (its floor: 1/N each)', () => {
+    const cosmos = (ru?: CosmosSpec['ru']): CosmosSpec => ({ type: 'cosmos', connection: { endpoint: 'https://a.documents.azure.com:443/', key: 'k' }, ...(ru ? { ru } : {}) });
+
+    it('gives each of N shards 1/N of --max-ru and of --ru-share, and says so', () => {
+      const events: EngineEvent[] = [];
+      const spec = budgetShare(cosmos({ maxRu: 900, ruShare: 0.6, priority: 'low' }), { index: 2, count: 3 }, (e) => events.push(e));
+      expect(spec.ru!.maxRu).to.be.closeTo(300, 1e-9);
+      expect(spec.ru!.ruShare).to.be.closeTo(0.2, 1e-12);
+      expect(spec.ru!.priority).to.equal('low');
+      expect(events.map((e) => (e as { message?: string }).message)).to.deep.equal([
+        'shard 2/3: takes 1/3 of the Cosmos DB request-unit budget (--max-ru, --ru-share), so that the 3 shards together stay within it.',
+      ]);
+    });
+
+    it('leaves a spec without a budget, a single shard and a store without budgets alone', () => {
+      const none = cosmos();
+      expect(budgetShare(none, { index: 1, count: 4 })).to.equal(none);
+      const one = cosmos({ maxRu: 900 });
+      expect(budgetShare(one, { index: 1, count: 1 })).to.equal(one);
+      expect(budgetShare(one, undefined)).to.equal(one);
+      const mongo = { type: 'mongodb', uri: 'mongodb://localhost:27017/' } as MongoSpec;
+      expect(budgetShare(mongo, { index: 1, count: 2 })).to.equal(mongo);
     });
   });
 });

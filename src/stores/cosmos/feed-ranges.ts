@@ -18,8 +18,10 @@ export interface FeedRangePlan {
   kind: typeof FEED_RANGE_PLAN;
   /** Every range of the container, in key order: together they cover it. */
   ranges: EpkRange[];
-  /** Shards that get a range: the number of ranges. */
+  /** Shards that get a range: the number of ranges (the engine says so when there are more shards). */
   maxShards: number;
+  /** What a shard takes whole, for the engine's messages. */
+  unit: 'feed range';
 }
 
 export function isFeedRangePlan(value: unknown): value is FeedRangePlan {
@@ -39,7 +41,7 @@ export function feedRangePlan(ranges: readonly { minInclusive: string; maxExclus
   const sorted = ranges.map((r) => ({ min: r.minInclusive, max: r.maxExclusive })).sort((a, b) => compareEpk(a.min, b.min));
   const problem = tilingProblem(sorted);
   if (problem) throw new Error(`The feed ranges of ${name} do not cover its key space once (${problem}); a partition split may be under way: try again in a few minutes.`);
-  return { kind: FEED_RANGE_PLAN, ranges: sorted, maxShards: sorted.length };
+  return { kind: FEED_RANGE_PLAN, ranges: sorted, maxShards: sorted.length, unit: 'feed range' };
 }
 
 /** EPK strings compare as hex of any length, `""` lowest: case-insensitively, shorter prefixes first. */
