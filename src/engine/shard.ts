@@ -10,7 +10,7 @@ import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { DocferryError, InputRefusedError, UsageError, errorMessage } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { countKey, isoSeconds, type ManifestShard } from '../core/manifest.js';
-import { formatShard, type Shard } from '../core/shard.js';
+import { formatShard, spreadBounds, type Shard } from '../core/shard.js';
 import type { ListedCollection, ShardPlanPart, SinkStats, SourceItem, SourceStore } from '../stores/types.js';
 import type { CollectionSchema } from '../core/layout.js';
 import type { EventSink } from './events.js';
@@ -99,28 +99,43 @@ export async function shardPlanFor(source: SourceStore, sourceAddress: string, s
 }
 
 /**
- * A source that splits into whole units (Cosmos DB feed ranges) has work for at most as many shards
- * as a collection has units (`maxShards`). Shards beyond that read nothing of it, which is
- * correct but idle: said per collection, and refused when no collection has work for this many.
+ * A source that splits into whole units (Cosmos DB feed ranges) has work for at most as many
+ * shards as the run's collections have units together: refused beyond that, and a shard that
+ * gets no unit at all says so.
  */
 function checkWork(plan: ShardPlan, scopes: readonly CollectionScope[], shard: Shard, events?: EventSink): void {
-  const limits = scopes.flatMap((s) => {
-    const part = plan.collections[countKey(s.database, s.collection)];
-    return typeof part?.maxShards === 'number' ? [{ name: countKey(s.database, s.collection), max: part.maxShards, unit: typeof part.unit === 'string' ? part.unit : 'part' }] : [];
-  });
-  const short = limits.filter((l) => l.max < shard.count);
-  if (short.length === 0) return;
-  const units = (l: { max: number; unit: string }) => `${l.max} ${l.unit}${l.max === 1 ? '' : 's'}`;
-  const shards = (n: number) => `${n} shard${n === 1 ? '' : 's'}`;
-  if (short.length === scopes.length) {
-    const most = Math.max(...short.map((l) => l.max));
+  const parts = scopes.map((s) => plan.collections[countKey(s.database, s.collection)]!);
+  if (!parts.every((p) => typeof p.units === 'number')) return;
+  const total = parts.reduce((n, p) => n + p.units!, 0);
+  const unit = typeof parts[0]?.unit === 'string' ? parts[0].unit : 'part';
+  const units = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (total < shard.count) {
+    const each = scopes.map((s, i) => `${countKey(s.database, s.collection)} ${units(parts[i]!.units!)}`).join(', ');
     throw new UsageError(
-      `--shard ${formatShard(shard)}: at most ${shards(most)} can work on this run: ${short.map((l) => `${l.name} has ${units(l)}`).join(', ')}, and a shard reads whole ${short[0]!.unit}s. Run ${shards(most)} (--shard I/${most}).`,
+      `--shard ${formatShard(shard)}: at most ${total} shard${total === 1 ? '' : 's'} can work on this run: its collections have ${units(total)} together (${each}), and a shard reads whole ${unit}s. Run ${total} shard${total === 1 ? '' : 's'} (--shard I/${total}).`,
     );
   }
-  for (const l of short) {
-    if (shard.index > l.max) events?.({ type: 'info', message: `${l.name} has ${units(l)}, fewer than ${shard.count} shards: shard ${formatShard(shard)} reads none of it (the first ${shards(l.max)} read it all).` });
-  }
+  const mine = parts.reduce((n, p) => n + (p.assign ?? []).filter((a) => a === shard.index).length, 0);
+  if (mine === 0) events?.({ type: 'info', message: `shard ${formatShard(shard)} gets no ${unit} of any collection: it reads nothing.` });
+}
+
+/**
+ * Spreads the whole units of every collection (in the run's order) over the shards as evenly as
+ * they allow, contiguously: shard I reads the units `spreadBounds(total, I)` of that list. Each
+ * unit goes to one shard, and N small collections of one unit each go to N shards.
+ */
+export function assignUnits(parts: readonly ShardPlanPart[], count: number): ShardPlanPart[] {
+  if (!parts.every((p) => typeof p.units === 'number')) return [...parts];
+  const total = parts.reduce((n, p) => n + p.units!, 0);
+  const shardOf = (j: number) => {
+    for (let index = 1; index <= count; index++) {
+      const [start, end] = spreadBounds(total, { index, count });
+      if (j >= start && j < end) return index;
+    }
+    return count;
+  };
+  let next = 0;
+  return parts.map((p) => ({ ...p, assign: Array.from({ length: p.units! }, () => shardOf(next++)) }));
 }
 
 async function makeOrReadPlan(source: SourceStore, sourceAddress: string, scopes: readonly CollectionScope[], o: { shard: Shard; shardPlan?: string }): Promise<ShardPlan> {
@@ -132,8 +147,10 @@ async function makeOrReadPlan(source: SourceStore, sourceAddress: string, scopes
       return existing;
     }
   }
+  const parts: ShardPlanPart[] = [];
+  for (const s of scopes) parts.push(await source.shardPlan(s, o.shard.count));
   const collections: Record<string, ShardPlanPart> = {};
-  for (const s of scopes) collections[countKey(s.database, s.collection)] = await source.shardPlan(s, o.shard.count);
+  assignUnits(parts, o.shard.count).forEach((part, i) => (collections[countKey(scopes[i]!.database, scopes[i]!.collection)] = part));
   const made: ShardPlan = { format_version: SHARD_PLAN_FORMAT_VERSION, shards: o.shard.count, source: sourceAddress, created_at: isoSeconds(), collections };
   if (!o.shardPlan) return made;
   const kept = await createPlanFile(o.shardPlan, made);

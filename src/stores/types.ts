@@ -54,10 +54,16 @@ export interface SourceStore {
 /** One collection's split, as its source made it: `kind` names the store's scheme, the rest is the store's. */
 export interface ShardPlanPart {
   kind: string;
-  /** A source that splits into whole units (Cosmos DB feed ranges): shards past this many read nothing of the collection. */
-  maxShards?: number;
+  /**
+   * A source that splits into whole units (Cosmos DB feed ranges): how many the collection has.
+   * The engine then spreads the units of every collection of the run over the shards (`assign`),
+   * so that many small collections keep N shards busy as well as one large one.
+   */
+  units?: number;
   /** What those units are called in messages (`feed range`). */
   unit?: string;
+  /** Set by the engine for a source with `units`: the shard (1-based) that reads each unit. */
+  assign?: number[];
   [key: string]: unknown;
 }
 

@@ -6,7 +6,7 @@ import { boundaryPositions, parseShard, spreadBounds, spreadOf } from '../../src
 import { OptionValueError, shard } from '../../src/options/parsers.js';
 import { feedRangePlan, matchRanges, rangesOf } from '../../src/stores/cosmos/feed-ranges.js';
 import { boundariesOf, idRangeFilter, planOf } from '../../src/stores/mongo/id-ranges.js';
-import { budgetShare } from '../../src/engine/shard.js';
+import { assignUnits, budgetShare } from '../../src/engine/shard.js';
 import type { CosmosSpec } from '../../src/stores/cosmos/descriptor.js';
 import type { MongoSpec } from '../../src/stores/mongo/descriptor.js';
 import type { EngineEvent } from '../../src/engine/events.js';
@@ -105,7 +105,7 @@ describe('sharding rules (--shard I/N)', () => {
     it('orders the ranges by key, whatever order the service lists them in, and checks they tile the key space', () => {
       const plan = feedRangePlan(ranges, 'db.c');
       expect(plan.ranges.map((r) => r.min)).to.deep.equal(['', '1FFFFFFFFFFFFFFF', '3FFFFFFFFFFFFFFF', '7FFFFFFFFFFFFFFF', 'BFFFFFFFFFFFFFFF']);
-      expect(plan.maxShards).to.equal(5);
+      expect(plan.units).to.equal(5);
     });
 
     it('spreads whole ranges evenly: 2 shards take 3 and 2, 5 shards one each, shards past 5 none', () => {
@@ -123,12 +123,37 @@ describe('sharding rules (--shard I/N)', () => {
       expect(() => feedRangePlan([], 'db.c')).to.throw(/no range at all/);
     });
 
+    it('with the engine\'s assignment, a shard reads the ranges assigned to it', () => {
+      const plan = { ...feedRangePlan(ranges, 'db.c'), assign: [1, 1, 2, 2, 2] };
+      expect(rangesOf(plan, { index: 2, count: 2 }).map((r) => r.min)).to.deep.equal(['3FFFFFFFFFFFFFFF', '7FFFFFFFFFFFFFFF', 'BFFFFFFFFFFFFFFF']);
+    });
+
     it('matches a plan made earlier to the live ranges, and says so when a range split since', () => {
       const plan = feedRangePlan(ranges, 'db.c');
       const mine = rangesOf(plan, { index: 2, count: 2 });
       expect(matchRanges(ranges, mine, 'db.c').map((r) => r.id)).to.deep.equal(['4', '5']);
       const split = [...ranges.filter((r) => r.id !== '5'), { id: '7', minInclusive: 'BFFFFFFFFFFFFFFF', maxExclusive: 'DFFFFFFFFFFFFFFF' }, { id: '8', minInclusive: 'DFFFFFFFFFFFFFFF', maxExclusive: 'FF' }];
       expect(() => matchRanges(split, mine, 'db.c')).to.throw(/no longer exists: the container's partitions split/);
+    });
+  });
+
+  describe('spreading whole units (feed ranges) of every collection over the shards', () => {
+    const part = (units: number) => ({ kind: 'cosmos-feed-range', units });
+
+    it('gives N one-range containers to N shards, one each', () => {
+      expect(assignUnits([part(1), part(1), part(1)], 3).map((p) => p.assign)).to.deep.equal([[1], [2], [3]]);
+    });
+
+    it('spreads a 5-range container and two 1-range ones (7 units) over 3 shards as 3, 2 and 2', () => {
+      const assigned = assignUnits([part(5), part(1), part(1)], 3).map((p) => p.assign);
+      expect(assigned).to.deep.equal([[1, 1, 1, 2, 2], [3], [3]]);
+      const perShard = [1, 2, 3].map((s) => assigned.flat().filter((a) => a === s).length);
+      expect(perShard).to.deep.equal([3, 2, 2]);
+    });
+
+    it('leaves parts without units (MongoDB ranges) as they are', () => {
+      const mongo = { kind: 'mongodb-id-range', documents: 3, boundaries: [] };
+      expect(assignUnits([mongo], 2)).to.deep.equal([mongo]);
     });
   });
 

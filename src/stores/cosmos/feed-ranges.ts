@@ -1,8 +1,9 @@
 /**
  * Sharding a Cosmos DB container by feed range (docs/sharding.md), as the Spark connector does:
- * the container's feed ranges (one per physical partition), in key order, are spread evenly over
- * the shards, and each shard reads only its own. A shard reads whole ranges, so a container has
- * work for at most as many shards as it has ranges; the others get none of it.
+ * the container's feed ranges (one per physical partition), in key order, are the units the engine
+ * spreads over the shards, with the other containers' (src/engine/shard.ts), and each shard reads
+ * only its own. A shard reads whole ranges: a run has work for at most as many shards as all its
+ * containers have ranges together.
  */
 import { spreadOf, type Shard } from '../../core/shard.js';
 
@@ -18,10 +19,12 @@ export interface FeedRangePlan {
   kind: typeof FEED_RANGE_PLAN;
   /** Every range of the container, in key order: together they cover it. */
   ranges: EpkRange[];
-  /** Shards that get a range: the number of ranges (the engine says so when there are more shards). */
-  maxShards: number;
+  /** Units a shard takes whole: the ranges (the engine spreads them over the shards, `assign`). */
+  units: number;
   /** What a shard takes whole, for the engine's messages. */
   unit: 'feed range';
+  /** The shard of each range, as the engine spread them with the other containers' ranges. */
+  assign?: number[];
 }
 
 export function isFeedRangePlan(value: unknown): value is FeedRangePlan {
@@ -41,7 +44,7 @@ export function feedRangePlan(ranges: readonly { minInclusive: string; maxExclus
   const sorted = ranges.map((r) => ({ min: r.minInclusive, max: r.maxExclusive })).sort((a, b) => compareEpk(a.min, b.min));
   const problem = tilingProblem(sorted);
   if (problem) throw new Error(`The feed ranges of ${name} do not cover its key space once (${problem}); a partition split may be under way: try again in a few minutes.`);
-  return { kind: FEED_RANGE_PLAN, ranges: sorted, maxShards: sorted.length, unit: 'feed range' };
+  return { kind: FEED_RANGE_PLAN, ranges: sorted, units: sorted.length, unit: 'feed range' };
 }
 
 /** EPK strings compare as hex of any length, `""` lowest: case-insensitively, shorter prefixes first. */
@@ -61,8 +64,9 @@ function tilingProblem(ranges: readonly EpkRange[]): string | undefined {
   return undefined;
 }
 
-/** The ranges shard `shard` reads. */
+/** The ranges shard `shard` reads: those the engine assigned it, else its even share of this container's. */
 export function rangesOf(plan: FeedRangePlan, shard: Shard): EpkRange[] {
+  if (Array.isArray(plan.assign) && plan.assign.length === plan.ranges.length) return plan.ranges.filter((_, k) => plan.assign![k] === shard.index);
   return spreadOf(plan.ranges, shard);
 }
 
