@@ -65,7 +65,7 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
     db = `shard_db_${Date.now()}`;
     await withMongo(source.uri, async (c) => {
       await c.db(db).collection<Doc>('mixed').insertMany(mixedDocuments(203));
-      await c.db(db).collection<Doc>('few').insertMany([{ _id: 'only-one', v: 1 }]);
+      await c.db(db).collection<Doc>('few').insertMany([{ _id: 'only-one', v: 1 }] as Doc[]);
       await c.db(db).createCollection('empty');
     });
     layout = join(work, 'layout.json');

@@ -136,7 +136,7 @@ export class CosmosSource implements SourceStore {
   /** Sharding (docs/sharding.md): the container's feed ranges, in key order; shards take whole ranges. */
   async shardPlan(scope: CollectionScope): Promise<ShardPlanPart> {
     const name = `${scope.database}.${scope.collection}`;
-    let ranges: FeedRange[];
+    let ranges: readonly FeedRange[];
     try {
       ranges = await this.container(scope).getFeedRanges();
     } catch (err) {
@@ -160,7 +160,7 @@ export class CosmosSource implements SourceStore {
       return;
     }
     const container = this.container(scope);
-    let live: FeedRange[];
+    let live: readonly FeedRange[];
     try {
       live = await container.getFeedRanges();
     } catch (err) {
