@@ -86,6 +86,7 @@ describe('--shard: a killed shard resumes alone (FerretDB)', function () {
     expect(summary.collections[0]!.resumed ?? 0, 'the resumed run continued from the checkpoint').to.be.greaterThan(0);
 
     const [start, end] = spreadBounds(DOCS, { index: 2, count: 3 });
+    expect(summary.collections[0]!.resumed, 'killed mid-collection').to.be.lessThan(end - start);
     const ids = lines(await readFile(join(dirOf(2), db, 'items.part-2-of-3.json'), 'utf8')).map((l) => (JSON.parse(l) as { _id: string })._id);
     expect(ids).to.have.length(end - start);
     expect(new Set(ids).size).to.equal(ids.length);
