@@ -22,11 +22,11 @@ export function shardPart(s: Shard): string {
 /** Parses `I/N` with 1 <= I <= N; throws with what is wrong. */
 export function parseShard(raw: string): Shard {
   const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(raw);
-  if (!m) throw new Error(`"${raw}" is not I/N (this job's number and the number of jobs, e.g. 2/4)`);
+  if (!m) throw new Error('it is not of the form I/N');
   const index = Number(m[1]);
   const count = Number(m[2]);
-  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1) throw new Error(`"${raw}": the number of shards must be a whole number of at least 1`);
-  if (index < 1 || index > count) throw new Error(`"${raw}": the shard number must be between 1 and ${count}`);
+  if (!Number.isSafeInteger(index) || !Number.isSafeInteger(count) || count < 1) throw new Error('the number of shards must be at least 1');
+  if (index < 1 || index > count) throw new Error(`the shard number must be between 1 and ${count}`);
   return { index, count };
 }
 

@@ -80,6 +80,6 @@ export const shard: Parser<Shard> = (value) => {
   try {
     return parseShard(value);
   } catch (err) {
-    throw new OptionValueError(`takes I/N, this job's number and the number of jobs with 1 <= I <= N, such as 2/4 (${(err as Error).message})`);
+    throw new OptionValueError(`takes I/N, this job's number and the number of jobs, such as 2/4; ${(err as Error).message}`);
   }
 };
