@@ -136,6 +136,29 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
     expect(count).to.equal(TOTAL);
   });
 
+  it('migrate --shard I/N: 3 processes into one target give exactly the source (verify), each with its own checkpoint', async () => {
+    const fresh = await startMongoTestServer();
+    try {
+      const plan = join(work, 'migrate-plan.json');
+      const runs = await Promise.all(
+        [1, 2, 3].map((i) =>
+          spawnCli(['migrate', '--from', 'mongodb', '--from-mongo-uri', source.uri, '--to', 'mongodb', '--to-mongo-uri', fresh.uri, '--layout', layout, '--shard', `${i}/3`, '--shard-plan', plan, '--checkpoint', join(work, `migrate-cp-${i}`), '--rejects-dir', join(work, `migrate-rejects-${i}`), '--json', '--quiet'], {}),
+        ),
+      );
+      for (const r of runs) expect(r.code, r.stderr).to.equal(0);
+      const written = runs.map((r) => (JSON.parse(r.stdout) as { totals: { written: number } }).totals.written);
+      expect(written.reduce((a, b) => a + b, 0)).to.equal(TOTAL + 1);
+      expect(written.every((n) => n > 0), 'every shard moved a part').to.equal(true);
+      const verify = await runCli(['verify', '--left-type', 'mongodb', '--left-mongo-uri', source.uri, '--right-type', 'mongodb', '--right-mongo-uri', fresh.uri, '--layout', layout, '--quiet']);
+      expect(verify.code, verify.stderr + verify.stdout).to.equal(0);
+      const refused = await runCli(['migrate', '--from', 'mongodb', '--from-mongo-uri', source.uri, '--to', 'mongodb', '--to-mongo-uri', fresh.uri, '--layout', layout, '--shard', '1/3', '--verify']);
+      expect(refused.code).to.equal(2);
+      expect(refused.stderr).to.include('run docferry verify once after every shard finished');
+    } finally {
+      await fresh.stop();
+    }
+  });
+
   it('more shards than documents: the extra shards export empty parts, and the merge is still whole', async () => {
     const dirs = await shardExports(4, 'four');
     const parts = await Promise.all(dirs.map(async (d, i) => lines(await readFile(join(d, db, `few.part-${i + 1}-of-4.json`), 'utf8')).length));
@@ -146,6 +169,25 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
     const mm = JSON.parse(await readFile(join(merged, 'manifest.json'), 'utf8')) as Manifest;
     expect(mm.document_counts[`${db}.mixed`]).to.equal(TOTAL);
     expect(mm.document_counts[`${db}.few`]).to.equal(1);
+  });
+
+  it('a plan file is refused for another number of shards, or other collections, and leaves no temporary file behind', async () => {
+    await shardExports(2, 'plancheck');
+    const plan = join(work, 'plancheck-plan.json');
+    const parsed = JSON.parse(await readFile(plan, 'utf8')) as { shards: number; collections: Record<string, unknown> };
+    expect(parsed.shards).to.equal(2);
+    expect(Object.keys(parsed.collections).sort()).to.deep.equal([`${db}.empty`, `${db}.few`, `${db}.mixed`]);
+    expect((await readdir(work)).filter((f) => f.startsWith('plancheck-plan.json.')), 'no temporary plan file left').to.deep.equal([]);
+    const otherN = await runCli(exportArgs(join(work, 'plancheck-n'), '--shard', '1/3', '--shard-plan', plan));
+    expect(otherN.code).to.equal(2);
+    expect(otherN.stderr).to.include(`The shard plan ${plan} splits into 2 shards, but this is shard 1/3`);
+    await withMongo(source.uri, (c) => c.db(db).collection<Doc>('other').insertOne({ _id: 'o', v: 1 } as Doc));
+    const layout2 = join(work, 'layout-more.json');
+    await writeFile(layout2, JSON.stringify(layoutFor(db, ['mixed', 'few', 'empty', 'other'])));
+    const otherColls = await runCli(['export', '--source-type', 'mongodb', '--mongo-uri', source.uri, '--layout', layout2, '--output-dir', join(work, 'plancheck-c'), '--shard', '1/2', '--shard-plan', plan, '--quiet']);
+    expect(otherColls.code).to.equal(2);
+    expect(otherColls.stderr).to.include(`has no split for ${db}.other`);
+    await withMongo(source.uri, (c) => c.db(db).dropCollection('other'));
   });
 
   it('merge refuses a missing shard and a duplicated one, by name, and writes nothing', async () => {
@@ -160,7 +202,14 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
     const mixed = await runCli(['manifest', 'merge', dirs[0]!, other[1]!, '--out', join(work, 'two-mixed')]);
     expect(mixed.code).to.not.equal(0);
     expect(mixed.stderr).to.match(/differ in the number of shards/);
-    for (const out of ['two-missing', 'two-twice', 'two-mixed']) await readdir(join(work, out)).then(
+    // A part changed after its shard finished: refused by its own manifest's sha256, nothing merged.
+    const part = join(dirs[1]!, db, 'mixed.part-2-of-2.json');
+    const text = await readFile(part, 'utf8');
+    await writeFile(part, text.replace('document', 'Document'));
+    const damaged = await runCli(['manifest', 'merge', dirs[0]!, dirs[1]!, '--out', join(work, 'two-damaged')]);
+    expect(damaged.code).to.equal(4);
+    expect(damaged.stderr).to.include(`${part} is`).and.include('changed or damaged after the export');
+    for (const out of ['two-missing', 'two-twice', 'two-mixed', 'two-damaged']) await readdir(join(work, out)).then(
       (e) => expect(e, out).to.deep.equal([]),
       (err: NodeJS.ErrnoException) => expect(err.code).to.equal('ENOENT'),
     );
