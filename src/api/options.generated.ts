@@ -694,6 +694,16 @@ export interface VerifyCatalogueOptions {
    * CLI: `--strict`.
    */
   strict?: boolean;
+  /**
+   * Run shard I of N parallel jobs (both sides by the left side's _id ranges: MongoDB on both sides); the N shards are disjoint and together move everything (docs/sharding.md).
+   * CLI: `--shard`.
+   */
+  shard?: `${number}/${number}`;
+  /**
+   * With --shard: the file every shard takes its split from (MongoDB _id boundaries, Cosmos DB feed ranges); the first shard to start writes it, the others read it.
+   * CLI: `--shard-plan`.
+   */
+  shardPlan?: string;
 }
 
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
@@ -701,5 +711,5 @@ export const API_OPTION_KEYS = {
   export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
   import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "verify", "reportFile", "resume", "checkpointDir"],
   migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "all", "strict", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
-  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "all", "strict"],
+  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "all", "strict", "shard", "shardPlan"],
 } as const;

@@ -189,6 +189,7 @@ function verifyOptionsOf(c: ReadCall): VerifyOptions {
     ...(v.allowPartial ? { allowPartial: true } : {}),
     ...(v.ignoreExtra ? { ignoreExtra: true } : {}),
     ...discoveryFrom(v),
+    ...shardFrom(v),
   };
 }
 

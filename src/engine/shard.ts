@@ -12,6 +12,7 @@ import type { CollectionScope } from '../core/layout.js';
 import { countKey, isoSeconds, type ManifestShard } from '../core/manifest.js';
 import { formatShard, spreadBounds, type Shard } from '../core/shard.js';
 import type { ListedCollection, ShardPlanPart, SinkStats, SourceItem, SourceStore } from '../stores/types.js';
+import type { OpenedSource } from '../stores/descriptor.js';
 import type { CollectionSchema } from '../core/layout.js';
 import type { EventSink } from './events.js';
 import { databaseStore, type DatabaseSpec } from '../stores/registry.js';
@@ -249,4 +250,29 @@ export function budgetShare<S extends DatabaseSpec>(spec: S, shard: Shard | unde
   if (!shared || shared === spec) return spec;
   events?.({ type: 'info', message: `shard ${formatShard(shard)}: takes 1/${shard.count} of the ${store.name} request-unit budget (--max-ru, --ru-share), so that the ${shard.count} shards together stay within it.` });
   return shared;
+}
+
+/**
+ * `verify --shard`: both sides read shard I of the left side's split. Only a split by identity
+ * (MongoDB `_id` ranges) means the same documents on a right side of the same kind; a Cosmos DB
+ * container's feed ranges, or an export file's lines, are its own.
+ */
+export async function shardedSides(
+  left: OpenedSource,
+  right: OpenedSource,
+  leftAddress: string,
+  scopes: readonly CollectionScope[],
+  o: ShardOptions & { shard: Shard; events?: EventSink },
+): Promise<[OpenedSource, OpenedSource]> {
+  const refuse = (why: string) =>
+    new UsageError(`verify --shard: ${why}. A sharded verify needs both sides split alike: MongoDB on both sides (by _id range). Run docferry verify without --shard.`);
+  if (!left.source.readShard || !right.source.readShard) throw refuse(`the ${left.source.readShard ? 'right' : 'left'} side (${left.source.readShard ? right.describe : left.describe}) cannot be split`);
+  if (left.source.kind !== right.source.kind) throw refuse(`the sides are stores of different kinds (${left.source.kind} and ${right.source.kind})`);
+  const plan = await shardPlanFor(left.source, leftAddress, scopes, o);
+  const own = Object.entries(plan.collections).find(([, p]) => p.byIdentity !== true);
+  if (own) throw refuse(`the left side splits ${own[0]} by its own ${own[1].unit ?? 'layout'}s, not by document identity`);
+  return [
+    { ...left, source: new ShardedSource(left.source, o.shard, plan) },
+    { ...right, source: new ShardedSource(right.source, o.shard, plan) },
+  ];
 }

@@ -1,5 +1,5 @@
 import { documentDigest, documentKey, type DigestMode } from '../core/digest.js';
-import { DocferryError, ExitCode, errorMessage } from '../core/errors.js';
+import { DocferryError, ExitCode, UsageError, errorMessage } from '../core/errors.js';
 import { filterByNames, partitionKeyFor, resolveScope, type CollectionScope } from '../core/layout.js';
 import { redact } from '../core/secrets.js';
 import type { OpenedSource } from '../stores/descriptor.js';
@@ -9,11 +9,13 @@ import { ignoreEvents, type EventSink } from './events.js';
 import type { LayoutRef } from './export.js';
 import { forEachLimit } from '../core/concurrency.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
+import { shardedSides, type ShardOptions } from './shard.js';
+import { storeAddress } from '../stores/registry.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;
 
-export interface VerifyOptions extends DiscoveryOptions {
+export interface VerifyOptions extends DiscoveryOptions, ShardOptions {
   /** The run before this verify (migrate --verify) already reported what discovery found: not repeated. */
   discoveryTold?: boolean;
   left: VerifyEndpoint;
@@ -228,6 +230,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
   const events = o.events ?? ignoreEvents;
   const started = new Date();
   const maxListed = o.maxListed ?? DEFAULT_MAX_LISTED;
+  if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
   const left = await openEndpoint(o.left, o);
   let right: OpenedEndpoint | undefined;
   const report = new NdjsonReport(o.reportFile);
@@ -236,14 +239,15 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
     const scopes = await scopesFor(o, left, right, warnings);
+    // A sharded verify compares shard I of both sides; the originals are the ones closed.
+    const [l, r] = o.shard ? await shardedSides(left, right, storeAddress(o.left), scopes, { ...o, shard: o.shard, events }) : [left, right];
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
-    const r = right;
     await forEachLimit(scopes, o.parallelCollections ?? 2, async (scope) => {
       events({ type: 'info', message: `verify ${scope.database}.${scope.collection}: comparing` });
       let res: CollectionVerify;
       try {
-        res = await compareCollection(scope, left, r, mode, maxListed, report, o.ignoreExtra ?? false);
+        res = await compareCollection(scope, l, r, mode, maxListed, report, o.ignoreExtra ?? false);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${scope.database}.${scope.collection}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
       }

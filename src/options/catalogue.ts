@@ -444,10 +444,11 @@ const SHARD_PLAN: OptionDecl = {
 };
 
 const SOURCE_SPLIT = 'MongoDB by _id range, Cosmos DB by feed range';
-const SHARDING: Record<Op, readonly OptionDecl[]> = {
+const SHARDING: Record<Op | 'verify', readonly OptionDecl[]> = {
   export: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN],
   migrate: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN],
   import: [SHARD_OPTION('the export directory by line range of each file')],
+  verify: [SHARD_OPTION("both sides by the left side's _id ranges: MongoDB on both sides"), SHARD_PLAN],
 };
 
 type Op = 'export' | 'import' | 'migrate';
@@ -925,7 +926,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('output', OUTPUT)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('shard', SHARDING.verify), ...plain('output', OUTPUT)],
 };
 
 /** Every option of a command, in the order of its --help. */

@@ -64,6 +64,11 @@ export interface ShardPlanPart {
   unit?: string;
   /** Set by the engine for a source with `units`: the shard (1-based) that reads each unit. */
   assign?: number[];
+  /**
+   * The split is by the documents' identity (MongoDB `_id` ranges), so another store of the same
+   * kind can read the same shard of its copy: what a sharded verify needs of both sides.
+   */
+  byIdentity?: boolean;
   [key: string]: unknown;
 }
 

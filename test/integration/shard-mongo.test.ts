@@ -151,6 +151,20 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
       expect(written.every((n) => n > 0), 'every shard moved a part').to.equal(true);
       const verify = await runCli(['verify', '--left-type', 'mongodb', '--left-mongo-uri', source.uri, '--right-type', 'mongodb', '--right-mongo-uri', fresh.uri, '--layout', layout, '--quiet']);
       expect(verify.code, verify.stderr + verify.stdout).to.equal(0);
+      // verify --shard: both sides by the same _id ranges; a change in one range shows in that shard only.
+      await withMongo(fresh.uri, (c) => c.db(db).collection<Doc>('mixed').updateOne({ _id: true } as Doc, { $set: { i: 99 } }));
+      const verifyArgs = (i: number) => ['verify', '--left-type', 'mongodb', '--left-mongo-uri', source.uri, '--right-type', 'mongodb', '--right-mongo-uri', fresh.uri, '--layout', layout, '--shard', `${i}/3`, '--json', '--quiet'];
+      const shards = await Promise.all([1, 2, 3].map((i) => spawnCli(verifyArgs(i), {})));
+      expect(shards.map((r) => r.code), shards.map((r) => r.stderr).join('\n')).to.deep.equal([0, 0, 5]);
+      const last = JSON.parse(shards[2]!.stdout) as { collections: { collection: string; differingTotal: number; leftCount: number }[] };
+      expect(last.collections.find((c) => c.collection === 'mixed')!.differingTotal).to.equal(1);
+      const counted = shards.map((r) => (JSON.parse(r.stdout) as { collections: { collection: string; leftCount: number }[] }).collections.find((c) => c.collection === 'mixed')!.leftCount);
+      expect(counted.reduce((a, b) => a + b, 0)).to.equal(TOTAL);
+      const exported = join(work, 'migrate-export');
+      expect((await runCli(exportArgs(exported))).code).to.equal(0);
+      const dirLeft = await runCli(['verify', '--left-type', 'dir', '--left-dir', exported, '--right-type', 'mongodb', '--right-mongo-uri', fresh.uri, '--layout', layout, '--shard', '1/2']);
+      expect(dirLeft.code).to.equal(2);
+      expect(dirLeft.stderr).to.include('verify --shard: the sides are stores of different kinds');
       const refused = await runCli(['migrate', '--from', 'mongodb', '--from-mongo-uri', source.uri, '--to', 'mongodb', '--to-mongo-uri', fresh.uri, '--layout', layout, '--shard', '1/3', '--verify']);
       expect(refused.code).to.equal(2);
       expect(refused.stderr).to.include('run docferry verify once after every shard finished');

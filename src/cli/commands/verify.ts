@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { discoveryFrom } from '../../options/values.js';
+import { discoveryFrom, shardFrom } from '../../options/values.js';
 import { UsageError } from '../../core/errors.js';
 import { runVerify, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
@@ -35,6 +35,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
       ...(values.allowPartial ? { allowPartial: true } : {}),
       ...(values.ignoreExtra ? { ignoreExtra: true } : {}),
       ...discoveryFrom(values),
+      ...shardFrom(values),
       ...(values.quiet ? {} : { events: plainProgress(ctx.out) }),
     });
     ctx.out.result(values.json ? JSON.stringify(summary, null, 2) : verifyTable(summary));

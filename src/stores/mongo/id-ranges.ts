@@ -24,6 +24,8 @@ export interface IdRangePlan {
   documents: number;
   /** Canonical Extended JSON of each boundary `_id`, in `_id` order. */
   boundaries: unknown[];
+  /** Another MongoDB collection's copy splits by the same boundaries (a sharded verify). */
+  byIdentity: true;
 }
 
 export function isIdRangePlan(value: unknown): value is IdRangePlan {
@@ -40,7 +42,7 @@ export function planOf(documents: number, boundaries: readonly unknown[]): IdRan
   for (const b of boundaries) {
     if (bracketOf(b) === undefined) throw new Error(`cannot split by _id at ${printableId(b)}: MongoDB cannot range-query that _id type; run this collection unsharded (one shard)`);
   }
-  return { kind: ID_RANGE_PLAN, documents, boundaries: boundaries.map((b) => (EJSON.serialize({ v: b }, { relaxed: false }) as { v: unknown }).v) };
+  return { kind: ID_RANGE_PLAN, byIdentity: true, documents, boundaries: boundaries.map((b) => (EJSON.serialize({ v: b }, { relaxed: false }) as { v: unknown }).v) };
 }
 
 function atLeast(lo: unknown): Filter<Document> {
