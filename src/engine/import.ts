@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
 import { isExtendedJson } from '../core/codec.js';
 import { findContainer, layoutCollections, partitionKeyFor, sortByOrder, type CollectionScope } from '../core/layout.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
@@ -49,6 +50,7 @@ export interface ImportOptions extends TuningOptions, MirrorOptions, ShardOption
  * first document is written.
  */
 export async function runImport(o: ImportOptions): Promise<RunSummary> {
+  if (o.fromRejects !== undefined && o.shard) throw new UsageError('--from-rejects imports a rejects file whole: run it without --shard.');
   if (o.fromRejects !== undefined) {
     const { runRejectsReplay } = await import('./replay.js');
     return runRejectsReplay({ ...o, fromRejects: o.fromRejects });
@@ -62,6 +64,12 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   });
   const to = databaseStore(o.target);
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
+  const part = checked.manifest?.shard;
+  if (part) {
+    checked.warnings.push(
+      `${o.exportDir} is shard ${part.index}/${part.count} of a sharded export: it holds only that shard's documents. Import the other shards too, or merge them first (docferry manifest merge) and import the result.`,
+    );
+  }
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
   const scopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {

@@ -183,6 +183,10 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
     const mm = JSON.parse(await readFile(join(merged, 'manifest.json'), 'utf8')) as Manifest;
     expect(mm.document_counts[`${db}.mixed`]).to.equal(TOTAL);
     expect(mm.document_counts[`${db}.few`]).to.equal(1);
+    // One shard's export imports alone too, with a warning that it is only that shard.
+    const one = await runCli(['import', '--dest-type', 'mongodb', '--mongo-uri', target.uri, '--layout', layout, '--export-dir', dirs[0]!, '--json', '--quiet']);
+    expect(one.code, one.stderr).to.equal(0);
+    expect((JSON.parse(one.stdout) as { warnings: string[] }).warnings.join('\n')).to.include('is shard 1/4 of a sharded export: it holds only that shard');
   });
 
   it('a plan file is refused for another number of shards, or other collections, and leaves no temporary file behind', async () => {
