@@ -81,6 +81,12 @@ describe('sharding rules (--shard I/N)', () => {
       expect(idRangeFilter(['m'], { index: 3, count: 3 })).to.equal(null);
     });
 
+    it('reads a shard whose two ends are of one type as one plain _id range (the index serves it)', () => {
+      const b = ObjectId.createFromHexString('75a1b2c3d4e5f60718293a4b');
+      expect(idRangeFilter([a, b], { index: 2, count: 3 })).to.deep.equal({ _id: { $gte: a, $lt: b } });
+      expect(idRangeFilter([7, 9.5], { index: 2, count: 3 })).to.deep.equal({ _id: { $gte: 7, $lt: 9.5 } });
+    });
+
     it('takes, across types, the brackets between a shard\'s two ends', () => {
       // From the number 7 to the ObjectId a: numbers >= 7, then strings, objects, arrays, binaries, then ObjectIds < a.
       const f = idRangeFilter([7, a], { index: 2, count: 3 }) as { $and: [Record<string, unknown>, Record<string, unknown>] };

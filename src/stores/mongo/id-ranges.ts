@@ -63,6 +63,10 @@ function below(hi: unknown): Filter<Document> {
 export function idRangeFilter(boundaries: readonly unknown[], shard: Shard): Filter<Document> | null {
   const i = shard.index;
   if (i > boundaries.length + 1) return null;
+  // Both ends in one type bracket (the usual case: all ObjectIds): one plain range, which the _id index serves.
+  if (i >= 2 && i <= boundaries.length && bracketOf(boundaries[i - 2]) === bracketOf(boundaries[i - 1])) {
+    return { _id: { $gte: boundaries[i - 2], $lt: boundaries[i - 1] } } as Filter<Document>;
+  }
   const parts: Filter<Document>[] = [];
   if (i >= 2) parts.push(atLeast(boundaries[i - 2]));
   if (i <= boundaries.length) parts.push(below(boundaries[i - 1]));
