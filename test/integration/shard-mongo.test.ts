@@ -79,11 +79,11 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
 
   const exportArgs = (dir: string, ...extra: string[]) => ['export', '--source-type', 'mongodb', '--mongo-uri', source.uri, '--layout', layout, '--output-dir', dir, '--quiet', ...extra];
 
-  async function shardExports(n: number, tag: string): Promise<string[]> {
+  async function shardExports(n: number, tag: string, ...extra: string[]): Promise<string[]> {
     const plan = join(work, `${tag}-plan.json`);
     const dirs = Array.from({ length: n }, (_, i) => join(work, `${tag}-shard-${i + 1}`));
     // N processes at once, racing to write the one plan file.
-    const runs = await Promise.all(dirs.map((dir, i) => spawnCli(exportArgs(dir, '--shard', `${i + 1}/${n}`, '--shard-plan', plan), {})));
+    const runs = await Promise.all(dirs.map((dir, i) => spawnCli(exportArgs(dir, '--shard', `${i + 1}/${n}`, '--shard-plan', plan, ...extra), {})));
     for (const r of runs) expect(r.code, r.stderr).to.equal(0);
     return dirs;
   }
@@ -187,6 +187,18 @@ describe('--shard I/N: MongoDB split by _id range across processes, merged, impo
     const one = await runCli(['import', '--dest-type', 'mongodb', '--mongo-uri', target.uri, '--layout', layout, '--export-dir', dirs[0]!, '--json', '--quiet']);
     expect(one.code, one.stderr).to.equal(0);
     expect((JSON.parse(one.stdout) as { warnings: string[] }).warnings.join('\n')).to.include('is shard 1/4 of a sharded export: it holds only that shard');
+  });
+
+  it('gzip shards merge into gzip files (their members concatenated) that import and verify whole', async () => {
+    const dirs = await shardExports(2, 'gz', '--gzip');
+    expect(await readdir(join(dirs[1]!, db))).to.include('mixed.part-2-of-2.json.gz');
+    const merged = join(work, 'gz-merged');
+    const merge = await runCli(['manifest', 'merge', ...dirs, '--out', merged]);
+    expect(merge.code, merge.stderr).to.equal(0);
+    const mm = JSON.parse(await readFile(join(merged, 'manifest.json'), 'utf8')) as Manifest;
+    expect(mm.files.map((f) => [f.path, f.compression])).to.deep.include([`${db}/mixed.json.gz`, 'gzip']);
+    const verify = await runCli(['verify', '--left-type', 'mongodb', '--left-mongo-uri', source.uri, '--right-type', 'dir', '--right-dir', merged, '--layout', layout, '--quiet']);
+    expect(verify.code, verify.stderr + verify.stdout).to.equal(0);
   });
 
   it('a plan file is refused for another number of shards, or other collections, and leaves no temporary file behind', async () => {
