@@ -22,6 +22,8 @@ function typeOf(o: ResolvedOption): string {
       return (o.choices ?? []).map((c) => JSON.stringify(c)).join(' | ');
     case 'list':
       return 'readonly string[] | string';
+    case 'shard':
+      return '`${number}/${number}`';
     case 'share':
       return 'number | `${number}%`';
     case 'bytes':

@@ -67,6 +67,8 @@ function readValue(o: ResolvedOption, value: unknown): unknown {
       if (typeof value !== 'string') return refuse(`must be one of ${(o.choices ?? []).join(', ')}`);
       return parserOf(o)!(value);
     }
+    case 'shard':
+      return typeof value === 'string' ? parserOf(o)!(value) : refuse('takes a string I/N, such as "2/4"');
     case 'list': {
       if (typeof value === 'string') return parserOf(o)!(value);
       if (Array.isArray(value) && value.every((v) => typeof v === 'string' && v.trim() !== '')) return value.map((v: string) => v.trim());

@@ -138,6 +138,16 @@ export interface ExportCatalogueOptions {
    */
   parallelCollections?: number;
   /**
+   * Run shard I of N parallel jobs (MongoDB by _id range, Cosmos DB by feed range); the N shards are disjoint and together move everything (docs/sharding.md).
+   * CLI: `--shard`.
+   */
+  shard?: `${number}/${number}`;
+  /**
+   * With --shard: the file every shard takes its split from (MongoDB _id boundaries, Cosmos DB feed ranges); the first shard to start writes it, the others read it.
+   * CLI: `--shard-plan`.
+   */
+  shardPlan?: string;
+  /**
    * Re-read the finished export and compare it with the source: exit 5 when they differ.
    * CLI: `--verify`.
    */
@@ -307,6 +317,11 @@ export interface ImportCatalogueOptions {
    * CLI: `--parallel-collections`.
    */
   parallelCollections?: number;
+  /**
+   * Run shard I of N parallel jobs (the export directory by line range of each file); the N shards are disjoint and together move everything (docs/sharding.md).
+   * CLI: `--shard`.
+   */
+  shard?: `${number}/${number}`;
   /**
    * Compare the export with the target afterwards: exit 5 when they differ.
    * CLI: `--verify`.
@@ -529,6 +544,16 @@ export interface MigrateCatalogueOptions {
    */
   parallelCollections?: number;
   /**
+   * Run shard I of N parallel jobs (MongoDB by _id range, Cosmos DB by feed range); the N shards are disjoint and together move everything (docs/sharding.md).
+   * CLI: `--shard`.
+   */
+  shard?: `${number}/${number}`;
+  /**
+   * With --shard: the file every shard takes its split from (MongoDB _id boundaries, Cosmos DB feed ranges); the first shard to start writes it, the others read it.
+   * CLI: `--shard-plan`.
+   */
+  shardPlan?: string;
+  /**
    * Compare the source with the target afterwards: exit 5 when they differ.
    * CLI: `--verify`.
    */
@@ -717,12 +742,22 @@ export interface VerifyCatalogueOptions {
    * CLI: `--query-file`.
    */
   queryFile?: string;
+  /**
+   * Run shard I of N parallel jobs (both sides by the left side's _id ranges: MongoDB on both sides); the N shards are disjoint and together move everything (docs/sharding.md).
+   * CLI: `--shard`.
+   */
+  shard?: `${number}/${number}`;
+  /**
+   * With --shard: the file every shard takes its split from (MongoDB _id boundaries, Cosmos DB feed ranges); the first shard to start writes it, the others read it.
+   * CLI: `--shard-plan`.
+   */
+  shardPlan?: string;
 }
 
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
-  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "verify", "reportFile", "resume", "checkpointDir"],
-  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile"],
+  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
+  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "verify", "reportFile", "resume", "checkpointDir"],
+  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
+  verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "shard", "shardPlan"],
 } as const;

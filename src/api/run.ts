@@ -14,7 +14,7 @@ import type { MigrateOptions } from '../engine/migrate.js';
 import type { RunMode } from '../engine/mirror.js';
 import type { VerifyOptions, VerifySummary } from '../engine/verify.js';
 import { sidesOf, type Side, type TransferCommand } from '../options/catalogue.js';
-import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../options/values.js';
+import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../options/values.js';
 import { API_FUNCTIONS, readApiOptions } from './catalogue-options.js';
 import type { ExportCatalogueOptions, ImportCatalogueOptions, MigrateCatalogueOptions, VerifyCatalogueOptions } from './options.generated.js';
 import { databaseSpecOf, verifySideOf, type CosmosCredential } from './specs.js';
@@ -128,6 +128,7 @@ export function exportOptionsOf(c: ReadCall): ExportOptions {
     ...filterFrom(v),
     ...discoveryFrom(v),
     ...runControlFrom(v),
+    ...shardFrom(v),
     ...tuningFrom(v),
     ...signalOf(c),
   };
@@ -150,6 +151,7 @@ export function importOptionsOf(c: ReadCall): ImportOptions {
     ...(v.noIndexes ? { noIndexes: true } : {}),
     ...runControlFrom(v),
     ...mirrorFrom(v),
+    ...shardFrom(v),
     ...tuningFrom(v),
     ...signalOf(c),
   };
@@ -172,6 +174,7 @@ export function migrateOptionsOf(c: ReadCall): MigrateOptions {
     ...discoveryFrom(v),
     ...runControlFrom(v),
     ...mirrorFrom(v),
+    ...shardFrom(v),
     ...tuningFrom(v),
     ...signalOf(c),
   };
@@ -193,6 +196,7 @@ function verifyOptionsOf(c: ReadCall): VerifyOptions {
     ...(v.ignoreExtra ? { ignoreExtra: true } : {}),
     ...filterFrom(v),
     ...discoveryFrom(v),
+    ...shardFrom(v),
   };
 }
 

@@ -11,6 +11,7 @@ import { registerVerifyCommand } from './commands/verify.js';
 import { registerThroughputCommand } from './commands/throughput.js';
 import { registerLayoutCommand } from './commands/layout.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerManifestCommand } from './commands/manifest.js';
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('docferry')
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerVerifyCommand(program, ctx);
   registerThroughputCommand(program, ctx);
   registerLayoutCommand(program, ctx);
+  registerManifestCommand(program, ctx);
   for (const sub of program.commands) sub.exitOverride().showHelpAfterError();
   return program;
 }

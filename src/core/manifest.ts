@@ -87,6 +87,20 @@ export interface Manifest {
   subset?: true;
   /** With `subset`: `db.coll` -> the filters its documents were read with, as given and where from. */
   filters?: Record<string, CollectionFilter[]>;
+  /**
+   * Set by `export --shard I/N` (docs/sharding.md): this export holds shard `index` of `count`,
+   * split as `plan` says (`db.coll` -> the source's split). `docferry manifest merge` joins the N
+   * shards into one export without it. Optional and additive (format_version stays 1).
+   */
+  shard?: ManifestShard;
+  /** Set by `docferry manifest merge`: this export joins the N shards of one sharded export, split as `plan` says. */
+  merged?: { shards: number; plan: ManifestShard['plan']; from: { index: number; exported_at: string; documents: number }[] };
+}
+
+export interface ManifestShard {
+  index: number;
+  count: number;
+  plan: Record<string, { kind: string; [key: string]: unknown }>;
 }
 
 /** What the original Python scripts wrote: no version, no status, no checksums. */

@@ -20,6 +20,10 @@ import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
 import { checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
+import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
+import { shardPart } from '../core/shard.js';
+import type { ManifestShard } from '../core/manifest.js';
+import type { SourceStore } from '../stores/types.js';
 
 export interface LayoutRef {
   layout: Layout;
@@ -27,7 +31,7 @@ export interface LayoutRef {
   source: string;
 }
 
-export interface ExportOptions extends TuningOptions, DiscoveryOptions, FilterOptions {
+export interface ExportOptions extends TuningOptions, DiscoveryOptions, FilterOptions, ShardOptions {
   source: DatabaseSpec;
   layout: LayoutRef;
   collections?: string[];
@@ -129,6 +133,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const format = o.format ?? formats.default;
   const refused = formats.refuse(format);
   if (refused) throw new UsageError(refused);
+  checkShardOptions(o, 'export');
   const layoutScopes = resolveScope(o.layout.layout, o.collections);
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
@@ -152,7 +157,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     createDir = await checkEmptyDir(o.outputDir);
   }
   const startedAt = new Date();
-  const source = await createSource(o.source);
+  const source = await createSource(budgetShare(o.source, o.shard, events));
   let discovery: Discovery;
   let scopes: CollectionScope[];
   try {
@@ -167,7 +172,16 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     throw err;
   }
   const filters = filtersByCollection(scopes);
-  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}) });
+  if (o.shard) refuseShardOfFiltered(scopes);
+  let read: SourceStore;
+  let shard: ManifestShard | undefined;
+  try {
+    ({ source: read, record: shard } = await shardedSource(source, databaseStore(o.source).address(o.source), scopes, { ...o, events }));
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}), ...(o.shard ? { part: shardPart(o.shard) } : {}) });
   let checkpoint: RunCheckpoint;
   try {
     checkpoint = await RunCheckpoint.open({
@@ -175,7 +189,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       operation: 'export',
       // Where the source is, never who signs in: a run that failed on a wrong password resumes with the right one.
       // Filters only when there are some, so that checkpoints of earlier versions still match.
-      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false, ...(filters ? { filters } : {}) },
+      fingerprint: { source: endpointIdentity(databaseStore(o.source).printable(o.source)), json_format: format, gzip: o.gzip ?? false, ...(filters ? { filters } : {}), ...shardFingerprint(shard) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
@@ -223,6 +237,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : summary || discovery.warnings.length === 0 ? {} : { warnings: discovery.warnings }),
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
       ...(filters ? { subset: true as const, filters } : {}),
+      ...(shard ? { shard } : {}),
     };
   };
 
@@ -232,7 +247,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     try {
       summary = await runCollections({
         operation: 'export',
-        source,
+        source: read,
         sink,
         scopes,
         mode: 'upsert',

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
 import { isExtendedJson } from '../core/codec.js';
 import { findContainer, layoutCollections, partitionKeyFor, sortByOrder, type CollectionScope } from '../core/layout.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
@@ -17,8 +18,11 @@ import { withVerification } from './verify.js';
 import { refuseMirrorOfSubset, subsetWarning } from './filters.js';
 import { countKey } from '../core/manifest.js';
 import type { CollectionFilter } from '../core/filter.js';
+import { shardPart } from '../core/shard.js';
+import type { SourceStore } from '../stores/types.js';
+import { budgetShare, checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
-export interface ImportOptions extends TuningOptions, MirrorOptions {
+export interface ImportOptions extends TuningOptions, MirrorOptions, ShardOptions {
   exportDir: string;
   target: DatabaseSpec;
   layout: LayoutRef;
@@ -56,6 +60,7 @@ export interface ImportOptions extends TuningOptions, MirrorOptions {
  * first document is written.
  */
 export async function runImport(o: ImportOptions): Promise<RunSummary> {
+  if (o.fromRejects !== undefined && o.shard) throw new UsageError('--from-rejects imports a rejects file whole: run it without --shard.');
   if (o.fromRejects !== undefined) {
     const { runRejectsReplay } = await import('./replay.js');
     return runRejectsReplay({ ...o, fromRejects: o.fromRejects });
@@ -63,6 +68,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const events = o.events ?? ignoreEvents;
   checkMirrorOptions(o);
   const map = parseNamespaceMap(o.map);
+  checkShardOptions(o, 'import');
   const checked = await checkExportDir(o.exportDir, {
     ...(o.allowPartial ? { allowPartial: true } : {}),
     ...(o.collections ? { collections: o.collections } : {}),
@@ -73,6 +79,12 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   // scopes for that check only: the files were filtered when they were written, and are read whole).
   const subset = checked.manifest?.subset ? importedFilters(checked.manifest.filters ?? {}, checked.files) : undefined;
   if (subset) checked.warnings.push(subsetWarning(o.exportDir, subset));
+  const part = checked.manifest?.shard;
+  if (part) {
+    checked.warnings.push(
+      `${o.exportDir} is shard ${part.index}/${part.count} of a sharded export: it holds only that shard's documents. Import the other shards too, or merge them first (docferry manifest merge) and import the result.`,
+    );
+  }
   for (const message of checked.warnings) events({ type: 'warning', message });
   // In the order of the layout this import applies, then the export's own (its manifest's layout).
   const layoutScopes: CollectionScope[] = sortByOrder(checked.files, layoutCollections(o.layout.layout)).map((f) => {
@@ -95,10 +107,16 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   }
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
-  const sink = sinkAtDestinations(await createSink(o.target, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }));
-  const source = new DirSource(checked);
+  const sink = sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }));
+  let source: SourceStore = new DirSource(checked);
+  // A shard reads its line range of every file: the split follows from the manifest alone.
+  const sharded = await shardedSource(source, `dir:${resolve(o.exportDir)}`, scopes, { ...o, events }).catch(async (err: unknown) => {
+    await sink.close();
+    throw err;
+  });
+  source = sharded.source;
   const targetIdentity = endpointIdentity(databaseStore(o.target).printable(o.target));
-  const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe()));
+  const checkpointDir = o.checkpointDir ?? (await defaultImportCheckpoint(o.exportDir, targetIdentity, sink.describe(), o.shard ? shardPart(o.shard) : undefined));
   let summary: RunSummary;
   let mirror: MirrorRun | undefined;
   let checkpoint: RunCheckpoint | undefined;
@@ -125,6 +143,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
         ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}),
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
         files: (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
+        ...shardFingerprint(sharded.record),
       },
       resume: o.resume ?? false,
       sourceKind: source.kind,
@@ -180,7 +199,9 @@ function importedFilters(filters: Record<string, CollectionFilter[]>, files: rea
  * by the target as displayed (with `<redacted>@` when the URI had credentials): such a checkpoint
  * is still found, so that an interrupted import can be resumed after an upgrade.
  */
-async function defaultImportCheckpoint(exportDir: string, identity: string, displayed: string): Promise<string> {
+async function defaultImportCheckpoint(exportDir: string, identity: string, displayed: string, part?: string): Promise<string> {
+  // Each shard its own checkpoint (and lock): N shards import one export at once.
+  if (part) return join(exportDir, '_checkpoints', `${checkpointName('import', identity)}-${part}`);
   const dir = join(exportDir, '_checkpoints', checkpointName('import', identity));
   const legacy = join(exportDir, '_checkpoints', checkpointName('import', displayed));
   if (legacy !== dir && !(await hasCheckpoint(dir)) && (await hasCheckpoint(legacy))) return legacy;

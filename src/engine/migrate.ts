@@ -16,8 +16,10 @@ import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.j
 import { applyNamespaceMap, destinationOf, isEmptyMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
 import { sinkAtDestinations } from './destination.js';
 import { checkFilters, filtersByCollection, refuseMirrorOfSubset, withFilters, type FilterOptions } from './filters.js';
+import { shardPart } from '../core/shard.js';
+import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
-export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, FilterOptions {
+export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, FilterOptions, ShardOptions {
   source: DatabaseSpec;
   target: DatabaseSpec;
   /** Databases, collections and partition keys; the same names on both sides. */
@@ -70,6 +72,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   const layoutScopes = resolveScope(o.layout.layout, o.collections);
   checkMirrorOptions(o);
   const map = parseNamespaceMap(o.map);
+  checkShardOptions(o, 'migrate');
   const from = databaseStore(o.source);
   const to = databaseStore(o.target);
   const intoItself = sameStore(o.source, o.target);
@@ -80,11 +83,11 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     );
   }
   const events = o.events ?? ignoreEvents;
-  const source: SourceStore = await createSource(o.source);
+  const source: SourceStore = await createSource(budgetShare(o.source, o.shard, events));
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = sinkAtDestinations(await createSink(o.target, { bsonInput: from.carriesBson, sourceType: o.source.type }));
+    sink = sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type }));
   } catch (err) {
     await source.close();
     throw err;
@@ -109,20 +112,24 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
       if (o.dryRun) return await mirror.dryRun({ operation: 'migrate', source, scopes, warnings: discovery.warnings, ...pickTuning(o) });
     }
     const addresses = { source: from.address(o.source), target: to.address(o.target) };
-    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', checkpointName('migrate', addresses.source, addresses.target));
+    if (o.shard) refuseShardOfFiltered(scopes);
+    const sharded = await shardedSource(source, addresses.source, scopes, { ...o, events });
+    // Each shard its own checkpoint (and lock): N shards migrate at once from one working directory.
+    const defaultName = `${checkpointName('migrate', addresses.source, addresses.target)}${o.shard ? `-${shardPart(o.shard)}` : ''}`;
+    const checkpointDir = o.checkpointDir ?? join('docferry-checkpoints', defaultName);
     checkpoint = await openRunCheckpoint({
       dir: checkpointDir,
       explicit: o.checkpointDir !== undefined,
       operation: 'migrate',
       // Map and filters only when there are some, so that checkpoints of earlier versions still match.
-      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}), ...(filters ? { filters } : {}) },
+      fingerprint: { ...addresses, mode: o.mode, ...to.checkpointFingerprint(o.target), ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}), ...(filters ? { filters } : {}), ...shardFingerprint(sharded.record) },
       resume: o.resume ?? false,
       sourceKind: source.kind,
       events,
     });
     summary = await runCollections({
       operation: 'migrate',
-      source: mirror ? mirror.watchSource(source) : source,
+      source: mirror ? mirror.watchSource(sharded.source) : sharded.source,
       sink: mirror ? mirror.watchSink(sink) : sink,
       scopes,
       mode: o.mode === 'mirror' ? 'upsert' : o.mode,

@@ -15,11 +15,13 @@ import { sourceAtDestinations } from './destination.js';
 import { describeFilters, type CollectionFilter } from '../core/filter.js';
 import { countKey } from '../core/manifest.js';
 import { anyFiltered, checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
+import { refuseShardOfFiltered, shardedSides, type ShardOptions } from './shard.js';
+import { storeAddress } from '../stores/registry.js';
 
 /** A side of a verify: a database, or an export directory. */
 export type VerifyEndpoint = StoreSpec;
 
-export interface VerifyOptions extends DiscoveryOptions, FilterOptions {
+export interface VerifyOptions extends DiscoveryOptions, FilterOptions, ShardOptions {
   /** The run before this verify (migrate --verify) already reported what discovery found: not repeated. */
   discoveryTold?: boolean;
   left: VerifyEndpoint;
@@ -357,6 +359,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
   const started = new Date();
   const maxListed = o.maxListed ?? DEFAULT_MAX_LISTED;
   const map = parseNamespaceMap(o.map);
+  if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
   const left = await openEndpoint(o.left, o);
   let right: OpenedEndpoint | undefined;
   const report = new NdjsonReport(o.reportFile);
@@ -369,16 +372,18 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     const scopes = filtering.scopes;
     const ignoreExtra = (o.ignoreExtra ?? false) || filtering.unfiltered === 'right';
     const subset = filtersByCollection(scopes);
+    if (o.shard) refuseShardOfFiltered(scopes);
+    // A sharded verify compares shard I of both sides; the originals are the ones closed.
+    const [l, r] = o.shard ? await shardedSides(left, right, storeAddress(o.left), scopes, { ...o, shard: o.shard, events }) : [left, right];
     await report.open({ type: 'verify', left: left.describe, right: right.describe, mode, started_at: started.toISOString() });
     const results: CollectionVerify[] = [];
-    const r = right;
     await forEachLimit(scopes, o.parallelCollections ?? 2, async (scope) => {
       events({ type: 'info', message: `verify ${describeMapping(scope)}: comparing` });
       const began = Date.now();
       let res: CollectionVerify;
       try {
-        const progress = await comparedProgress(scope, left, r, events);
-        res = await compareCollection(scope, left, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered, progress);
+        const progress = await comparedProgress(scope, l, r, events);
+        res = await compareCollection(scope, l, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered, progress);
         progress(res.leftCount + res.rightCount, true);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${describeMapping(scope)}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });

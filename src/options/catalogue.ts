@@ -10,7 +10,7 @@ import { DEFAULT_STATE_FILE } from '../azure/throughput/state-file.js';
 import { DEFAULT_MAX_DELETES_CAP, DEFAULT_MAX_DELETES_SHARE } from '../engine/mirror.js';
 import { DEFAULT_PLAN_SAMPLE } from '../engine/plan.js';
 import { DATABASE_STORE_TYPES, STORE_KINDS, storeTypeList } from '../stores/registry.js';
-import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, type Parser } from './parsers.js';
+import { byteSize, choice, duration, list, nonNegativeInt, positiveInt, positiveNumber, share, shard, type Parser } from './parsers.js';
 
 export type TransferCommand = 'export' | 'import' | 'migrate' | 'verify';
 export const TRANSFER_COMMANDS: readonly TransferCommand[] = ['export', 'import', 'migrate', 'verify'];
@@ -47,7 +47,7 @@ export interface TaskView {
   type?: string;
 }
 
-export type Kind = 'boolean' | 'string' | 'choice' | 'int' | 'count' | 'number' | 'share' | 'bytes' | 'duration' | 'list';
+export type Kind = 'boolean' | 'string' | 'choice' | 'int' | 'count' | 'number' | 'share' | 'bytes' | 'duration' | 'list' | 'shard';
 
 export interface OptionDecl {
   /** The task input's name (camelCase) and the key of the parsed value. */
@@ -118,6 +118,7 @@ export const PARSERS: Record<Exclude<Kind, 'boolean' | 'string' | 'choice'>, Par
   bytes: byteSize,
   duration,
   list,
+  shard,
 };
 
 /** The parser of a declared option (string and boolean values need none). */
@@ -473,6 +474,40 @@ export const TUNING: readonly OptionDecl[] = [
     task: { label: 'Parallel collections', group: 'advanced', help: 'Collections moved at once (CLI `--parallel-collections`). Empty: the engine default (2).' },
   },
 ];
+
+/** Scale-out (docs/sharding.md): one run split across parallel jobs, one shard each. */
+const SHARD_OPTION = (split: string): OptionDecl => ({
+  key: 'shard',
+  kind: 'shard',
+  valueName: '<i/n>',
+  help: `run shard I of N parallel jobs (${split}); the N shards are disjoint and together move everything (docs/sharding.md)`,
+  task: {
+    label: 'Shard (I/N)',
+    group: 'advanced',
+    help: `Run shard I of N parallel jobs, e.g. \`$(System.JobPositionInPhase)/$(System.TotalJobsInPhase)\` (${split}). The N shards are disjoint and together move everything; see docs/sharding.md. Empty: the whole run in this job.`,
+    actionHelp: `Run shard I of N parallel jobs, e.g. \`\${{ matrix.shard }}/\${{ strategy.job-total }}\` (${split}). The N shards are disjoint and together move everything; see docs/sharding.md. Empty: the whole run in this job.`,
+  },
+});
+
+const SHARD_PLAN: OptionDecl = {
+  key: 'shardPlan',
+  kind: 'string',
+  valueName: '<file>',
+  help: 'with --shard: the file every shard takes its split from (MongoDB _id boundaries, Cosmos DB feed ranges); the first shard to start writes it, the others read it',
+  task: {
+    label: 'Shard plan file',
+    group: 'advanced',
+    help: 'With a shard: the file every shard takes its split from (MongoDB `_id` boundaries, Cosmos DB feed ranges). The first shard to start writes it, the others read it: a path every job sees. Empty: each shard computes the split itself (the same one, unless the source changes meanwhile; the merge refuses shards that split differently).',
+  },
+};
+
+const SOURCE_SPLIT = 'MongoDB by _id range, Cosmos DB by feed range';
+const SHARDING: Record<Op | 'verify', readonly OptionDecl[]> = {
+  export: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN],
+  migrate: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN],
+  import: [SHARD_OPTION('the export directory by line range of each file')],
+  verify: [SHARD_OPTION("both sides by the left side's _id ranges: MongoDB on both sides"), SHARD_PLAN],
+};
 
 type Op = 'export' | 'import' | 'migrate';
 
@@ -1258,7 +1293,7 @@ function connection(command: TransferCommand): ResolvedOption[] {
 }
 
 const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
-  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('tuning', TUNING), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
+  export: () => [...connection('export'), ...plain('network', NETWORK), ...plain('export', EXPORT_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('tuning', TUNING), ...plain('shard', SHARDING.export), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING), ...plain('resume', resumeVerify('export'))],
   import: () => [
     ...connection('import'),
     ...plain('network', NETWORK),
@@ -1267,6 +1302,7 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('scope', LAYOUT_SCOPE),
     ...plain('scope', NAMESPACE_MAP),
     ...plain('tuning', TUNING),
+    ...plain('shard', SHARDING.import),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('import')),
@@ -1281,11 +1317,12 @@ const BUILDERS: Record<TransferCommand, () => ResolvedOption[]> = {
     ...plain('scope', DISCOVERY),
     ...plain('scope', FILTER),
     ...plain('tuning', TUNING),
+    ...plain('shard', SHARDING.migrate),
     ...plain('output', OUTPUT),
     ...plain('monitoring', MONITORING),
     ...plain('resume', resumeVerify('migrate')),
   ],
-  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING)],
+  verify: () => [...connection('verify'), ...plain('network', NETWORK), ...plain('verify', VERIFY_OWN), ...plain('scope', LAYOUT_SCOPE), ...plain('scope', NAMESPACE_MAP), ...plain('scope', DISCOVERY), ...plain('scope', FILTER), ...plain('shard', SHARDING.verify), ...plain('output', OUTPUT), ...plain('monitoring', MONITORING)],
 };
 
 /** Every option of a command, in the order of its --help. */

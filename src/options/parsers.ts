@@ -3,6 +3,8 @@
  * what the option takes ("takes a whole number of at least 1"); the front door puts its own
  * spelling of the option in front (`--batch-size`, `Input "batchSize"`), so one parser serves both.
  */
+import { parseShard, type Shard } from '../core/shard.js';
+
 export class OptionValueError extends Error {
   constructor(readonly takes: string) {
     super(takes);
@@ -72,3 +74,12 @@ export function choice<T extends string>(choices: readonly T[]): Parser<T> {
     return hit;
   };
 }
+
+/** `I/N`: shard I of N parallel jobs, 1 <= I <= N (docs/sharding.md). */
+export const shard: Parser<Shard> = (value) => {
+  try {
+    return parseShard(value);
+  } catch (err) {
+    throw new OptionValueError(`takes I/N, this job's number and the number of jobs, such as 2/4; ${(err as Error).message}`);
+  }
+};

@@ -7,6 +7,7 @@ import type { TuningOptions } from '../engine/run.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import type { CollectionFilter } from '../core/filter.js';
+import type { Shard } from '../core/shard.js';
 import { prefixed } from './catalogue.js';
 
 export type OptionValues = Record<string, unknown>;
@@ -69,4 +70,9 @@ export function filterFrom(values: OptionValues): { query?: CollectionFilter } {
   }
   if (content.trim() === '') throw new UsageError(`--query-file ${file} is empty: it must hold the filter.`);
   return { query: { query: content.trim(), from: `--query-file ${file}` } };
+}
+
+/** --shard and --shard-plan (docs/sharding.md), as the engine takes them: only those given. */
+export function shardFrom(values: OptionValues): { shard?: Shard; shardPlan?: string } {
+  return { ...(values.shard ? { shard: values.shard as Shard } : {}), ...(values.shardPlan ? { shardPlan: values.shardPlan as string } : {}) };
 }

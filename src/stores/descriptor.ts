@@ -72,6 +72,12 @@ export interface DatabaseStoreDescriptor<S extends { type: SourceType }> extends
   checkpointFingerprint(target: S): Record<string, unknown>;
   /** Warnings an import from an export directory into this target should give before it starts. */
   importWarnings?(target: S, from: ExportFacts): string[];
+  /**
+   * The spec with its request budget (Cosmos DB `--max-ru`, `--ru-share`) cut to `share` of it, for
+   * one of N shards that write or read the same account (docs/sharding.md); the same spec when it
+   * has no budget. Absent: the store has no budget to share.
+   */
+  budgetShare?(spec: S, share: number): S;
   /** Each store's SDK is loaded here, when a run uses the store: together they are most of the CLI's memory. */
   createSource(spec: S): Promise<SourceStore>;
   createSink(spec: S, options: SinkFactoryOptions): Promise<SinkStore>;

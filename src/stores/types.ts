@@ -1,6 +1,7 @@
 import type { RetryCounts } from '../core/retry-kinds.js';
 import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionSchema, CollectionScope, SchemaOutcome, TargetSchema } from '../core/layout.js';
+import type { Shard } from '../core/shard.js';
 import type { StoreKind } from './registry.js';
 
 export type { StoreKind } from './registry.js';
@@ -74,7 +75,36 @@ export interface SourceStore {
    * (serverless). Throws when it cannot be read (a data-plane token, an emulator without offers).
    */
   throughput?(scope: CollectionScope): Promise<ProvisionedRu | undefined>;
+  /**
+   * Sharding (docs/sharding.md): how the collection splits into `count` disjoint parts that
+   * together cover it (MongoDB `_id` boundaries, Cosmos DB feed ranges), as JSON that the plan
+   * file and the shard manifests keep. Absent: this source cannot be split.
+   */
+  shardPlan?(scope: CollectionScope, count: number): Promise<ShardPlanPart>;
+  /** Reads only shard `shard` of a plan `shardPlan` made (possibly in another process). */
+  readShard?(scope: CollectionScope, plan: ShardPlanPart, shard: Shard): AsyncIterable<SourceItem>;
   close(): Promise<void>;
+}
+
+/** One collection's split, as its source made it: `kind` names the store's scheme, the rest is the store's. */
+export interface ShardPlanPart {
+  kind: string;
+  /**
+   * A source that splits into whole units (Cosmos DB feed ranges): how many the collection has.
+   * The engine then spreads the units of every collection of the run over the shards (`assign`),
+   * so that many small collections keep N shards busy as well as one large one.
+   */
+  units?: number;
+  /** What those units are called in messages (`feed range`). */
+  unit?: string;
+  /** Set by the engine for a source with `units`: the shard (1-based) that reads each unit. */
+  assign?: number[];
+  /**
+   * The split is by the documents' identity (MongoDB `_id` ranges), so another store of the same
+   * kind can read the same shard of its copy: what a sharded verify needs of both sides.
+   */
+  byIdentity?: boolean;
+  [key: string]: unknown;
 }
 
 /** Throughput provisioned on a container or its database. */

@@ -28,7 +28,7 @@ export function readInput(ctx: OperationContext, input: TaskInput): unknown {
 }
 
 /** The given inputs of one catalogue group, parsed, keyed by input name (empty inputs left out). */
-export function readGroup(ctx: OperationContext, command: TransferCommand, group: 'tuning' | 'ru-budget' | 'mirror'): OptionValues {
+export function readGroup(ctx: OperationContext, command: TransferCommand, group: 'tuning' | 'ru-budget' | 'mirror' | 'shard'): OptionValues {
   const values: OptionValues = {};
   for (const input of taskInputsOfGroup(command, group)) {
     const v = readInput(ctx, input);

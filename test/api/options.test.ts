@@ -24,6 +24,8 @@ function sample(o: ResolvedOption): unknown {
       return '4MB';
     case 'duration':
       return '2m';
+    case 'shard':
+      return '2/3';
     case 'string':
       return 'x';
     default:

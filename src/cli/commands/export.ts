@@ -3,7 +3,7 @@ import { defaultExportDirName, type JsonFormat } from '../../core/manifest.js';
 import { runExport, type ExportOptions } from '../../engine/export.js';
 import type { EventSink } from '../../engine/events.js';
 import { sidesOf } from '../../options/catalogue.js';
-import { discoveryFrom, filterFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, filterFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
 import { printVerification } from './verify.js';
@@ -45,6 +45,7 @@ export function exportOptionsFrom(values: OptionValues, ctx: CliContext, events?
     ...runControlFrom(values),
     ...filterFrom(values),
     ...discoveryFrom(values),
+    ...shardFrom(values),
     ...tuningFrom(values),
   };
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runImport, type ImportOptions } from '../../engine/import.js';
 import type { EventSink } from '../../engine/events.js';
 import { sidesOf } from '../../options/catalogue.js';
-import { mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -49,6 +49,7 @@ export function importOptionsFrom(flags: Record<string, unknown>, values: Option
     ...(values.fromRejects ? { fromRejects: values.fromRejects as string } : {}),
     ...runControlFrom(values),
     ...mirrorFrom(values),
+    ...shardFrom(values),
     ...tuningFrom(values),
   };
 }

@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runMigrate, type MigrateOptions } from '../../engine/migrate.js';
 import type { EventSink } from '../../engine/events.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
-import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -47,6 +47,7 @@ export function migrateOptionsFrom(flags: Record<string, unknown>, values: Optio
     ...filterFrom(values),
     ...discoveryFrom(values),
     ...mirrorFrom(values),
+    ...shardFrom(values),
     ...tuningFrom(values),
   };
 }

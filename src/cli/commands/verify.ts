@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { discoveryFrom, filterFrom } from '../../options/values.js';
+import { discoveryFrom, filterFrom, shardFrom } from '../../options/values.js';
 import { UsageError } from '../../core/errors.js';
 import { runVerify, verifyRunSummary, verifyTable, type VerifyEndpoint } from '../../engine/verify.js';
 import { sidesOf, type Side } from '../../options/catalogue.js';
@@ -41,6 +41,7 @@ export function registerVerifyCommand(program: Command, ctx: CliContext): void {
           ...(values.ignoreExtra ? { ignoreExtra: true } : {}),
           ...filterFrom(values),
           ...discoveryFrom(values),
+          ...shardFrom(values),
           events,
         }),
       verifyRunSummary,

@@ -46,6 +46,11 @@ export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
   // A container that does not exist: the read fails with 404 (on the error, or on its cause once described).
   isMissingCollection: (err) => typeof err === 'object' && err !== null && (statusOf(err) === 404 || statusOf((err as { cause?: unknown }).cause ?? {}) === 404),
   checkpointFingerprint: () => ({}),
+  budgetShare(spec, share) {
+    const ru = spec.ru;
+    if (!ru || (ru.maxRu === undefined && ru.ruShare === undefined)) return spec;
+    return { ...spec, ru: { ...ru, ...(ru.maxRu !== undefined ? { maxRu: ru.maxRu * share } : {}), ...(ru.ruShare !== undefined ? { ruShare: ru.ruShare * share } : {}) } };
+  },
   openSource(spec) {
     return openDatabase(cosmosStore, spec);
   },

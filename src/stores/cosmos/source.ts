@@ -1,10 +1,12 @@
 import type { CollectionSchema } from '../../core/layout.js';
 import { readCosmosSchema } from './schema.js';
-import type { Container, CosmosClient, FeedOptions } from '@azure/cosmos';
+import type { Container, CosmosClient, FeedOptions, FeedRange } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
-import type { ListedCollection, ProvisionedRu, SinkStats, SourceItem, SourceStore } from '../types.js';
+import type { Shard } from '../../core/shard.js';
+import type { ListedCollection, ProvisionedRu, ShardPlanPart, SinkStats, SourceItem, SourceStore } from '../types.js';
+import { coversAll, feedRangePlan, isFeedRangePlan, matchRanges, rangesOf } from './feed-ranges.js';
 import { createCosmosClient, describeCosmosError, type CosmosConnection, type CosmosErrorContext } from './connection.js';
 import { statusOf } from './status.js';
 import type { RuController } from '../../core/ru-controller.js';
@@ -164,6 +166,70 @@ export class CosmosSource implements SourceStore {
     }
   }
 
+  /** Sharding (docs/sharding.md): the container's feed ranges, in key order; shards take whole ranges. */
+  async shardPlan(scope: CollectionScope): Promise<ShardPlanPart> {
+    const name = `${scope.database}.${scope.collection}`;
+    let ranges: readonly FeedRange[];
+    try {
+      ranges = await this.container(scope).getFeedRanges();
+    } catch (err) {
+      throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`, this.errorContext);
+    }
+    return { ...feedRangePlan(ranges, name) };
+  }
+
+  /**
+   * A shard's feed ranges: all of them read by the ordinary query (one range, or a single shard);
+   * a part of them each read from the beginning of its change feed, which holds the latest version
+   * of every item once (this SDK version cannot scope a query to a feed range).
+   */
+  async *readShard(scope: CollectionScope, plan: ShardPlanPart, shard: Shard): AsyncGenerator<SourceItem> {
+    const name = `${scope.database}.${scope.collection}`;
+    if (!isFeedRangePlan(plan)) throw new Error(`The shard plan of ${name} is a "${plan.kind}" plan, not a Cosmos DB feed-range plan: it was made for another source.`);
+    const mine = rangesOf(plan, shard);
+    if (mine.length === 0) return;
+    if (coversAll(plan, mine)) {
+      yield* this.read(scope);
+      return;
+    }
+    const container = this.container(scope);
+    let live: readonly FeedRange[];
+    try {
+      live = await container.getFeedRanges();
+    } catch (err) {
+      throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`, this.errorContext);
+    }
+    const controller = await this.budgets.controllerFor(scope);
+    const spent = { requestCharge: 0, throttled: 0, requests: 0, controller };
+    this.spent.set(`${scope.database}/${scope.collection}`, spent);
+    const { ChangeFeedStartFrom } = await import('@azure/cosmos');
+    for (const range of matchRanges(live, mine, name)) {
+      const feed = container.items.getChangeFeedIterator<Doc>({
+        changeFeedStartFrom: ChangeFeedStartFrom.Beginning(range),
+        maxItemCount: this.pageSizeFor(controller, undefined, 1),
+        ...(requestOptionsFor(this.options.ru ?? {}) as object),
+      });
+      let lastCharge = 0;
+      for (;;) {
+        const permit = await controller.acquire(lastCharge);
+        let page;
+        try {
+          page = await feed.readNext();
+        } catch (err) {
+          controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
+          throw describeCosmosError(err, this.conn.endpoint, `reading ${name} (feed range ["${range.minInclusive}", "${range.maxExclusive}"))`, this.errorContext);
+        }
+        lastCharge = page.requestCharge ?? 0;
+        controller.complete(permit, { charge: lastCharge });
+        spent.requestCharge += lastCharge;
+        spent.requests++;
+        // 304: nothing after the last page; the range is read.
+        if (page.statusCode === 304 || page.result.length === 0) break;
+        for (const item of page.result) yield { doc: withoutFeedPosition(stripSystemProperties(item)) };
+      }
+    }
+  }
+
   /**
    * A page is one request and cannot be paced once sent: under a budget, pages are kept to about
    * a quarter second of it (at some 2 RU per document, 1 RU per KB of a typical item).
@@ -250,4 +316,12 @@ function firstLine(err: unknown): string {
   const body = (err as { body?: { message?: unknown } }).body?.message;
   const text = typeof body === 'string' ? body : err instanceof Error ? err.message : String(err);
   return text.split(/\r?\n/)[0]!.replace(/^Message: /, '').slice(0, 400);
+}
+
+/** The change feed adds `_lsn` (the item's position in the feed) to every item: a system property too. */
+function withoutFeedPosition(doc: Doc): Doc {
+  if (!('_lsn' in doc)) return doc;
+  const { _lsn: _position, ...rest } = doc;
+  void _position;
+  return rest;
 }

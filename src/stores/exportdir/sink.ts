@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { canonicalLineFromBson } from '../../core/bson-canonical.js';
@@ -19,6 +19,8 @@ export interface DirSinkOptions {
   gzip?: boolean;
   /** A checkpoint refers to the `.partial` files: keep them when a collection fails, for --resume. */
   keepPartialOnAbort?: boolean;
+  /** `part-2-of-4`: a shard's files are `<db>/<coll>.part-2-of-4.json` (docs/sharding.md). */
+  part?: string;
 }
 
 /** What a checkpoint records about a `.partial` file after each batch. */
@@ -30,8 +32,8 @@ export interface PartialFileState {
 
 const gzipMember = promisify(gzipCallback);
 
-export function exportFileName(scope: { database: string; collection: string }, gzip: boolean): string {
-  return `${scope.database}/${scope.collection}.json${gzip ? '.gz' : ''}`;
+export function exportFileName(scope: { database: string; collection: string }, gzip: boolean, part?: string): string {
+  return `${scope.database}/${scope.collection}${part ? `.${part}` : ''}.json${gzip ? '.gz' : ''}`;
 }
 
 function diskError(err: unknown, path: string): DocferryError {
@@ -73,9 +75,9 @@ export class DirSink implements SinkStore {
   }
 
   private paths(scope: CollectionScope) {
-    const relPath = exportFileName(scope, this.options.gzip ?? false);
+    const relPath = exportFileName(scope, this.options.gzip ?? false, this.options.part);
     const finalPath = join(this.options.dir, relPath);
-    const tempPath = join(dirname(finalPath), `.${scope.collection}.json${this.options.gzip ? '.gz' : ''}.partial`);
+    const tempPath = join(dirname(finalPath), `.${basename(relPath)}.partial`);
     return { relPath, finalPath, tempPath };
   }
 

@@ -6,8 +6,9 @@ import { MappingError } from '../../core/type-mapping.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat } from '../../core/manifest.js';
-import type { SourceItem, SourceStore } from '../types.js';
-import type { CheckedExport, CheckedFile } from './check.js';
+import { spreadBounds, type Shard } from '../../core/shard.js';
+import type { ShardPlanPart, SourceItem, SourceStore } from '../types.js';
+import { digestFile, type CheckedExport, type CheckedFile } from './check.js';
 import { openContent, readLines } from './lines.js';
 
 /** Reads a checked export directory, one collection file at a time, line by line. */
@@ -45,6 +46,22 @@ export class DirSource implements SourceStore {
     }
   }
 
+  /** Sharding (docs/sharding.md): a collection file splits by line range; its line count is all a shard needs. */
+  async shardPlan(scope: CollectionScope): Promise<ShardPlanPart> {
+    const file = this.fileFor(scope);
+    const lines = file.expectedDocuments ?? (await digestFile(file.absPath)).lines;
+    return { kind: LINE_RANGE_PLAN, file: file.relPath, lines };
+  }
+
+  readShard(scope: CollectionScope, plan: ShardPlanPart, shard: Shard): AsyncIterable<SourceItem> {
+    const file = this.fileFor(scope);
+    if (plan.kind !== LINE_RANGE_PLAN || typeof plan.lines !== 'number' || plan.file !== file.relPath) {
+      throw new Error(`The shard plan of ${scope.database}.${scope.collection} is not a line-range plan of ${file.relPath}: it was made for another source.`);
+    }
+    const [start, end] = spreadBounds(plan.lines, shard);
+    return readExportFile(file, this.checked.format, scope, { first: start + 1, last: end });
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -61,12 +78,18 @@ function identityOf(doc: Doc, format: JsonFormat, scope?: CollectionScope): stri
   return `${key}\u0000${JSON.stringify(paths.map((p) => valueAtPath(doc, p) ?? null))}`;
 }
 
-export async function* readExportFile(file: CheckedFile, format: JsonFormat, scope?: CollectionScope): AsyncGenerator<SourceItem> {
+export const LINE_RANGE_PLAN = 'export-line-range';
+
+/** `lines`: only lines `first` to `last` (1-based, inclusive), one shard's. */
+export async function* readExportFile(file: CheckedFile, format: JsonFormat, scope?: CollectionScope, lines?: { first: number; last: number }): AsyncGenerator<SourceItem> {
+  if (lines && lines.last < lines.first) return;
   const stream = await openContent(file.absPath);
   // Two lines with one id would silently overwrite each other in the target: the first wins,
   // the second is rejected. Holds every id of the file, in fixed space per id.
-  const firstLine = new IdTable(file.expectedDocuments ?? 0);
+  const firstLine = new IdTable(lines ? lines.last - lines.first + 1 : (file.expectedDocuments ?? 0));
   for await (const line of readLines(stream)) {
+    if (lines && line.number < lines.first) continue;
+    if (lines && line.number > lines.last) break;
     const position = { file: file.relPath, line: line.number };
     if (line.invalidUtf8) {
       yield { reason: 'the line is not valid UTF-8; re-export the file or fix its encoding', position };

@@ -5,13 +5,17 @@ import { backoffDelay, sleep } from '../../core/backoff.js';
 import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { bsonTypeOf, printableId } from '../../core/type-mapping.js';
-import type { ListedCollection, SourceItem, SourceStore } from '../types.js';
+import type { ListedCollection, ShardPlanPart, SourceItem, SourceStore } from '../types.js';
 import { UsageError } from '../../core/errors.js';
 import { describeFilters } from '../../core/filter.js';
 import { andAfter, mongoFilter } from './filter.js';
 import { BSON } from '../../core/bson.js';
 import type { ReadOptions } from '../types.js';
 import { headOf } from './bson-head.js';
+import { TYPE_BRACKETS, bracketOf } from './id-order.js';
+import type { Shard } from '../../core/shard.js';
+import { boundaryPositions } from '../../core/shard.js';
+import { boundariesOf, idRangeFilter, isIdRangePlan, planOf } from './id-ranges.js';
 import { RAW_BSON_READ, createMongoClient, describeMongoError, describeMongoUri, isRetryableMongoError } from './connection.js';
 
 export interface MongoSourceOptions {
@@ -26,58 +30,6 @@ export interface MongoSourceOptions {
 const CURSOR_BATCH_BYTES = 4 * 1024 * 1024;
 const MIN_CURSOR_BATCH = 50;
 const MAX_CURSOR_BATCH = 1000;
-
-/**
- * MongoDB's comparison order of types, as `$type` aliases. `_id` can be of any type but an
- * array, and `$gt` only compares within one of these brackets, so resuming after an `_id` also
- * needs every later bracket. FerretDB knows no alias for the deprecated Symbol, nor for MinKey
- * and MaxKey, so they are left out: after a resume a Symbol `_id` that sorts before the last one
- * read, or a MinKey `_id`, would be read twice (no such document exists in practice, and
- * FerretDB cannot store them at all).
- */
-const TYPE_BRACKETS: readonly (readonly string[])[] = [
-  ['null'],
-  ['number'],
-  ['string'],
-  ['object'],
-  ['array'],
-  ['binData'],
-  ['objectId'],
-  ['bool'],
-  ['date'],
-  ['timestamp'],
-  ['regex'],
-];
-
-function bracketOf(id: unknown): number | undefined {
-  if (id === null || id === undefined) return 0;
-  if (typeof id === 'number' || typeof id === 'bigint') return 1;
-  if (typeof id === 'string') return 2;
-  if (typeof id === 'boolean') return 7;
-  if (id instanceof Date) return 8;
-  if (Array.isArray(id)) return 4;
-  switch (bsonTypeOf(id)) {
-    case 'Int32':
-    case 'Double':
-    case 'Long':
-    case 'Decimal128':
-      return 1;
-    case 'BSONSymbol':
-      return 2;
-    case 'Binary':
-      return 5;
-    case 'ObjectId':
-      return 6;
-    case 'Timestamp':
-      return 9;
-    case 'BSONRegExp':
-      return 10;
-    case undefined:
-      return id instanceof RegExp ? 10 : 3;
-    default:
-      return undefined;
-  }
-}
 
 /** Documents that sort after `id` in `_id` order, whatever their `_id` type. */
 export function afterIdFilter(id: unknown): Filter<Document> | undefined {
@@ -305,13 +257,46 @@ export class MongoSource implements SourceStore {
     for (const doc of docs.slice(0, size)) yield { doc };
   }
 
-  async *read(scope: CollectionScope, options?: ReadOptions): AsyncGenerator<SourceItem> {
+  /**
+   * N-1 `_id` boundaries that cut the collection into N near-equal ranges, read in `_id` order
+   * with skip (the `_id` index): the same data gives the same boundaries in every shard.
+   */
+  async shardPlan(scope: CollectionScope, count: number): Promise<ShardPlanPart> {
+    const name = `${scope.database}.${scope.collection}`;
+    await this.connect();
+    try {
+      const total = await this.collection(scope).countDocuments({});
+      const boundaries: unknown[] = [];
+      for (const skip of boundaryPositions(total, count)) {
+        const [doc] = await this.collection(scope).find({}, { projection: { _id: 1 }, sort: { _id: 1 }, skip, limit: 1, ...RAW_BSON_READ }).toArray();
+        if (doc) boundaries.push(doc._id);
+      }
+      return { ...planOf(total, boundaries) };
+    } catch (err) {
+      throw describeMongoError(err, this.uri, `splitting ${name} into ${count} _id ranges`);
+    }
+  }
+
+  readShard(scope: CollectionScope, plan: ShardPlanPart, shard: Shard): AsyncIterable<SourceItem> {
+    if (!isIdRangePlan(plan)) throw new Error(`The shard plan of ${scope.database}.${scope.collection} is a "${plan.kind}" plan, not a MongoDB _id range plan: it was made for another source.`);
+    const filter = idRangeFilter(boundariesOf(plan), shard);
+    return this.readRange(scope, filter);
+  }
+
+  read(scope: CollectionScope, options?: ReadOptions): AsyncGenerator<SourceItem> {
+    return this.readRange(scope, {}, options);
+  }
+
+  /** `range`: only the documents of one shard (`null`: none), within the scope's filters. */
+  private async *readRange(scope: CollectionScope, range: Filter<Document> | null, options?: ReadOptions): AsyncGenerator<SourceItem> {
+    if (range === null) return;
     const bson = options?.bson === true;
     const name = `${scope.database}.${scope.collection}`;
     await this.connect();
     const batchSize = await this.cursorBatchSize(scope);
     const maxResumes = this.options.maxResumes ?? 5;
-    const base = filterOf(scope);
+    // The scope's filters and the shard's _id range, both on every reopened cursor.
+    const base = andAfter(filterOf(scope), Object.keys(range).length > 0 ? range : undefined);
     let last: { id: unknown } | undefined;
     let failures = 0;
     for (;;) {

@@ -10,6 +10,7 @@ import { transferOutputs } from '../outcome.js';
 import { layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { discoveryInputs } from '../discovery-inputs.js';
+import { shardFrom } from '../../../src/options/values.js';
 import { transferInputs } from '../run-inputs.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
@@ -43,6 +44,7 @@ async function exportRun(ctx: OperationContext): Promise<OperationResult> {
     ...(reportFile ? { verify: true, reportFile } : {}),
     ...discovery,
     ...resume,
+    ...shardFrom(readGroup(ctx, 'export', 'shard')),
     ...tuning,
   });
   return {

@@ -9,7 +9,7 @@ import { transferOutputs } from '../outcome.js';
 import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
-import { mirrorFrom } from '../../../src/options/values.js';
+import { mirrorFrom, shardFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
 
@@ -57,6 +57,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
     ...(inputs.getBoolInput('noIndexes') ? { noIndexes: true } : {}),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'import', 'mirror')),
+    ...shardFrom(readGroup(ctx, 'import', 'shard')),
     ...tuning,
   });
   return {

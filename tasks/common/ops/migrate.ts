@@ -10,7 +10,7 @@ import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { discoveryInputs } from '../discovery-inputs.js';
 import { transferInputs } from '../run-inputs.js';
-import { mirrorFrom } from '../../../src/options/values.js';
+import { mirrorFrom, shardFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
 
@@ -47,6 +47,7 @@ async function migrateRun(ctx: OperationContext): Promise<OperationResult> {
     ...filterInputs(ctx),
     ...resume,
     ...mirrorFrom(readGroup(ctx, 'migrate', 'mirror')),
+    ...shardFrom(readGroup(ctx, 'migrate', 'shard')),
     ...tuning,
   });
   return {

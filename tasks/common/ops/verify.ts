@@ -1,3 +1,5 @@
+import { readGroup } from '../option-inputs.js';
+import { shardFrom } from '../../../src/options/values.js';
 import { runVerify, type VerifyEndpoint } from '../../../src/engine/verify.js';
 import { STORE_KINDS } from '../../../src/stores/registry.js';
 import type { OperationContext, OperationResult } from '../context.js';
@@ -32,6 +34,7 @@ async function verifyRun(ctx: OperationContext): Promise<OperationResult> {
     ...(inputs.getBoolInput('ignoreExtra') ? { ignoreExtra: true } : {}),
     ...discoveryInputs(ctx),
     ...filterInputs(ctx),
+    ...shardFrom(readGroup(ctx, 'verify', 'shard')),
   });
   return {
     title: `Verify ${verify.left} against ${verify.right}`,
