@@ -20,6 +20,8 @@ export interface CosmosBenchOptions {
   section: string;
   /** Provisioned RU/s of every container behind the RU proxy, and the budget given to docferry. */
   budget: number;
+  /** The export and its strategy only: no imports, no one-at-a-time sample. */
+  exportOnly?: boolean | undefined;
 }
 
 async function createContainers(client: CosmosClient, collections: SyntheticCollection[]): Promise<void> {
@@ -152,6 +154,7 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
       exportM.versus = { label: "the scripts' strategy", ratio: exportM.docs / expSeconds / (strategy.docs / strategy.seconds) };
       exportM.note = `cosmosdb-server and the RU proxy (in the benchmark process) used ${serverCpu.toFixed(1)} s of CPU meanwhile: ${Math.round((100 * serverCpu) / (exp.wallMs / 1000))} % of the run's ${(exp.wallMs / 1000).toFixed(1)} s, against docferry's ${exp.cpuSeconds.toFixed(1)} s`;
       out.push(rawM, strategyM, exportM);
+      if (o.exportOnly) return out;
       out.push({
         section: o.section,
         what: 'SDK executeBulkOperations, 4 documents (one call)',

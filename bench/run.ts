@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'cosmos') {
     log(`Cosmos DB (cosmosdb-server behind the RU proxy, ${budget} RU/s per container), ${cosmosDocs} documents`);
-    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget })));
+    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget, exportOnly: values['export-only'] })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }

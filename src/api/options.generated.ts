@@ -76,7 +76,7 @@ export interface ExportCatalogueOptions {
    */
   gzip?: boolean;
   /**
-   * Cosmos DB source: documents per query page (default 1000; smaller pages mean less memory and finer resume).
+   * Cosmos DB source: documents per query page (default: pages of about 4 MB, the service's cap, from the average document size; smaller pages mean less memory).
    * CLI: `--page-size`.
    */
   pageSize?: number;

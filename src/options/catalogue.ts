@@ -1116,7 +1116,7 @@ const EXPORT_OWN: readonly OptionDecl[] = [
     key: 'pageSize',
     kind: 'int',
     valueName: '<n>',
-    help: 'Cosmos DB source: documents per query page (default 1000; smaller pages mean less memory and finer resume)',
+    help: 'Cosmos DB source: documents per query page (default: pages of about 4 MB, the service\'s cap, from the average document size; smaller pages mean less memory)',
     cliOnly: 'a measuring knob: the source sizes its pages by document size and RU budget, which is what a pipeline wants',
   },
 ];

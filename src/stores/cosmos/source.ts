@@ -24,12 +24,20 @@ export interface CosmosSourceOptions {
   ru?: CosmosRuOptions;
 }
 
+/** Documents per page when no document size is known (an empty sample, the change feed). */
 const DEFAULT_PAGE_SIZE = 1000;
 /**
- * Bytes per page to aim for. The service caps a page at 4 MB; an emulator may not, and 1,000
- * summaries of 17 KB each held as text and objects at once cost some 70 MB per collection.
+ * Bytes per page to aim for: the service's own cap (about 4 MB), so that a read takes as few
+ * pages (round trips, and on cosmosdb-server whole-container evaluations) as the service allows.
  */
-const PAGE_BYTES = 2 * 1024 * 1024;
+const PAGE_BYTES = 4 * 1024 * 1024;
+/**
+ * Memory: the pages of the ranges read at once (the SDK buffers one ahead per range) share this;
+ * 1,000 summaries of 17 KB held as text and objects at once cost some 70 MB.
+ */
+const READ_BYTES = 8 * 1024 * 1024;
+/** Tiny documents: a page's objects cost more than its bytes say, so a page has at most this many. */
+const MAX_PAGE_ITEMS = 20_000;
 const SAMPLE_SIZE = 20;
 const DEFAULT_PARALLEL_RANGES = 8;
 
@@ -231,13 +239,13 @@ export class CosmosSource implements SourceStore {
   }
 
   /**
-   * A page is one request and cannot be paced once sent: under a budget, pages are kept to about
-   * a quarter second of it (at some 2 RU per document, 1 RU per KB of a typical item).
+   * Pages of about PAGE_BYTES of the sampled average document (fewer per range when many ranges
+   * are read at once, READ_BYTES in all), or `--page-size` documents when given. A page is one
+   * request and cannot be paced once sent: under a budget, pages are kept to about a quarter
+   * second of it (at some 2 RU per document, 1 RU per KB of a typical item).
    */
   private pageSizeFor(controller: RuController, avgBytes: number | undefined, parallel: number): number {
-    let size = this.options.pageSize ?? DEFAULT_PAGE_SIZE;
-    // Memory: pages of about PAGE_BYTES, shared by the ranges read at once.
-    if (avgBytes && this.options.pageSize === undefined) size = Math.min(size, Math.max(10, Math.floor(PAGE_BYTES / parallel / avgBytes)));
+    const size = this.options.pageSize ?? (avgBytes ? pageItemsFor(avgBytes, parallel) : DEFAULT_PAGE_SIZE);
     if (controller.budget === undefined) return size;
     return Math.min(size, Math.max(10, Math.floor((controller.budget * 0.25) / 2)));
   }
@@ -302,6 +310,12 @@ export class CosmosSource implements SourceStore {
   async close(): Promise<void> {
     this.client.dispose();
   }
+}
+
+/** Documents per page for pages of about 4 MB, READ_BYTES shared by `parallel` ranges, at least 10. */
+export function pageItemsFor(avgBytes: number, parallel: number): number {
+  const bytes = Math.min(PAGE_BYTES, READ_BYTES / Math.max(1, parallel));
+  return Math.max(10, Math.min(MAX_PAGE_ITEMS, Math.floor(bytes / Math.max(1, avgBytes))));
 }
 
 /** `documentsSize=12;documentsCount=3;...` (sizes in kilobytes) -> bytes of the documents; undefined without it. */
