@@ -62,6 +62,17 @@ export function routeShared(scopes: readonly CollectionScope[], layout: Layout):
   return out;
 }
 
+/**
+ * The layout's scopes without the per-collection containers a split writes: on the source the
+ * split's values come from the shared container, so those containers are neither read nor reported
+ * absent (an early deployment has none). Discovery then sees only what the run reads.
+ */
+export function withoutSplitTargets(scopes: readonly CollectionScope[]): CollectionScope[] {
+  const split = new Set<string>();
+  for (const s of scopes) if (s.container?.shared?.route === 'split') for (const v of s.container.shared.collections) split.add(`${s.database}.${v}`);
+  return scopes.filter((s) => !split.has(`${s.database}.${s.collection}`));
+}
+
 /** Whether any scope goes through a shared container. */
 export function anyShared(scopes: readonly CollectionScope[]): boolean {
   return scopes.some((s) => s.shared !== undefined);
@@ -91,5 +102,6 @@ export function mergeDocument(doc: Doc, route: { discriminator: string; value: s
 export function undeclaredReason(doc: Doc, route: { discriminator: string; container: string; declared: readonly string[] }): string {
   const value = (doc as Record<string, unknown>)[route.discriminator];
   const what = value === undefined ? `has no ${route.discriminator} field` : `has ${route.discriminator} = ${JSON.stringify(value)}`;
-  return `it ${what}, which is none of the collections the layout declares for the shared container ${route.container} (${route.declared.join(', ')}): add the value to its "collections", or fix the document`;
+  const id = (doc as Record<string, unknown>).id ?? (doc as Record<string, unknown>)._id;
+  return `${id !== undefined ? `document ${JSON.stringify(id)}` : 'it'} ${what}, which is none of the collections the layout declares for the shared container ${route.container} (${route.declared.join(', ')}): add the value to its "collections", or fix the document`;
 }

@@ -16,7 +16,7 @@ import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.j
 import { applyNamespaceMap, destinationOf, isEmptyMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
 import { sinkAtDestinations } from './destination.js';
 import { sinkIntoShared, sourceThroughShared } from './shared.js';
-import { anyShared, routeShared } from '../core/shared.js';
+import { anyShared, routeShared, withoutSplitTargets } from '../core/shared.js';
 import { checkFilters, filtersByCollection, refuseMirrorOfSubset, withFilters, type FilterOptions } from './filters.js';
 import { shardPart } from '../core/shard.js';
 import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
@@ -71,7 +71,7 @@ export function refuseReadWriteOverlap(scopes: readonly CollectionScope[], sourc
 }
 
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
-  const layoutScopes = resolveScope(o.layout.layout, o.collections);
+  const layoutScopes = withoutSplitTargets(resolveScope(o.layout.layout, o.collections));
   checkMirrorOptions(o);
   const map = parseNamespaceMap(o.map);
   checkShardOptions(o, 'migrate');
