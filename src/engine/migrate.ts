@@ -90,7 +90,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type }));
+    sink = sinkIntoShared(sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type })));
   } catch (err) {
     await source.close();
     throw err;
@@ -134,7 +134,7 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     summary = await runCollections({
       operation: 'migrate',
       source: mirror ? mirror.watchSource(sharded.source) : sharded.source,
-      sink: mirror ? mirror.watchSink(sink) : sinkIntoShared(sink),
+      sink: mirror ? mirror.watchSink(sink) : sink,
       scopes,
       mode: o.mode === 'mirror' ? 'upsert' : o.mode,
       rejectsDir: o.rejectsDir ?? defaultRejectsDirName(),

@@ -70,13 +70,17 @@ export function sourceThroughShared(inner: SourceStore, select: SelectByField | 
   if (inner.size) source.size = (scope) => inner.size!(map(scope));
   if (inner.sample) source.sample = (scope, n) => inner.sample!(map(scope), n);
   if (inner.throughput) source.throughput = (scope) => inner.throughput!(map(scope));
+  const refuseShard = (scope: CollectionScope) => {
+    if (needsFilter(scope, side)) throw new UsageError(`${scope.database}.${scope.collection} is read through the shared container ${scope.database}.${scope.shared!.container} (docs/shared-containers.md): --shard is not supported with it yet.`);
+  };
+  if (inner.shardPlan) source.shardPlan = (scope, count) => (refuseShard(scope), inner.shardPlan!(scope, count));
+  if (inner.readShard) source.readShard = (scope, plan, shard) => (refuseShard(scope), inner.readShard!(scope, plan, shard));
   return source;
 }
 
 /** Verify's left side of a merge: its documents as the merge wrote them, the discriminator set. */
 export function sourceAsMerged(inner: SourceStore): SourceStore {
-  const source: SourceStore = { ...inner, describe: () => inner.describe(), close: () => inner.close() };
-  source.read = async function* (scope: CollectionScope, options?: ReadOptions): AsyncIterable<SourceItem> {
+  async function* read(scope: CollectionScope, options?: ReadOptions): AsyncIterable<SourceItem> {
     const route = scope.shared;
     if (route?.side !== 'target') {
       yield* inner.read(scope, options);
@@ -91,9 +95,13 @@ export function sourceAsMerged(inner: SourceStore): SourceStore {
       if (typeof merged === 'string') {
         const id = documentKey(item.doc, 'json');
         yield { reason: merged, ...(id !== undefined ? { id } : {}), ...(item.position ? { position: item.position } : {}) };
-      } else yield { ...item, doc: merged, bson: undefined, whole: undefined } as SourceItem;
+      } else yield { doc: merged, ...(item.position ? { position: item.position } : {}) };
     }
-  };
+  }
+  const source: SourceStore = { kind: inner.kind, describe: () => inner.describe(), count: (scope) => inner.count(scope), read, close: () => inner.close() };
+  for (const key of ['exists', 'schema', 'list', 'checkFilter', 'stats', 'size', 'sample', 'throughput', 'shardPlan', 'readShard'] as const) {
+    if (inner[key]) (source as unknown as Record<string, unknown>)[key] = (inner[key] as (...a: unknown[]) => unknown).bind(inner);
+  }
   return source;
 }
 
@@ -103,6 +111,13 @@ export function sourceAsMerged(inner: SourceStore): SourceStore {
  * that names another collection is rejected with the reason.
  */
 export function sinkIntoShared(inner: SinkStore): SinkStore {
+  // A merged collection's own properties (its /id key, its indexes) are not the shared container's.
+  const plain = (scope: CollectionScope): CollectionScope => {
+    if (scope.shared?.side !== 'target' || !scope.schema) return scope;
+    const { schema: _schema, ...rest } = scope;
+    void _schema;
+    return rest;
+  };
   const sink: SinkStore = {
     ...inner,
     describe: () => inner.describe(),
@@ -111,7 +126,7 @@ export function sinkIntoShared(inner: SinkStore): SinkStore {
     prepareAll: (scopes) => {
       const seen = new Set<string>();
       return inner.prepareAll(
-        scopes.filter((s) => {
+        scopes.map(plain).filter((s) => {
           if (s.shared?.side !== 'target') return true;
           const key = `${s.target?.database ?? s.database}\u0000${s.target?.collection ?? s.collection}`;
           if (seen.has(key)) return false;
@@ -121,7 +136,7 @@ export function sinkIntoShared(inner: SinkStore): SinkStore {
       );
     },
     open: async (scope, resume) => {
-      const opened = await inner.open(scope, resume);
+      const opened = await inner.open(plain(scope), resume);
       const route = scope.shared;
       if (route?.side !== 'target') return opened;
       const wrapped: CollectionSink = {
@@ -141,5 +156,7 @@ export function sinkIntoShared(inner: SinkStore): SinkStore {
       return wrapped;
     },
   };
+  if (inner.applySchema) sink.applySchema = (scope, schema) => (scope.shared?.side === 'target' ? Promise.resolve({ created: [], problems: [], violations: [] }) : inner.applySchema!(scope, schema));
+  if (inner.adoptFinished) sink.adoptFinished = (scope, finished) => inner.adoptFinished!(plain(scope), finished);
   return sink;
 }
