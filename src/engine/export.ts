@@ -242,6 +242,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : summary || discovery.warnings.length === 0 ? {} : { warnings: discovery.warnings }),
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
       ...(filters ? { subset: true as const, filters } : {}),
+      ...(anyShared(scopes) ? { shared: Object.fromEntries(scopes.filter((s) => s.shared).map((s) => [countKey(s.database, s.collection), { container: s.shared!.container, discriminator: s.shared!.discriminator, value: s.shared!.value }])) } : {}),
       ...(shard ? { shard } : {}),
     };
   };

@@ -120,6 +120,8 @@ describe('shared containers: the early single-container deployment split into pe
     const e = await runCli(['export', '--source-type', 'cosmos', '--cosmos-endpoint', cosmosA.endpoint, '--cosmos-key', cosmosA.key, '--layout', layout, '--output-dir', dir, '--json']);
     expect(e.code, e.stderr).to.equal(0);
     expect((await readdir(join(dir, db))).filter((f) => f.endsWith('.json')).sort()).to.deep.equal(['archives.json', 'messages.json', 'threads.json']);
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as { shared?: Record<string, unknown> };
+    expect(manifest.shared?.[`${db}.threads`]).to.deep.equal({ container: 'documents', discriminator: 'collection', value: 'threads' });
     const i = await runCli(['import', '--dest-type', 'cosmos', '--cosmos-endpoint', cosmosB.endpoint, '--cosmos-key', cosmosB.key, '--layout', layout, '--export-dir', dir, '--json']);
     expect(i.code, i.stderr).to.equal(0);
     expect((await readAllCosmos(cosmosB, db, 'archives')).map((d) => d.id)).to.deep.equal(['d2', 'd5', 'd8']);
