@@ -33,6 +33,39 @@ export interface ContainerLayout {
    * a MongoDB source. pulumi/target ignores it.
    */
   filter?: LayoutFilter;
+  /** The container holds several logical collections told apart by a field (docs/shared-containers.md). */
+  shared?: SharedContainer;
+}
+
+/** A shared container's declaration in a layout. */
+export interface SharedContainer {
+  /** The top-level field whose value names the logical collection. */
+  discriminator: string;
+  /** The logical collections it holds: the discriminator values. */
+  collections: string[];
+  /** whole (default): moved as one container; split: read per value into per-collection targets; merge: written into from per-collection sources. */
+  route?: 'whole' | 'split' | 'merge';
+  /** split: keep the discriminator field in the documents (default true). */
+  keepField?: boolean;
+}
+
+/**
+ * How a scope reaches a shared container (src/core/shared.ts): `source`, it is read from the
+ * source's shared container through the discriminator (a split); `target`, it is written into the
+ * target's shared container with the discriminator set (a merge).
+ */
+export interface SharedRoute {
+  side: 'source' | 'target';
+  /** The shared container, in the scope's database. */
+  container: string;
+  discriminator: string;
+  /** This scope's discriminator value: its logical collection. */
+  value: string;
+  /** Every value the layout declares. */
+  declared: string[];
+  keepField: boolean;
+  /** A split's first scope also reads the documents whose value is missing or undeclared, to reject them. */
+  remainder?: boolean;
 }
 
 /** A MongoDB index key value: 1 / -1 for a direction, or an index type. */
@@ -146,6 +179,8 @@ export interface CollectionScope {
   schema?: TargetSchema;
   /** Only documents matching every one of these are read (src/engine/filters.ts); none: all. */
   filters?: CollectionFilter[];
+  /** Read from or written into a shared container through its discriminator. */
+  shared?: SharedRoute;
 }
 
 export const defaultLayoutPath = resolve(packageRoot, 'layouts', 'default.json');

@@ -88,6 +88,11 @@ export interface Manifest {
   /** With `subset`: `db.coll` -> the filters its documents were read with, as given and where from. */
   filters?: Record<string, CollectionFilter[]>;
   /**
+   * A split shared container (docs/shared-containers.md): `db.coll` -> the shared container and
+   * discriminator value its file was read from. Optional and additive.
+   */
+  shared?: Record<string, { container: string; discriminator: string; value: string }>;
+  /**
    * Set by `export --shard I/N` (docs/sharding.md): this export holds shard `index` of `count`,
    * split as `plan` says (`db.coll` -> the source's split). `docferry manifest merge` joins the N
    * shards into one export without it. Optional and additive (format_version stays 1).

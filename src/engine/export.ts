@@ -19,6 +19,8 @@ import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import { pickTuning, runCollections, type TuningOptions } from './run.js';
 import { withVerification, type VerifyOptions } from './verify.js';
 import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } from './discovery.js';
+import { sourceThroughShared } from './shared.js';
+import { anyShared, routeShared, withoutSplitTargets } from '../core/shared.js';
 import { checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
 import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 import { shardPart } from '../core/shard.js';
@@ -134,7 +136,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const refused = formats.refuse(format);
   if (refused) throw new UsageError(refused);
   checkShardOptions(o, 'export');
-  const layoutScopes = resolveScope(o.layout.layout, o.collections);
+  const layoutScopes = withoutSplitTargets(resolveScope(o.layout.layout, o.collections));
   const checkpointDir = o.checkpointDir ?? join(o.outputDir, '_checkpoint');
   const events = o.events ?? ignoreEvents;
   let removeEarlier: (() => Promise<void>) | undefined;
@@ -157,12 +159,15 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     createDir = await checkEmptyDir(o.outputDir);
   }
   const startedAt = new Date();
-  const source = await createSource(budgetShare(o.source, o.shard, events));
+  // A split shared container is read per discriminator value: one file per value (docs/shared-containers.md).
+  const from = databaseStore(o.source);
+  const source = sourceThroughShared(await createSource(budgetShare(o.source, o.shard, events)), (f, v, out) => from.selectByField(f, v, out), 'source');
   let discovery: Discovery;
   let scopes: CollectionScope[];
   try {
     discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events });
-    scopes = withFilters(discovery.scopes, o.layout, o.query);
+    scopes = withFilters(routeShared(discovery.scopes, o.layout.layout), o.layout, o.query);
+    if (o.shard && anyShared(scopes)) throw new UsageError('A shared container is split (docs/shared-containers.md): --shard is not supported with it yet.');
     // A filter the server refuses fails here, before the directory is touched.
     await checkFilters(source, scopes);
     await removeEarlier?.();
@@ -237,6 +242,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
       ...(summary && summary.warnings.length > 0 ? { warnings: summary.warnings } : summary || discovery.warnings.length === 0 ? {} : { warnings: discovery.warnings }),
       ...(Object.keys(schemas).length > 0 ? { schemas } : {}),
       ...(filters ? { subset: true as const, filters } : {}),
+      ...(anyShared(scopes) ? { shared: Object.fromEntries(scopes.filter((s) => s.shared).map((s) => [countKey(s.database, s.collection), { container: s.shared!.container, discriminator: s.shared!.discriminator, value: s.shared!.value }])) } : {}),
       ...(shard ? { shard } : {}),
     };
   };

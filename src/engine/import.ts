@@ -8,6 +8,8 @@ import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore } from '../stores/registry.js';
 import { applyNamespaceMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
 import { sinkAtDestinations } from './destination.js';
+import { sinkIntoShared } from './shared.js';
+import { anyShared, routeShared } from '../core/shared.js';
 import { checkpointName, endpointIdentity, hasCheckpoint, openRunCheckpoint, type RunCheckpoint } from './checkpoint.js';
 import { ignoreEvents, type EventSink, type RunSummary } from './events.js';
 import type { LayoutRef } from './export.js';
@@ -98,7 +100,9 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   });
   // The carried schema, translated where the backends differ: containers docferry creates get it.
   // Before the sink is even opened: a bad mapping leaves the target untouched.
-  const scopes = applyNamespaceMap(map, o.noIndexes ? layoutScopes : withSchemas(layoutScopes, checked.manifest?.schemas), `the export ${o.exportDir}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+  // A merge (docs/shared-containers.md) sends each file's collection into the layout's shared container.
+  const scopes = routeShared(applyNamespaceMap(map, o.noIndexes ? layoutScopes : withSchemas(layoutScopes, checked.manifest?.schemas), `the export ${o.exportDir}${o.collections?.length ? ' (narrowed by --collections)' : ''}`), o.layout.layout);
+  if (anyShared(scopes) && (o.mode === 'mirror' || o.shard)) throw new UsageError(`A shared container is merged into (docs/shared-containers.md): ${o.mode === 'mirror' ? '--mode mirror' : '--shard'} is not supported with it yet.`);
   if (o.mode === 'mirror' && subset) {
     refuseMirrorOfSubset(
       scopes.map((s) => ({ ...s, filters: subset[countKey(s.database, s.collection)] ?? [] })),
@@ -107,7 +111,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   }
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
-  const sink = sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }));
+  const sink = sinkIntoShared(sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) })));
   let source: SourceStore = new DirSource(checked);
   // A shard reads its line range of every file: the split follows from the manifest alone.
   const sharded = await shardedSource(source, `dir:${resolve(o.exportDir)}`, scopes, { ...o, events }).catch(async (err: unknown) => {

@@ -15,6 +15,8 @@ import { withVerification } from './verify.js';
 import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.js';
 import { applyNamespaceMap, destinationOf, isEmptyMap, mappingFingerprint, parseNamespaceMap } from '../core/namespace-map.js';
 import { sinkAtDestinations } from './destination.js';
+import { sinkIntoShared, sourceThroughShared } from './shared.js';
+import { anyShared, routeShared, withoutSplitTargets } from '../core/shared.js';
 import { checkFilters, filtersByCollection, refuseMirrorOfSubset, withFilters, type FilterOptions } from './filters.js';
 import { shardPart } from '../core/shard.js';
 import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
@@ -69,7 +71,7 @@ export function refuseReadWriteOverlap(scopes: readonly CollectionScope[], sourc
 }
 
 export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
-  const layoutScopes = resolveScope(o.layout.layout, o.collections);
+  const layoutScopes = withoutSplitTargets(resolveScope(o.layout.layout, o.collections));
   checkMirrorOptions(o);
   const map = parseNamespaceMap(o.map);
   checkShardOptions(o, 'migrate');
@@ -83,11 +85,12 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     );
   }
   const events = o.events ?? ignoreEvents;
-  const source: SourceStore = await createSource(budgetShare(o.source, o.shard, events));
+  // Scopes of a split shared container are read from it through its discriminator; others pass unchanged.
+  const source: SourceStore = sourceThroughShared(await createSource(budgetShare(o.source, o.shard, events)), (f, v, out) => from.selectByField(f, v, out), 'source');
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type }));
+    sink = sinkIntoShared(sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type })));
   } catch (err) {
     await source.close();
     throw err;
@@ -98,7 +101,8 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
   try {
     const discovery = await discover(source, o.layout.layout, layoutScopes, { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
     // Before anything is written: a bad mapping leaves the target untouched.
-    const mapped = applyNamespaceMap(map, discovery.scopes, `the source ${from.printable(o.source)}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+    const mapped = routeShared(applyNamespaceMap(map, discovery.scopes, `the source ${from.printable(o.source)}${o.collections?.length ? ' (narrowed by --collections)' : ''}`), o.layout.layout);
+    if (anyShared(mapped) && (o.mode === 'mirror' || o.shard)) throw new UsageError(`A shared container is split or merged (docs/shared-containers.md): ${o.mode === 'mirror' ? '--mode mirror' : '--shard'} is not supported with it yet; use --mode upsert (or merge), unsharded.`);
     if (intoItself) refuseReadWriteOverlap(mapped, o.source);
     const filtered = withFilters(mapped, o.layout, o.query);
     if (o.mode === 'mirror') refuseMirrorOfSubset(filtered, 'these collections are read through a filter:');

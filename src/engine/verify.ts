@@ -12,6 +12,8 @@ import { discover, discoveryOptions, type DiscoveryOptions } from './discovery.j
 import { countWithHeadStart } from './transfer/progress.js';
 import { applyNamespaceMap, describeMapping, destinationOf, destinationUnder, isEmptyMap, parseNamespaceMap, type NamespaceMap } from '../core/namespace-map.js';
 import { sourceAtDestinations } from './destination.js';
+import { sourceAsMerged, sourceThroughShared } from './shared.js';
+import { routeShared, withoutSplitTargets } from '../core/shared.js';
 import { describeFilters, type CollectionFilter } from '../core/filter.js';
 import { countKey } from '../core/manifest.js';
 import { anyFiltered, checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
@@ -138,7 +140,7 @@ function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoi
  */
 async function scopesFor(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
   const found = await unmappedScopes(o, map, left, right, warnings);
-  return applyNamespaceMap(map, found, `the left side ${left.describe}${o.collections?.length ? ' (narrowed by --collections)' : ''}`);
+  return routeShared(applyNamespaceMap(map, found, `the left side ${left.describe}${o.collections?.length ? ' (narrowed by --collections)' : ''}`), o.layout.layout);
 }
 
 /**
@@ -151,7 +153,7 @@ async function unmappedScopes(o: VerifyOptions, map: NamespaceMap, left: OpenedE
   if (left.collections === undefined && (right.collections === undefined || mapped)) {
     const events = o.events ?? ignoreEvents;
     const tell: EventSink = o.discoveryTold ? () => {} : (ev) => events(ev);
-    const layoutScopes = resolveScope(o.layout.layout, o.collections);
+    const layoutScopes = withoutSplitTargets(resolveScope(o.layout.layout, o.collections));
     const found = await discover(left.source, o.layout.layout, layoutScopes, {
       ...discoveryOptions(o),
       narrowed: (o.collections?.length ?? 0) > 0,
@@ -360,12 +362,15 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
   const maxListed = o.maxListed ?? DEFAULT_MAX_LISTED;
   const map = parseNamespaceMap(o.map);
   if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
-  const left = await openEndpoint(o.left, o);
+  const opened = await openEndpoint(o.left, o);
+  // The same routing as the run (docs/shared-containers.md): a split's left side is read through
+  // the discriminator, a merge's left side gets it set and its right side is read through it.
+  const left = { ...opened, source: sourceAsMerged(sourceThroughShared(opened.source, opened.selectByField, 'source')) };
   let right: OpenedEndpoint | undefined;
   const report = new NdjsonReport(o.reportFile);
   try {
     right = await openEndpoint(o.right, o);
-    if (!isEmptyMap(map)) right = { ...right, source: sourceAtDestinations(right.source) };
+    right = { ...right, source: sourceAtDestinations(sourceThroughShared(right.source, right.selectByField, 'target')) };
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
     const filtering = await filteredScopes(o, left, right, await scopesFor(o, map, left, right, warnings), warnings);

@@ -66,6 +66,12 @@ export interface DatabaseStoreDescriptor<S extends { type: SourceType }> extends
    */
   readonly filterLanguage: string;
   /**
+   * A filter in that language that selects the documents whose top-level `field` is one of
+   * `values`, or (`outside`) those whose field is missing or none of them: how a shared
+   * container is read per discriminator value (docs/shared-containers.md).
+   */
+  selectByField(field: string, values: readonly string[], outside: boolean): string;
+  /**
    * What of a target spec, beyond its address, must stay the same for a checkpoint of an import or
    * migrate into it to apply. Stored in checkpoints: keep the keys and values as they are.
    */
@@ -173,6 +179,8 @@ export interface OpenedSource {
   collections?: { database: string; collection: string }[];
   /** The language filters on it are written in (a database). */
   filterLanguage?: string;
+  /** A database: its `selectByField` (a shared container read per discriminator value). */
+  selectByField?: (field: string, values: readonly string[], outside: boolean) => string;
   /** A subset export: `db.coll` -> the filters its documents were read with (manifest `filters`). */
   filters?: Record<string, CollectionFilter[]>;
   /** An export directory: the store its documents were read from, when the manifest says. */
@@ -242,5 +250,5 @@ export function urlAddress(type: string, url: string): string {
 /** `openSource` of a database: everything it holds is read the same way. */
 export async function openDatabase<S extends { type: SourceType }>(store: DatabaseStoreDescriptor<S>, spec: S): Promise<OpenedSource> {
   const source = await store.createSource(spec);
-  return { source, describe: source.describe(), bson: store.carriesBson, filterLanguage: store.filterLanguage };
+  return { source, describe: source.describe(), bson: store.carriesBson, filterLanguage: store.filterLanguage, selectByField: (f, v, o) => store.selectByField(f, v, o) };
 }

@@ -37,6 +37,12 @@ export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
   },
   carriesBson: false,
   filterLanguage: 'Cosmos DB SQL (a WHERE clause, or SELECT * FROM c WHERE ...)',
+  selectByField: (field, values, outside) => {
+    const at = `c[${JSON.stringify(field)}]`;
+    const inList = `${at} IN (${values.map((v) => JSON.stringify(v)).join(', ')})`;
+    // `c.f IN (...)` is undefined, not false, for a missing field: IS_DEFINED makes NOT see it.
+    return outside ? `NOT (IS_DEFINED(${at}) AND ${inList})` : inList;
+  },
   exportFormats: {
     default: 'json',
     refuse: (format) => (format === 'json' ? undefined : `--json-format ${format} applies to MongoDB sources; Cosmos DB items are plain JSON and are exported as such.`),

@@ -40,6 +40,7 @@ export const mongoStore: DatabaseStoreDescriptor<MongoSpec> = {
   },
   carriesBson: true,
   filterLanguage: 'a MongoDB filter in Extended JSON',
+  selectByField: (field, values, outside) => JSON.stringify({ [field]: { [outside ? '$nin' : '$in']: values } }),
   exportFormats: {
     default: 'canonical',
     // JSON.stringify of BSON values is neither Extended JSON nor the documented mapping.
