@@ -361,7 +361,9 @@ describe('pipeline templates', () => {
           for (const m of JSON.stringify(job).matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
             const producer = steps.find((s) => s.id === m[1]);
             if (!producer) continue; // reported by the declaration check
-            const known = producer.uses === './tasks/github' ? actionOutputs : typeof producer.run === 'string' && producer.run.includes('pulumi-target.sh') ? scriptOutputs : [];
+            // An inline run step sets what it writes to $GITHUB_OUTPUT as name=value.
+            const inlineOutputs = typeof producer.run === 'string' ? [...producer.run.matchAll(/echo "([\w-]+)=.*>>\s*"\$GITHUB_OUTPUT"/g)].map((o) => o[1]!) : [];
+            const known = producer.uses === './tasks/github' ? actionOutputs : typeof producer.run === 'string' && producer.run.includes('pulumi-target.sh') ? scriptOutputs : inlineOutputs;
             if (!known.includes(m[2]!)) problems.push(`job ${jobId}: steps.${m[1]}.outputs.${m[2]} is read, but step ${m[1]} sets no such output (it sets: ${known.join(', ') || 'none'})`);
           }
         }
@@ -378,7 +380,7 @@ describe('pipeline templates', () => {
     }
 
     it('the workflows have the expected jobs', () => {
-      expect(ghJobs(loadYaml(join(repoRoot, FLOWS.promotion.github))).map(([id]) => id)).to.deep.equal(['export', 'promote', 'report']);
+      expect(ghJobs(loadYaml(join(repoRoot, FLOWS.promotion.github))).map(([id]) => id)).to.deep.equal(['plan', 'export', 'promote', 'report']);
       expect(ghJobs(loadYaml(join(repoRoot, FLOWS['dr-drill'].github))).map(([id]) => id)).to.deep.equal(['drill', 'report']);
     });
 
