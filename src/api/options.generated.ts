@@ -229,6 +229,23 @@ export interface ImportCatalogueOptions {
    */
   exportDir: string;
   /**
+   * Import a file another tool wrote (mongoexport, a JSON dump) with no docferry manifest, relative to --export-dir; `*` and `?` in the file name; repeatable, each with its --to.
+   * An array, or one comma-separated string.
+   * CLI: `--files`.
+   */
+  files?: readonly string[] | string;
+  /**
+   * With --files: the target database.collection of the --files given in the same position; repeatable.
+   * An array, or one comma-separated string.
+   * CLI: `--to`.
+   */
+  to?: readonly string[] | string;
+  /**
+   * With --files: their encoding (default: detected from the first lines; a file with no Extended JSON wrapper needs it).
+   * CLI: `--json-format`.
+   */
+  jsonFormat?: "canonical" | "relaxed" | "plain";
+  /**
    * Upsert overwrites existing documents; merge keeps them and counts them as skipped; mirror upserts, then deletes the target documents the source lacks (see --max-deletes).
    * @defaultValue "upsert"
    * CLI: `--mode`.
@@ -757,7 +774,7 @@ export interface VerifyCatalogueOptions {
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
   export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
-  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "verify", "reportFile", "resume", "checkpointDir"],
+  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "files", "to", "jsonFormat", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "verify", "reportFile", "resume", "checkpointDir"],
   migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
   verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "shard", "shardPlan"],
 } as const;

@@ -14,7 +14,7 @@ import type { MigrateOptions } from '../engine/migrate.js';
 import type { RunMode } from '../engine/mirror.js';
 import type { VerifyOptions, VerifySummary } from '../engine/verify.js';
 import { sidesOf, type Side, type TransferCommand } from '../options/catalogue.js';
-import { discoveryFrom, filterFrom, mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../options/values.js';
+import { discoveryFrom, filterFrom, foreignFilesOf, mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../options/values.js';
 import { API_FUNCTIONS, readApiOptions } from './catalogue-options.js';
 import type { ExportCatalogueOptions, ImportCatalogueOptions, MigrateCatalogueOptions, VerifyCatalogueOptions } from './options.generated.js';
 import { databaseSpecOf, verifySideOf, type CosmosCredential } from './specs.js';
@@ -149,6 +149,7 @@ export function importOptionsOf(c: ReadCall): ImportOptions {
     ...(v.rejectsDir ? { rejectsDir: v.rejectsDir as string } : {}),
     ...(v.fromRejects ? { fromRejects: v.fromRejects as string } : {}),
     ...(v.noIndexes ? { noIndexes: true } : {}),
+    ...foreignFilesOf(v),
     ...runControlFrom(v),
     ...mirrorFrom(v),
     ...shardFrom(v),

@@ -3,6 +3,9 @@ import { UsageError } from '../core/errors.js';
 import { isExtendedJson } from '../core/codec.js';
 import { findContainer, layoutCollections, partitionKeyFor, sortByOrder, type CollectionScope } from '../core/layout.js';
 import { checkExportDir } from '../stores/exportdir/check.js';
+import { checkForeignFiles, type ForeignFiles, type ForeignFingerprint } from '../stores/exportdir/foreign.js';
+export type { ForeignFiles };
+import type { JsonFormat } from '../core/manifest.js';
 import { DirSource } from '../stores/exportdir/source.js';
 import { createSink, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore } from '../stores/registry.js';
@@ -54,6 +57,13 @@ export interface ImportOptions extends TuningOptions, MirrorOptions, ShardOption
    * collection of the export, by its name in the manifest. The layout is looked up by that name too.
    */
   map?: string[];
+  /**
+   * Files another tool wrote (mongoexport, a JSON dump), without a docferry manifest: each pattern
+   * (relative to `exportDir`, which holds the rejects and checkpoints) into its `db.coll`.
+   */
+  files?: ForeignFiles[];
+  /** With `files`: their encoding; detected from the first lines when absent. */
+  jsonFormat?: JsonFormat;
 }
 
 /**
@@ -71,10 +81,16 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   checkMirrorOptions(o);
   const map = parseNamespaceMap(o.map);
   checkShardOptions(o, 'import');
-  const checked = await checkExportDir(o.exportDir, {
-    ...(o.allowPartial ? { allowPartial: true } : {}),
-    ...(o.collections ? { collections: o.collections } : {}),
-  });
+  if (o.jsonFormat && !o.files) throw new UsageError('--json-format is for --files imports: an export directory\'s manifest says its format.');
+  if (o.files && o.verify) throw new UsageError('--verify is not available with --files yet: run docferry import without it (nothing from another tool can be compared with a manifest either).');
+  const foreign = o.files ? await checkForeignFiles(o.exportDir, o.files, o.jsonFormat) : undefined;
+  const foreignPrint: ForeignFingerprint[] | undefined = foreign?.fingerprint;
+  const checked = foreign
+    ? foreign
+    : await checkExportDir(o.exportDir, {
+        ...(o.allowPartial ? { allowPartial: true } : {}),
+        ...(o.collections ? { collections: o.collections } : {}),
+      });
   const to = databaseStore(o.target);
   checked.warnings.push(...(to.importWarnings?.(o.target, { dir: o.exportDir, format: checked.format, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }) ?? []));
   // A subset export (docs/filters.md): said loudly, and never mirrored (its filters ride on the
@@ -146,7 +162,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
         // Where each collection goes is part of what is resumed: another mapping is another import.
         ...(mappingFingerprint(map) ? { map: mappingFingerprint(map) } : {}),
         // In the manifest's file order, whatever order the collections run in, as earlier versions wrote it.
-        files: (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
+        files: foreignPrint ?? (checked.manifest ? sortByOrder(checked.files, checked.manifest.files) : checked.files).map((f) => ({ path: f.relPath, documents: f.expectedDocuments, sha256: checked.manifest?.files.find((m) => m.path === f.relPath)?.sha256 })),
         ...shardFingerprint(sharded.record),
       },
       resume: o.resume ?? false,

@@ -6,6 +6,8 @@ import { mirrorOptions, type MirrorOptions } from '../engine/mirror.js';
 import type { TuningOptions } from '../engine/run.js';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
+import type { ForeignFiles } from '../engine/import.js';
+import type { JsonFormat } from '../core/manifest.js';
 import type { CollectionFilter } from '../core/filter.js';
 import type { Shard } from '../core/shard.js';
 import { prefixed } from './catalogue.js';
@@ -76,3 +78,16 @@ export function filterFrom(values: OptionValues): { query?: CollectionFilter } {
 export function shardFrom(values: OptionValues): { shard?: Shard; shardPlan?: string } {
   return { ...(values.shard ? { shard: values.shard as Shard } : {}), ...(values.shardPlan ? { shardPlan: values.shardPlan as string } : {}) };
 }
+
+/** `--files` and `--to` pair by position: a missing or extra `--to` is a usage error, not a guess. */
+export function foreignFilesOf(values: OptionValues): { files?: ForeignFiles[]; jsonFormat?: JsonFormat } {
+  const patterns = (values.files as string[] | undefined) ?? [];
+  const targets = (values.to as string[] | undefined) ?? [];
+  const format = values.jsonFormat && values.jsonFormat !== 'auto' ? { jsonFormat: values.jsonFormat as JsonFormat } : {};
+  if (patterns.length === 0 && targets.length === 0) return format;
+  if (patterns.length !== targets.length) {
+    throw new UsageError(`--files and --to go in pairs (one --to db.coll for each --files PATTERN): got ${patterns.length} --files and ${targets.length} --to.`);
+  }
+  return { files: patterns.map((pattern, i) => ({ pattern, to: targets[i]! })), ...format };
+}
+

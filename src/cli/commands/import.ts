@@ -3,7 +3,7 @@ import { UsageError } from '../../core/errors.js';
 import { runImport, type ImportOptions } from '../../engine/import.js';
 import type { EventSink } from '../../engine/events.js';
 import { sidesOf } from '../../options/catalogue.js';
-import { mirrorFrom, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
+import { mirrorFrom, foreignFilesOf, runControlFrom, shardFrom, tuningFrom, type OptionValues } from '../../options/values.js';
 import { RUN_MODES, type RunMode } from '../../engine/mirror.js';
 import type { DatabaseSpec } from '../../stores/factory.js';
 import { runReported, type CliContext } from '../context.js';
@@ -47,6 +47,7 @@ export function importOptionsFrom(flags: Record<string, unknown>, values: Option
     ...(values.allowPartial ? { allowPartial: true } : {}),
     ...(values.rejectsDir ? { rejectsDir: values.rejectsDir as string } : {}),
     ...(values.fromRejects ? { fromRejects: values.fromRejects as string } : {}),
+    ...foreignFilesOf(values),
     ...runControlFrom(values),
     ...mirrorFrom(values),
     ...shardFrom(values),

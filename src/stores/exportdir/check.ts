@@ -142,7 +142,8 @@ export async function checkExportDir(dir: string, options: CheckOptions = {}): P
       `${join(dir, 'manifest.json')} is missing: ${dir} is not a finished export (the manifest is written last), so there is no list of files to ${words.verb}. ` +
         (interrupted
           ? 'An interrupted export is there: finish it by re-running the same export command with --resume, then run this again.'
-          : 'Export again into a new directory (or re-run the export that wrote it), then run this again.'),
+          : 'Export again into a new directory (or re-run the export that wrote it), then run this again.') +
+        (words.verb === 'import' && !interrupted ? ' If these are files another tool wrote (mongoexport, a JSON dump), import them with --files PATTERN --to db.coll (docs/cli.md "Importing files from other tools").' : ''),
     );
   }
 

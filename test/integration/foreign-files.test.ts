@@ -1,0 +1,147 @@
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { Long, MongoClient, ObjectId } from 'mongodb';
+import { EJSON } from '../../src/core/bson.js';
+import type { Doc } from '../../src/core/documents.js';
+import { detectJsonFormat } from '../../src/core/json-format-detect.js';
+import { runCli } from '../support/cli.js';
+import { readAllCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
+import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
+import { latestRunRejectsDir } from '../support/rejects.js';
+import { removeTempDirs, tempDir } from '../support/tmp.js';
+
+/** Documents as a MongoDB collection holds them: ObjectId ids, dates, a long. */
+function sourceDocs(n: number): Doc[] {
+  return Array.from({ length: n }, (_, i) => ({
+    _id: new ObjectId(),
+    name: `user ${i}`,
+    age: 20 + i,
+    joined: new Date(Date.UTC(2024, 0, 1 + i)),
+    big: Long.fromString('9007199254740993'),
+  }));
+}
+
+/** mongoexport 100.x: one document a line, relaxed Extended JSON by default, canonical with --jsonFormat=canonical. */
+const mongoexportLines = (docs: Doc[], relaxed: boolean) => docs.map((d) => EJSON.stringify(d, { relaxed })).join('\n') + '\n';
+
+async function withMongo<T>(uri: string, work: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = new MongoClient(uri);
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+describe('import --files: mongoexport and other tools\' files without a docferry manifest', function () {
+  this.timeout(180_000);
+  let cosmos: CosmosTestServer;
+  let mongo: MongoTestServer;
+  let work: string;
+  let n = 0;
+
+  before(async function () {
+    this.timeout(600_000);
+    [cosmos, mongo] = await Promise.all([startCosmosTestServer(), startMongoTestServer()]);
+    work = await tempDir('docferry-foreign-');
+  });
+  after(async () => {
+    await Promise.all([cosmos?.stop(), mongo?.stop()]);
+    await removeTempDirs();
+  });
+
+  const mongoImport = (dir: string, ...args: string[]) => runCli(['import', '--dest-type', 'mongodb', '--mongo-uri', mongo.uri, '--export-dir', dir, '--checkpoint', join(work, `cp-${++n}`), ...args]);
+
+  it('detects canonical and relaxed Extended JSON from the first lines, and refuses to guess for a file without wrappers', () => {
+    const docs = sourceDocs(3);
+    expect(detectJsonFormat(mongoexportLines(docs, false).split('\n')).format).to.equal('canonical');
+    expect(detectJsonFormat(mongoexportLines(docs, true).split('\n')).format).to.equal('relaxed');
+    const plain = detectJsonFormat(['{"id":"a","n":1}', '{"id":"b","n":2}']);
+    expect(plain.format).to.equal(undefined);
+    expect(plain.why).to.match(/no Extended JSON wrapper/);
+  });
+
+  it('imports a canonical and a relaxed mongoexport file into FerretDB with every BSON type kept, and says nothing was checked against a manifest', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    const canonical = sourceDocs(5);
+    const relaxed = sourceDocs(4);
+    await writeFile(join(dir, 'users.json'), mongoexportLines(canonical, false));
+    await writeFile(join(dir, 'orders.json'), mongoexportLines(relaxed, true));
+    const db = `foreign_m${n}`;
+    const r = await mongoImport(dir, '--files', 'users.json', '--to', `${db}.users`, '--files', 'order?.json', '--to', `${db}.orders`, '--json');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/without a docferry manifest: nothing could be checked against one/);
+    const summary = JSON.parse(r.stdout) as { warnings?: string[]; collections: { collection: string; documents?: number; written?: number }[] };
+    expect(summary.warnings?.some((w) => /no sha256, no document counts/.test(w))).to.equal(true);
+    await withMongo(mongo.uri, async (c) => {
+      const users = await c.db(db).collection<Doc>('users').find({}, { sort: { _id: 1 } }).toArray();
+      expect(EJSON.stringify(users, { relaxed: false })).to.equal(EJSON.stringify([...canonical].sort((a, b) => String(a._id).localeCompare(String(b._id))), { relaxed: false }));
+      const orders = await c.db(db).collection<Doc>('orders').find({}).toArray();
+      expect(orders).to.have.length(4);
+      expect(orders[0]!._id).to.be.instanceOf(ObjectId);
+      expect(orders[0]!.joined).to.be.instanceOf(Date);
+    });
+  });
+
+  it('imports a relaxed mongoexport file into Cosmos DB (cosmosdb-server) under the default partition key', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    const docs = sourceDocs(6);
+    await writeFile(join(dir, 'users.json'), mongoexportLines(docs, true));
+    const db = `foreign_c${n}${cosmos.suffix}`;
+    const r = await runCli(['import', '--dest-type', 'cosmos', '--cosmos-endpoint', cosmos.endpoint, '--cosmos-key', cosmos.key, '--export-dir', dir, '--checkpoint', join(work, `cp-${++n}`), '--files', 'users.json', '--to', `${db}.users`]);
+    expect(r.code, r.stderr).to.equal(0);
+    const stored = await readAllCosmos(cosmos, db, 'users');
+    expect(stored.map((d) => d.name).sort()).to.deep.equal(docs.map((d) => d.name).sort());
+  });
+
+  it('a file without Extended JSON wrappers needs --json-format; with it, plain JSON imports', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    await writeFile(join(dir, 'items.ndjson'), '{"_id":"a","n":1}\n{"_id":"b","n":2}\n');
+    const db = `foreign_p${n}`;
+    const refused = await mongoImport(dir, '--files', 'items.ndjson', '--to', `${db}.items`);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.stderr).to.match(/Cannot tell the JSON format of items\.ndjson.*--json-format/s);
+    const ok = await mongoImport(dir, '--files', 'items.ndjson', '--to', `${db}.items`, '--json-format', 'plain');
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(await withMongo(mongo.uri, (c) => c.db(db).collection('items').countDocuments())).to.equal(2);
+  });
+
+  it('rejects a bad line with its file and line number, and imports the rest', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    const docs = sourceDocs(3);
+    const lines = mongoexportLines(docs, true).split('\n');
+    lines.splice(1, 0, '{"_id": {"$oid": "broken');
+    await writeFile(join(dir, 'users.json'), lines.join('\n'));
+    const db = `foreign_b${n}`;
+    const rejects = join(work, `rejects-${n}`);
+    const r = await mongoImport(dir, '--files', 'users.json', '--to', `${db}.users`, '--rejects-dir', rejects);
+    expect(r.code, r.stderr).to.not.equal(0);
+    const run = await latestRunRejectsDir(rejects);
+    const text = (await Promise.all((await readdir(run)).map((f) => readFile(join(run, f), 'utf8')))).join('\n');
+    expect(text).to.contain('users.json');
+    expect(text).to.match(/"line":\s*2/);
+    expect(await withMongo(mongo.uri, (c) => c.db(db).collection('users').countDocuments())).to.equal(3);
+  });
+
+  it('a mongoexport --jsonArray file is refused with what to do; a directory without a manifest points at --files', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    await writeFile(join(dir, 'users.json'), EJSON.stringify(sourceDocs(2), { relaxed: true }));
+    const arr = await mongoImport(dir, '--files', 'users.json', '--to', `foreign_a${n}.users`);
+    expect(arr.code).to.not.equal(0);
+    expect(arr.stderr).to.match(/JSON array.*--jsonArray/);
+    const bare = await mongoImport(dir);
+    expect(bare.code).to.not.equal(0);
+    expect(bare.stderr).to.match(/manifest\.json is missing.*--files PATTERN --to db\.coll/s);
+  });
+});
+
+async function tempDirAt(dir: string): Promise<void> {
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+}
