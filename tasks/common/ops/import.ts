@@ -9,7 +9,7 @@ import { transferOutputs } from '../outcome.js';
 import { WRITE_MODES, layoutInputs, sideSpec } from '../stores.js';
 import { readGroup } from '../option-inputs.js';
 import { transferInputs } from '../run-inputs.js';
-import { mirrorFrom, shardFrom } from '../../../src/options/values.js';
+import { foreignFilesOf, mirrorFrom, shardFrom } from '../../../src/options/values.js';
 import { reportPath } from './report-file.js';
 import { warnIfPublished } from '../published-dir.js';
 
@@ -34,6 +34,8 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
   const target = sideSpec(ctx, 'import', '', destType);
   const { layout, collections } = layoutInputs(ctx);
   const map = ctx.inputs.getListInput('map');
+  // Files without a manifest (mongoexport's and other tools'): patterns in exportDir, paired with their targets.
+  const foreign = foreignFilesOf({ files: ctx.inputs.getListInput('files'), to: ctx.inputs.getListInput('to'), jsonFormat: inputs.getInput('jsonFormat') });
   const { tuning, allowedRejects, resume } = transferInputs(ctx, readGroup(ctx, 'import', 'tuning'));
   const rejectsDir = inputs.getInput('rejectsDir');
   warnIfPublished(ctx, 'rejectsDir', rejectsDir);
@@ -50,6 +52,7 @@ async function importRun(ctx: OperationContext): Promise<OperationResult> {
     events: ctx.events,
     ...(collections ? { collections } : {}),
     ...(map ? { map } : {}),
+    ...foreign,
     ...(allowPartial ? { allowPartial: true } : {}),
     ...(fromRejects ? { fromRejects: resolve(fromRejects) } : {}),
     ...(rejectsDir ? { rejectsDir: resolve(rejectsDir) } : {}),
