@@ -49,5 +49,7 @@ export function sourceAtDestinations(inner: SourceStore): SourceStore {
   if (inner.size) source.size = (scope) => inner.size!(atDestination(scope));
   if (inner.sample) source.sample = (scope, n) => inner.sample!(atDestination(scope), n);
   if (inner.throughput) source.throughput = (scope) => inner.throughput!(atDestination(scope));
+  if (inner.shardPlan) source.shardPlan = (scope, count) => inner.shardPlan!(atDestination(scope), count);
+  if (inner.readShard) source.readShard = (scope, plan, shard) => inner.readShard!(atDestination(scope), plan, shard);
   return source;
 }
