@@ -7,12 +7,11 @@
  * caller did not say.
  */
 import { UsageError } from '../core/errors.js';
-import { registerSecret, registerUriSecrets } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import { commandOptions, prefixed, type ResolvedOption, type Side, type TransferCommand } from '../options/catalogue.js';
 import type { OptionValues } from '../options/values.js';
 import type { CosmosConnection } from '../stores/cosmos/connection.js';
-import type { ConnectionValues } from '../stores/descriptor.js';
+import { registeredReaders, type ConnectionValues } from '../stores/descriptor.js';
 import { DATABASE_STORE_TYPES, SPEC_OPTIONS, isDatabaseStoreType, isStoreKind, specFromOptions, storeTypeList, targetOptionMisfit, type DatabaseSpec, type StoreSpec } from '../stores/registry.js';
 import { API_FUNCTIONS } from './catalogue-options.js';
 
@@ -45,17 +44,7 @@ function apiConnection(command: TransferCommand, values: OptionValues, extras: S
   const connection: ConnectionValues = {
     direction: side.direction,
     value,
-    secret(key) {
-      const v = value(key) as string | undefined;
-      registerSecret(v);
-      return v;
-    },
-    connectionString(key) {
-      const v = value(key) as string | undefined;
-      if (v) registerUriSecrets(v);
-      return v;
-    },
-    path: (key) => value(key) as string | undefined,
+    ...registeredReaders(value),
     how: (key) => `option "${keyOf(key)}" of ${fn}`,
     subject: (key) => `${fn}: option "${keyOf(key)}"`,
     missing: (key) => new UsageError(`${fn}: option "${keyOf(key)}" is required with ${side.typeKey}: ${JSON.stringify(values[side.typeKey])} (the library has no default and reads no environment variable).`),

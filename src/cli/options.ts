@@ -6,7 +6,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { defaultLayoutPath, loadLayout } from '../core/layout.js';
-import { registerSecret, registerUriSecrets } from '../core/secrets.js';
 import { defaultAzureCredential } from '../azure/credential.js';
 import type { LayoutRef } from '../engine/export.js';
 import {
@@ -29,7 +28,7 @@ import {
 import { OptionValueError, byteSize as byteSizeParser, duration as durationParser, type Parser } from '../options/parsers.js';
 import type { OptionValues } from '../options/values.js';
 import type { CosmosSpec } from '../stores/cosmos/descriptor.js';
-import type { ConnectionValues } from '../stores/descriptor.js';
+import { registeredReaders, type ConnectionValues } from '../stores/descriptor.js';
 import { SPEC_OPTIONS, isStoreKind, specFromOptions, storeTypeList, targetOptionMisfit, type StoreKind, type StoreSpec } from '../stores/registry.js';
 
 export { DEFAULT_MONGO_URI, type Direction };
@@ -163,17 +162,7 @@ function cliConnection(values: OptionValues, side: Side, env: NodeJS.ProcessEnv)
   return {
     direction: side.direction,
     value,
-    secret(key) {
-      const v = value(key) as string | undefined;
-      registerSecret(v);
-      return v;
-    },
-    connectionString(key) {
-      const v = value(key) as string | undefined;
-      if (v) registerUriSecrets(v);
-      return v;
-    },
-    path: (key) => value(key) as string | undefined,
+    ...registeredReaders(value),
     how(key) {
       const names = envNames(key);
       return names.length > 0 ? `${flag(key)} (or ${names.join(' / ')})` : flag(key);

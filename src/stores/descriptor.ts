@@ -2,7 +2,7 @@ import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionSchema, CollectionScope } from '../core/layout.js';
 import type { CollectionFilter } from '../core/filter.js';
 import type { JsonFormat, SourceType } from '../core/manifest.js';
-import { redactUri } from '../core/secrets.js';
+import { redactUri, registerSecret, registerUriSecrets } from '../core/secrets.js';
 import type { ProvisionedRu, SinkStore, SourceStore } from './types.js';
 import type { TokenCredential } from '@azure/identity';
 
@@ -211,6 +211,27 @@ export interface ConnectionValues {
   missing(key: string, need: MissingOption): Error;
   /** The Azure credential the front door's rules choose (Entra ID, or the account key `keyKey`); throws its usage error when there is neither. */
   azureCredential(request: AzureCredentialRequest): { credential: TokenCredential } | { key: string };
+}
+
+/**
+ * `secret`, `connectionString` and `path` of a front door whose values are plain process values
+ * (the CLI, the library API): each secret is registered before it is handed out, so no output of
+ * the process can print it. The tasks mask through the agent instead (tasks/common/stores.ts).
+ */
+export function registeredReaders(value: (key: string) => unknown): Pick<ConnectionValues, 'secret' | 'connectionString' | 'path'> {
+  return {
+    secret(key) {
+      const v = value(key) as string | undefined;
+      registerSecret(v);
+      return v;
+    },
+    connectionString(key) {
+      const v = value(key) as string | undefined;
+      if (v) registerUriSecrets(v);
+      return v;
+    },
+    path: (key) => value(key) as string | undefined,
+  };
 }
 
 export interface MissingOption {
