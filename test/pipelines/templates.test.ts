@@ -4,7 +4,8 @@
  * scripts/drill/stages.ts in their order. Nothing here talks to Azure: it reads files.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
@@ -13,7 +14,9 @@ import {
   adoParameters,
   condition,
   dependsOn,
+  evaluateAdoExpression,
   flattenMap,
+  ghForShards,
   ghJobs,
   ghSteps,
   isMap,
@@ -23,6 +26,7 @@ import {
   referencedNames,
   rel,
   repoRoot,
+  resolveAdo,
   walkAdo,
   type AdoStep,
   type YMap,
@@ -212,9 +216,20 @@ describe('pipeline templates', () => {
       it(`${rel(file)}: every job that reads or writes data or changes Azure is a deployment job in an environment (approvals)`, () => {
         const problems: string[] = [];
         const walk = walkAdo(file);
-        for (const { job } of walk.jobs) {
+        for (const { job, stage } of walk.jobs) {
           const touches = walk.steps.some((s) => s.job === job && typeof s.step.task === 'string' && /^(Docferry|AzureCLI)/.test(s.step.task));
           if (!touches) continue;
+          // A deployment job cannot fan out (runOnce, rolling, canary only): a `strategy: parallel`
+          // job is a regular one. It is still behind the approvals when it follows a deployment job
+          // of its own stage in an environment: the checks of a stage's resources are passed before
+          // any of its jobs starts.
+          const parallel = isMap(job.strategy) && job.strategy.parallel !== undefined;
+          if (job.deployment === undefined && parallel) {
+            const gate = walk.jobs.find((j) => j.stage === stage && j.job.deployment !== undefined && dependsOn(job).includes(jobName(j.job)));
+            if (!gate) problems.push(`parallel job ${jobName(job)} touches data or Azure but depends on no deployment job of its stage (no approvals before it)`);
+            else if (typeof gate.job.environment !== 'string' || !/^\$\{\{\s*parameters\.\w+\s*\}\}$/.test(gate.job.environment)) problems.push(`deployment ${jobName(gate.job)}: environment must come from a parameter`);
+            continue;
+          }
           if (job.deployment === undefined) problems.push(`job ${jobName(job)} touches data or Azure but is not a deployment job`);
           else if (typeof job.environment !== 'string' || !/^\$\{\{\s*parameters\.\w+\s*\}\}$/.test(job.environment)) problems.push(`deployment ${jobName(job)}: environment must come from a parameter, got ${String(job.environment)}`);
         }
@@ -255,8 +270,9 @@ describe('pipeline templates', () => {
     for (const flow of Object.keys(FLOWS) as FlowName[]) {
       const file = join(repoRoot, FLOWS[flow].azureDevOps);
 
-      it(`${FLOWS[flow].azureDevOps}: runs the ${flow} stages of scripts/drill/stages.ts in their order`, () => {
-        const walk = walkAdo(file);
+      for (const shards of [1, 3]) it(`${FLOWS[flow].azureDevOps}: runs the ${flow} stages of scripts/drill/stages.ts in their order (shards ${shards})`, () => {
+        // As compiled for that shards value: each variant runs every stage once.
+        const walk = walkAdo(file, { shards });
         const order = walk.steps.map((s) => s.step.name).filter((n): n is string => typeof n === 'string' && STAGE_IDS.has(n));
         expect(order).to.deep.equal(FLOWS[flow].stages.map((s) => s.id));
         // File order is run order: each stage and job depends on one written before it.
@@ -353,8 +369,12 @@ describe('pipeline templates', () => {
 
       it(`${name}: step outputs it reads are ones the action or pulumi-target.sh sets`, () => {
         const actionOutputs = Object.keys((readAction().outputs as YMap | undefined) ?? {});
-        const script = readFileSync(join(repoRoot, 'pipelines', 'scripts', 'pulumi-target.sh'), 'utf8');
-        const scriptOutputs = [...script.matchAll(/^\s*output (\w+) /gm)].map((m) => m[1]!);
+        // What each pipelines/scripts/*.sh sets through its output function (output NAME value).
+        const scriptOutputs = (run: string): string[] | undefined => {
+          const m = /pipelines\/scripts\/([\w-]+\.sh)/.exec(run);
+          if (!m) return undefined;
+          return [...readFileSync(join(repoRoot, 'pipelines', 'scripts', m[1]!), 'utf8').matchAll(/^\s*output (\w+) /gm)].map((o) => o[1]!);
+        };
         const problems: string[] = [];
         for (const [jobId, job] of ghJobs(loadYaml(file))) {
           const steps = Array.isArray(job.steps) ? (job.steps as YMap[]) : [];
@@ -363,7 +383,7 @@ describe('pipeline templates', () => {
             if (!producer) continue; // reported by the declaration check
             // An inline run step sets what it writes to $GITHUB_OUTPUT as name=value.
             const inlineOutputs = typeof producer.run === 'string' ? [...producer.run.matchAll(/echo "([\w-]+)=.*>>\s*"\$GITHUB_OUTPUT"/g)].map((o) => o[1]!) : [];
-            const known = producer.uses === './tasks/github' ? actionOutputs : typeof producer.run === 'string' && producer.run.includes('pulumi-target.sh') ? scriptOutputs : inlineOutputs;
+            const known = producer.uses === './tasks/github' ? actionOutputs : ((typeof producer.run === 'string' ? scriptOutputs(producer.run) : undefined) ?? inlineOutputs);
             if (!known.includes(m[2]!)) problems.push(`job ${jobId}: steps.${m[1]}.outputs.${m[2]} is read, but step ${m[1]} sets no such output (it sets: ${known.join(', ') || 'none'})`);
           }
         }
@@ -381,35 +401,46 @@ describe('pipeline templates', () => {
 
     it('the workflows have the expected jobs', () => {
       expect(ghJobs(loadYaml(join(repoRoot, FLOWS.promotion.github))).map(([id]) => id)).to.deep.equal(['plan', 'export', 'promote', 'report']);
-      expect(ghJobs(loadYaml(join(repoRoot, FLOWS['dr-drill'].github))).map(([id]) => id)).to.deep.equal(['drill', 'report']);
+      expect(ghJobs(loadYaml(join(repoRoot, FLOWS['dr-drill'].github))).map(([id]) => id)).to.deep.equal(['plan', 'drill', 'provision', 'restore', 'check', 'teardown', 'report']);
+      // With shards 1 the drill is the one job it always was.
+      expect(ghJobs(ghForShards(loadYaml(join(repoRoot, FLOWS['dr-drill'].github)), 1)).map(([id]) => id)).to.deep.equal(['plan', 'drill', 'report']);
     });
 
     for (const flow of Object.keys(FLOWS) as FlowName[]) {
       const file = join(repoRoot, FLOWS[flow].github);
 
-      it(`${FLOWS[flow].github}: runs the ${flow} stages of scripts/drill/stages.ts in their order`, () => {
-        const doc = loadYaml(file);
-        const order = ghSteps(doc).map((s) => s.step.id).filter((id): id is string => typeof id === 'string' && STAGE_IDS.has(id));
+      for (const shards of [1, 3]) it(`${FLOWS[flow].github}: runs the ${flow} stages of scripts/drill/stages.ts in their order (shards ${shards})`, () => {
+        const doc = ghForShards(loadYaml(file), shards);
+        // A step `<stage>-shards` runs that stage for a sharded run (pull-shards: every shard's archive).
+        const order = ghSteps(doc).map((s) => (typeof s.step.id === 'string' ? s.step.id.replace(/-shards$/, '') : s.step.id)).filter((id): id is string => typeof id === 'string' && STAGE_IDS.has(id));
         expect(order).to.deep.equal(FLOWS[flow].stages.map((s) => s.id));
+        // File order is run order (over every job: a job of the other variant may be needed, skipped).
         const seen: string[] = [];
-        for (const [jobId, job] of ghJobs(doc)) {
+        for (const [jobId, job] of ghJobs(loadYaml(file))) {
           for (const n of needsOf(job)) expect(seen, `job ${jobId} needs ${n}`).to.include(n);
           seen.push(jobId);
         }
       });
 
-      it(`${FLOWS[flow].github}: the stages that must run after a failure run with always()`, () => {
-        const doc = loadYaml(file);
+      for (const shards of [1, 3]) it(`${FLOWS[flow].github}: the stages that must run after a failure run with always() (shards ${shards})`, () => {
+        const doc = ghForShards(loadYaml(file), shards);
         for (const def of FLOWS[flow].stages.filter((d) => d.always)) {
           const s = ghSteps(doc).find((x) => x.step.id === def.id);
           expect(s, `step ${def.id}`).to.not.equal(undefined);
           expect(String(s!.step.if ?? ''), `job ${s!.jobId} step ${def.id}`).to.contain('always()');
           const opener = ghSteps(doc).find((x) => x.step.id === (def.id === 'restore' ? 'raise' : def.id === 'teardown' ? 'provision' : 'import'));
           // Closing in the job that opened: no second approval or runner can stand in between.
-          if (def.id !== 'report') expect(s!.jobId, `${def.id} runs in the job that opened what it closes`).to.equal(opener!.jobId);
-          else {
+          // Not possible for a sharded drill (the imports run on other runners): there the
+          // teardown is a job of its own that runs always, after the one that provisioned.
+          const ownJob = !(flow === 'dr-drill' && shards > 1 && def.id === 'teardown');
+          if (def.id !== 'report' && ownJob) expect(s!.jobId, `${def.id} runs in the job that opened what it closes`).to.equal(opener!.jobId);
+          else if (def.id !== 'report') {
+            expect(String(s!.job.if ?? ''), `job ${s!.jobId}`).to.contain('always()');
+            expect(needsOf(s!.job), `job ${s!.jobId} needs the job that opened what it closes`).to.include(opener!.jobId);
+            expect(needsOf(s!.job), `job ${s!.jobId} needs every job between`).to.include.members(ghJobs(doc).map(([id]) => id).filter((id) => !['plan', 'report', s!.jobId].includes(id)));
+          } else {
             expect(String(s!.job.if ?? '')).to.contain('always()');
-            expect(needsOf(s!.job)).to.have.members(ghJobs(doc).map(([id]) => id).filter((id) => id !== s!.jobId));
+            expect(needsOf(s!.job)).to.have.members(ghJobs(loadYaml(file)).map(([id]) => id).filter((id) => id !== s!.jobId));
           }
         }
       });
@@ -480,6 +511,274 @@ describe('pipeline templates', () => {
         }
       }
       expect(problems, problems.join('\n')).to.deep.equal([]);
+    });
+  });
+
+  describe('scale-out: the shards parameter (docs/sharding.md)', () => {
+    const PROMOTE_ADO = join(repoRoot, FLOWS.promotion.azureDevOps);
+    const DRILL_ADO = join(repoRoot, FLOWS['dr-drill'].azureDevOps);
+    const PROMOTE_GH = join(repoRoot, FLOWS.promotion.github);
+    const DRILL_GH = join(repoRoot, FLOWS['dr-drill'].github);
+    const POSITION = '$(System.JobPositionInPhase)';
+    const TOTAL = '$(System.TotalJobsInPhase)';
+    const stepNamed = (walk: ReturnType<typeof walkAdo>, name: string) => {
+      const found = walk.steps.filter((s) => s.step.name === name);
+      expect(found, `one step named ${name}`).to.have.length(1);
+      return found[0]!;
+    };
+    const parallelJobs = (walk: ReturnType<typeof walkAdo>) => walk.jobs.filter(({ job }) => isMap(job.strategy) && job.strategy.parallel !== undefined);
+    const indexOf = (walk: ReturnType<typeof walkAdo>, name: string) => walk.steps.findIndex((s) => s.step.name === name);
+
+    it('the expression evaluator decides what the templates ask and leaves the rest undecided', () => {
+      // The variant tests below rely on it: wrong answers here would test the wrong pipeline.
+      expect(evaluateAdoExpression('eq(parameters.shards, 1)', { shards: 1 })).to.equal(true);
+      expect(evaluateAdoExpression('eq(parameters.shards, 1)', { shards: 3 })).to.equal(false);
+      expect(evaluateAdoExpression("and(parameters.on, ne(parameters.repo, 'self'))", { on: true, repo: 'self' })).to.equal(false);
+      expect(evaluateAdoExpression("ne(parameters.layoutFile, '')", { layoutFile: 'x.json' })).to.equal(true);
+      expect(() => evaluateAdoExpression("ne(coalesce(window.container, ''), '')", {})).to.throw();
+      const doc = { jobs: [{ '${{ if eq(parameters.shards, 1) }}': [{ job: 'A' }] }, { '${{ else }}': [{ job: 'B' }] }, { '${{ each w in parameters.ws }}': [{ job: 'C' }] }] };
+      expect(resolveAdo(doc, { shards: 1 })).to.deep.equal({ jobs: [{ job: 'A' }, { job: 'C' }] });
+      expect(resolveAdo(doc, { shards: 2 })).to.deep.equal({ jobs: [{ job: 'B' }, { job: 'C' }] });
+      expect(resolveAdo(doc, {})).to.deep.equal({ jobs: [{ job: 'A' }, { job: 'B' }, { job: 'C' }] });
+    });
+
+    for (const file of [PROMOTE_ADO, DRILL_ADO]) {
+      it(`${rel(file)}: takes shards, a number, default 1`, () => {
+        const p = adoParameters(loadYaml(file)).find((x) => x.name === 'shards');
+        expect(p, 'parameter shards').to.not.equal(undefined);
+        expect(p!.type).to.equal('number');
+        expect(p!.default).to.equal(1);
+      });
+
+      it(`${rel(file)}: with shards 1 nothing fans out, no shard is named and nothing is merged`, () => {
+        const walk = walkAdo(file, { shards: 1 });
+        expect(parallelJobs(walk)).to.deep.equal([]);
+        const text = JSON.stringify([walk.jobs.map((j) => j.job), walk.steps.map((s) => s.step)]);
+        expect(text).to.not.contain('JobPositionInPhase');
+        expect(text).to.not.contain('pull-shards.sh');
+        expect(text).to.not.match(/-shard-/);
+        // Every job touching data is still a deployment job (its own approvals and history).
+        for (const s of walk.steps.filter((x) => typeof x.step.task === 'string' && x.step.task.startsWith('Docferry'))) expect(s.job!.deployment, describeStep(s)).to.be.a('string');
+      });
+
+      it(`${rel(file)}: with shards 3 one job fans out as strategy: parallel bound to the parameter, after a deployment job of its stage`, () => {
+        const walk = walkAdo(file, { shards: 3 });
+        const fan = parallelJobs(walk);
+        expect(fan, 'one parallel job').to.have.length(1);
+        const { job, stage } = fan[0]!;
+        expect((job.strategy as YMap).parallel).to.equal('${{ parameters.shards }}');
+        expect(job.deployment, 'a deployment job cannot run strategy: parallel').to.equal(undefined);
+        const gate = walk.jobs.find((j) => j.stage === stage && dependsOn(job).includes(jobName(j.job)));
+        expect(gate?.job.deployment, `job ${jobName(job)} depends on a deployment job of its stage`).to.be.a('string');
+        expect(String(gate!.job.environment)).to.match(/^\$\{\{\s*parameters\.\w+Environment\s*\}\}$/);
+      });
+    }
+
+    it('the Azure DevOps promotion: shard I/N exports push to distinct prefixes, fixed before the shards start; the Promote stage pulls them all and merges before import and verify', () => {
+      const walk = walkAdo(PROMOTE_ADO, { shards: 3 });
+      const fan = parallelJobs(walk)[0]!;
+      const exp = stepNamed(walk, 'export');
+      const push = stepNamed(walk, 'push');
+      expect(exp.job).to.equal(fan.job);
+      expect(push.job).to.equal(fan.job);
+      expect(flattenMap(exp.step.inputs).shard).to.equal(`${POSITION}/${TOTAL}`);
+      const prefix = String(flattenMap(push.step.inputs).prefix);
+      // Distinct per shard: the position is in it; the same base for all: a stage variable.
+      expect(prefix).to.equal(`$(docferry.archivePrefix)-shard-${POSITION}-of-${TOTAL}`);
+      const stageVar = (st: YMap | undefined) => (Array.isArray(st?.variables) ? (st!.variables as YMap[]) : []).find((v) => v.name === 'docferry.archivePrefix')?.value;
+      expect(String(stageVar(fan.stage))).to.not.match(/System\.Job|\$\[/);
+      const pull = stepNamed(walk, 'pull');
+      expect(String(stageVar(pull.stage)), 'the Promote stage names the same prefix').to.equal(String(stageVar(fan.stage)));
+      expect(dependsOn(pull.stage), 'the Promote stage runs after the whole Export stage (every shard job)').to.include(String(fan.stage!.stage));
+      expect(String(flattenMap(pull.step.inputs).scriptPath)).to.match(/pipelines\/scripts\/pull-shards\.sh$/);
+      const env = flattenMap(pull.step.env);
+      expect(env.PREFIX).to.equal('$(docferry.archivePrefix)');
+      expect(env.SHARDS).to.equal('${{ parameters.shards }}');
+      const importStep = stepNamed(walk, 'import');
+      const verify = stepNamed(walk, 'verify');
+      expect(importStep.job).to.equal(pull.job);
+      expect(indexOf(walk, 'pull')).to.be.lessThan(indexOf(walk, 'import'));
+      expect(indexOf(walk, 'import')).to.be.lessThan(indexOf(walk, 'verify'));
+      expect(flattenMap(importStep.step.inputs).exportDir).to.equal('$(pull.exportDir)');
+      expect(flattenMap(verify.step.inputs).leftDir).to.equal('$(pull.exportDir)');
+      // Every shard reports; the Report stage lists them all.
+      const report = walk.templateCalls.find((c) => c.callee.endsWith('publish-report.yml'))!;
+      expect(String(report.parameters.parts).split(' ')).to.include('export-shard-*');
+    });
+
+    it('the Azure DevOps DR drill: shard I/N restore jobs import distinct shards; Check merges them before verify; the teardown waits for all', () => {
+      const walk = walkAdo(DRILL_ADO, { shards: 3 });
+      const fan = parallelJobs(walk)[0]!;
+      const pullShard = stepNamed(walk, 'pullShard');
+      const importStep = stepNamed(walk, 'import');
+      expect(pullShard.job).to.equal(fan.job);
+      expect(importStep.job).to.equal(fan.job);
+      expect(flattenMap(pullShard.step.inputs).prefix).to.equal(`\${{ parameters.archivePrefix }}-shard-${POSITION}-of-${TOTAL}`);
+      expect(flattenMap(importStep.step.inputs).exportDir).to.equal('$(pullShard.exportDir)');
+      const merge = stepNamed(walk, 'merge');
+      const verify = stepNamed(walk, 'verify');
+      expect(merge.job).to.equal(verify.job);
+      expect(dependsOn(merge.job)).to.include(jobName(fan.job));
+      expect(String(flattenMap(merge.step.inputs).scriptPath)).to.match(/pull-shards\.sh$/);
+      expect(indexOf(walk, 'merge')).to.be.lessThan(indexOf(walk, 'verify'));
+      expect(flattenMap(verify.step.inputs).leftDir).to.equal('$(merge.exportDir)');
+      // The whole archive is pulled and checked before anything is provisioned.
+      const pull = stepNamed(walk, 'pull');
+      expect(pull.job).to.equal(stepNamed(walk, 'provision').job);
+      expect(indexOf(walk, 'pull')).to.be.lessThan(indexOf(walk, 'provision'));
+      const teardown = stepNamed(walk, 'teardown');
+      expect(condition(teardown.job)).to.contain('always()');
+      expect(dependsOn(teardown.job)).to.include.members([jobName(pull.job!), jobName(fan.job), jobName(verify.job!)]);
+    });
+
+    it('pipelines/scripts/pull-shards.sh pulls exactly the prefixes the shard jobs push, 1..N, and merges them in that order', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'docferry-pull-shards-'));
+      try {
+        // A stand-in node that records the CLI calls (nothing reaches Azure).
+        mkdirSync(join(dir, 'bin'));
+        writeFileSync(join(dir, 'bin', 'node'), `#!/usr/bin/env bash\nif [ "$1" = -e ]; then echo 7; exit 0; fi\nprintf '%s\\n' "$*" >>"${join(dir, 'calls')}"\n`);
+        chmodSync(join(dir, 'bin', 'node'), 0o755);
+        const run = (env: Record<string, string>) =>
+          spawnSync('bash', [join(repoRoot, 'pipelines', 'scripts', 'pull-shards.sh')], {
+            env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, DOCFERRY_ROOT: repoRoot, CONTAINER_URL: 'https://a.blob.core.windows.net/c', SHARDS_DIR: join(dir, 'shards'), EXPORT_DIR: join(dir, 'export'), ...env },
+            encoding: 'utf8',
+          });
+        const ok = run({ SHARDS: '3', PREFIX: 'promotion-42' });
+        expect(ok.status, ok.stderr).to.equal(0);
+        const calls = readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+        // What the push step of shard i of 3 writes: its prefix with the macros the agent sets.
+        const pushPrefix = String(flattenMap(stepNamed(walkAdo(PROMOTE_ADO, { shards: 3 }), 'push').step.inputs).prefix);
+        const pushed = [1, 2, 3].map((i) => pushPrefix.replace('$(docferry.archivePrefix)', 'promotion-42').replace(POSITION, String(i)).replace(TOTAL, '3'));
+        expect(calls.slice(0, 3)).to.deep.equal(pushed.map((p, i) => `--import tsx src/cli/main.ts archive pull --container-url https://a.blob.core.windows.net/c --prefix ${p} --dest-dir ${join(dir, 'shards', String(i + 1))}`));
+        expect(calls[3]).to.equal(`--import tsx src/cli/main.ts manifest merge ${[1, 2, 3].map((i) => join(dir, 'shards', String(i))).join(' ')} --out ${join(dir, 'export')}`);
+        expect(calls).to.have.length(4);
+        expect(ok.stdout).to.contain(`exportDir=${join(dir, 'export')}`);
+        expect(ok.stdout).to.contain('documents=7');
+        // Refused before any pull: no prefix (a set of shards has no "newest"), a bad count.
+        for (const bad of [{ SHARDS: '3', PREFIX: '' }, { SHARDS: '0', PREFIX: 'p' }, { SHARDS: 'x', PREFIX: 'p' }]) {
+          rmSync(join(dir, 'calls'), { force: true });
+          const r = run(bad);
+          expect(r.status, JSON.stringify(bad)).to.equal(2);
+          expect(existsSync(join(dir, 'calls')), JSON.stringify(bad)).to.equal(false);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('pipelines/scripts/export-layout.sh chooses the layout as pulumi-target.sh does: layoutFile, else the manifest\'s, else the default', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'docferry-export-layout-'));
+      try {
+        const run = (env: Record<string, string>) => spawnSync('bash', [join(repoRoot, 'pipelines', 'scripts', 'export-layout.sh')], { env: { PATH: process.env.PATH, DOCFERRY_ROOT: '/docferry', OUT: join(dir, 'layout.json'), ...env }, encoding: 'utf8' });
+        expect(run({ LAYOUT_FILE: '/app/l.json', EXPORT_DIR: dir }).stdout.trim()).to.equal('file=/app/l.json');
+        writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ layout: { document: { databases: ['x'] } } }));
+        expect(run({ EXPORT_DIR: dir }).stdout.trim()).to.equal(`file=${join(dir, 'layout.json')}`);
+        expect(JSON.parse(readFileSync(join(dir, 'layout.json'), 'utf8'))).to.deep.equal({ databases: ['x'] });
+        writeFileSync(join(dir, 'manifest.json'), JSON.stringify({}));
+        expect(run({ EXPORT_DIR: dir }).stdout.trim()).to.equal('file=/docferry/layouts/default.json');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('steps/publish-report.yml lists the fragments of every shard job for a name ending in *, in shard order', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'docferry-report-'));
+      try {
+        const step = (loadYaml(join(ADO_DIR, 'steps', 'publish-report.yml')).steps as YMap[]).find((s) => typeof s.bash === 'string')!;
+        const script = String(step.bash).replaceAll('$(Pipeline.Workspace)', dir).replace(/\$\([\w.]+\)/g, '1').replace(/^.*##vso.*$/m, '');
+        for (const [part, attempt] of [['export-shard-1', 1], ['export-shard-10', 1], ['export-shard-2', 1], ['export-shard-2', 2], ['export', 1]] as const) {
+          mkdirSync(join(dir, 'fragments', `docferry-report-${part}-${attempt}`), { recursive: true });
+          writeFileSync(join(dir, 'fragments', `docferry-report-${part}-${attempt}`, `${part}.md`), `### ${part} attempt ${attempt}\n`);
+        }
+        const run = (parts: string) => {
+          const r = spawnSync('bash', ['-c', script], { env: { PATH: process.env.PATH, TITLE: 't', PARTS: parts }, cwd: dir, encoding: 'utf8' });
+          expect(r.status, r.stderr).to.equal(0);
+          return r.stdout.split('\n').filter((l) => l.startsWith('### '));
+        };
+        expect(run('export-shard-* provision')).to.deep.equal(['### export-shard-1 attempt 1', '### export-shard-2 attempt 2', '### export-shard-10 attempt 1', '### provision']);
+        expect(run('export provision')).to.deep.equal(['### export attempt 1', '### provision']);
+        expect(run('recover-shard-*')).to.deep.equal(['### recover-shard-*']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    for (const file of [PROMOTE_GH, DRILL_GH]) {
+      const planStep = () => (ghJobs(loadYaml(file)).find(([id]) => id === 'plan')![1].steps as YMap[]).find((s) => s.id === 'shards')!;
+      const runPlan = (env: Record<string, string>) => {
+        const dir = mkdtempSync(join(tmpdir(), 'docferry-plan-'));
+        try {
+          const r = spawnSync('bash', ['-c', String(planStep().run)], { env: { PATH: process.env.PATH, GITHUB_OUTPUT: join(dir, 'out'), PREFIX: '', STACK: 's', ...env }, encoding: 'utf8' });
+          return { status: r.status, out: existsSync(join(dir, 'out')) ? readFileSync(join(dir, 'out'), 'utf8') : '' };
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      };
+
+      it(`${rel(file)}: takes shards, a number, default 1; the plan job turns it into the matrix [1..N] and refuses a bad count`, () => {
+        const inputs = (((loadYaml(file).on as YMap).workflow_call as YMap).inputs as YMap).shards as YMap;
+        expect(inputs?.type).to.equal('number');
+        expect(inputs?.default).to.equal(1);
+        expect(planStep().env).to.have.property('SHARDS', '${{ inputs.shards }}');
+        expect(runPlan({ SHARDS: '3', PREFIX: 'p' }).out).to.contain('shard-list=[1,2,3]\n');
+        expect(runPlan({ SHARDS: '1' }).out).to.contain('shard-list=[1]\n');
+        for (const bad of ['0', '2.5', '-1', '257']) expect(runPlan({ SHARDS: bad, PREFIX: 'p' }).status, `shards ${bad}`).to.equal(2);
+      });
+    }
+
+    it('the GitHub promotion: each matrix leg exports shard I/N and pushes to its own prefix; the promote job needs them all and merges before import and verify', () => {
+      const doc = loadYaml(PROMOTE_GH);
+      const jobs = Object.fromEntries(ghJobs(doc));
+      expect(jobs.export!.needs).to.equal('plan');
+      expect(((jobs.export!.strategy as YMap).matrix as YMap).shard).to.equal('${{ fromJSON(needs.plan.outputs.shard-list) }}');
+      const steps = jobs.export!.steps as YMap[];
+      const exp = steps.find((s) => s.id === 'export')!;
+      const push = steps.find((s) => s.id === 'push')!;
+      expect(String((exp.with as YMap).shard)).to.contain("format('{0}/{1}', matrix.shard, inputs.shards)");
+      expect(String((push.with as YMap).prefix)).to.contain("format('{0}-shard-{1}-of-{2}', needs.plan.outputs.archive-prefix, matrix.shard, inputs.shards)");
+      expect(needsOf(jobs.promote!)).to.include.members(['plan', 'export']);
+      const ids = (jobs.promote!.steps as YMap[]).map((s) => s.id);
+      const merge = (jobs.promote!.steps as YMap[]).find((s) => s.id === 'merge-shards')!;
+      expect(String(merge.run)).to.contain('manifest merge');
+      expect(String(merge.run)).to.contain('--out "$RUNNER_TEMP/export"');
+      expect(ids.indexOf('pull-shards')).to.be.lessThan(ids.indexOf('merge-shards'));
+      expect(ids.indexOf('merge-shards')).to.be.lessThan(ids.indexOf('import'));
+      expect(ids.indexOf('import')).to.be.lessThan(ids.indexOf('verify'));
+      // With shards 1 no shard step runs; the import reads the one pull.
+      const one = ghForShards(doc, 1);
+      const oneIds = (Object.fromEntries(ghJobs(one)).promote!.steps as YMap[]).map((s) => s.id);
+      expect(oneIds).to.not.include('pull-shards');
+      expect(oneIds).to.not.include('merge-shards');
+      expect(oneIds).to.include('pull');
+    });
+
+    it('the GitHub DR drill: each matrix leg imports its own shard; check merges them and verifies after all; teardown waits for all, always', () => {
+      const doc = ghForShards(loadYaml(DRILL_GH), 3);
+      const jobs = Object.fromEntries(ghJobs(doc));
+      expect(Object.keys(jobs)).to.deep.equal(['plan', 'provision', 'restore', 'check', 'teardown', 'report']);
+      expect(((jobs.restore!.strategy as YMap).matrix as YMap).shard).to.equal('${{ fromJSON(needs.plan.outputs.shard-list) }}');
+      const restoreSteps = jobs.restore!.steps as YMap[];
+      expect(String((restoreSteps.find((s) => s.id === 'pull-shard')!.with as YMap).prefix)).to.contain("format('{0}-shard-{1}-of-{2}', inputs.archive-prefix, matrix.shard, inputs.shards)");
+      expect((restoreSteps.find((s) => s.id === 'import')!.with as YMap)['export-dir']).to.equal('${{ steps.pull-shard.outputs.export-dir }}');
+      expect(needsOf(jobs.check!)).to.include.members(['provision', 'restore']);
+      const checkIds = (jobs.check!.steps as YMap[]).map((s) => s.id);
+      expect(checkIds.indexOf('merge')).to.be.greaterThan(-1);
+      expect(checkIds.indexOf('merge')).to.be.lessThan(checkIds.indexOf('verify'));
+      expect(((jobs.check!.steps as YMap[]).find((s) => s.id === 'verify')!.with as YMap)['left-dir']).to.equal('${{ steps.merge.outputs.exportDir }}');
+      expect(String(jobs.teardown!.if)).to.contain('always()');
+      expect(needsOf(jobs.teardown!)).to.include.members(['provision', 'restore', 'check']);
+      // Every job of the drill names one stack, fixed by the plan job (a re-run of one job alone gets a new run attempt).
+      for (const id of ['provision', 'teardown']) expect((jobs[id]!.env as YMap).PULUMI_STACK).to.equal('${{ needs.plan.outputs.pulumi-stack }}');
+      // Pulling a set of shards needs its name: the plan job refuses shards without archive-prefix.
+      const plan = (jobs.plan!.steps as YMap[]).find((s) => s.id === 'shards')!;
+      const dir = mkdtempSync(join(tmpdir(), 'docferry-plan-'));
+      try {
+        const r = spawnSync('bash', ['-c', String(plan.run)], { env: { PATH: process.env.PATH, GITHUB_OUTPUT: join(dir, 'out'), SHARDS: '3', PREFIX: '', STACK: 's' }, encoding: 'utf8' });
+        expect(r.status).to.equal(2);
+        expect(r.stdout).to.contain('archive-prefix is empty');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -136,10 +136,15 @@ export function jobSteps(job: YMap): unknown[] {
   return flattenSeq(deploy?.steps);
 }
 
-/** Walks a stages (or jobs, or steps) template, expanding step templates in place. */
-export function walkAdo(file: string): AdoWalk {
+/**
+ * Walks a stages (or jobs, or steps) template, expanding step templates in place. With `params`,
+ * the template as compiled for those parameter values (and their defaults: resolveAdo), else
+ * every branch of every insertion.
+ */
+export function walkAdo(file: string, params?: Record<string, unknown>): AdoWalk {
   const walk: AdoWalk = { stages: [], jobs: [], steps: [], templateCalls: [] };
-  const doc = loadYaml(file);
+  const raw = loadYaml(file);
+  const doc = params ? (resolveAdo(raw, adoParameterValues(raw, params)) as YMap) : raw;
   const visitSteps = (steps: unknown[], where: string, stage?: YMap, job?: YMap, depth = 0) => {
     for (const s of steps) {
       if (!isMap(s)) throw new Error(`${rel(where)}: a step that is not a mapping: ${JSON.stringify(s)}`);
@@ -177,7 +182,8 @@ export function condition(v: YMap | undefined): string {
 export function dependsOn(v: YMap | undefined): string[] {
   const d = v?.dependsOn;
   if (d === undefined) return [];
-  return (Array.isArray(d) ? d : [d]).map(String);
+  // Insertions (`- ${{ if ... }}: [A]`) count with every branch.
+  return flattenSeq(Array.isArray(d) ? d : [d]).map(String);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,4 +220,175 @@ export function needsOf(job: YMap): string[] {
   const n = job.needs;
   if (n === undefined) return [];
   return (Array.isArray(n) ? n : [n]).map(String);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time expressions for given parameter values
+
+/** A condition that cannot be decided from the parameter values given (e.g. `window.container` in an `each`). */
+class Undecided extends Error {}
+
+type ExprValue = string | number | boolean | null | unknown[] | YMap;
+
+/**
+ * Evaluates an Azure DevOps template expression (`eq(parameters.shards, 1)`) for the parameter
+ * values given. The functions the templates' conditions use, nothing more; anything else (an
+ * unknown function, a loop variable, a parameter without a value) is Undecided.
+ */
+export function evaluateAdoExpression(expr: string, params: Record<string, unknown>): ExprValue {
+  const tokens = [...expr.matchAll(/\s*('(?:[^']|'')*'|[A-Za-z_][\w.-]*|-?\d+(?:\.\d+)?|[(),])/gy)].map((m) => m[1]!);
+  if (tokens.join('').replace(/\s/g, '') !== expr.replace(/\s/g, '')) throw new Undecided(expr);
+  let i = 0;
+  const num = (v: ExprValue): number => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : v === null ? 0 : Number(v));
+  const truthy = exprTruthy;
+  const same = (a: ExprValue, b: ExprValue): boolean => {
+    if (typeof a === 'number' || typeof b === 'number') return num(a) === num(b);
+    if (typeof a === 'boolean' || typeof b === 'boolean') return truthy(a) === truthy(b);
+    return String(a).toLowerCase() === String(b).toLowerCase();
+  };
+  const primary = (): ExprValue => {
+    const t = tokens[i++];
+    if (t === undefined) throw new Undecided(expr);
+    if (t.startsWith("'")) return t.slice(1, -1).replace(/''/g, "'");
+    if (/^-?\d/.test(t)) return Number(t);
+    if (/^true$/i.test(t)) return true;
+    if (/^false$/i.test(t)) return false;
+    if (tokens[i] === '(') {
+      i++;
+      const args: ExprValue[] = [];
+      while (tokens[i] !== ')') {
+        args.push(primary());
+        if (tokens[i] === ',') i++;
+        else if (tokens[i] !== ')') throw new Undecided(expr);
+      }
+      i++;
+      const [a, b] = args as [ExprValue, ExprValue];
+      switch (t.toLowerCase()) {
+        case 'eq': return same(a, b);
+        case 'ne': return !same(a, b);
+        case 'gt': return num(a) > num(b);
+        case 'ge': return num(a) >= num(b);
+        case 'lt': return num(a) < num(b);
+        case 'le': return num(a) <= num(b);
+        case 'and': return args.every(truthy);
+        case 'or': return args.some(truthy);
+        case 'not': return !truthy(a);
+        case 'coalesce': return args.find((x) => x !== null && x !== '') ?? null;
+        case 'length': return Array.isArray(a) ? a.length : isMap(a) ? Object.keys(a).length : String(a ?? '').length;
+        default: throw new Undecided(expr);
+      }
+    }
+    const m = /^parameters\.([\w-]+)$/.exec(t);
+    if (m && m[1]! in params) return params[m[1]!] as ExprValue;
+    throw new Undecided(expr);
+  };
+  const value = primary();
+  if (i !== tokens.length) throw new Undecided(expr);
+  return value;
+}
+
+function exprTruthy(v: ExprValue): boolean {
+  return !(v === false || v === null || v === 0 || v === '' || (typeof v === 'string' && /^false$/i.test(v)));
+}
+
+const CONDITIONAL = /^\s*\$\{\{\s*(if|elseif|else)\b([\s\S]*?)\}\}\s*$/;
+
+/**
+ * A template (or part of one) as Azure DevOps compiles it for the parameter values given: a
+ * `${{ if }}`/`${{ elseif }}`/`${{ else }}` insertion whose condition can be decided is kept or
+ * dropped; one that cannot (a loop variable, a parameter left out) is kept, with its other
+ * branches, as the flattening walk keeps every branch. Step templates are not entered.
+ */
+export function resolveAdo(value: unknown, params: Record<string, unknown>): unknown {
+  // The state of an if/elseif/else chain: a branch taken, none yet, or undecidable.
+  type Chain = 'taken' | 'open' | 'undecided' | undefined;
+  const decide = (kind: string, cond: string, chain: Chain): { insert: boolean; chain: Chain } => {
+    if (kind !== 'if' && chain === undefined) throw new Error(`\${{ ${kind} }} without an \${{ if }} before it`);
+    if (kind !== 'if' && chain === 'taken') return { insert: false, chain };
+    if (kind === 'else') return { insert: true, chain: undefined };
+    let result: boolean | 'undecided';
+    try {
+      result = exprTruthy(evaluateAdoExpression(cond.trim(), params));
+    } catch (err) {
+      if (!(err instanceof Undecided)) throw err;
+      result = 'undecided';
+    }
+    if (result === 'undecided') return { insert: true, chain: 'undecided' };
+    if (result) return { insert: true, chain: 'taken' };
+    return { insert: false, chain: chain === 'undecided' ? 'undecided' : 'open' };
+  };
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    let chain: Chain;
+    for (const item of value) {
+      const keys = isMap(item) ? Object.keys(item) : [];
+      if (isMap(item) && keys.length === 1 && isExpressionKey(keys[0]!)) {
+        const m = CONDITIONAL.exec(keys[0]!);
+        const body = resolveAdo(item[keys[0]!], params);
+        if (!m) {
+          chain = undefined;
+          out.push(...flattenSeq(body)); // ${{ each }}: its body, once
+          continue;
+        }
+        const d = decide(m[1]!, m[2]!, chain);
+        chain = d.chain;
+        if (d.insert) out.push(...flattenSeq(body));
+        continue;
+      }
+      chain = undefined;
+      out.push(resolveAdo(item, params));
+    }
+    return out;
+  }
+  if (isMap(value)) {
+    const out: YMap = {};
+    let chain: Chain;
+    for (const [k, v] of Object.entries(value)) {
+      if (isExpressionKey(k)) {
+        const m = CONDITIONAL.exec(k);
+        const body = resolveAdo(v, params);
+        if (!m) {
+          chain = undefined;
+          if (isMap(body)) Object.assign(out, body);
+          continue;
+        }
+        const d = decide(m[1]!, m[2]!, chain);
+        chain = d.chain;
+        if (d.insert && isMap(body)) Object.assign(out, body);
+        continue;
+      }
+      chain = undefined;
+      out[k] = resolveAdo(v, params);
+    }
+    return out;
+  }
+  return value;
+}
+
+/** The values a template's parameters take by default, with `given` over them. */
+export function adoParameterValues(doc: YMap, given: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const p of adoParameters(doc)) if (p.hasDefault) values[p.name] = p.default;
+  return { ...values, ...given };
+}
+
+/**
+ * A GitHub workflow as it runs for the given `shards` input: the jobs and steps whose `if` says
+ * `inputs.shards == 1` or `inputs.shards > 1` and does not hold for that value are left out.
+ */
+export function ghForShards(doc: YMap, shards: number): YMap {
+  const holds = (v: unknown): boolean => {
+    const text = String(v ?? '');
+    for (const m of text.matchAll(/inputs\.shards\s*(==|>)\s*(\d+)/g)) {
+      const n = Number(m[2]);
+      if (m[1] === '==' ? shards !== n : !(shards > n)) return false;
+    }
+    return true;
+  };
+  const jobs: YMap = {};
+  for (const [id, job] of ghJobs(doc)) {
+    if (!holds(job.if)) continue;
+    jobs[id] = { ...job, ...(Array.isArray(job.steps) ? { steps: (job.steps as YMap[]).filter((s) => holds(s.if)) } : {}) };
+  }
+  return { ...doc, jobs };
 }
