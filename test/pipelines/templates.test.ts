@@ -553,7 +553,10 @@ describe('pipeline templates', () => {
       it(`${rel(file)}: with shards 1 nothing fans out, no shard is named and nothing is merged`, () => {
         const walk = walkAdo(file, { shards: 1 });
         expect(parallelJobs(walk)).to.deep.equal([]);
-        const text = JSON.stringify([walk.jobs.map((j) => j.job), walk.steps.map((s) => s.step)]);
+        // The template itself as compiled (the step templates it calls serve every variant).
+        const own = walk.steps.filter((x) => x.file === file);
+        const text = JSON.stringify([walk.jobs.map((j) => j.job), own.map((x) => x.step), walk.templateCalls.filter((c) => c.caller === file).map((c) => c.parameters)]);
+        expect(own.length, 'steps of the template itself').to.be.greaterThan(5);
         expect(text).to.not.contain('JobPositionInPhase');
         expect(text).to.not.contain('pull-shards.sh');
         expect(text).to.not.match(/-shard-/);
