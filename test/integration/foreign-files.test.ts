@@ -202,6 +202,29 @@ describe('import --files: mongoexport and other tools\' files without a docferry
     expect(await withMongo(mongo.uri, async (c) => (await c.db(db).listCollections().toArray()).length)).to.equal(0);
   });
 
+  it('--verify reads the files back (lines and a JSON array) and compares them with the target: identical, then an extra document is a difference', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    await writeFile(join(dir, 'users.json'), mongoexportLines(sourceDocs(3), true));
+    await writeFile(join(dir, 'orders.json'), EJSON.stringify(sourceDocs(4), undefined, 2, { relaxed: false }));
+    const db = `foreign_v${n}`;
+    const args = ['--files', 'users.json', '--to', `${db}.users`, '--files', 'orders.json', '--to', `${db}.orders`, '--verify', '--json'];
+    const r = await mongoImport(dir, ...args);
+    expect(r.code, r.stderr).to.equal(0);
+    const summary = JSON.parse(r.stdout) as { verify: { equal: boolean; mode: string; collections: { collection: string; leftCount: number; matchedTotal: number }[] } };
+    expect(summary.verify.equal).to.equal(true);
+    expect(summary.verify.mode).to.equal('bson');
+    expect(summary.verify.collections.map((c) => [c.collection, c.leftCount, c.matchedTotal]).sort()).to.deep.equal([
+      ['orders', 4, 4],
+      ['users', 3, 3],
+    ]);
+    await withMongo(mongo.uri, (c) => c.db(db).collection('orders').insertOne({ _id: 'stray' as never }));
+    const again = await mongoImport(dir, ...args);
+    expect(again.code, again.stderr).to.equal(5);
+    const orders = (JSON.parse(again.stdout) as { verify: { collections: { collection: string; extra: string[] }[] } }).verify.collections.find((c) => c.collection === 'orders');
+    expect(orders?.extra).to.deep.equal(['stray']);
+  });
+
   it('a directory without a manifest points at --files', async () => {
     const dir = join(work, `dump-${++n}`);
     await tempDirAt(dir);
