@@ -225,6 +225,29 @@ describe('import --files: mongoexport and other tools\' files without a docferry
     expect(orders?.extra).to.deep.equal(['stray']);
   });
 
+  it('--resume of a one-line JSON array continues after the confirmed elements (the journal names elements: they all share line 1)', async () => {
+    const dir = join(work, `dump-${++n}`);
+    await tempDirAt(dir);
+    const id = (i: number) => `o-${String(i).padStart(2, '0')}`;
+    // 40 elements on one line; element 25 is no document, so --max-errors 0 stops the first run there.
+    await writeFile(join(dir, 'orders.json'), `[${Array.from({ length: 40 }, (_, k) => (k + 1 === 25 ? '7' : JSON.stringify({ _id: id(k + 1), n: k + 1 }))).join(',')}]`);
+    const db = `foreign_res${n}`;
+    const args = ['import', '--dest-type', 'mongodb', '--mongo-uri', mongo.uri, '--export-dir', dir, '--checkpoint', join(work, `cp-res-${n}`), '--files', 'orders.json', '--to', `${db}.orders`, '--json-format', 'relaxed', '--batch-size', '5', '--concurrency', '1'];
+    const stopped = await runCli([...args, '--max-errors', '0']);
+    expect(stopped.code, stopped.stderr).to.equal(3);
+    expect(stopped.stderr).to.include('Stopped: more than 0 documents were rejected');
+    const orders = () => withMongo(mongo.uri, async (c) => (await c.db(db).collection<{ _id: string }>('orders').find({}, { sort: { _id: 1 } }).toArray()).map((d) => d._id));
+    const first = await orders();
+    expect(first, 'the first batch was confirmed before the stop').to.include(id(1));
+    expect(first.length).to.be.below(39);
+    // Taken away behind the journal's back: a resume that skips what was confirmed does not write it again.
+    await withMongo(mongo.uri, (c) => c.db(db).collection<{ _id: string }>('orders').deleteOne({ _id: id(1) }));
+    const resumed = await runCli([...args, '--resume']);
+    expect(resumed.code, resumed.stderr).to.equal(3);
+    const all = Array.from({ length: 40 }, (_, k) => id(k + 1)).filter((x) => x !== id(1) && x !== id(25));
+    expect(await orders()).to.deep.equal(all);
+  });
+
   it('a directory without a manifest points at --files', async () => {
     const dir = join(work, `dump-${++n}`);
     await tempDirAt(dir);
