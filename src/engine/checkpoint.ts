@@ -364,15 +364,18 @@ export class CollectionCheckpoint {
 
   /** Whether an earlier run already got this item confirmed by the target. */
   isConfirmed(item: SourceItem): boolean {
-    if (item.position?.line !== undefined) return this.lines.has(item.position.line);
+    const unit = item.position?.element ?? item.position?.line;
+    if (unit !== undefined) return this.lines.has(unit);
     if (!item.doc || this.keys.size === 0) return false;
     const key = itemKey(item.doc, this.scope, this.sourceKind);
     return key !== undefined && this.keys.has(key);
   }
 
   /** How the journal names an item: its line in a file, else its key; undefined when it has neither. */
-  keyOf(item: { doc?: Doc; position?: { line?: number } }): { line: number } | { key: string } | undefined {
-    if (item.position?.line !== undefined) return { line: item.position.line };
+  keyOf(item: { doc?: Doc; position?: { line?: number; element?: number } }): { line: number } | { key: string } | undefined {
+    // A JSON array file's items are named by their element (several may share a line); a file holds one kind or the other.
+    const unit = item.position?.element ?? item.position?.line;
+    if (unit !== undefined) return { line: unit };
     if (!item.doc) return undefined;
     const key = itemKey(item.doc, this.scope, this.sourceKind);
     return key === undefined ? undefined : { key };

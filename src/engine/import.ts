@@ -82,7 +82,6 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   const map = parseNamespaceMap(o.map);
   checkShardOptions(o, 'import');
   if (o.jsonFormat && !o.files) throw new UsageError('--json-format is for --files imports: an export directory\'s manifest says its format.');
-  if (o.files && o.verify) throw new UsageError('--verify is not available with --files yet: run docferry import without it (nothing from another tool can be compared with a manifest either).');
   const foreign = o.files ? await checkForeignFiles(o.exportDir, o.files, o.jsonFormat) : undefined;
   const foreignPrint: ForeignFingerprint[] | undefined = foreign?.fingerprint;
   const checked = foreign
@@ -193,7 +192,8 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   summary = { ...summary, exportDir: o.exportDir, ...(subset ? { subset } : {}) };
   if (!o.verify) return summary;
   return withVerification(summary, {
-    left: { type: 'dir', path: o.exportDir },
+    // Files from other tools are read back as the import read them: the same files, in the format it used.
+    left: { type: 'dir', path: o.exportDir, ...(o.files ? { files: o.files, jsonFormat: checked.format } : {}) },
     right: o.target,
     layout: o.layout,
     ...(o.collections ? { collections: o.collections } : {}),

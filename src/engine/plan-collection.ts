@@ -13,6 +13,7 @@ import type { PlannedCollection } from './plan.js';
 import { analysePartitions, type SampledKey } from './plan-partitions.js';
 import { layoutDifferences, type LayoutDifference } from './schema-check.js';
 import { wantedSchema } from './schema-carry.js';
+import { mergeDocument } from '../core/shared.js';
 
 type Name = { database: string; collection: string };
 const nameOf = (s: Name) => `${s.database}.${s.collection}`;
@@ -42,6 +43,24 @@ export async function sampleOf(source: SourceStore, scope: CollectionScope, n: n
     if (docs.length + unreadable.length >= n) break;
   }
   return { docs, unreadable };
+}
+
+/**
+ * The sample as the run would hand it to the sink: a collection merged into a shared container gets
+ * its discriminator set (it is the shared container's partition key), and a document that already
+ * names another collection is one the run rejects.
+ */
+async function sampledAsWritten(source: SourceStore, scope: CollectionScope, n: number): Promise<{ docs: { doc: Record<string, unknown>; bytes?: number }[]; unreadable: string[] }> {
+  const sampled = await sampleOf(source, scope, n);
+  const route = scope.shared;
+  if (route?.side !== 'target') return sampled;
+  const docs: { doc: Record<string, unknown>; bytes?: number }[] = [];
+  for (const d of sampled.docs) {
+    const merged = mergeDocument(d.doc, route);
+    if (typeof merged === 'string') sampled.unreadable.push(merged);
+    else docs.push({ doc: merged });
+  }
+  return { docs, unreadable: sampled.unreadable };
 }
 
 /** The bytes of a collection: the store's figure, else the sample's mean encoded size x the count. */
@@ -127,7 +146,7 @@ export async function planIntoTarget(t: TargetSide, scope: CollectionScope, targ
   }
   if (out.sourceExists === false) return { collection: withNotes(out, notes), warnings, problems };
 
-  const { docs, unreadable } = await sampleOf(source, scope, n);
+  const { docs, unreadable } = await sampledAsWritten(source, scope, n);
   const inspected = docs.map((d) => ({ id: documentIdIn(d.doc, source.kind), ...t.inspect(d.doc, target, live) }));
   const reasons = new Map<string, number>();
   for (const r of unreadable) reasons.set(r, (reasons.get(r) ?? 0) + 1);

@@ -21,6 +21,8 @@ import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import type { PlannedRuBudget, SinkFactoryOptions } from '../stores/descriptor.js';
 import { databaseStore, sameStore } from '../stores/registry.js';
 import type { SourceStore } from '../stores/types.js';
+import { routeShared, withoutSplitTargets } from '../core/shared.js';
+import { sourceThroughShared } from './shared.js';
 import { discover, discoveryOptions, type Discovery } from './discovery.js';
 import type { ExportOptions } from './export.js';
 import type { ImportOptions } from './import.js';
@@ -59,8 +61,14 @@ export interface PlannedEstimate {
 export interface PlannedCollection {
   /** Where it is read: a database collection, or an export directory's file of it. */
   source: Name;
-  /** Where it is written (the destination): today the same names as the source (the layout's). */
+  /** Where it is written (the destination): the source's names, a `--map` rule's, or a shared container's. */
   target: Name;
+  /**
+   * Routed through a shared container (docs/shared-containers.md), as the run routes it: `split`,
+   * read from the source's shared `container` where `discriminator` is `value`; `merge`, written
+   * into the target's shared `container` (the `target` above) with `discriminator` set to `value`.
+   */
+  shared?: { route: 'split' | 'merge'; container: string; discriminator: string; value: string };
   /** The filter the run applies to the source, when it reads a subset. */
   filter?: string;
   /** Documents in the source: the store's count, an export's manifest count; undefined when unknown. */
@@ -177,7 +185,8 @@ function scopeOf(layout: Layout, f: Name): CollectionScope {
 }
 
 function finish(plan: Omit<RunPlan, 'totals' | 'created' | 'exitCode'>): RunPlan {
-  const created = plan.collections.filter((c) => c.create).map((c) => c.target);
+  // Collections merged into one shared container create it once.
+  const created = [...new Map(plan.collections.filter((c) => c.create).map((c) => [nameOf(c.target), c.target])).values()];
   return { ...plan, created, totals: totalsOf(plan.collections), warnings: [...new Set(plan.warnings)], problems: [...new Set(plan.problems)], exitCode: plan.problems.length > 0 ? ExitCode.differences : ExitCode.ok };
 }
 
@@ -205,11 +214,13 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
     if (refused) throw new UsageError(refused);
     const dirProblem = await outputDirProblem(o);
     if (dirProblem) problems.push(dirProblem);
-    return withSource(o.source, async (source) => {
-      const discovery = await discover(source, o.layout.layout, resolveScope(o.layout.layout, o.collections), { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events: quiet });
+    return withSource(o.source, async (opened) => {
+      // As the run does: a split shared container is read per discriminator value, one file per value.
+      const source = sourceThroughShared(opened, (f, v, out) => store.selectByField(f, v, out), 'source');
+      const discovery = await discover(source, o.layout.layout, withoutSplitTargets(resolveScope(o.layout.layout, o.collections)), { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events: quiet });
       warnings.push(...discovery.warnings);
       // As the run does: the filters ride on the scopes (counts are of the matching documents), and one the server refuses stops the plan.
-      const filtered = withFilters(discovery.scopes, o.layout, o.query);
+      const filtered = withFilters(routeShared(discovery.scopes, o.layout.layout), o.layout, o.query);
       await checkFilters(source, filtered);
       const collections: PlannedCollection[] = [];
       for (const scope of filtered) {
@@ -222,6 +233,7 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
         collections.push({
           source: { database: scope.database, collection: scope.collection },
           target: { database: scope.database, collection: scope.collection },
+          ...(scope.shared ? { shared: { route: 'split' as const, container: scope.shared.container, discriminator: scope.shared.discriminator, value: scope.shared.value } } : {}),
           ...(filter ? { filter } : {}),
           ...(p.count !== undefined ? { sourceDocuments: p.count } : {}),
           ...(p.exists !== undefined ? { sourceExists: p.exists } : {}),
@@ -267,28 +279,29 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
     if (sameStore(o.source, o.target) && isEmptyMap(map)) {
       throw new UsageError(`The source and the target are the same ${from.label} (${from.printable(o.source)}), and the layout names the same databases on both sides: a migrate would read and write the same collections. Check the --from-… and --to-… flags and the SRC_*/DST_* variables.`);
     }
-    source = await createSource(o.source);
+    // Scopes of a split shared container are read from it through its discriminator, as the run reads them.
+    source = sourceThroughShared(await createSource(o.source), (f, v, out) => from.selectByField(f, v, out), 'source');
     sourceName = from.printable(o.source);
     factory = { bsonInput: from.carriesBson, sourceType: o.source.type };
     try {
-      discovery = await discover(source, o.layout.layout, resolveScope(o.layout.layout, o.collections), { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events: quiet, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
+      discovery = await discover(source, o.layout.layout, withoutSplitTargets(resolveScope(o.layout.layout, o.collections)), { ...discoveryOptions(o), narrowed: (o.collections?.length ?? 0) > 0, events: quiet, absentOutcome: 'nothing is read from it, and nothing is created for it on the target' });
     } catch (err) {
       await source.close();
       throw err;
     }
     warnings.push(...discovery.warnings);
-    scopes = withFilters(discovery.scopes, o.layout, o.query);
-    try {
-      await checkFilters(source, scopes);
-    } catch (err) {
-      await source.close();
-      throw err;
-    }
+    scopes = discovery.scopes;
   }
-  // As the run does: a bad mapping is refused before the target is opened.
+  // As the run does: a bad mapping is refused before the target is opened, and shared containers
+  // are split or merged into (src/core/shared.ts) after the mapping, before the filters.
   try {
-    scopes = applyNamespaceMap(map, scopes, request.operation === 'import' ? `the export ${sourceName}` : `the source ${sourceName}`);
-    if (request.operation === 'migrate' && sameStore(request.options.source, request.options.target)) refuseReadWriteOverlap(scopes, request.options.source);
+    scopes = routeShared(applyNamespaceMap(map, scopes, request.operation === 'import' ? `the export ${sourceName}` : `the source ${sourceName}`), run.layout.layout);
+    if (request.operation === 'migrate') {
+      const o = request.options;
+      if (sameStore(o.source, o.target)) refuseReadWriteOverlap(scopes, o.source);
+      scopes = withFilters(scopes, o.layout, o.query);
+      await checkFilters(source, scopes);
+    }
   } catch (err) {
     await source.close();
     throw err;
@@ -300,18 +313,21 @@ export async function runPlan(request: PlanRequest, settings: PlanSettings = {})
     target = await openTarget(run.target, factory, run.noIndexes ?? false);
     for (const scope of scopes) {
       let f = facts.get(nameOf(scope));
-      let carried: CollectionSchema | undefined = checked?.manifest?.schemas?.[countKey(scope.database, scope.collection)];
+      // A merged collection's own schema is not the shared container's: the run does not apply it.
+      const merged = scope.shared?.side === 'target';
+      let carried: CollectionSchema | undefined = merged ? undefined : checked?.manifest?.schemas?.[countKey(scope.database, scope.collection)];
       if (!f) {
         const p = await probe(source, scope, warnings, 'source');
         if (p.exists === false) warnings.push(`source ${nameOf(scope)} does not exist on ${source.describe()}: nothing would be migrated from it.`);
         f = p;
-        if (p.exists !== false && !run.noIndexes) carried = await source.schema?.(scope).catch(() => undefined);
+        if (p.exists !== false && !run.noIndexes && !merged) carried = await source.schema?.(scope).catch(() => undefined);
       }
       const filter = filterOf(scope);
       const dst = destinationOf(scope);
       const base: PlannedCollection = {
         source: { database: scope.database, collection: scope.collection },
         target: { database: dst.database, collection: dst.collection },
+        ...(scope.shared ? { shared: { route: scope.shared.side === 'source' ? ('split' as const) : ('merge' as const), container: scope.shared.container, discriminator: scope.shared.discriminator, value: scope.shared.value } } : {}),
         ...(filter ? { filter } : {}),
         ...(f.count !== undefined ? { sourceDocuments: f.count } : {}),
         ...(f.exists !== undefined ? { sourceExists: f.exists } : {}),

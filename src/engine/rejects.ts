@@ -11,6 +11,8 @@ export interface RejectEntry {
   collection: string;
   source_file?: string;
   line?: number;
+  /** A JSON array file: the element's 1-based place in the array. */
+  element?: number;
   id?: string;
   reason: string;
   /** The document (Extended JSON, canonical) or the raw line that could not be parsed. */
@@ -58,6 +60,7 @@ export class RejectsWriter {
       collection: entry.collection,
       ...(entry.position?.file ? { source_file: entry.position.file } : {}),
       ...(entry.position?.line ? { line: entry.position.line } : {}),
+      ...(entry.position?.element ? { element: entry.position.element } : {}),
       ...(entry.id !== undefined ? { id: entry.id } : {}),
       reason: entry.reason,
       ...(entry.doc ? { document: EJSON.serialize(entry.doc, { relaxed: false }) } : {}),

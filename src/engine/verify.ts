@@ -69,8 +69,14 @@ export interface CollectionVerify {
   differingTotal: number;
   /** `ignoreExtra`: the extra documents were listed but not counted as a difference. */
   extraIgnored?: boolean;
-  /** Things that make the sides unequal without being a document: unreadable lines, duplicate ids, a missing container. */
+  /** Things that make the sides unequal without being a document: unreadable lines, duplicate ids, an export directory's missing file. */
   problems: string[];
+  /**
+   * The side whose database lacks the collection: it was read as empty (a Cosmos DB 404, a
+   * MongoDB collection that does not exist), so the other side's documents are missing or extra.
+   * No difference by itself, except under `--strict`.
+   */
+  absentOn?: 'left' | 'right';
   equal: boolean;
 }
 
@@ -87,6 +93,11 @@ export interface VerifySummary {
   ignoreExtra?: boolean;
   /** What discovery found: containers the layout names and the left lacks, or that it does not name. */
   warnings?: string[];
+  /**
+   * Named by the layout and held by neither side (the left's names; `target` the right's under
+   * `--map`): nothing to compare, a warning, no difference (`--strict`: a failure, exit 1).
+   */
+  absent?: AbsentCollection[];
   /** The live sides were read through these filters (`--query`, the layout's, a subset export's): `db.coll` -> filters. */
   subset?: Record<string, CollectionFilter[]>;
   startedAt: string;
@@ -94,6 +105,17 @@ export interface VerifySummary {
 }
 
 const DEFAULT_MAX_LISTED = 20;
+
+/** A collection neither side holds. */
+export interface AbsentCollection {
+  database: string;
+  collection: string;
+  target?: { database: string; collection: string };
+}
+
+function absentOf(scope: CollectionScope): AbsentCollection {
+  return { database: scope.database, collection: scope.collection, ...(scope.target ? { target: scope.target } : {}) };
+}
 
 /** Told the documents read so far from both sides, per document: cheap unless it is time for an event. */
 type ComparedProgress = (compared: number, force?: boolean) => void;
@@ -138,16 +160,18 @@ function openEndpoint(e: VerifyEndpoint, o: VerifyOptions): Promise<OpenedEndpoi
  * discovery on the left finds them. One the left lacks is compared only when the right holds it
  * (then its documents there are extra); absent on both sides, there is nothing to prove.
  */
-async function scopesFor(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
-  const found = await unmappedScopes(o, map, left, right, warnings);
+async function scopesFor(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[], absent: AbsentCollection[]): Promise<CollectionScope[]> {
+  const found = await unmappedScopes(o, map, left, right, warnings, absent);
   return routeShared(applyNamespaceMap(map, found, `the left side ${left.describe}${o.collections?.length ? ' (narrowed by --collections)' : ''}`), o.layout.layout);
 }
 
 /**
  * The collections under the left side's names. With --map, the right side's names are other
- * names: only the left's collections are compared (its files, or discovery on it).
+ * names: only the left's collections are compared (its files, or discovery on it). One the left
+ * lacks and the right's listing lacks too goes to `absent`; when the right cannot be listed it is
+ * compared, and found absent there if neither side holds it (compareCollection's `absentOn`).
  */
-async function unmappedScopes(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[]): Promise<CollectionScope[]> {
+async function unmappedScopes(o: VerifyOptions, map: NamespaceMap, left: OpenedEndpoint, right: OpenedEndpoint, warnings: string[], absent: AbsentCollection[]): Promise<CollectionScope[]> {
   const mapped = !isEmptyMap(map);
   const fromDirs = [...(left.collections ?? []), ...(mapped ? [] : (right.collections ?? []))];
   if (left.collections === undefined && (right.collections === undefined || mapped)) {
@@ -166,7 +190,9 @@ async function unmappedScopes(o: VerifyOptions, map: NamespaceMap, left: OpenedE
     const onRight = listedRight ? new Set(listedRight.map((c) => `${c.database}.${c.collection}`)) : undefined;
     const compared = found.absent.filter((c) => {
       const there = destinationUnder(map, c);
-      return !onRight || onRight.has(`${there.database}.${there.collection}`);
+      const held = !onRight || onRight.has(`${there.database}.${there.collection}`);
+      if (!held) absent.push({ database: c.database, collection: c.collection, ...(there.database !== c.database || there.collection !== c.collection ? { target: there } : {}) });
+      return held;
     });
     return layoutScopes.filter((s) => found.scopes.includes(s) || compared.some((c) => c.database === s.database && c.collection === s.collection)).concat(found.scopes.filter((s) => !layoutScopes.includes(s)));
   }
@@ -252,7 +278,8 @@ async function compareCollection(
   ignoreExtra = false,
   unfiltered?: 'left' | 'right',
   progress: ComparedProgress = () => {},
-): Promise<CollectionVerify> {
+  strict = false,
+): Promise<CollectionVerify & { neither?: boolean }> {
   const result: CollectionVerify = {
     database: scope.database,
     collection: scope.collection,
@@ -283,6 +310,8 @@ async function compareCollection(
 
   // Only one side is held in memory: id -> 44-character digest.
   const digests = new Map<string, string>();
+  // A database side that lacks the collection reads as empty, the same on every store.
+  const lacking = { left: false, right: false };
   const readSide = async (side: 'left' | 'right', ep: OpenedEndpoint, each: (key: string, digest: string) => Promise<void>) => {
     // The right side is read under the mapped names (its source translates the scope).
     const named = side === 'right' ? dest : scope;
@@ -293,8 +322,10 @@ async function compareCollection(
     }
     const { filters: _filters, ...whole } = scope;
     void _filters;
+    let read = 0;
     try {
       for await (const item of ep.source.read(side === unfiltered ? whole : scope)) {
+        read++;
         if (side === 'left') result.leftCount++;
         else result.rightCount++;
         progress(result.leftCount + result.rightCount);
@@ -311,12 +342,17 @@ async function compareCollection(
         await each(key, documentDigest(item.doc, mode));
       }
     } catch (err) {
-      // A container that does not exist reads as empty: every document of the other side is missing.
-      if (isMissingCollectionError(ep.source.kind, err)) {
-        await note(side, `${name} does not exist in ${ep.describe}`);
+      // A container that does not exist (Cosmos DB: 404) reads as empty: every document of the other side is missing or extra.
+      if (read === 0 && isMissingCollectionError(ep.source.kind, err)) {
+        lacking[side] = true;
         return;
       }
       throw err;
+    }
+    // A store that reads a missing collection as empty (MongoDB) says whether it exists.
+    if (read === 0 && ep.source.exists) {
+      const there = await ep.source.exists(scope).catch(() => undefined);
+      if (there && !there.collection) lacking[side] = true;
     }
   };
 
@@ -344,6 +380,16 @@ async function compareCollection(
     if (value !== MATCHED && value !== EXTRA) await listed('missing', key);
   }
   if (ignoreExtra && result.extraTotal > 0) result.extraIgnored = true;
+  if (lacking.left && lacking.right) {
+    // Neither side holds it: nothing to compare (the caller reports it as absent).
+    await report.line({ type: 'absent', ...where });
+    return { ...result, neither: true };
+  }
+  if (lacking.left || lacking.right) {
+    const side = lacking.left ? 'left' : 'right';
+    result.absentOn = side;
+    if (strict) await note(side, `--strict: ${side === 'right' ? `${dest.database}.${dest.collection}` : `${scope.database}.${scope.collection}`} does not exist in ${(side === 'left' ? left : right).describe}`);
+  }
   result.equal = result.missingTotal === 0 && (ignoreExtra || result.extraTotal === 0) && result.differingTotal === 0 && result.problems.length === 0;
   const { missing, extra, differing, problems, ...counts } = result;
   void missing, extra, differing;
@@ -373,7 +419,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     right = { ...right, source: sourceAtDestinations(sourceThroughShared(right.source, right.selectByField, 'target')) };
     const mode: DigestMode = left.bson && right.bson ? 'bson' : 'json';
     const warnings: string[] = [];
-    const filtering = await filteredScopes(o, left, right, await scopesFor(o, map, left, right, warnings), warnings);
+    const absent: AbsentCollection[] = [];
+    const filtering = await filteredScopes(o, left, right, await scopesFor(o, map, left, right, warnings, absent), warnings);
     const scopes = filtering.scopes;
     const ignoreExtra = (o.ignoreExtra ?? false) || filtering.unfiltered === 'right';
     const subset = filtersByCollection(scopes);
@@ -385,13 +432,22 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     await forEachLimit(scopes, o.parallelCollections ?? 2, async (scope) => {
       events({ type: 'info', message: `verify ${describeMapping(scope)}: comparing` });
       const began = Date.now();
-      let res: CollectionVerify;
+      let compared: CollectionVerify & { neither?: boolean };
       try {
         const progress = await comparedProgress(scope, l, r, events);
-        res = await compareCollection(scope, l, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered, progress);
-        progress(res.leftCount + res.rightCount, true);
+        compared = await compareCollection(scope, l, r, mode, maxListed, report, ignoreExtra, filtering.unfiltered, progress, o.strict ?? false);
+        progress(compared.leftCount + compared.rightCount, true);
       } catch (err) {
         throw new DocferryError(`Cannot verify ${describeMapping(scope)}: ${redact(errorMessage(err))}`, err instanceof DocferryError ? err.exitCode : ExitCode.failed, { cause: err });
+      }
+      const { neither, ...res } = compared;
+      if (neither) {
+        // The left could not be listed, or the right could not say it lacks it: found at the read.
+        absent.push(absentOf(scope));
+        const message = `verify ${describeMapping(scope)}: exists on neither side (${left.describe}, ${r.describe}): nothing to compare${o.strict ? '' : '; --strict makes this a failure'}.`;
+        warnings.push(message);
+        events({ type: 'warning', message });
+        return;
       }
       results.push(res);
       events({ type: 'compare-end', result: res, durationMs: Date.now() - began });
@@ -399,8 +455,14 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
     });
     const order = new Map(scopes.map((s, i) => [`${s.database}.${s.collection}`, i]));
     results.sort((a, b) => order.get(`${a.database}.${a.collection}`)! - order.get(`${b.database}.${b.collection}`)!);
+    if (o.strict && absent.length > 0) {
+      throw new DocferryError(
+        `--strict: the layout names ${absent.map((c) => describeMapping(c)).join(', ')}, which neither ${left.describe} nor ${right.describe} holds. Fix the layout (or --collections), or run without --strict.`,
+        ExitCode.failed,
+      );
+    }
     const equal = results.every((c) => c.equal);
-    await report.line({ type: 'summary', equal, collections: results.length });
+    await report.line({ type: 'summary', equal, collections: results.length, ...(absent.length > 0 ? { absent: absent.length } : {}) });
     return {
       operation: 'verify',
       left: left.describe,
@@ -412,6 +474,7 @@ export async function runVerify(o: VerifyOptions): Promise<VerifySummary> {
       ...(o.reportFile ? { reportFile: o.reportFile } : {}),
       ...(ignoreExtra ? { ignoreExtra: true } : {}),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(absent.length > 0 ? { absent } : {}),
       ...(subset ? { subset } : {}),
       startedAt: started.toISOString(),
       durationMs: Date.now() - started.getTime(),
@@ -427,8 +490,9 @@ export function describeCollectionResult(c: CollectionVerify): string {
   const name = describeMapping(c);
   const list = (ids: string[], total: number) => `${ids.slice(0, 5).join(', ')}${total > 5 ? ', ...' : ''}`;
   const extra = c.extraIgnored ? 'extra on the right, ignored' : 'extra on the right';
-  if (c.equal) return `verify ${name}: identical (${c.leftCount} documents${c.extraTotal ? `; ${c.extraTotal} ${extra}: ${list(c.extra, c.extraTotal)}` : ''})`;
-  const parts = [`${c.leftCount} left, ${c.rightCount} right`];
+  const lacks = c.absentOn ? `; it does not exist on the ${c.absentOn}, read as empty` : '';
+  if (c.equal) return `verify ${name}: identical (${c.leftCount} documents${c.extraTotal ? `; ${c.extraTotal} ${extra}: ${list(c.extra, c.extraTotal)}` : ''}${lacks})`;
+  const parts = [`${c.leftCount} left, ${c.rightCount} right${lacks}`];
   if (c.missingTotal) parts.push(`${c.missingTotal} missing on the right (${list(c.missing, c.missingTotal)})`);
   if (c.extraTotal) parts.push(`${c.extraTotal} ${extra} (${list(c.extra, c.extraTotal)})`);
   if (c.differingTotal) parts.push(`${c.differingTotal} differing (${list(c.differing, c.differingTotal)})`);
@@ -440,6 +504,7 @@ export function describeCollectionResult(c: CollectionVerify): string {
 export function verifyTable(s: VerifySummary): string {
   const lines = [`verify (${s.mode} comparison${s.ignoreExtra ? ', extra documents on the right ignored' : ''}): left ${s.left}, right ${s.right}`];
   for (const c of s.collections) lines.push(describeCollectionResult(c));
+  for (const c of s.absent ?? []) lines.push(`verify ${describeMapping(c)}: absent on both sides, not compared`);
   lines.push(s.equal ? `verify: identical (${s.collections.length} collections)` : `verify: DIFFERENCES FOUND in ${s.collections.filter((c) => !c.equal).length} of ${s.collections.length} collections`);
   if (s.reportFile) lines.push(`verify report: ${s.reportFile}`);
   return lines.join('\n');

@@ -10,7 +10,13 @@ export type WriteMode = 'upsert' | 'merge';
 /** Where a document came from, for rejects and error messages. */
 export interface Position {
   file?: string;
+  /** 1-based line (of a JSON array file: the line its element begins on). */
   line?: number;
+  /**
+   * A JSON array file (`[{...},{...}]`): the element's 1-based place in the array. Several
+   * elements may share a line, so a resume journal names an item by this when it is set.
+   */
+  element?: number;
 }
 
 /** A document read from a source, or a line the source could not turn into one. */

@@ -68,8 +68,18 @@ export function formatSeconds(s: number | undefined): string {
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
 
+/** A shared container's side of a row names the discriminator value: `copilot.documents [collection=messages]`. */
+function sharedPart(c: PlannedCollection, side: 'split' | 'merge'): string {
+  return c.shared?.route === side ? ` [${c.shared.discriminator}=${c.shared.value}]` : '';
+}
+
+function sourceCell(c: PlannedCollection): string {
+  const name = c.shared?.route === 'split' ? `${c.source.database}.${c.shared.container}${sharedPart(c, 'split')}` : `${c.source.database}.${c.source.collection}`;
+  return `${name}${c.sourceExists === false ? ' (absent)' : ''}`;
+}
+
 function targetCell(c: PlannedCollection): string {
-  const name = `${c.target.database}.${c.target.collection}`;
+  const name = `${c.target.database}.${c.target.collection}${sharedPart(c, 'merge')}`;
   return c.create ? `${name} (created)` : c.targetExists === false ? `${name} (new)` : name;
 }
 
@@ -78,7 +88,7 @@ export function planTable(plan: RunPlan): string {
   const ru = plan.collections.some((c) => c.estimate);
   const head = ['source', 'destination', 'documents', 'bytes', ...(ru ? ['RU', 'RU/s', 'time'] : [])];
   const rows = plan.collections.map((c) => [
-    `${c.source.database}.${c.source.collection}${c.sourceExists === false ? ' (absent)' : ''}`,
+    sourceCell(c),
     targetCell(c),
     count(c.sourceDocuments),
     `${formatBytes(c.bytes)}${c.bytesFrom === 'sample' ? ' (est.)' : ''}`,

@@ -22,7 +22,7 @@ export function newUnit(): JournalUnit {
 }
 
 /** How a journal names an item: its export-file line or its key; undefined without a journal. */
-export type KeyOf = (item: { doc?: Doc; position?: { line?: number } }) => { line: number } | { key: string } | undefined;
+export type KeyOf = (item: { doc?: Doc; position?: { line?: number; element?: number } }) => { line: number } | { key: string } | undefined;
 
 /**
  * The units being gathered and the collection's counts, kept together so that every count is
@@ -45,7 +45,7 @@ export class UnitLedger {
   }
 
   /** An item read that goes into the batch being gathered (`refused`: rejected before sending). */
-  read(item: { doc?: Doc; position?: { line?: number } }, refused = false): void {
+  read(item: { doc?: Doc; position?: { line?: number; element?: number } }, refused = false): void {
     const u = refused ? this.refusedUnit : this.gathering;
     this.counts.read++;
     u.delta.read++;

@@ -16,9 +16,14 @@ export interface CheckedFile {
   /** Relative to the export directory. */
   relPath: string;
   absPath: string;
-  /** From the manifest; undefined when the manifest does not say. */
+  /** From the manifest (a JSON array file: counted when it was checked); undefined when unknown. */
   expectedDocuments?: number;
   compression?: 'gzip';
+  /**
+   * `array`: the file holds one top-level JSON array of documents (mongoexport --jsonArray, another
+   * tool's JSON export), read element by element (src/core/json-array.ts); else one document a line.
+   */
+  shape?: 'array';
 }
 
 export interface CheckedExport {

@@ -1,13 +1,21 @@
 import { resolve } from 'node:path';
 import { isExtendedJson } from '../../core/codec.js';
 import type { StoreDescriptor } from '../descriptor.js';
+import type { JsonFormat } from '../../core/manifest.js';
 import { checkExportDir } from './check.js';
+import { checkForeignFiles, type ForeignFiles } from './foreign.js';
 import { DirSource } from './source.js';
 
 /** An export directory: NDJSON files and manifest.json (docs/export-format.md). */
 export interface DirSpec {
   type: 'dir';
   path: string;
+  /**
+   * Files from other tools in `path` (`import --files ... --verify`: the side verify reads back),
+   * instead of an export's manifest; `jsonFormat` as the import found or was told it.
+   */
+  files?: ForeignFiles[];
+  jsonFormat?: JsonFormat;
 }
 
 /**
@@ -29,8 +37,11 @@ export const dirStore: StoreDescriptor<DirSpec> = {
   printable: (spec) => spec.path,
   async openSource(spec, context) {
     // openSource serves verify: refusals and warnings speak of comparing, not importing.
-    const checked = await checkExportDir(spec.path, { purpose: 'verify', ...(context.allowPartial ? { allowPartial: true } : {}) });
-    for (const message of checked.warnings) context.warn(message);
+    // Files from other tools: the import that wrote them already said that no manifest checks them.
+    const checked = spec.files
+      ? await checkForeignFiles(spec.path, spec.files, spec.jsonFormat)
+      : await checkExportDir(spec.path, { purpose: 'verify', ...(context.allowPartial ? { allowPartial: true } : {}) });
+    if (!spec.files) for (const message of checked.warnings) context.warn(message);
     return {
       source: new DirSource(checked),
       describe: spec.path,

@@ -5,6 +5,8 @@ import { detectJsonFormat } from '../../core/json-format-detect.js';
 import type { JsonFormat } from '../../core/manifest.js';
 import type { CheckedExport, CheckedFile } from './check.js';
 import { openContent, readLines } from './lines.js';
+import { JsonArrayError, splitJsonArray } from '../../core/json-array.js';
+import { jsonArrayRefusal } from './source.js';
 
 /** One `--files PATTERN --to db.coll` pair. */
 export interface ForeignFiles {
@@ -32,6 +34,48 @@ async function expand(base: string, pattern: string): Promise<string[]> {
   return entries.filter((e) => re.test(e)).sort().map((e) => join(dirname(abs), e));
 }
 
+/** Whether the file's first character (after whitespace and a byte-order mark) opens a JSON array. */
+async function isJsonArrayFile(path: string): Promise<boolean> {
+  const stream = await openContent(path);
+  try {
+    let at = 0;
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for (let i = 0; i < chunk.length; i++, at++) {
+        const b = chunk[i]!;
+        if (at < 3 && b === [0xef, 0xbb, 0xbf][at]) continue;
+        if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+        return b === 0x5b;
+      }
+    }
+    return false;
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * A JSON array file read once through before anything is written: its elements counted (the run's
+ * total), the first ones' text kept for format detection, and a file that is not one whole array
+ * (truncated, two values) refused here with its byte and line, not after half of it is imported.
+ */
+async function scanJsonArray(relPath: string, path: string): Promise<{ elements: number; first: string[] }> {
+  const stream = await openContent(path);
+  const first: string[] = [];
+  let elements = 0;
+  try {
+    for await (const e of splitJsonArray(stream)) {
+      elements++;
+      if (first.length < DETECT_LINES && e.text !== undefined) first.push(e.text);
+    }
+  } catch (err) {
+    if (err instanceof JsonArrayError) throw jsonArrayRefusal(relPath, err);
+    throw err;
+  } finally {
+    stream.destroy();
+  }
+  return { elements, first };
+}
+
 async function firstLines(path: string): Promise<string[]> {
   const out: string[] = [];
   const stream = await openContent(path);
@@ -55,6 +99,8 @@ export async function checkForeignFiles(dir: string, pairs: readonly ForeignFile
   const files: CheckedFile[] = [];
   const fingerprint: ForeignFingerprint[] = [];
   const seen = new Map<string, string>();
+  // A JSON array file's first elements, for format detection.
+  const arrays = new Map<string, string[]>();
   for (const { pattern, to } of pairs) {
     const dot = to.indexOf('.');
     if (dot <= 0 || dot === to.length - 1) throw new UsageError(`--to ${to}: give the target as db.coll (for --files ${pattern}).`);
@@ -74,16 +120,17 @@ export async function checkForeignFiles(dir: string, pairs: readonly ForeignFile
     const absPath = existing[0]!;
     const info = await stat(absPath);
     const relPath = relative(dir, absPath) || basename(absPath);
-    files.push({ database, collection, relPath, absPath });
+    if (await isJsonArrayFile(absPath)) {
+      const scanned = await scanJsonArray(relPath, absPath);
+      files.push({ database, collection, relPath, absPath, shape: 'array', expectedDocuments: scanned.elements });
+      arrays.set(absPath, scanned.first);
+    } else files.push({ database, collection, relPath, absPath });
     fingerprint.push({ path: relPath, bytes: info.size, mtimeMs: info.mtimeMs });
   }
   let chosen = format;
   if (!chosen) {
     for (const f of files) {
-      const lines = await firstLines(f.absPath);
-      if (lines[0]?.trimStart().startsWith('[')) {
-        throw new InputRefusedError(`${f.relPath} is a JSON array (mongoexport --jsonArray?), not one document per line: export it again without --jsonArray, or turn it into lines (jq -c '.[]' ${f.relPath}), then import that.`);
-      }
+      const lines = arrays.get(f.absPath) ?? (await firstLines(f.absPath));
       const found = detectJsonFormat(lines);
       if (!found.format) throw new UsageError(`Cannot tell the JSON format of ${f.relPath}: ${found.why}. Pass --json-format canonical, relaxed or plain.`);
       if (chosen && chosen !== found.format && !(isExt(chosen) && isExt(found.format))) {
@@ -95,6 +142,10 @@ export async function checkForeignFiles(dir: string, pairs: readonly ForeignFile
   const warnings = [
     `--files: ${files.map((f) => f.relPath).join(', ')} came without a docferry manifest: nothing could be checked against one (no sha256, no document counts). Every line is read and bad ones are rejected with their file and line, but a truncated or changed file cannot be told from a complete one.`,
   ];
+  const arrayFiles = files.filter((f) => f.shape === 'array');
+  if (arrayFiles.length > 0) {
+    warnings.push(`--files: ${arrayFiles.map((f) => `${f.relPath} (${f.expectedDocuments} elements)`).join(', ')} ${arrayFiles.length === 1 ? 'is a JSON array' : 'are JSON arrays'}: read element by element; rejects name the element and the line it begins on. It was read through once to check that it is one whole array.`);
+  }
   return { dir, manifestKind: 'none', format: chosen!, files, warnings, fingerprint };
 }
 

@@ -7,7 +7,9 @@ import type { Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat } from '../../core/manifest.js';
 import { spreadBounds, type Shard } from '../../core/shard.js';
-import type { ShardPlanPart, SourceItem, SourceStore } from '../types.js';
+import type { Position, ShardPlanPart, SourceItem, SourceStore } from '../types.js';
+import { JsonArrayError, splitJsonArray } from '../../core/json-array.js';
+import { InputRefusedError, UsageError } from '../../core/errors.js';
 import { digestFile, type CheckedExport, type CheckedFile } from './check.js';
 import { openContent, readLines } from './lines.js';
 
@@ -49,6 +51,7 @@ export class DirSource implements SourceStore {
   /** Sharding (docs/sharding.md): a collection file splits by line range; its line count is all a shard needs. */
   async shardPlan(scope: CollectionScope): Promise<ShardPlanPart> {
     const file = this.fileFor(scope);
+    if (file.shape === 'array') throw new UsageError(`--shard splits a file by line ranges, and ${file.relPath} is one JSON array: import it unsharded, or turn it into lines first (jq -c '.[]' ${file.relPath}).`);
     const lines = file.expectedDocuments ?? (await digestFile(file.absPath)).lines;
     return { kind: LINE_RANGE_PLAN, file: file.relPath, lines };
   }
@@ -80,19 +83,55 @@ function identityOf(doc: Doc, format: JsonFormat, scope?: CollectionScope): stri
 
 export const LINE_RANGE_PLAN = 'export-line-range';
 
+const NUMBER_TYPES = new Set(['Int32', 'Double', 'Long', 'Decimal128']);
+
+/** One record of an export file: a line, or an element of a JSON array file. */
+interface FileRecord {
+  /** The line's number, or the element's place in the array (1-based). */
+  number: number;
+  text?: string;
+  invalidUtf8?: boolean;
+  unterminated?: boolean;
+  bytes: number;
+  position: Position;
+}
+
+/** The records of a file: its lines, or (`shape: 'array'`) its array's elements, streamed. */
+async function* recordsOf(file: CheckedFile, stream: AsyncIterable<Buffer>): AsyncGenerator<FileRecord> {
+  if (file.shape !== 'array') {
+    for await (const line of readLines(stream)) yield { ...line, position: { file: file.relPath, line: line.number } };
+    return;
+  }
+  try {
+    for await (const e of splitJsonArray(stream)) {
+      yield { number: e.index, ...(e.text !== undefined ? { text: e.text } : {}), ...(e.invalidUtf8 ? { invalidUtf8: true } : {}), bytes: e.bytes, position: { file: file.relPath, line: e.line, element: e.index } };
+    }
+  } catch (err) {
+    if (err instanceof JsonArrayError) throw jsonArrayRefusal(file.relPath, err);
+    throw err;
+  }
+}
+
+/** A JSON array file that is not one well-formed array (truncated, or more than one value), named with where. */
+export function jsonArrayRefusal(relPath: string, err: JsonArrayError): InputRefusedError {
+  return new InputRefusedError(`${relPath} is not a whole JSON array: ${err.message} (at byte ${err.byte}, line ${err.line}). Export it again, or fix the file.`);
+}
+
 /** `lines`: only lines `first` to `last` (1-based, inclusive), one shard's. */
 export async function* readExportFile(file: CheckedFile, format: JsonFormat, scope?: CollectionScope, lines?: { first: number; last: number }): AsyncGenerator<SourceItem> {
   if (lines && lines.last < lines.first) return;
   const stream = await openContent(file.absPath);
+  const array = file.shape === 'array';
+  const what = array ? 'the element' : 'the line';
   // Two lines with one id would silently overwrite each other in the target: the first wins,
   // the second is rejected. Holds every id of the file, in fixed space per id.
   const firstLine = new IdTable(lines ? lines.last - lines.first + 1 : (file.expectedDocuments ?? 0));
-  for await (const line of readLines(stream)) {
+  for await (const line of recordsOf(file, stream)) {
     if (lines && line.number < lines.first) continue;
     if (lines && line.number > lines.last) break;
-    const position = { file: file.relPath, line: line.number };
+    const position = line.position;
     if (line.invalidUtf8) {
-      yield { reason: 'the line is not valid UTF-8; re-export the file or fix its encoding', position };
+      yield { reason: `${what} is not valid UTF-8; re-export the file or fix its encoding`, position };
       continue;
     }
     const text = line.text!;
@@ -111,9 +150,11 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
       yield { reason, raw: text, position };
       continue;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      const what = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;
-      yield { reason: `the line is ${what}, not a JSON object (one document per line)`, raw: text, position };
+    // Extended JSON decodes a bare number to a BSON value (Int32, Double): an object, but no document.
+    const bsonType = typeof value === 'object' && value !== null ? (value as { _bsontype?: unknown })._bsontype : undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || bsonType !== undefined) {
+      const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : bsonType !== undefined ? (NUMBER_TYPES.has(String(bsonType)) ? 'number' : `a ${String(bsonType)}`) : typeof value;
+      yield { reason: array ? `element ${line.number} of the array is ${kind}, not a JSON object (one document per element)` : `the line is ${kind}, not a JSON object (one document per line)`, raw: text, position };
       continue;
     }
     const identity = identityOf(value as Doc, format, scope);
@@ -122,7 +163,7 @@ export async function* readExportFile(file: CheckedFile, format: JsonFormat, sco
       if (first !== undefined) {
         const id = displayId(documentKey(value as Doc, format === 'canonical' || format === 'relaxed' ? 'bson' : 'json'));
         yield {
-          reason: `duplicate id: "${id}" is also on line ${first} of ${file.relPath}; only that first document is imported. Decide which copy is right, fix the export or the target, and import this document from the rejects file if it is the one to keep.`,
+          reason: `duplicate id: "${id}" is also ${array ? 'element' : 'on line'} ${first} of ${file.relPath}; only that first document is imported. Decide which copy is right, fix the export or the target, and import this document from the rejects file if it is the one to keep.`,
           raw: text,
           id,
           position,
