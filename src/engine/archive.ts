@@ -14,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocferryError, InputRefusedError, UsageError, errorMessage } from '../core/errors.js';
 import { MANIFEST_FILE, countKey, type LegacyManifest, type Manifest } from '../core/manifest.js';
-import { listArchiveEntries, fetchManifest, newestComplete, type ArchiveEntry, type ParsedManifest } from '../stores/blob/catalog.js';
+import { listArchiveEntries, fetchManifest, newestComplete, newestFirst, type ArchiveEntry, type ParsedManifest } from '../stores/blob/catalog.js';
 import { openContainer, type ArchiveTarget } from '../stores/blob/connection.js';
 import { blobErrorCode, blobStatus, describeBlobError } from '../stores/blob/errors.js';
 import { defaultPrefix, manifestBlobName, normalizePrefix, safeRelativePath } from '../stores/blob/naming.js';
@@ -325,9 +325,12 @@ export async function archivePull(o: ArchivePullOptions): Promise<ArchivePullRes
       events({ type: 'warning', message: `not considered: ${e.prefix} is ${e.status} (${(e.note ?? '').split('\n')[0]})` });
     }
     if (!newest) {
-      const others = entries.map((e) => `${e.prefix} (${e.status})`).join(', ');
-      throw new InputRefusedError(`${display} holds no complete archived export${others ? `; it has only ${others}` : ''}. Push a complete export first, or name one with --prefix.`);
+      const others = entries.map((e) => `${e.prefix} (${e.status}${e.shard ? `, shard ${e.shard}` : ''})`).join(', ');
+      const shards = entries.some((e) => e.shard) ? ' Shards of a sharded export are pulled by name, each with --prefix, and joined with docferry manifest merge.' : '';
+      throw new InputRefusedError(`${display} holds no complete archived export${others ? `; it has only ${others}` : ''}. Push a complete export first, or name one with --prefix.${shards}`);
     }
+    const newerShard = entries.find((e) => e.shard && e.status === 'complete' && newestFirst(e, newest) < 0);
+    if (newerShard) events({ type: 'warning', message: `not considered: ${newerShard.prefix} and other newer archives are shards of a sharded export (shard ${newerShard.shard}); pull each with --prefix and join them with docferry manifest merge to restore it.` });
     prefix = newest.prefix;
     events({ type: 'info', message: `newest complete export in ${display}: ${prefix} (exported ${newest.exportedAt ?? 'at an unknown time'})` });
   }

@@ -337,6 +337,33 @@ describe('archive push, list and pull through Blob Storage', function () {
       expect(await readdir(busy)).to.deep.equal(['notes.txt']);
     });
 
+    it('never takes one shard of a sharded export as the newest complete export: a restore would pass on a fraction of the data', async () => {
+      const box = await blob.createContainer();
+      const whole = join(work, 'whole-before-shard');
+      await copyExport(exportDir, whole, '2026-02-12T17:00:00Z');
+      const shard = join(work, 'one-shard');
+      await copyExport(exportDir, shard, '2026-02-13T09:00:00Z');
+      const manifest = await readManifestFile(shard);
+      await writeFile(join(shard, 'manifest.json'), `${JSON.stringify({ ...manifest, shard: { index: 2, count: 3, plan: {} } }, null, 2)}\n`);
+      for (const [dir, prefix] of [[whole, 'whole'], [shard, 'later-shard-2-of-3']] as const) {
+        const pushed = await archive(['push', '--export-dir', dir, ...at(box), '--prefix', prefix]);
+        expect(pushed.code, pushed.stderr).to.equal(0);
+      }
+      const r = await archive(['pull', ...at(box), '--dest-dir', join(work, 'pulled-not-shard')]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.include(`newest complete export in ${box.url}: whole/`);
+      expect(r.stderr).to.match(/not considered: later-shard-2-of-3\/ and other newer archives are shards of a sharded export \(shard 2\/3\)/);
+
+      const onlyShards = await blob.createContainer();
+      expect((await archive(['push', '--export-dir', shard, ...at(onlyShards), '--prefix', 'p-shard-2-of-3'])).code).to.equal(0);
+      const none = await archive(['pull', ...at(onlyShards), '--dest-dir', join(work, 'pulled-only-shard')]);
+      expect(none.code).to.equal(4);
+      expect(none.stderr).to.include('it has only p-shard-2-of-3/ (complete, shard 2/3)');
+      expect(none.stderr).to.include('pulled by name, each with --prefix, and joined with docferry manifest merge');
+      const named = await archive(['pull', ...at(onlyShards), '--prefix', 'p-shard-2-of-3', '--dest-dir', join(work, 'pulled-shard-by-name')]);
+      expect(named.code, named.stderr).to.equal(0);
+    });
+
     it('refuses to pull an archived export that did not finish unless --allow-partial', async () => {
       const box = await blob.createContainer();
       const pushed = await archive(['push', '--export-dir', await failedCopy('failed-export-2'), ...at(box), '--prefix', 'failed-export', '--allow-partial']);

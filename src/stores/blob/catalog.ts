@@ -30,6 +30,8 @@ export interface ArchiveEntry {
   blobs: number;
   bytes: number;
   legacy?: boolean;
+  /** `I/N`: the archived export is one shard of a sharded export (its manifest's `shard`), not a whole one. */
+  shard?: string;
   /** Why an entry is unreadable, or what failed in the export. */
   note?: string;
 }
@@ -112,7 +114,8 @@ function summarize(prefix: string, parsed: ParsedManifest): Omit<ArchiveEntry, '
     return { ...common, status: failed.length > 0 ? 'failed' : 'complete', legacy: true, ...(failed.length > 0 ? { note: `failed: ${failed.join(', ')}` } : {}) };
   }
   const failures = (parsed.manifest.failures ?? []).map((f) => `${f.database}.${f.collection}`);
-  return { ...common, status: parsed.manifest.status, ...(failures.length > 0 ? { note: `failed: ${failures.join(', ')}` } : {}) };
+  const shard = parsed.manifest.shard ? { shard: `${parsed.manifest.shard.index}/${parsed.manifest.shard.count}` } : {};
+  return { ...common, status: parsed.manifest.status, ...shard, ...(failures.length > 0 ? { note: `failed: ${failures.join(', ')}` } : {}) };
 }
 
 /**
@@ -190,11 +193,15 @@ function exportedAtMs(e: ArchiveEntry): number {
   return Number.isNaN(ms) ? -Infinity : ms;
 }
 
-function newestFirst(a: ArchiveEntry, b: ArchiveEntry): number {
+export function newestFirst(a: ArchiveEntry, b: ArchiveEntry): number {
   return exportedAtMs(b) - exportedAtMs(a) || (a.prefix < b.prefix ? 1 : a.prefix > b.prefix ? -1 : 0);
 }
 
-/** The newest export whose manifest says complete, by the manifest's exported_at (never by name or blob time). */
+/**
+ * The newest export whose manifest says complete, by the manifest's exported_at (never by name or
+ * blob time). One shard of a sharded export is complete too, but holds only its part: a restore
+ * that took it by default would pass on a fraction of the data, so shards are only pulled by name.
+ */
 export function newestComplete(entries: readonly ArchiveEntry[]): ArchiveEntry | undefined {
-  return [...entries].filter((e) => e.status === 'complete').sort(newestFirst)[0];
+  return [...entries].filter((e) => e.status === 'complete' && e.shard === undefined).sort(newestFirst)[0];
 }
