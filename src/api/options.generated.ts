@@ -148,6 +148,22 @@ export interface ExportCatalogueOptions {
    */
   shardPlan?: string;
   /**
+   * With --shard and --max-ru/--ru-share: a blob (https://<account>.blob.core.windows.net/<container>/<run>.json) the shards share the budget through, so a shard that finishes gives its share to the others (default: a fixed 1/N each); one blob per run.
+   * CLI: `--shard-budget`.
+   */
+  shardBudget?: string;
+  /**
+   * Storage connection string of the --shard-budget blob, for local storage such as Azurite; without one, a SAS in the URL or Entra ID (DefaultAzureCredential).
+   * CLI: `--shard-budget-connection-string`.
+   */
+  shardBudgetConnectionString?: string;
+  /**
+   * How often a shard renews its lease in the --shard-budget record (default 5s); a lease not renewed for three periods expires and its share goes to the others.
+   * A number is milliseconds; a string is read as the CLI reads it (`30s`, `500ms`, `2m`).
+   * CLI: `--shard-budget-period`.
+   */
+  shardBudgetPeriod?: number | string;
+  /**
    * Re-read the finished export and compare it with the source: exit 5 when they differ.
    * CLI: `--verify`.
    */
@@ -339,6 +355,22 @@ export interface ImportCatalogueOptions {
    * CLI: `--shard`.
    */
   shard?: `${number}/${number}`;
+  /**
+   * With --shard and --max-ru/--ru-share: a blob (https://<account>.blob.core.windows.net/<container>/<run>.json) the shards share the budget through, so a shard that finishes gives its share to the others (default: a fixed 1/N each); one blob per run.
+   * CLI: `--shard-budget`.
+   */
+  shardBudget?: string;
+  /**
+   * Storage connection string of the --shard-budget blob, for local storage such as Azurite; without one, a SAS in the URL or Entra ID (DefaultAzureCredential).
+   * CLI: `--shard-budget-connection-string`.
+   */
+  shardBudgetConnectionString?: string;
+  /**
+   * How often a shard renews its lease in the --shard-budget record (default 5s); a lease not renewed for three periods expires and its share goes to the others.
+   * A number is milliseconds; a string is read as the CLI reads it (`30s`, `500ms`, `2m`).
+   * CLI: `--shard-budget-period`.
+   */
+  shardBudgetPeriod?: number | string;
   /**
    * Compare the export with the target afterwards: exit 5 when they differ.
    * CLI: `--verify`.
@@ -571,6 +603,22 @@ export interface MigrateCatalogueOptions {
    */
   shardPlan?: string;
   /**
+   * With --shard and --max-ru/--ru-share: a blob (https://<account>.blob.core.windows.net/<container>/<run>.json) the shards share the budget through, so a shard that finishes gives its share to the others (default: a fixed 1/N each); one blob per run.
+   * CLI: `--shard-budget`.
+   */
+  shardBudget?: string;
+  /**
+   * Storage connection string of the --shard-budget blob, for local storage such as Azurite; without one, a SAS in the URL or Entra ID (DefaultAzureCredential).
+   * CLI: `--shard-budget-connection-string`.
+   */
+  shardBudgetConnectionString?: string;
+  /**
+   * How often a shard renews its lease in the --shard-budget record (default 5s); a lease not renewed for three periods expires and its share goes to the others.
+   * A number is milliseconds; a string is read as the CLI reads it (`30s`, `500ms`, `2m`).
+   * CLI: `--shard-budget-period`.
+   */
+  shardBudgetPeriod?: number | string;
+  /**
    * Compare the source with the target afterwards: exit 5 when they differ.
    * CLI: `--verify`.
    */
@@ -773,8 +821,8 @@ export interface VerifyCatalogueOptions {
 
 /** The catalogue keys each command takes (the same as the interfaces above), for tests and tools. */
 export const API_OPTION_KEYS = {
-  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
-  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "files", "to", "jsonFormat", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "verify", "reportFile", "resume", "checkpointDir"],
-  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "verify", "reportFile", "resume", "checkpointDir"],
+  export: ["sourceType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "outputDir", "jsonFormat", "overwrite", "gzip", "pageSize", "layoutFile", "collections", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "shardBudget", "shardBudgetConnectionString", "shardBudgetPeriod", "verify", "reportFile", "resume", "checkpointDir"],
+  import: ["destType", "cosmosEndpoint", "cosmosKey", "useRbac", "cosmosCaFile", "mongoUri", "maxRu", "ruShare", "priority", "connectTimeout", "exportDir", "files", "to", "jsonFormat", "mode", "restoreObjectIds", "noIndexes", "fromRejects", "allowPartial", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardBudget", "shardBudgetConnectionString", "shardBudgetPeriod", "verify", "reportFile", "resume", "checkpointDir"],
+  migrate: ["fromType", "fromCosmosEndpoint", "fromCosmosKey", "fromUseRbac", "fromCosmosCaFile", "fromMongoUri", "fromMaxRu", "fromRuShare", "fromPriority", "toType", "toCosmosEndpoint", "toCosmosKey", "toUseRbac", "toCosmosCaFile", "toMongoUri", "toMaxRu", "toRuShare", "toPriority", "connectTimeout", "mode", "restoreObjectIds", "noIndexes", "rejectsDir", "maxDeletes", "dryRun", "deletesFile", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "maxErrors", "batchSize", "batchBytes", "concurrency", "parallelCollections", "shard", "shardPlan", "shardBudget", "shardBudgetConnectionString", "shardBudgetPeriod", "verify", "reportFile", "resume", "checkpointDir"],
   verify: ["leftType", "leftCosmosEndpoint", "leftCosmosKey", "leftUseRbac", "leftCosmosCaFile", "leftMongoUri", "leftDir", "leftMaxRu", "leftRuShare", "leftPriority", "rightType", "rightCosmosEndpoint", "rightCosmosKey", "rightUseRbac", "rightCosmosCaFile", "rightMongoUri", "rightDir", "rightMaxRu", "rightRuShare", "rightPriority", "connectTimeout", "maxListed", "reportFile", "allowPartial", "ignoreExtra", "layoutFile", "collections", "map", "all", "strict", "query", "queryFile", "shard", "shardPlan"],
 } as const;

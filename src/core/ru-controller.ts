@@ -109,7 +109,7 @@ const MIN_RATE_SPAN_MS = 250;
 const MIN_RATE = 1;
 
 export class RuController {
-  readonly budget?: number;
+  private currentBudget: number | undefined;
   private readonly clock: Clock;
   private readonly maxConcurrency: number;
   private readonly burstSeconds: number;
@@ -141,7 +141,7 @@ export class RuController {
   constructor(options: RuControllerOptions = {}) {
     if (options.budget !== undefined && !(options.budget > 0)) throw new RangeError(`RU budget must be positive, got ${options.budget}`);
     this.clock = options.clock ?? systemClock;
-    if (options.budget !== undefined) this.budget = options.budget;
+    this.currentBudget = options.budget;
     this.maxConcurrency = Math.max(1, options.maxConcurrency ?? 32);
     this.limit = Math.min(this.maxConcurrency, Math.max(1, options.initialConcurrency ?? 2));
     this.burstSeconds = options.burstSeconds ?? 0.25;
@@ -158,6 +158,33 @@ export class RuController {
     if (options.prior?.ruPerKb) this.learned = true;
     this.started = this.clock.now();
     this.lastRefill = this.started;
+  }
+
+  /** RU/s the run may consume now; undefined: no budget, steered by throttling alone. */
+  get budget(): number | undefined {
+    return this.currentBudget;
+  }
+
+  /**
+   * Moves the budget while requests flow (a shard's share of a shared budget changed): a lower
+   * budget caps the rate at once, a higher one is followed at once unless the server throttled
+   * lately, when the rate climbs towards it as after any cut.
+   */
+  setBudget(budget: number): void {
+    if (!(budget > 0)) throw new RangeError(`RU budget must be positive, got ${budget}`);
+    const now = this.clock.now();
+    this.refill(now);
+    const old = this.currentBudget;
+    this.currentBudget = budget;
+    const recentlyCut = now - this.lastCut < 3 * this.cutInterval;
+    if (this.rate > budget || !Number.isFinite(this.rate) || (!recentlyCut && (old === undefined || this.rate >= old))) {
+      const was = this.rate;
+      this.rate = budget;
+      // A fresh budget starts from an empty bucket, not a full one: no burst past the new rate.
+      if (!Number.isFinite(was)) this.tokens = 0;
+    }
+    this.tokens = Math.min(this.tokens, this.capacity);
+    this.wake();
   }
 
   /** The RU a request of this many bytes is expected to cost, from what earlier responses charged. */

@@ -22,7 +22,7 @@ import { discover, discoveryOptions, type Discovery, type DiscoveryOptions } fro
 import { sourceThroughShared } from './shared.js';
 import { anyShared, routeShared, withoutSplitTargets } from '../core/shared.js';
 import { checkFilters, filtersByCollection, withFilters, type FilterOptions } from './filters.js';
-import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
+import { withShardBudget, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 import { shardPart } from '../core/shard.js';
 import type { ManifestShard } from '../core/manifest.js';
 import type { SourceStore } from '../stores/types.js';
@@ -161,7 +161,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
   const startedAt = new Date();
   // A split shared container is read per discriminator value: one file per value (docs/shared-containers.md).
   const from = databaseStore(o.source);
-  const source = sourceThroughShared(await createSource(budgetShare(o.source, o.shard, events)), (f, v, out) => from.selectByField(f, v, out), 'source');
+  const source = sourceThroughShared(await withShardBudget(o.source, { ...o, events }, createSource), (f, v, out) => from.selectByField(f, v, out), 'source');
   let discovery: Discovery;
   let scopes: CollectionScope[];
   try {

@@ -25,7 +25,7 @@ import { countKey } from '../core/manifest.js';
 import type { CollectionFilter } from '../core/filter.js';
 import { shardPart } from '../core/shard.js';
 import type { SourceStore } from '../stores/types.js';
-import { budgetShare, checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
+import { withShardBudget, checkShardOptions, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
 export interface ImportOptions extends TuningOptions, MirrorOptions, ShardOptions {
   exportDir: string;
@@ -126,7 +126,7 @@ export async function runImport(o: ImportOptions): Promise<RunSummary> {
   }
   // Extended JSON lines decode to BSON values; json and plain lines are JSON the sinks map by the rules.
   const bsonInput = isExtendedJson(checked.format);
-  const sink = sinkIntoShared(sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) })));
+  const sink = sinkIntoShared(sinkAtDestinations(await withShardBudget(o.target, { ...o, events }, (spec) => createSink(spec, { bsonInput, ...(checked.sourceType ? { sourceType: checked.sourceType } : {}) }))));
   let source: SourceStore = new DirSource(checked);
   // A shard reads its line range of every file: the split follows from the manifest alone.
   const sharded = await shardedSource(source, `dir:${resolve(o.exportDir)}`, scopes, { ...o, events }).catch(async (err: unknown) => {

@@ -19,7 +19,7 @@ import { sinkIntoShared, sourceThroughShared } from './shared.js';
 import { anyShared, routeShared, withoutSplitTargets } from '../core/shared.js';
 import { checkFilters, filtersByCollection, refuseMirrorOfSubset, withFilters, type FilterOptions } from './filters.js';
 import { shardPart } from '../core/shard.js';
-import { budgetShare, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
+import { hasSharableBudget, withShardBudget, withoutShardBudget, checkShardOptions, refuseShardOfFiltered, shardFingerprint, shardedSource, type ShardOptions } from './shard.js';
 
 export interface MigrateOptions extends TuningOptions, MirrorOptions, DiscoveryOptions, FilterOptions, ShardOptions {
   source: DatabaseSpec;
@@ -85,12 +85,16 @@ export async function runMigrate(o: MigrateOptions): Promise<RunSummary> {
     );
   }
   const events = o.events ?? ignoreEvents;
+  // One record shares one budget: the writing side's when it has one, else the reading side's.
+  const recordOnTarget = hasSharableBudget(o.target);
+  const sourceShard = { ...(recordOnTarget ? withoutShardBudget(o) : o), events };
+  const targetShard = { ...(recordOnTarget ? o : withoutShardBudget(o)), events };
   // Scopes of a split shared container are read from it through its discriminator; others pass unchanged.
-  const source: SourceStore = sourceThroughShared(await createSource(budgetShare(o.source, o.shard, events)), (f, v, out) => from.selectByField(f, v, out), 'source');
+  const source: SourceStore = sourceThroughShared(await withShardBudget(o.source, sourceShard, createSource), (f, v, out) => from.selectByField(f, v, out), 'source');
   let sink: SinkStore;
   try {
     // Documents read from MongoDB carry BSON types; the Cosmos DB sink maps them by the rules.
-    sink = sinkIntoShared(sinkAtDestinations(await createSink(budgetShare(o.target, o.shard, events), { bsonInput: from.carriesBson, sourceType: o.source.type })));
+    sink = sinkIntoShared(sinkAtDestinations(await withShardBudget(o.target, targetShard, (spec) => createSink(spec, { bsonInput: from.carriesBson, sourceType: o.source.type }))));
   } catch (err) {
     await source.close();
     throw err;

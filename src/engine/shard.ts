@@ -16,6 +16,7 @@ import type { OpenedSource } from '../stores/descriptor.js';
 import type { CollectionSchema } from '../core/layout.js';
 import type { EventSink } from './events.js';
 import { databaseStore, type DatabaseSpec } from '../stores/registry.js';
+import { leaseShardBudget } from './shard-budget-lease.js';
 
 export const SHARD_PLAN_FORMAT_VERSION = 1;
 
@@ -34,7 +35,21 @@ export interface ShardOptions {
   shard?: Shard;
   /** Where the plan is kept, for every shard to read the same one. */
   shardPlan?: string;
+  /** A budget record the shards share their RU budget through (`--shard-budget`), instead of a fixed 1/N each. */
+  shardBudget?: ShardBudgetTarget;
 }
+
+/** The shared budget record: a Blob every shard of the run can read and write. */
+export interface ShardBudgetTarget {
+  /** The record's blob URL (a SAS query is accepted and never printed). */
+  url: string;
+  /** A storage connection string (local storage such as Azurite); without one, the SAS or Entra ID. */
+  connectionString?: string;
+  /** How often a shard renews its lease (default 5 s); a lease not renewed for three periods expires. */
+  periodMs?: number;
+}
+
+export const DEFAULT_SHARD_BUDGET_PERIOD_MS = 5000;
 
 
 function parsePlan(text: string, file: string): ShardPlan {
@@ -221,6 +236,7 @@ export function shardFingerprint(shard: ManifestShard | undefined): Record<strin
 /** What a sharded run cannot do, refused before anything is opened. */
 export function checkShardOptions(o: ShardOptions & { mode?: string; verify?: boolean }, command: 'export' | 'import' | 'migrate'): void {
   if (o.shardPlan && !o.shard) throw new UsageError('--shard-plan is for a sharded run: pass --shard I/N as well.');
+  if (o.shardBudget && !o.shard) throw new UsageError('--shard-budget shares one budget among the shards of a run: pass --shard I/N as well.');
   if (!o.shard) return;
   if (o.mode === 'mirror') {
     throw new UsageError('--mode mirror deletes the target documents the source lacks, and one shard lacks all the others\' documents: run the shards in upsert or merge mode, then one unsharded --mode mirror run if deletes are needed.');
@@ -251,7 +267,7 @@ export async function shardedSource(source: SourceStore, sourceAddress: string, 
 /**
  * One request budget across the shards, at its floor: each of N shards takes a fixed 1/N of
  * `--max-ru` and `--ru-share`, so that together they stay within it (a shared budget that a
- * finished shard gives back is designed in docs/sharding.md, not built).
+ * finished shard gives back is `withShardBudget`, with a record: docs/sharding.md).
  */
 export function budgetShare<S extends DatabaseSpec>(spec: S, shard: Shard | undefined, events?: EventSink): S {
   if (!shard || shard.count === 1) return spec;
@@ -260,6 +276,52 @@ export function budgetShare<S extends DatabaseSpec>(spec: S, shard: Shard | unde
   if (!shared || shared === spec) return spec;
   events?.({ type: 'info', message: `shard ${formatShard(shard)}: takes 1/${shard.count} of the ${store.name} request-unit budget (--max-ru, --ru-share), so that the ${shard.count} shards together stay within it.` });
   return shared;
+}
+
+/** The options without a budget record: the side of a migrate whose budget is not the shared one keeps the fixed 1/N. */
+export function withoutShardBudget<O extends ShardOptions>(o: O): O {
+  const { shardBudget: _, ...rest } = o;
+  return rest as O;
+}
+
+/** Whether the spec carries a request budget its store can share (`--max-ru`, `--ru-share`). */
+export function hasSharableBudget(spec: DatabaseSpec): boolean {
+  const store = databaseStore(spec);
+  return store.budgetShare !== undefined && store.budgetShare(spec, 1) !== spec;
+}
+
+/**
+ * Opens the store of `spec` for one shard with its part of the request budget: the fixed 1/N,
+ * or, with a shared budget record, a share that grows as other shards finish (docs/sharding.md,
+ * "One RU budget"). The lease is given back when the store closes; a process that dies without
+ * closing it leaves a lease that expires after three periods.
+ */
+export async function withShardBudget<S extends DatabaseSpec, T extends { close(): Promise<void> }>(
+  spec: S,
+  o: ShardOptions & { events?: EventSink },
+  create: (spec: S) => Promise<T>,
+): Promise<T> {
+  if (!o.shard || o.shard.count === 1 || !o.shardBudget || !hasSharableBudget(spec)) return create(budgetShare(spec, o.shard, o.events));
+  const store = databaseStore(spec);
+  const { openBlobBudgetRecord } = await import('../stores/blob/budget-record.js');
+  const record = await openBlobBudgetRecord({ url: o.shardBudget.url, ...(o.shardBudget.connectionString ? { connectionString: o.shardBudget.connectionString } : {}) });
+  const lease = await leaseShardBudget(record, o.shard, { periodMs: o.shardBudget.periodMs ?? DEFAULT_SHARD_BUDGET_PERIOD_MS, ...(o.events ? { events: o.events } : {}) });
+  let opened: T;
+  try {
+    opened = await create(store.budgetShare!(spec, lease.share));
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+  const close = opened.close.bind(opened);
+  opened.close = async () => {
+    try {
+      await close();
+    } finally {
+      await lease.release();
+    }
+  };
+  return opened;
 }
 
 /**

@@ -501,11 +501,46 @@ const SHARD_PLAN: OptionDecl = {
   },
 };
 
+/** One RU budget shared through a record (docs/sharding.md, "One RU budget"). */
+const SHARD_BUDGET: readonly OptionDecl[] = [
+  {
+    key: 'shardBudget',
+    kind: 'string',
+    valueName: '<blob-url>',
+    help: 'with --shard and --max-ru/--ru-share: a blob (https://<account>.blob.core.windows.net/<container>/<run>.json) the shards share the budget through, so a shard that finishes gives its share to the others (default: a fixed 1/N each); one blob per run',
+    task: {
+      label: 'Shared budget record',
+      group: 'advanced',
+      help: 'With a shard and an RU budget: the blob every shard of this run shares the budget through, `https://<account>.blob.core.windows.net/<container>/<run id>.json` (a SAS query from a secret variable is accepted). A shard that finishes gives its share to the others. Empty: a fixed 1/N each. See docs/sharding.md.',
+      actionHelp: 'With a shard and an RU budget: the blob every shard of this run shares the budget through, `https://<account>.blob.core.windows.net/<container>/<run id>.json` (a SAS query from a secret is accepted). A shard that finishes gives its share to the others. Empty: a fixed 1/N each. See docs/sharding.md.',
+    },
+  },
+  {
+    key: 'shardBudgetConnectionString',
+    kind: 'string',
+    valueName: '<string>',
+    secret: true,
+    help: 'storage connection string of the --shard-budget blob, for local storage such as Azurite; without one, a SAS in the URL or Entra ID (DefaultAzureCredential)',
+    task: {
+      label: 'Shared budget record connection string',
+      group: 'advanced',
+      help: 'A storage connection string for the shared budget record, from a secret variable. Empty: a SAS in its URL, or Entra ID.',
+    },
+  },
+  {
+    key: 'shardBudgetPeriod',
+    kind: 'duration',
+    valueName: '<duration>',
+    help: 'how often a shard renews its lease in the --shard-budget record (default 5s); a lease not renewed for three periods expires and its share goes to the others',
+    cliOnly: 'a tuning knob of the record: the tasks renew at the default period',
+  },
+];
+
 const SOURCE_SPLIT = 'MongoDB by _id range, Cosmos DB by feed range';
 const SHARDING: Record<Op | 'verify', readonly OptionDecl[]> = {
-  export: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN],
-  migrate: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN],
-  import: [SHARD_OPTION('the export directory by line range of each file')],
+  export: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN, ...SHARD_BUDGET],
+  migrate: [SHARD_OPTION(SOURCE_SPLIT), SHARD_PLAN, ...SHARD_BUDGET],
+  import: [SHARD_OPTION('the export directory by line range of each file'), ...SHARD_BUDGET],
   verify: [SHARD_OPTION("both sides by the left side's _id ranges: MongoDB on both sides"), SHARD_PLAN],
 };
 

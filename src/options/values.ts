@@ -10,6 +10,7 @@ import type { ForeignFiles } from '../engine/import.js';
 import type { JsonFormat } from '../core/manifest.js';
 import type { CollectionFilter } from '../core/filter.js';
 import type { Shard } from '../core/shard.js';
+import type { ShardBudgetTarget } from '../engine/shard.js';
 import { prefixed } from './catalogue.js';
 
 export type OptionValues = Record<string, unknown>;
@@ -74,9 +75,23 @@ export function filterFrom(values: OptionValues): { query?: CollectionFilter } {
   return { query: { query: content.trim(), from: `--query-file ${file}` } };
 }
 
-/** --shard and --shard-plan (docs/sharding.md), as the engine takes them: only those given. */
-export function shardFrom(values: OptionValues): { shard?: Shard; shardPlan?: string } {
-  return { ...(values.shard ? { shard: values.shard as Shard } : {}), ...(values.shardPlan ? { shardPlan: values.shardPlan as string } : {}) };
+/** --shard, --shard-plan and --shard-budget (docs/sharding.md), as the engine takes them: only those given. */
+export function shardFrom(values: OptionValues): { shard?: Shard; shardPlan?: string; shardBudget?: ShardBudgetTarget } {
+  const budget = values.shardBudget as string | undefined;
+  if (!budget && values.shardBudgetConnectionString) throw new UsageError('--shard-budget-connection-string is the credential of --shard-budget: pass --shard-budget <blob-url> as well.');
+  return {
+    ...(values.shard ? { shard: values.shard as Shard } : {}),
+    ...(values.shardPlan ? { shardPlan: values.shardPlan as string } : {}),
+    ...(budget
+      ? {
+          shardBudget: {
+            url: budget,
+            ...(values.shardBudgetConnectionString ? { connectionString: values.shardBudgetConnectionString as string } : {}),
+            ...(values.shardBudgetPeriod !== undefined ? { periodMs: values.shardBudgetPeriod as number } : {}),
+          },
+        }
+      : {}),
+  };
 }
 
 /** `--files` and `--to` pair by position: a missing or extra `--to` is a usage error, not a guess. */

@@ -2,6 +2,7 @@ import type { Doc, PartitionKeyValue } from '../core/documents.js';
 import type { CollectionSchema, CollectionScope } from '../core/layout.js';
 import type { CollectionFilter } from '../core/filter.js';
 import type { JsonFormat, SourceType } from '../core/manifest.js';
+import type { BudgetShare } from '../core/shard-budget.js';
 import { redactUri, registerSecret, registerUriSecrets } from '../core/secrets.js';
 import type { ProvisionedRu, SinkStore, SourceStore } from './types.js';
 import type { TokenCredential } from '@azure/identity';
@@ -81,9 +82,10 @@ export interface DatabaseStoreDescriptor<S extends { type: SourceType }> extends
   /**
    * The spec with its request budget (Cosmos DB `--max-ru`, `--ru-share`) cut to `share` of it, for
    * one of N shards that write or read the same account (docs/sharding.md); the same spec when it
-   * has no budget. Absent: the store has no budget to share.
+   * has no budget. Absent: the store has no budget to share. A `BudgetShare` is a share that moves
+   * while the run goes (`--shard-budget`): the store follows its changes.
    */
-  budgetShare?(spec: S, share: number): S;
+  budgetShare?(spec: S, share: number | BudgetShare): S;
   /** Each store's SDK is loaded here, when a run uses the store: together they are most of the CLI's memory. */
   createSource(spec: S): Promise<SourceStore>;
   createSink(spec: S, options: SinkFactoryOptions): Promise<SinkStore>;

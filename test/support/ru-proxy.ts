@@ -37,6 +37,9 @@ export interface RuProxyStats {
   totalCharge: number;
   /** RU charged per whole second since the proxy started. */
   perSecond: number[];
+  /** When the first and the last charge came (ms since the proxy started): the span the RU were used in. */
+  firstChargeMs?: number;
+  lastChargeMs?: number;
   /** Values of x-ms-cosmos-priority-level seen on data requests, with their counts. */
   priorities: Record<string, number>;
 }
@@ -125,7 +128,10 @@ export async function startRuProxy(upstream: string, options: RuProxyOptions = {
 
   const charge = (ru: number) => {
     stats.totalCharge += ru;
-    const second = Math.floor((performance.now() - started) / 1000);
+    const at = performance.now() - started;
+    stats.firstChargeMs ??= at;
+    stats.lastChargeMs = at;
+    const second = Math.floor(at / 1000);
     while (stats.perSecond.length <= second) stats.perSecond.push(0);
     stats.perSecond[second]! += ru;
   };

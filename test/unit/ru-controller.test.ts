@@ -238,4 +238,43 @@ describe('RuController (fake clock)', () => {
   it('refuses a budget that is not positive', () => {
     expect(() => new RuController({ budget: 0 })).to.throw(RangeError);
   });
+  describe('a budget that moves while requests flow (a shard whose share of a shared budget changes)', () => {
+    async function moving() {
+      const clock = new FakeClock();
+      const server = new SimulatedPartition(clock, 10_000);
+      const controller = new RuController({ budget: 1000, clock });
+      const bytes = 10 * 1024;
+      let stop = false;
+      const workers = Array.from({ length: 24 }, async () => {
+        while (!stop) {
+          const permit = await controller.acquire(controller.estimate(bytes), bytes);
+          controller.complete(permit, await server.handle(50));
+        }
+      });
+      await clock.runUntil(20_000);
+      controller.setBudget(3000);
+      await clock.runUntil(40_000);
+      controller.setBudget(500);
+      await clock.runUntil(60_000);
+      stop = true;
+      await clock.runUntil(120_000);
+      await Promise.all(workers);
+      return { server, controller };
+    }
+
+    it('follows a raised budget at once and a lowered one at once, with nothing throttled', async () => {
+      const { server, controller } = await moving();
+      expect(server.rate(5_000, 20_000)).to.be.within(950, 1050);
+      expect(server.rate(22_000, 40_000)).to.be.within(2850, 3150);
+      expect(server.rate(42_000, 60_000)).to.be.within(470, 530);
+      expect(server.throttled).to.equal(0);
+      expect(controller.budget).to.equal(500);
+    });
+
+    it('refuses a budget that is not positive', () => {
+      const controller = new RuController({ budget: 1000 });
+      expect(() => controller.setBudget(0)).to.throw(RangeError, /positive/);
+      expect(() => controller.setBudget(Number.NaN)).to.throw(RangeError);
+    });
+  });
 });

@@ -55,6 +55,8 @@ export const cosmosStore: DatabaseStoreDescriptor<CosmosSpec> = {
   budgetShare(spec, share) {
     const ru = spec.ru;
     if (!ru || (ru.maxRu === undefined && ru.ruShare === undefined)) return spec;
+    // A share that moves (a shared budget record) is applied by the RU controllers as it changes.
+    if (typeof share !== 'number') return { ...spec, ru: { ...ru, share } };
     return { ...spec, ru: { ...ru, ...(ru.maxRu !== undefined ? { maxRu: ru.maxRu * share } : {}), ...(ru.ruShare !== undefined ? { ruShare: ru.ruShare * share } : {}) } };
   },
   openSource(spec) {

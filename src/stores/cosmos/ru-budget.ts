@@ -2,6 +2,7 @@ import type { Container, CosmosClient, OfferDefinition, RequestOptions } from '@
 import { UsageError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { RuController, type RuControllerOptions } from '../../core/ru-controller.js';
+import type { BudgetShare } from '../../core/shard-budget.js';
 import { describeCosmosError } from './connection.js';
 import type { ProvisionedRu } from '../types.js';
 import { ruBudgetChoice } from './ru-budget-rule.js';
@@ -18,7 +19,15 @@ export interface CosmosRuOptions {
   ruShare?: number;
   /** Priority-based execution: `low` requests are throttled first when the account is busy (`--priority`). */
   priority?: 'low' | 'high';
+  /**
+   * This shard's part of `maxRu`/`ruShare`, when N shards share one budget through a record
+   * (`--shard-budget`): it moves while the run goes, and every controller follows it.
+   */
+  share?: BudgetShare;
 }
+
+/** The controller's least budget: a shard whose share is 0 for a moment waits at a trickle. */
+const MIN_SHARED_BUDGET = 1;
 
 /** RU/s of a container or its database (the same shape sources report for a plan). */
 export type ProvisionedThroughput = ProvisionedRu;
@@ -69,6 +78,9 @@ export function requestOptionsFor(options: CosmosRuOptions): RequestOptions {
 export class RuBudgets {
   private readonly controllers = new Map<string, RuController>();
   private readonly provisioned = new Map<string, Promise<ProvisionedThroughput | undefined>>();
+  /** The whole budget of each controller, before this shard's share of it. */
+  private readonly whole = new Map<string, number>();
+  private readonly unwatch: (() => void) | undefined;
 
   constructor(
     private readonly client: CosmosClient,
@@ -80,6 +92,17 @@ export class RuBudgets {
     if (options.ruShare !== undefined && !(options.ruShare > 0 && options.ruShare <= 1)) {
       throw new UsageError(`--ru-share takes a share between 0 and 1 (or a percentage up to 100%), not ${options.ruShare}.`);
     }
+    this.unwatch = options.share?.onChange((share) => {
+      for (const [key, controller] of this.controllers) {
+        const whole = this.whole.get(key);
+        if (whole !== undefined) controller.setBudget(sharedBudget(whole, share));
+      }
+    });
+  }
+
+  /** Stops following the shared budget (the store is closed). */
+  close(): void {
+    this.unwatch?.();
   }
 
   /** Reads what `--ru-share` needs before anything is written, so a missing offer fails the run up front. */
@@ -92,7 +115,10 @@ export class RuBudgets {
     const { key, budget } = await this.budgetFor(scope);
     let controller = this.controllers.get(key);
     if (!controller) {
-      controller = new RuController({ ...this.tuning, ...(budget !== undefined ? { budget } : { ...this.prior() }) });
+      const share = this.options.share;
+      if (budget !== undefined && share) this.whole.set(key, budget);
+      const mine = budget !== undefined && share ? sharedBudget(budget, share.value) : budget;
+      controller = new RuController({ ...this.tuning, ...(mine !== undefined ? { budget: mine } : { ...this.prior() }) });
       this.controllers.set(key, controller);
     }
     return controller;
@@ -132,4 +158,8 @@ export class RuBudgets {
     }
     return p;
   }
+}
+
+function sharedBudget(whole: number, share: number): number {
+  return Math.max(MIN_SHARED_BUDGET, whole * share);
 }

@@ -88,16 +88,18 @@ export class CosmosSink implements SinkStore {
       let live: ResolvedPartitionKey | undefined;
       try {
         if (this.canCreate) {
-          const { database } = await this.client.databases.createIfNotExists({ id: scope.database });
+          const { database } = await againOnConflict(() => this.client.databases.createIfNotExists({ id: scope.database }));
           // The layout's properties, else the carried (or translated) ones; without a schema (--no-indexes) the layout's alone.
           const c = scope.schema?.cosmos ?? scope.container;
-          const { resource } = await database.containers.createIfNotExists({
-            id: scope.collection,
-            partitionKey: pkDefinition(scope.partitionKey),
-            ...(c?.indexingPolicy ? { indexingPolicy: c.indexingPolicy as ContainerDefinition['indexingPolicy'] } : {}),
-            ...(c?.uniqueKeys ? { uniqueKeyPolicy: { uniqueKeys: c.uniqueKeys.map((paths) => ({ paths })) } } : {}),
-            ...(c?.defaultTtl !== undefined ? { defaultTtl: c.defaultTtl } : {}),
-          });
+          const { resource } = await againOnConflict(() =>
+            database.containers.createIfNotExists({
+              id: scope.collection,
+              partitionKey: pkDefinition(scope.partitionKey),
+              ...(c?.indexingPolicy ? { indexingPolicy: c.indexingPolicy as ContainerDefinition['indexingPolicy'] } : {}),
+              ...(c?.uniqueKeys ? { uniqueKeyPolicy: { uniqueKeys: c.uniqueKeys.map((paths) => ({ paths })) } } : {}),
+              ...(c?.defaultTtl !== undefined ? { defaultTtl: c.defaultTtl } : {}),
+            }),
+          );
           live = livePartitionKey(resource?.partitionKey);
         } else {
           const { resource } = await this.client.database(scope.database).container(scope.collection).read();
@@ -141,6 +143,7 @@ export class CosmosSink implements SinkStore {
   }
 
   async close(): Promise<void> {
+    this.budgets.close();
     this.client.dispose();
   }
 }
@@ -273,5 +276,19 @@ class CosmosCollectionSink implements CollectionSink {
   stats(): SinkStats {
     const ru = this.controller.snapshot();
     return { ...this.counters, ...(retryTotal(this.retries) > 0 ? { retries: { ...this.retries } } : {}), ruPerSecond: Math.round(ru.ruPerSecond), concurrency: ru.concurrency, ...(ru.budget !== undefined ? { ruBudget: ru.budget } : {}) };
+  }
+}
+
+/**
+ * createIfNotExists reads, then creates: two shards (or two runs) preparing the same new database
+ * or container at once can both read 404, and the later create gets 409. It exists now: the
+ * second try reads it.
+ */
+async function againOnConflict<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (err) {
+    if (statusOf(err) !== 409) throw err;
+    return create();
   }
 }

@@ -308,6 +308,7 @@ export class CosmosSource implements SourceStore {
   }
 
   async close(): Promise<void> {
+    this.budgets.close();
     this.client.dispose();
   }
 }
