@@ -49,7 +49,9 @@ export function withInputNames(command: TaskCommand, operation: Operation): Oper
     };
     try {
       const result = await operation(named);
-      return result.failure ? { ...result, failure: spell(result.failure) } : result;
+      // The summary's warnings are the ones already logged: spelt alike, the verdict counts each once.
+      const summary = result.summary?.warnings ? { summary: { ...result.summary, warnings: result.summary.warnings.map(spell) } } : {};
+      return { ...result, ...summary, ...(result.failure ? { failure: spell(result.failure) } : {}) };
     } catch (err) {
       if (err instanceof Error) err.message = spell(err.message);
       throw err;

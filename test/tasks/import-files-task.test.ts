@@ -52,6 +52,10 @@ describe('Azure DevOps task DocferryImport: files from other tools (files, to, j
     // The "no manifest" warning makes it SucceededWithIssues, as any warning does.
     expect(r.result, r.stdout + r.stderr).to.equal('SucceededWithIssues');
     expect(r.outputs).to.include({ documentsRead: '4', documentsWritten: '4' });
+    // Each warning once, in the task's terms: the summary's warnings are the ones already logged.
+    const verdict = r.warnings[r.warnings.length - 1]!;
+    expect(verdict).to.match(/: 2 warnings: /);
+    expect(verdict).not.to.include('--files');
     expect(r.warnings.join('\n')).to.include('came without a docferry manifest: nothing could be checked against one');
     expect((await readAllCosmos(cosmos, db(), 'users')).map((d) => d.name)).to.deep.equal(['u1', 'u2']);
     expect((await readAllCosmos(cosmos, db(), 'orders')).map((d) => d.total)).to.deep.equal([1.5, 2]);
