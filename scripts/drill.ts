@@ -3,6 +3,8 @@
  * FerretDB), in the stage order of the pipeline templates (scripts/drill/stages.ts). Prints a
  * per-stage report, writes drill-report.md and drill-report.json, and exits non-zero when any
  * stage fails: 4 when the archive is refused, 5 when the restored data differs, 1 otherwise.
+ * `--shards N` runs the export as N `docferry export --shard I/N` processes at once and merges
+ * the shards after the pull, as the GitHub promotion workflow fans out (scripts/drill/shards.ts).
  */
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -26,6 +28,7 @@ const program = new Command('drill')
   .option('--documents <n>', 'synthetic documents to seed (about; every collection gets at least one)', positiveInt, 600)
   .option('--seed <n>', 'seed of the synthetic data', positiveInt, 7)
   .option('--mongo', 'also restore into FerretDB and verify it (a MongoDB leg)', false)
+  .option('--shards <n>', 'export as N `docferry export --shard I/N` processes at once, push each under <prefix>-shard-I-of-N, merge them after the pull (1: one export, as before)', positiveInt, 1)
   .addOption(new Option('--inject <fault>', 'inject a fault the drill must catch').choices([...INJECTABLE_FAULTS]))
   .option('--keep-data', 'keep the exported and pulled data under <output-dir>/work', false)
   .exitOverride();
@@ -37,7 +40,11 @@ async function main(): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode;
     return code === 0 ? ExitCode.ok : ExitCode.usage;
   }
-  const opts = program.opts<{ outputDir: string; documents: number; seed: number; mongo: boolean; inject?: InjectedFault; keepData: boolean }>();
+  const opts = program.opts<{ outputDir: string; documents: number; seed: number; mongo: boolean; shards: number; inject?: InjectedFault; keepData: boolean }>();
+  if (opts.inject === 'fail-shard' && opts.shards < 2) {
+    process.stderr.write('error: --inject fail-shard kills one shard of a sharded export: give --shards 2 or more\n');
+    return ExitCode.usage;
+  }
   // The drill always runs on its own local servers: the test suite's pointers at shared real
   // accounts would make it restore into the databases it exported from.
   for (const v of ['DOCFERRY_TEST_COSMOS_ENDPOINT', 'DOCFERRY_TEST_COSMOS_KEY', 'DOCFERRY_TEST_MONGO_URI', 'DOCFERRY_TEST_STORAGE_CONNECTION_STRING']) delete process.env[v];
@@ -47,6 +54,7 @@ async function main(): Promise<number> {
     documents: opts.documents,
     seed: opts.seed,
     mongo: opts.mongo,
+    shards: opts.shards,
     ...(opts.inject ? { inject: opts.inject } : {}),
     keepData: opts.keepData,
     log: (line) => process.stderr.write(`${line}\n`),

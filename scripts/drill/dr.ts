@@ -25,11 +25,12 @@ import { startBlobTestServer, type BlobTestServer, type TestContainer } from '..
 import { cosmosClient, startCosmosTestServer, type CosmosTestServer } from '../../test/support/cosmos.js';
 import { startMongoTestServer, type MongoTestServer } from '../../test/support/ferretdb.js';
 import { deprovision, provisionFromLayout, type ProvisionedTarget } from './provision.js';
-import { writeReport, type CollectionCheck, type DrillReport, type DrillRun, type TargetCheck } from './report.js';
+import { mergeLine, seconds, writeReport, type CollectionCheck, type DrillReport, type DrillRun, type ShardsReport, type TargetCheck } from './report.js';
 import { overallExitCode, runStages, StageFailure, type RunnableStage, type StageOutcome, type StageResult } from './runner.js';
+import { drillExitCode, exitWords, exportShards, mergeShardExports, stderrTail } from './shards.js';
 import { DR_DRILL_STAGES, type StageId } from './stages.js';
 
-export const INJECTABLE_FAULTS = ['corrupt-archive', 'lose-documents', 'schema-drift'] as const;
+export const INJECTABLE_FAULTS = ['corrupt-archive', 'lose-documents', 'schema-drift', 'fail-shard'] as const;
 export type InjectedFault = (typeof INJECTABLE_FAULTS)[number];
 
 export interface DrillOptions {
@@ -40,10 +41,21 @@ export interface DrillOptions {
   seed: number;
   /** Also restore into FerretDB (a MongoDB leg) and verify it. */
   mongo: boolean;
+  /**
+   * Export processes: 1 exports in the drill's own process, as before; N > 1 runs N
+   * `docferry export --shard I/N` CLI processes at once, pushes each shard under
+   * `<prefix>-shard-I-of-N` and merges them after the pull (pipelines/github/promote.yml's fan-out).
+   */
+  shards: number;
   /** A fault the drill must catch: proves the drill fails when the archive or the restore is wrong. */
   inject?: InjectedFault;
   keepData: boolean;
   log: (line: string) => void;
+}
+
+/** The shard whose process --inject fail-shard kills: the last one. */
+export function failingShard(shards: number): number {
+  return shards;
 }
 
 /** Documents deleted from the target by --inject lose-documents. */
@@ -55,7 +67,13 @@ interface DrillState {
   container?: TestContainer;
   archive?: ArchiveTarget;
   exportDir: string;
-  pushedPrefix?: string;
+  /** What was pushed: one export, or one per shard. */
+  pushed: { exportDir: string; prefix: string }[];
+  shards?: ShardsReport;
+  /** The shards' export directories, in shard order. */
+  shardDirs: string[];
+  /** The archive prefix before any `-shard-I-of-N`. */
+  archivePrefix: string;
   pulled?: ArchivePullResult;
   layout?: LayoutRef;
   target?: CosmosTestServer;
@@ -105,7 +123,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   const warnings: EventSink = (e: EngineEvent) => {
     if (e.type === 'warning') o.log(`  warning: ${e.message}`);
   };
-  const state: DrillState = { exportDir: join(work, 'export'), verification: [], runs: [], warnings };
+  const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const state: DrillState = { exportDir: join(work, 'export'), pushed: [], shardDirs: [], archivePrefix: `dr-drill/${stamp}`, verification: [], runs: [], warnings };
+  if (o.shards > 1) state.shards = { count: o.shards, plan: 'Cosmos DB feed ranges, which every shard reads from the source itself (no --shard-plan file)', runs: [], merge: { status: 'not run' } };
   const hooks = {
     onStart: (s: RunnableStage) => o.log(`> ${s.id}: ${s.title}`),
     onEnd: (r: StageResult) =>
@@ -132,6 +152,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       title: 'Export the source',
       always: false,
       run: async () => {
+        if (state.shards) return exportStageSharded(state, work, o);
         const run = watched(state, 'export', 'the source into an export directory');
         const summary = await runExport({ source: cosmosSpec(state.source!), layout: { layout: loadLayout(), source: defaultLayoutPath }, outputDir: state.exportDir, events: run.events });
         run.done(summary);
@@ -144,9 +165,9 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
       title: 'Push the export to the archive',
       always: false,
       run: async () => {
-        const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-        const pushed = await archivePush({ exportDir: state.exportDir, target: state.archive!, prefix: `dr-drill/${stamp}`, events: warnings });
-        state.pushedPrefix = pushed.prefix;
+        if (state.shards) return pushShards(state);
+        const pushed = await archivePush({ exportDir: state.exportDir, target: state.archive!, prefix: state.archivePrefix, events: warnings });
+        state.pushed.push({ exportDir: state.exportDir, prefix: pushed.prefix });
         return { detail: `${pushed.files} files, ${pushed.bytes} bytes under ${pushed.prefix}` };
       },
     },
@@ -165,7 +186,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
   // --- the DR stages, in the order of scripts/drill/stages.ts ---------------------------------
   let report: DrillReport | undefined;
   const impl: Record<StageId, (() => Promise<StageOutcome>) | undefined> = {
-    pull: () => pull(state, work, warnings),
+    pull: () => (state.shards ? pullShards(state, work, warnings) : pull(state, work, warnings)),
     provision: () => provision(state, o),
     schema: () => schemaGate(state),
     import: () => importStage(state, o),
@@ -199,6 +220,7 @@ export async function runDrill(o: DrillOptions): Promise<DrillReport> {
     stages,
     verification: state.verification,
     runs: state.runs,
+    ...(state.shards ? { shards: state.shards } : {}),
   };
   const reportHooks = {
     onStart: (s: RunnableStage) => {
@@ -251,19 +273,30 @@ async function seedSource(source: CosmosTestServer, o: DrillOptions): Promise<nu
 }
 
 async function corruptArchivedFile(state: DrillState): Promise<StageOutcome> {
-  const manifest = JSON.parse(await readFile(join(state.exportDir, 'manifest.json'), 'utf8')) as Manifest;
-  const files = manifest.files.filter((f) => f.bytes > 0).sort((a, b) => b.bytes - a.bytes);
-  const victim = files[0];
+  // The largest file of every pushed export (of every shard, when sharded).
+  const candidates: { prefix: string; path: string; bytes: number }[] = [];
+  for (const p of state.pushed) {
+    const manifest = JSON.parse(await readFile(join(p.exportDir, 'manifest.json'), 'utf8')) as Manifest;
+    for (const f of manifest.files) if (f.bytes > 0) candidates.push({ prefix: p.prefix, path: f.path, bytes: f.bytes });
+  }
+  const victim = candidates.sort((a, b) => b.bytes - a.bytes)[0];
   if (!victim) throw new DocferryError('The export has no non-empty file to corrupt.');
   const container = new ContainerClient(state.blob!.connectionString, state.container!.name);
-  const blob = container.getBlockBlobClient(`${state.pushedPrefix}${victim.path}`);
+  const blob = container.getBlockBlobClient(`${victim.prefix}${victim.path}`);
   const props = await blob.getProperties();
   const bytes = await blob.downloadToBuffer();
   // One byte changed, same length and metadata: what bit rot or a careless hand leaves behind.
   const at = Math.floor(bytes.length / 2);
   bytes[at] = bytes[at] === 0x41 ? 0x42 : 0x41;
   await blob.uploadData(bytes, { metadata: props.metadata ?? {}, blobHTTPHeaders: { blobContentType: props.contentType ?? 'application/x-ndjson' } });
-  return { detail: `changed byte ${at} of ${state.pushedPrefix}${victim.path}` };
+  return { detail: `changed byte ${at} of ${victim.prefix}${victim.path}` };
+}
+
+/** The layout the restore uses: the one recorded in the pulled export's manifest. */
+function takeLayout(state: DrillState): void {
+  const m = state.pulled!.manifest;
+  const layout: Layout = isCurrentManifest(m) ? m.layout.document : loadLayout();
+  state.layout = { layout, source: isCurrentManifest(m) ? `the archive's manifest (${m.layout.source})` : defaultLayoutPath };
 }
 
 async function pull(state: DrillState, work: string, events: EventSink): Promise<StageOutcome> {
@@ -271,9 +304,99 @@ async function pull(state: DrillState, work: string, events: EventSink): Promise
   // No prefix: the newest complete export, as a real drill takes it.
   state.pulled = await archivePull({ target: state.archive, destDir: join(work, 'pulled'), events });
   const m = state.pulled.manifest;
-  const layout: Layout = isCurrentManifest(m) ? m.layout.document : loadLayout();
-  state.layout = { layout, source: isCurrentManifest(m) ? `the archive's manifest (${m.layout.source})` : defaultLayoutPath };
+  takeLayout(state);
   return { documents: manifestTotal(m), detail: `${state.pulled.prefix}: ${state.pulled.files} files, ${state.pulled.bytes} bytes, exported ${m.exported_at ?? '?'}` };
+}
+
+/**
+ * --shards N: N `docferry export --shard I/N` processes at once, each into its own directory, as
+ * the workflow's matrix of export jobs. Every shard runs to its end; one that failed fails the
+ * stage, named, after the others finished.
+ */
+async function exportStageSharded(state: DrillState, work: string, o: DrillOptions): Promise<StageOutcome> {
+  const shards = state.shards!;
+  const dir = join(work, 'shards');
+  await mkdir(dir, { recursive: true });
+  const results = await exportShards({
+    count: shards.count,
+    workDir: dir,
+    source: { endpoint: state.source!.endpoint, key: state.source!.key },
+    ...(o.inject === 'fail-shard' ? { killShard: failingShard(shards.count) } : {}),
+  });
+  shards.runs.push(...results.map((r) => r.run));
+  state.shardDirs = results.map((r) => r.exportDir);
+  for (const r of results) if (r.report) state.runs.push({ stage: 'export', label: `shard ${r.run.shard} of the source (its own docferry export process)`, report: r.report });
+  const failed = results.filter((r) => r.run.status === 'failed');
+  if (failed.length > 0) {
+    throw new StageFailure(`${failed.length} of ${shards.count} shard exports failed: ${failed.map((r) => r.run.error).join('; ')}`, drillExitCode(failed[0]!.run.exitCode));
+  }
+  const documents = results.reduce((n, r) => n + (r.run.documents ?? 0), 0);
+  return {
+    documents,
+    detail: `${shards.count} docferry export --shard I/${shards.count} processes at once: ${results.map((r) => `${r.run.shard} ${r.run.documents} documents in ${seconds(r.run.durationMs)}`).join(', ')}`,
+  };
+}
+
+/** Each shard's export under `<prefix>-shard-I-of-N`, the workflow's scheme. */
+async function pushShards(state: DrillState): Promise<StageOutcome> {
+  const shards = state.shards!;
+  const pushed = await Promise.all(
+    shards.runs.map(async (r, i) => {
+      const result = await archivePush({ exportDir: state.shardDirs[i]!, target: state.archive!, prefix: `${state.archivePrefix}-shard-${r.index}-of-${shards.count}`, events: state.warnings });
+      r.prefix = result.prefix;
+      return result;
+    }),
+  );
+  pushed.forEach((p, i) => state.pushed.push({ exportDir: state.shardDirs[i]!, prefix: p.prefix }));
+  const files = pushed.reduce((n, p) => n + p.files, 0);
+  const bytes = pushed.reduce((n, p) => n + p.bytes, 0);
+  return { detail: `${pushed.length} shard exports, ${files} files, ${bytes} bytes under ${pushed.map((p) => p.prefix).join(', ')}` };
+}
+
+/**
+ * --shards N: every shard's archive by its prefix (as the workflow's final job pulls
+ * `<prefix>-shard-I-of-N`), each checked against its manifest, then one merged export from a
+ * `docferry manifest merge` process, which the rest of the drill restores as any export.
+ */
+async function pullShards(state: DrillState, work: string, events: EventSink): Promise<StageOutcome> {
+  if (!state.archive) throw new DocferryError('No archive to pull from.');
+  const shards = state.shards!;
+  const pulls = await Promise.all(
+    shards.runs.map((r) => {
+      if (!r.prefix) throw new DocferryError(`Shard ${r.shard} was not pushed: nothing to pull.`);
+      return archivePull({ target: state.archive!, prefix: r.prefix, destDir: join(work, 'pulled-shards', String(r.index)), events });
+    }),
+  );
+  const merged = join(work, 'pulled');
+  const m = await mergeShardExports(
+    pulls.map((p) => p.dir),
+    merged,
+  );
+  await rm(join(work, 'pulled-shards'), { recursive: true, force: true });
+  if (!m.result) {
+    const said = stderrTail(m.process.stderr);
+    shards.merge = { status: 'failed', exitCode: m.process.code, durationMs: m.process.durationMs, error: said || exitWords({ exitCode: m.process.code, signal: m.process.signal }) };
+    throw new StageFailure(`docferry manifest merge of the ${shards.count} shard exports failed (${exitWords({ exitCode: m.process.code, signal: m.process.signal })})${said ? `: ${said}` : ''}`, drillExitCode(m.process.code));
+  }
+  shards.merge = { status: 'ok', exitCode: m.process.code, durationMs: m.process.durationMs, documents: m.result.documents, files: m.result.files.length };
+  const manifest = JSON.parse(await readFile(join(merged, 'manifest.json'), 'utf8')) as Manifest;
+  const files = pulls.reduce((n, p) => n + p.files, 0);
+  const bytes = pulls.reduce((n, p) => n + p.bytes, 0);
+  state.pulled = {
+    dir: merged,
+    prefix: `${state.archivePrefix}-shard-{1..${shards.count}}-of-${shards.count}/`,
+    manifest,
+    files: m.result.files.length + 1,
+    bytes: m.result.files.reduce((n, f) => n + f.bytes, 0),
+    container: pulls[0]!.container,
+    durationMs: pulls.reduce((n, p) => Math.max(n, p.durationMs), 0) + m.process.durationMs,
+    warnings: pulls.flatMap((p) => p.warnings),
+  };
+  takeLayout(state);
+  return {
+    documents: manifestTotal(manifest),
+    detail: `${shards.count} shard archives (${files} files, ${bytes} bytes), exported ${manifest.exported_at ?? '?'}; docferry manifest merge: ${mergeLine(shards.merge, shards.count)}`,
+  };
 }
 
 async function provision(state: DrillState, o: DrillOptions): Promise<StageOutcome> {

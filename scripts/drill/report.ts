@@ -42,6 +42,44 @@ export interface TargetCheck {
   reportFile?: string;
 }
 
+/** One shard's `docferry export --shard I/N` process of a sharded drill (--shards N). */
+export interface ShardRun {
+  /** `I/N`. */
+  shard: string;
+  index: number;
+  status: 'ok' | 'failed';
+  pid: number;
+  startedAt: string;
+  /** Wall time of the process, start to exit. */
+  durationMs: number;
+  /** Null when a signal ended the process. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Documents the shard wrote (its --json summary), when it said. */
+  documents?: number;
+  /** Where the shard's export was pushed in the archive. */
+  prefix?: string;
+  error?: string;
+}
+
+/** The `docferry manifest merge` of the pulled shard exports (in the pull stage). */
+export interface ShardMerge {
+  status: 'ok' | 'failed' | 'not run';
+  documents?: number;
+  files?: number;
+  durationMs?: number;
+  exitCode?: number | null;
+  error?: string;
+}
+
+export interface ShardsReport {
+  count: number;
+  /** How the shards agree on one split. */
+  plan: string;
+  runs: ShardRun[];
+  merge: ShardMerge;
+}
+
 export interface DrillReport {
   startedAt: string;
   finishedAt: string;
@@ -54,6 +92,8 @@ export interface DrillReport {
   verification: TargetCheck[];
   /** The data stages' runs, in the order they ran, with their charts. */
   runs: DrillRun[];
+  /** Only with --shards N > 1: the shard processes and their merge. */
+  shards?: ShardsReport;
 }
 
 export const REPORT_MARKDOWN = 'drill-report.md';
@@ -76,6 +116,55 @@ function stageRows(results: readonly StageResult[]): string[] {
   return results.map((r, i) => `| ${i + 1} | ${r.id} | ${cell(r.title)} | ${resultWord(r)} | ${seconds(r.durationMs)} | ${r.documents ?? ''} | ${cell(r.error ?? r.detail)} |`);
 }
 
+function exitText(r: { exitCode?: number | null; signal?: string | null }): string {
+  if (r.exitCode === undefined) return '';
+  return r.exitCode === null ? `killed (${r.signal ?? 'signal'})` : String(r.exitCode);
+}
+
+/** `exit 4`, `killed (SIGTERM)`. */
+function exitPhrase(r: { exitCode?: number | null; signal?: string | null }): string {
+  if (r.exitCode === undefined) return '';
+  return r.exitCode === null ? exitText(r) : `exit ${r.exitCode}`;
+}
+
+const SHARD_HEAD = ['shard', 'pid', 'archive prefix', 'documents', 'time', 'exit', 'result'];
+
+function shardCells(r: ShardRun): string[] {
+  return [r.shard, String(r.pid), r.prefix ?? '', r.documents === undefined ? '' : String(r.documents), seconds(r.durationMs), exitText(r), r.status === 'ok' ? 'ok' : `FAILED: ${r.error ?? ''}`];
+}
+
+/** The merge in one sentence. */
+export function mergeLine(m: ShardMerge, count: number): string {
+  if (m.status === 'not run') return `not run${m.error ? ` (${m.error})` : ' (an earlier stage failed)'}`;
+  const time = m.durationMs === undefined ? '' : ` in ${seconds(m.durationMs)}`;
+  if (m.status === 'failed') return `FAILED (${exitPhrase(m)})${time}: ${m.error ?? ''}`;
+  return `ok: ${count} shards into ${m.files ?? '?'} files, ${m.documents ?? '?'} documents${time} (${exitPhrase(m)})`;
+}
+
+function shardsMarkdown(s: ShardsReport): string[] {
+  return [
+    `## Shards: the export as ${s.count} \`docferry export --shard I/${s.count}\` processes at once`,
+    '',
+    `Split: ${cell(s.plan)}.`,
+    '',
+    `| ${SHARD_HEAD.join(' | ')} |`,
+    `|${SHARD_HEAD.map(() => '---').join('|')}|`,
+    ...s.runs.map((r) => `| ${shardCells(r).map((c) => cell(c)).join(' | ')} |`),
+    '',
+    `Merge (\`docferry manifest merge\`, in the pull stage): ${cell(mergeLine(s.merge, s.count))}.`,
+    '',
+  ];
+}
+
+function shardsHtml(s: ShardsReport): string {
+  const head = SHARD_HEAD.map((h) => `<th>${h}</th>`).join('');
+  const rows = s.runs.map((r) => `<tr>${shardCells(r).map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('');
+  return `<h2>Shards: the export as ${s.count} <code>docferry export --shard I/${s.count}</code> processes at once</h2>
+<p>Split: ${escapeXml(s.plan)}.</p>
+<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>
+<p>Merge (<code>docferry manifest merge</code>, in the pull stage): ${escapeXml(mergeLine(s.merge, s.count))}.</p>`;
+}
+
 export function renderMarkdown(report: DrillReport): string {
   const lines = [
     '# DR drill report',
@@ -89,6 +178,7 @@ export function renderMarkdown(report: DrillReport): string {
     '|---|---|---|---|---|---|---|',
     ...stageRows(report.setup),
     '',
+    ...(report.shards ? shardsMarkdown(report.shards) : []),
     '## DR stages (scripts/drill/stages.ts, as in the pipeline templates)',
     '',
     '| # | stage | what | result | time | documents | detail |',
@@ -144,6 +234,7 @@ ${REPORT_CSS}
 <p>Started ${escapeXml(report.startedAt)}, finished ${escapeXml(report.finishedAt)}. Archive: ${escapeXml(report.archive.container)}${report.archive.prefix ? `, export ${escapeXml(report.archive.prefix)}` : ''}.${report.inject ? ` Injected fault: ${escapeXml(report.inject)}.` : ''}</p>
 <h2>Setup: the "production" side</h2>
 ${stageTable(report.setup)}
+${report.shards ? shardsHtml(report.shards) : ''}
 <h2>DR stages</h2>
 ${stageTable(report.stages)}
 ${verification}
@@ -158,6 +249,12 @@ export function renderTable(report: DrillReport): string {
   const out = [`${'phase'.padEnd(6)} ${'stage'.padEnd(10)} ${'result'.padEnd(16)} ${'time'.padStart(9)} ${'documents'.padStart(9)}  detail`];
   for (const { group, r } of rows) {
     out.push(`${group.padEnd(6)} ${r.id.padEnd(10)} ${resultWord(r).padEnd(16)} ${seconds(r.durationMs).padStart(9)} ${String(r.documents ?? '').padStart(9)}  ${r.error ?? r.detail ?? ''}`);
+  }
+  if (report.shards) {
+    for (const r of report.shards.runs) {
+      out.push(`${'shard'.padEnd(6)} ${r.shard.padEnd(10)} ${(r.status === 'ok' ? 'ok' : 'FAILED').padEnd(16)} ${seconds(r.durationMs).padStart(9)} ${String(r.documents ?? '').padStart(9)}  ${exitPhrase(r)}${r.prefix ? `, ${r.prefix}` : ''}${r.error ? `; ${r.error}` : ''}`);
+    }
+    out.push(`${'shard'.padEnd(6)} ${'merge'.padEnd(10)} ${mergeLine(report.shards.merge, report.shards.count)}`);
   }
   out.push(`DR drill ${report.passed ? 'PASSED' : 'FAILED'} (exit ${report.exitCode})`);
   return out.join('\n');

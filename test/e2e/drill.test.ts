@@ -1,7 +1,8 @@
 /**
  * `npm run drill` as CI runs it: a child process on local servers. A healthy run passes and
  * reports every stage; a corrupted archive and a restore that lost documents each make it fail
- * with the right exit code, after tearing down and reporting.
+ * with the right exit code, after tearing down and reporting. `--shards N` exports as N shard
+ * processes and merges them; a shard that dies fails the drill, named.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { DR_DRILL_STAGES } from '../../scripts/drill/stages.js';
-import type { DrillReport } from '../../scripts/drill/report.js';
+import type { DrillReport, ShardRun } from '../../scripts/drill/report.js';
 import { repoRoot } from '../support/cli.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
@@ -214,6 +215,97 @@ describe('npm run drill', function () {
       expect(report.stages.find((s) => s.id === 'teardown')!.status).to.equal('ok');
       expect(report.stages.find((s) => s.id === 'report')!.status).to.equal('ok');
     });
+  });
+
+  describe('sharded: --shards 2 (the export as 2 docferry export --shard I/2 processes, merged after the pull)', () => {
+    let run: DrillRun;
+    let report: DrillReport;
+    let markdown: string;
+
+    before(async () => {
+      run = await runDrill(['--documents', '200', '--shards', '2']);
+      ({ json: report, markdown } = await readReport(run));
+    });
+
+    it('exits 0 with every stage ok, in the same stage order as unsharded', () => {
+      expect(run.code, run.stderr).to.equal(0);
+      expect(report.setup.map((s) => [s.id, s.status])).to.deep.equal([['seed', 'ok'], ['export', 'ok'], ['push', 'ok']]);
+      expect(report.stages.map((s) => [s.id, s.status])).to.deep.equal(STAGE_IDS.map((id) => [id, 'ok']));
+    });
+
+    it('ran 2 shard processes at once, each exiting 0 with its part, pushed under <prefix>-shard-I-of-2', () => {
+      const shards = report.shards!;
+      expect(shards.count).to.equal(2);
+      expect(shards.runs.map((r) => [r.shard, r.status, r.exitCode])).to.deep.equal([['1/2', 'ok', 0], ['2/2', 'ok', 0]]);
+      const [a, b] = shards.runs as [ShardRun, ShardRun];
+      expect(a.pid, 'two processes').to.not.equal(b.pid);
+      // At once: each started before the other ended.
+      const span = (r: ShardRun) => [Date.parse(r.startedAt), Date.parse(r.startedAt) + r.durationMs] as const;
+      expect(span(a)[0]).to.be.lessThan(span(b)[1]);
+      expect(span(b)[0]).to.be.lessThan(span(a)[1]);
+      for (const r of shards.runs) {
+        expect(r.documents, r.shard).to.be.greaterThan(0);
+        expect(r.prefix).to.match(new RegExp(`^dr-drill/\\d{8}T\\d{6}Z-shard-${r.index}-of-2/$`));
+      }
+    });
+
+    it('restores exactly what was seeded: seeded = sum of the shards = merged = pulled = imported = verified', () => {
+      const seeded = report.setup.find((s) => s.id === 'seed')!.documents!;
+      expect(seeded).to.be.greaterThan(150);
+      const shards = report.shards!;
+      expect(shards.runs.reduce((n, r) => n + r.documents!, 0)).to.equal(seeded);
+      expect(report.setup.find((s) => s.id === 'export')!.documents).to.equal(seeded);
+      expect(shards.merge.status).to.equal('ok');
+      expect(shards.merge.documents).to.equal(seeded);
+      for (const id of ['pull', 'import', 'verify']) expect(report.stages.find((s) => s.id === id)!.documents, id).to.equal(seeded);
+      const [cosmos] = report.verification;
+      expect(cosmos!.collections).to.have.length(8);
+      for (const c of cosmos!.collections) {
+        expect(c.equal, `${c.database}.${c.collection}`).to.equal(true);
+        expect([c.archive, c.target]).to.deep.equal([c.manifest, c.manifest]);
+        expect(c.missing + c.extra + c.differing).to.equal(0);
+      }
+    });
+
+    it('reports a Shards table (documents, time, exit per shard) and the merge, and charts each shard\'s export', () => {
+      expect(markdown).to.contain('## Shards: the export as 2 `docferry export --shard I/2` processes at once');
+      for (const r of report.shards!.runs) expect(markdown).to.match(new RegExp(`^\\| ${r.shard} \\| ${r.pid} \\| ${r.prefix} \\| ${r.documents} \\| [\\d.]+ s \\| 0 \\| ok \\|$`, 'm'));
+      expect(markdown).to.match(/Merge \(`docferry manifest merge`, in the pull stage\): ok: 2 shards into \d+ files, \d+ documents/);
+      expect(run.stdout).to.match(/^shard\s+2\/2\s+ok\s/m);
+      expect(report.runs.filter((r) => r.stage === 'export').map((r) => r.label)).to.deep.equal(['shard 1/2 of the source (its own docferry export process)', 'shard 2/2 of the source (its own docferry export process)']);
+    });
+  });
+
+  describe('sharded, with a shard that dies (--inject fail-shard)', () => {
+    let run: DrillRun;
+    let report: DrillReport;
+
+    before(async () => {
+      run = await runDrill(['--documents', '40', '--shards', '2', '--inject', 'fail-shard']);
+      ({ json: report } = await readReport(run));
+    });
+
+    it('fails the export with exit 1, naming the shard and how it ended, and skips the rest of the setup', () => {
+      expect(run.code).to.equal(1);
+      const exp = report.setup.find((s) => s.id === 'export')!;
+      expect(exp.status).to.equal('failed');
+      expect(exp.error).to.contain('1 of 2 shard exports failed: shard 2/2 failed (killed by SIGTERM)');
+      expect(report.setup.find((s) => s.id === 'push')!.status).to.equal('skipped');
+      expect(report.shards!.runs.map((r) => [r.shard, r.status, r.exitCode, r.signal])).to.deep.equal([['1/2', 'ok', 0, null], ['2/2', 'failed', null, 'SIGTERM']]);
+      expect(report.shards!.merge.status).to.equal('not run');
+      expect(run.stdout).to.contain('shard 2/2 failed').and.contain('DR drill FAILED');
+    });
+
+    it('still tears down and reports', () => {
+      expect(report.stages.filter((s) => s.status !== 'skipped').map((s) => [s.id, s.status])).to.deep.equal([['teardown', 'ok'], ['report', 'ok']]);
+    });
+  });
+
+  it('refuses --inject fail-shard without --shards 2 or more, with exit 2 before starting anything', async () => {
+    const run = await runDrill(['--inject', 'fail-shard']);
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.contain('--shards 2 or more');
+    expect(existsSync(join(run.dir, 'drill-report.md'))).to.equal(false);
   });
 
   it('refuses an unknown fault with exit 2 before starting anything', async () => {

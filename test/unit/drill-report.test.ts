@@ -3,7 +3,7 @@ import type { EngineEvent, RunSummary } from '../../src/engine/events.js';
 import { eventStream, type StreamRecord } from '../../src/engine/events-stream.js';
 import { verifyRunSummary } from '../../src/engine/verify.js';
 import { buildReport } from '../../src/report/model.js';
-import { renderHtml, renderMarkdown, type DrillReport, type DrillRun } from '../../scripts/drill/report.js';
+import { renderHtml, renderMarkdown, renderTable, type DrillReport, type DrillRun, type ShardsReport } from '../../scripts/drill/report.js';
 import { mermaidBlocks, mermaidProblems } from '../support/mermaid.js';
 
 /** One recorded run of `seconds` on a fake clock: a collection of 100 documents a second. */
@@ -89,5 +89,44 @@ describe('the DR drill report: the run report\'s charts for each data stage', ()
     const report = { ...drillReport(), runs: [] };
     expect(mermaidBlocks(renderMarkdown(report))).to.have.length(0);
     expect(renderHtml(report)).to.not.include('<svg');
+  });
+});
+
+describe('the DR drill report: the Shards section (--shards N)', () => {
+  const shards = (): ShardsReport => ({
+    count: 2,
+    plan: 'Cosmos DB feed ranges',
+    runs: [
+      { shard: '1/2', index: 1, status: 'ok', pid: 4101, startedAt: '2026-01-01T00:00:01.000Z', durationMs: 3250, exitCode: 0, signal: null, documents: 120, prefix: 'dr-drill/x-shard-1-of-2/' },
+      { shard: '2/2', index: 2, status: 'failed', pid: 4102, startedAt: '2026-01-01T00:00:01.000Z', durationMs: 40, exitCode: null, signal: 'SIGTERM', error: 'shard 2/2 failed (killed by SIGTERM)' },
+    ],
+    merge: { status: 'not run' },
+  });
+
+  it('Markdown, HTML and the terminal table: per shard its documents, time and exit, then the merge', () => {
+    const report = { ...drillReport(), shards: shards() };
+    const md = renderMarkdown(report);
+    expect(md).to.contain('## Shards: the export as 2 `docferry export --shard I/2` processes at once');
+    expect(md).to.contain('| 1/2 | 4101 | dr-drill/x-shard-1-of-2/ | 120 | 3.25 s | 0 | ok |');
+    expect(md).to.contain('| 2/2 | 4102 |  |  | 0.04 s | killed (SIGTERM) | FAILED: shard 2/2 failed (killed by SIGTERM) |');
+    expect(md).to.contain('Merge (`docferry manifest merge`, in the pull stage): not run (an earlier stage failed).');
+    // Between the setup and the DR stages.
+    expect(md.indexOf('## Shards')).to.be.greaterThan(md.indexOf('## Setup')).and.lessThan(md.indexOf('## DR stages'));
+    const html = renderHtml(report);
+    expect(html).to.contain('<td>killed (SIGTERM)</td>').and.contain('<td>3.25 s</td>');
+    const table = renderTable(report);
+    expect(table).to.match(/^shard\s+2\/2\s+FAILED\s+0\.04 s\s+killed \(SIGTERM\); shard 2\/2 failed/m);
+    expect(table).to.match(/^shard\s+merge\s+not run/m);
+  });
+
+  it('the merge result once it ran', () => {
+    const s = { ...shards(), merge: { status: 'ok' as const, documents: 240, files: 8, durationMs: 1500, exitCode: 0 } };
+    expect(renderMarkdown({ ...drillReport(), shards: s })).to.contain('ok: 2 shards into 8 files, 240 documents in 1.50 s (exit 0)');
+  });
+
+  it('an unsharded drill has no Shards section', () => {
+    expect(renderMarkdown(drillReport())).to.not.contain('## Shards');
+    expect(renderHtml(drillReport())).to.not.contain('Shards');
+    expect(renderTable(drillReport())).to.not.match(/^shard/m);
   });
 });
