@@ -7,7 +7,7 @@
  * guide's proportions. docferry runs as a child process (the CLI bundled to one file) whose peak
  * RSS is sampled; the raw drivers run in this process on the same servers and documents and give
  * the limits each figure is a ratio to. The scale-out part (bench/scaleout.ts) runs the export and
- * the import as 1, 2 and 4 shard processes at once. Results print as a table and go to docs/BENCHMARKS.md.
+ * the import as 1, 2 and 4 shard processes. Results print as a table and go to docs/BENCHMARKS.md.
  */
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ const { values } = parseArgs({
     // While working on the export: its rows only, no imports nor one-at-a-time samples.
     'export-only': { type: 'boolean', default: false },
     // The scale-out part: small enough that its six MongoDB and six Cosmos DB runs take minutes.
-    'scaleout-docs': { type: 'string', default: '40000' },
+    'scaleout-docs': { type: 'string', default: '30000' },
     'scaleout-cosmos-docs': { type: 'string', default: '10000' },
     'scaleout-budget': { type: 'string', default: '10000' },
   },
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
 
   if (!only || only === 'scaleout') {
     const withImport = !values['export-only'];
-    log(`scale-out: MongoDB (FerretDB), ${scaleDocs} documents, 1, 2 and 4 shard processes at once`);
+    log(`scale-out: MongoDB (FerretDB), ${scaleDocs} documents, 1, 2 and 4 shard processes`);
     scaleRows.push(...(await scaleMongo({ cli, work, log, counts: guideCounts(scaleDocs), withImport, section: `Scale-out: MongoDB (FerretDB 1.24, SQLite), ${scaleDocs.toLocaleString('en-US')} documents` })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });

@@ -18,6 +18,8 @@ export interface ScaleRow {
   wallSeconds: number;
   /** `docferry manifest merge` of the shards, after the last one ended (exports only). */
   mergeSeconds?: number;
+  /** Exports in 2 or more shards: from shard 1's start until it had written the plan, when the others started. */
+  planSeconds?: number;
   /** The merged export's bytes (exports only): what the merge copied. */
   bytes?: number;
   /** Client CPU (user + system) of the shard processes together, seconds. */
@@ -77,6 +79,7 @@ export function scaleTables(rows: readonly ScaleRow[]): string {
         const ru = r.ru ? `${fmt(r.ru.perSecond)}${r.ru.budget !== undefined ? ` (${fmt(r.ru.budget)}: ${fmt((100 * r.ru.perSecond) / r.ru.budget)} %)` : ''}` : '';
         const thr = r.ru && r.ru.requests > 0 ? `${fmt(r.ru.throttledRequests)} of ${fmt(r.ru.requests)}` : '';
         const per = [`documents per shard ${r.shardDocs.map((d) => fmt(d)).join(' / ')}`];
+        if (r.planSeconds !== undefined) per.push(`shard 1 had written the plan after ${fmt(r.planSeconds, 1)} s, when the others started`);
         if (r.mergeSeconds !== undefined && r.bytes !== undefined && r.mergeSeconds > 0) per.push(`the merge copied ${fmt(r.bytes / 2 ** 20)} MB at ${fmt(r.bytes / 2 ** 20 / r.mergeSeconds)} MB/s`);
         if (r.ru) per.push(`${fmt(r.ru.consumed / r.docs, 1)} RU a document`);
         if (r.serverCpuSeconds !== undefined) per.push(`cosmosdb-server and the RU proxy (in the benchmark process) used ${fmt(r.serverCpuSeconds, 1)} s of CPU meanwhile`);

@@ -5,6 +5,7 @@
  * from the first start to the last end, the merge apart; every run is checked to have moved each
  * document of the source once (by count, per collection), and the bench fails when one did not.
  */
+import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CosmosClient } from '@azure/cosmos';
@@ -38,11 +39,25 @@ export interface CosmosScaleOptions extends ScaleOptions {
   budget: number;
 }
 
-/** N shard processes of one docferry command, started at once; args(I) are shard I's arguments. */
-async function runShards(cli: string, n: number, args: (index: number) => string[]): Promise<{ runs: ChildRun[]; wallSeconds: number }> {
+/**
+ * N shard processes of one docferry command; args(I) are shard I's arguments. With a plan file,
+ * shard 1 starts first and the others as soon as it has written the plan (as docs/sharding.md
+ * advises: N shards started before the plan exists would each make it, N sorts on FerretDB);
+ * `planSeconds` is that wait. Timed from the first start to the last end.
+ */
+async function runShards(cli: string, n: number, args: (index: number) => string[], planFile?: string): Promise<{ runs: ChildRun[]; wallSeconds: number; planSeconds?: number }> {
   const started = performance.now();
-  const runs = await Promise.all(Array.from({ length: n }, (_, k) => runDocferry(cli, [...args(k + 1), '--shard', `${k + 1}/${n}`, '--json'])));
-  return { runs, wallSeconds: (performance.now() - started) / 1000 };
+  const start = (k: number) => runDocferry(cli, [...args(k + 1), '--shard', `${k + 1}/${n}`, '--json']);
+  if (!planFile || n === 1) {
+    const runs = await Promise.all(Array.from({ length: n }, (_, k) => start(k)));
+    return { runs, wallSeconds: (performance.now() - started) / 1000 };
+  }
+  let firstEnded = false;
+  const first = start(0).finally(() => (firstEnded = true));
+  while (!firstEnded && !existsSync(planFile)) await new Promise((r) => setTimeout(r, 25));
+  const planSeconds = (performance.now() - started) / 1000;
+  const runs = await Promise.all([first, ...Array.from({ length: n - 1 }, (_, k) => start(k + 1))]);
+  return { runs, wallSeconds: (performance.now() - started) / 1000, planSeconds };
 }
 
 async function merge(cli: string, dirs: string[], out: string): Promise<{ seconds: number; manifest: Manifest }> {
@@ -68,7 +83,7 @@ async function mergedCounts(dir: string, manifest: Manifest): Promise<Record<str
   return counts;
 }
 
-function rowOf(o: ScaleOptions, what: ScaleRow['what'], n: number, shards: { runs: ChildRun[]; wallSeconds: number }, docs: number): ScaleRow {
+function rowOf(o: ScaleOptions, what: ScaleRow['what'], n: number, shards: { runs: ChildRun[]; wallSeconds: number; planSeconds?: number }, docs: number): ScaleRow {
   const summaries = shards.runs.map((r, k) => summaryOf(r, `docferry ${what} --shard ${k + 1}/${n}`));
   return {
     section: o.section,
@@ -77,6 +92,7 @@ function rowOf(o: ScaleOptions, what: ScaleRow['what'], n: number, shards: { run
     docs,
     shardDocs: summaries.map((s) => s.totals.written + s.totals.skipped),
     wallSeconds: shards.wallSeconds,
+    ...(shards.planSeconds !== undefined ? { planSeconds: shards.planSeconds } : {}),
     cpuSeconds: shards.runs.reduce((t, r) => t + r.cpuSeconds, 0),
     peakRssMb: shards.runs.map((r) => r.peakRssMb),
   };
@@ -120,8 +136,8 @@ export async function scaleMongo(o: ScaleOptions): Promise<ScaleRow[]> {
     let merged: string | undefined;
     for (const n of o.shardCounts ?? SHARD_COUNTS) {
       const base = join(o.work, `mongo-scale-${n}`);
-      o.log(`  docferry export in ${n} shard process${n === 1 ? '' : 'es'} at once...`);
-      const shards = await runShards(o.cli, n, (i) => ['export', '--source-type', 'mongodb', '--mongo-uri', server.uri, '--output-dir', join(base, `shard-${i}`), '--collections', collections.join(','), '--shard-plan', join(base, 'plan.json')]);
+      o.log(`  docferry export in ${n} shard process${n === 1 ? '' : 'es'} (shard 1 first, the others once the plan is written)...`);
+      const shards = await runShards(o.cli, n, (i) => ['export', '--source-type', 'mongodb', '--mongo-uri', server.uri, '--output-dir', join(base, `shard-${i}`), '--collections', collections.join(','), '--shard-plan', join(base, 'plan.json')], join(base, 'plan.json'));
       const row = rowOf(o, 'export', n, shards, 0);
       const m = await merge(o.cli, Array.from({ length: n }, (_, k) => join(base, `shard-${k + 1}`)), join(base, 'merged'));
       row.mergeSeconds = m.seconds;
@@ -179,11 +195,11 @@ export async function scaleCosmos(o: CosmosScaleOptions): Promise<ScaleRow[]> {
     }
     for (const n of o.shardCounts ?? SHARD_COUNTS) {
       const base = join(o.work, `cosmos-scale-${n}`);
-      o.log(`  docferry export in ${n} shard process${n === 1 ? '' : 'es'} at once, --max-ru ${o.budget} shared...`);
+      o.log(`  docferry export in ${n} shard process${n === 1 ? '' : 'es'} (shard 1 first, the others once the plan is written), --max-ru ${o.budget} shared...`);
       await new Promise((r) => setTimeout(r, 1100)); // the proxy's buckets refill: each run starts from full ones
       proxy.reset();
       const { value: shards, cpuSeconds } = await timed(() =>
-        runShards(o.cli, n, (i) => ['export', '--source-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', server.key, '--output-dir', join(base, `shard-${i}`), '--collections', collections.join(','), '--shard-plan', join(base, 'plan.json'), ...budgetArgs]),
+        runShards(o.cli, n, (i) => ['export', '--source-type', 'cosmos', '--cosmos-endpoint', proxy.endpoint, '--cosmos-key', server.key, '--output-dir', join(base, `shard-${i}`), '--collections', collections.join(','), '--shard-plan', join(base, 'plan.json'), ...budgetArgs], join(base, 'plan.json')),
       );
       const row = rowOf(o, 'export', n, shards, 0);
       row.ru = ruOf(proxy, shards.wallSeconds, o.budget);
