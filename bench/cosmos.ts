@@ -24,7 +24,7 @@ export interface CosmosBenchOptions {
   exportOnly?: boolean | undefined;
 }
 
-async function createContainers(client: CosmosClient, collections: SyntheticCollection[]): Promise<void> {
+export async function createContainers(client: CosmosClient, collections: SyntheticCollection[]): Promise<void> {
   for (const collection of collections) {
     const { database } = await client.databases.createIfNotExists({ id: databaseOf(collection) });
     await database.containers.createIfNotExists({ id: collection, partitionKey: { paths: ['/id'] } });
@@ -32,7 +32,7 @@ async function createContainers(client: CosmosClient, collections: SyntheticColl
 }
 
 /** The SDK's bulk request at its best: 100 operations per request, 8 requests in flight, no budget. */
-async function rawBulk(client: CosmosClient, counts: CosmosBenchOptions['counts']): Promise<number> {
+export async function rawBulk(client: CosmosClient, counts: CosmosBenchOptions['counts']): Promise<number> {
   let n = 0;
   for (const [collection, count] of Object.entries(counts) as [SyntheticCollection, number][]) {
     const container = client.database(databaseOf(collection)).container(collection);

@@ -44,7 +44,7 @@ async function dropAll(client: MongoClient): Promise<void> {
 }
 
 /** The raw driver's bulk insert: unordered insertMany of 1,000 documents, `concurrency` at once. */
-async function rawInsert(client: MongoClient, counts: MongoBenchOptions['counts'], concurrency: number, dbName?: string): Promise<number> {
+export async function rawInsert(client: MongoClient, counts: MongoBenchOptions['counts'], concurrency: number, dbName?: string): Promise<number> {
   let total = 0;
   for (const [collection, n] of Object.entries(counts) as [SyntheticCollection, number][]) {
     const coll = client.db(dbName ?? databaseOf(collection)).collection(collection);

@@ -1,11 +1,13 @@
 /**
- * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large] [--no-write] [--export-only]
+ * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large|scaleout] [--no-write] [--export-only]
+ *                 [--scaleout-docs N] [--scaleout-cosmos-docs N] [--scaleout-budget RU/s]
  *
  * A reproducible benchmark on the local servers: MongoDB (FerretDB) and Cosmos DB
  * (cosmosdb-server behind an RU-charging, throttling proxy) with synthetic copilot data in the
  * guide's proportions. docferry runs as a child process (the CLI bundled to one file) whose peak
  * RSS is sampled; the raw drivers run in this process on the same servers and documents and give
- * the limits each figure is a ratio to. Results print as a table and go to docs/BENCHMARKS.md.
+ * the limits each figure is a ratio to. The scale-out part (bench/scaleout.ts) runs the export and
+ * the import as 1, 2 and 4 shard processes. Results print as a table and go to docs/BENCHMARKS.md.
  */
 import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,6 +17,7 @@ import { benchCosmos } from './cosmos.js';
 import { benchMongo, guideCounts } from './mongo.js';
 import { bundleCli, repoRoot } from './process.js';
 import { machine, markdownTables, replaceBlock, textTable } from './report.js';
+import { scaleCosmos, scaleMongo, scaleTables, scaleText, type ScaleRow } from './scaleout.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,17 +29,24 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     // While working on the export: its rows only, no imports nor one-at-a-time samples.
     'export-only': { type: 'boolean', default: false },
+    // The scale-out part: small enough that its six MongoDB and six Cosmos DB runs take minutes.
+    'scaleout-docs': { type: 'string', default: '30000' },
+    'scaleout-cosmos-docs': { type: 'string', default: '10000' },
+    'scaleout-budget': { type: 'string', default: '10000' },
   },
 });
 
 const docs = Number(values.docs);
 const cosmosDocs = Number(values['cosmos-docs']);
 const budget = Number(values.budget);
-for (const [flag, n] of [['--docs', docs], ['--cosmos-docs', cosmosDocs], ['--budget', budget]] as const) {
+const scaleDocs = Number(values['scaleout-docs']);
+const scaleCosmosDocs = Number(values['scaleout-cosmos-docs']);
+const scaleBudget = Number(values['scaleout-budget']);
+for (const [flag, n] of [['--docs', docs], ['--cosmos-docs', cosmosDocs], ['--budget', budget], ['--scaleout-docs', scaleDocs], ['--scaleout-cosmos-docs', scaleCosmosDocs], ['--scaleout-budget', scaleBudget]] as const) {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a whole number of at least 1`);
 }
 const only = values.only;
-if (only && !['mongo', 'cosmos', 'large'].includes(only)) throw new Error('--only takes mongo, cosmos or large');
+if (only && !['mongo', 'cosmos', 'large', 'scaleout'].includes(only)) throw new Error('--only takes mongo, cosmos, large or scaleout');
 const wantLarge = values.large || only === 'large';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -51,6 +61,7 @@ async function main(): Promise<void> {
   const mongoRows: Measurement[] = [];
   const cosmosRows: Measurement[] = [];
   const largeRows: Measurement[] = [];
+  const scaleRows: ScaleRow[] = [];
 
   if (!only || only === 'mongo') {
     log(`MongoDB (FerretDB), ${docs} documents in the guide's proportions`);
@@ -73,8 +84,21 @@ async function main(): Promise<void> {
     }
   }
 
+  if (!only || only === 'scaleout') {
+    const withImport = !values['export-only'];
+    log(`scale-out: MongoDB (FerretDB), ${scaleDocs} documents, 1, 2 and 4 shard processes`);
+    scaleRows.push(...(await scaleMongo({ cli, work, log, counts: guideCounts(scaleDocs), withImport, section: `Scale-out: MongoDB (FerretDB 1.24, SQLite), ${scaleDocs.toLocaleString('en-US')} documents` })));
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work, { recursive: true });
+    log(`scale-out: Cosmos DB (cosmosdb-server + RU proxy), ${scaleCosmosDocs} documents, one budget of ${scaleBudget} RU/s shared by the shards`);
+    scaleRows.push(...(await scaleCosmos({ cli, work, log, counts: guideCounts(scaleCosmosDocs), withImport, budget: scaleBudget, section: `Scale-out: Cosmos DB (cosmosdb-server + RU proxy), ${scaleCosmosDocs.toLocaleString('en-US')} documents, --max-ru ${scaleBudget.toLocaleString('en-US')} shared (each of N shards takes 1/N)` })));
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work, { recursive: true });
+  }
+
   const all = [...mongoRows, ...cosmosRows, ...largeRows];
-  process.stdout.write(`\n${textTable(all)}\n`);
+  if (all.length > 0) process.stdout.write(`\n${textTable(all)}\n`);
+  if (scaleRows.length > 0) process.stdout.write(`\n${scaleText(scaleRows)}\n`);
   for (const r of all.filter((x) => x.note)) process.stdout.write(`  ${r.section}: ${r.what}: ${r.note}\n`);
   if (values['no-write']) return;
   const path = join(repoRoot, 'docs', 'BENCHMARKS.md');
@@ -85,6 +109,7 @@ async function main(): Promise<void> {
   if (mongoRows.length > 0) doc = replaceBlock(doc, 'mongo', header + markdownTables(mongoRows));
   if (cosmosRows.length > 0) doc = replaceBlock(doc, 'cosmos', header + markdownTables(cosmosRows));
   if (largeRows.length > 0) doc = replaceBlock(doc, 'large', header + markdownTables(largeRows));
+  if (scaleRows.length > 0) doc = replaceBlock(doc, 'scaleout', header + scaleTables(scaleRows));
   await writeFile(path, doc);
   log(`written to ${path}`);
 }
