@@ -10,7 +10,9 @@ import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat, ManifestFile } from '../../core/manifest.js';
-import type { CollectionSink, SinkItem, SinkStore, WriteResult } from '../types.js';
+import type { BsonChunkEncoder, CollectionSink, SinkItem, SinkStore, WriteResult } from '../types.js';
+import { DECLINED } from './encode-chunk.js';
+import { EncodeWorker, encodeWorkerFor, type EncodeThreads } from './encode-pool.js';
 import { PRIVATE_FILE_MODE, fsyncDir, mkdirPrivate } from './fsync.js';
 
 export interface DirSinkOptions {
@@ -21,7 +23,19 @@ export interface DirSinkOptions {
   keepPartialOnAbort?: boolean;
   /** `part-2-of-4`: a shard's files are `<db>/<coll>.part-2-of-4.json` (docs/sharding.md). */
   part?: string;
+  /**
+   * `--encode-threads`: Extended JSON lines from BSON in a worker thread (`1`), on the main
+   * thread (`0`), or in a worker where there are two cores or more (`auto`, the default).
+   */
+  encodeThreads?: EncodeThreads;
+  /** Documents per chunk handed to the encoding worker (tests make it small, to cross chunk boundaries). */
+  encodeChunkDocs?: number;
 }
+
+/** Chunks for the encoding worker: ~1 MB of BSON or 256 documents, 3 out at once (what bounds its memory). */
+const ENCODE_CHUNK_DOCS = 256;
+const ENCODE_CHUNK_BYTES = 1 << 20;
+const ENCODE_IN_FLIGHT = 3;
 
 /** What a checkpoint records about a `.partial` file after each batch. */
 export interface PartialFileState {
@@ -57,6 +71,8 @@ export class DirSink implements SinkStore {
   readonly kind = 'dir' as const;
   readonly maxConcurrency = 1;
   readonly files: ManifestFile[] = [];
+  /** The encoding worker's module when this export uses one (decided by prepareAll). */
+  private encodeWorker: URL | undefined;
 
   constructor(readonly options: DirSinkOptions) {}
 
@@ -65,6 +81,7 @@ export class DirSink implements SinkStore {
   }
 
   async prepareAll(scopes: CollectionScope[]): Promise<void> {
+    this.encodeWorker = isExtendedJson(this.options.format) ? encodeWorkerFor(this.options.encodeThreads) : undefined;
     for (const db of new Set(scopes.map((s) => s.database))) {
       try {
         await mkdirPrivate(join(this.options.dir, db));
@@ -89,7 +106,7 @@ export class DirSink implements SinkStore {
 
   async open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink> {
     const { relPath, finalPath, tempPath } = this.paths(scope);
-    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file));
+    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file), this.encodeWorker);
     await sink.start(isPartialState(resume) ? resume : undefined);
     return sink;
   }
@@ -154,7 +171,10 @@ class DirCollectionSink implements CollectionSink {
   private bytes = 0;
   private documents = 0;
   private finished: ManifestFile | undefined;
+  /** Started with the first chunk this collection hands it; ended by finish and abort. */
+  private worker: EncodeWorker | undefined;
   resumeProblem?: string;
+  readonly bsonEncoder?: BsonChunkEncoder;
 
   constructor(
     private readonly scope: CollectionScope,
@@ -163,8 +183,40 @@ class DirCollectionSink implements CollectionSink {
     private readonly tempPath: string,
     private readonly options: DirSinkOptions,
     private readonly onFinished: (file: ManifestFile) => void,
+    encodeWorker?: URL,
   ) {
-    if (isExtendedJson(options.format)) this.prepareBson = (bson, head) => this.fromBson(bson, head);
+    if (isExtendedJson(options.format)) {
+      this.prepareBson = (bson, head) => this.fromBson(bson, head);
+      if (encodeWorker) {
+        const relaxed = options.format === 'relaxed';
+        this.bsonEncoder = {
+          chunkDocs: options.encodeChunkDocs ?? ENCODE_CHUNK_DOCS,
+          chunkBytes: ENCODE_CHUNK_BYTES,
+          inFlight: ENCODE_IN_FLIGHT,
+          encode: (bsons, heads) => this.encodeInWorker((this.worker ??= new EncodeWorker(encodeWorker, relaxed)), bsons, heads),
+        };
+      }
+    }
+  }
+
+  /** fromBson for a chunk, in the worker: the same lines (encode-chunk.ts runs the same encoder). */
+  private async encodeInWorker(worker: EncodeWorker, bsons: Uint8Array[], heads: Doc[]): Promise<(EncodedItem | null | undefined)[]> {
+    const chunk = await worker.encode(bsons);
+    const items: (EncodedItem | null | undefined)[] = new Array(bsons.length);
+    let start = 0;
+    for (let k = 0; k < bsons.length; k++) {
+      const end = chunk.ends[k]!;
+      const length = chunk.lengths[k]!;
+      items[k] = length >= 0 ? { doc: heads[k]!, line: chunk.out.subarray(start, end), bytes: length } : length === DECLINED ? null : undefined;
+      start = end;
+    }
+    return items;
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
   }
 
   /** Opens the `.partial` file: fresh, or truncated back to what the checkpoint recorded. */
@@ -264,6 +316,7 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async finish(): Promise<void> {
+    await this.stopWorker();
     try {
       await this.fh!.sync();
       await this.fh!.close();
@@ -289,6 +342,7 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async abort(): Promise<void> {
+    await this.stopWorker().catch(() => {});
     await this.fh?.close().catch(() => {});
     this.fh = undefined;
     // A checkpoint can only continue from bytes that were written; an empty partial is just noise.
