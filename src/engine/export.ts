@@ -286,6 +286,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     if (finished) await checkpoint.remove();
   } finally {
     await source.close();
+    // Ends the export's encoding worker thread, if it started one.
+    await sink.close().catch(() => {});
     await checkpoint.release();
   }
   const complete = summary.exitCode === ExitCode.ok;

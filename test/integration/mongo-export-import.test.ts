@@ -12,6 +12,7 @@ import { redact } from '../../src/core/secrets.js';
 import { COPILOT_COLLECTIONS, generateDocuments, type SyntheticCollection } from '../../src/synthetic/copilot.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
+import { encodeWorkerCounts } from '../../src/stores/exportdir/encode-pool.js';
 import { MongoSource } from '../../src/stores/mongo/source.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
 import { latestRunRejectsDir } from '../support/rejects.js';
@@ -579,6 +580,30 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include('The MongoDB URI "mongodb://<redacted>@db.example.net/');
     expect(bad.stderr).to.not.include('awsSecret-9').and.not.include('sessionTok-77');
+  });
+
+  it('--encode-threads 1 (the worker thread) and 0 (the main thread) write the same files, byte for byte, canonical, relaxed and gzip', async () => {
+    const n = freshNames();
+    const layout = await writeLayout(work, layoutFor(n, ['types']));
+    // More than a chunk (256 documents), so that the worker is used, with every BSON type FerretDB keeps among them.
+    await seedMongo(source.uri, n.copilot, 'types', [...typedDocuments(), ...generateDocuments('messages', 700, { seed: 12, flavor: 'mongodb' })]);
+    for (const extra of [[], ['--json-format', 'relaxed'], ['--gzip']]) {
+      const files: Buffer[] = [];
+      for (const threads of ['0', '1']) {
+        const dir = join(work, `threads-${threads}-${counter}-${extra.join('')}`);
+        const started = encodeWorkerCounts().started;
+        const exp = await mongoExport(source.uri, layout, dir, '--collections', 'types', '--encode-threads', threads, ...extra);
+        expect(exp.code, exp.stderr).to.equal(0);
+        expect(encodeWorkerCounts(), `--encode-threads ${threads}`).to.deep.equal({ running: 0, started: started + (threads === '1' ? 1 : 0) });
+        const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+        expect(manifest.status).to.equal('complete');
+        expect(manifest.document_counts[`${n.copilot}.types`]).to.equal(709);
+        files.push(await readFile(join(dir, manifest.files[0]!.path)));
+      }
+      expect(files[1]!.equals(files[0]!), extra.join(' ') || 'canonical').to.equal(true);
+    }
+    const refused = await mongoExport(source.uri, layout, join(work, `threads-2-${counter}`), '--encode-threads', '2');
+    expect(refused.code).to.equal(2);
   });
 
   it('refuses --json-format json for a MongoDB source, and reads SRC_MONGO_URI / DST_MONGO_URI', async () => {

@@ -54,11 +54,12 @@ function malformed(): Uint8Array {
 interface Run {
   dir: string;
   error?: Error;
-  sink: DirSink;
+  /** Encoding workers still running once the collection was done, before the sink was closed. */
+  runningAfterCollection: number;
 }
 
 /** One export of the documents to `<dir>/db/c.json`, keeping the partial file when it fails (as `docferry export` does). */
-async function exportDocs(source: SourceStore, worker: boolean, extra: { signal?: AbortSignal; wrap?: (target: CollectionSink) => void } = {}): Promise<Run> {
+async function exportDocs(source: SourceStore, worker: boolean, extra: { signal?: AbortSignal; wrap?: (target: CollectionSink) => void; scopes?: CollectionScope[] } = {}): Promise<Run> {
   const dir = await tempDir('docferry-encode-worker-');
   const rejects = new RejectsWriter(await tempDir('docferry-encode-worker-rejects-'));
   const sink = new DirSink({ dir, format: 'canonical', keepPartialOnAbort: true, encodeThreads: worker ? '1' : '0', encodeChunkDocs: 16 });
@@ -71,15 +72,19 @@ async function exportDocs(source: SourceStore, worker: boolean, extra: { signal?
     };
   }
   let error: Error | undefined;
+  let runningAfterCollection = -1;
   try {
-    await sink.prepareAll([scope]);
-    await transferCollection({ source, sink, scope, mode: 'upsert', batchSize: 10, concurrency: 1, rejects, errorBudget: new ErrorBudget(), events: () => {}, ...(extra.signal ? { signal: extra.signal } : {}) });
+    const scopes = extra.scopes ?? [scope];
+    await sink.prepareAll(scopes);
+    for (const s of scopes) await transferCollection({ source, sink, scope: s, mode: 'upsert', batchSize: 10, concurrency: 1, rejects, errorBudget: new ErrorBudget(), events: () => {}, ...(extra.signal ? { signal: extra.signal } : {}) });
   } catch (err) {
     error = err as Error;
   } finally {
+    runningAfterCollection = encodeWorkerCounts().running;
     await rejects.close();
+    await sink.close();
   }
-  return { dir, sink, ...(error ? { error } : {}) };
+  return { dir, runningAfterCollection, ...(error ? { error } : {}) };
 }
 
 const finalFile = (dir: string) => join(dir, 'db', 'c.json');
@@ -128,6 +133,8 @@ describe('the encoding worker thread of an export', () => {
     const before = encodeWorkerCounts().started;
     const withWorker = await exportDocs(bsonSource(docs), true);
     expect(encodeWorkerCounts()).to.deep.equal({ running: 0, started: before + 1 });
+    // The failed collection ended the worker itself.
+    expect(withWorker.runningAfterCollection).to.equal(0);
     expect(without.error, 'without the worker').to.be.instanceOf(Error);
     expect(withWorker.error?.message).to.equal(without.error!.message);
     expect(withWorker.error?.constructor).to.equal(without.error!.constructor);
@@ -153,7 +160,7 @@ describe('the encoding worker thread of an export', () => {
     });
     const third = printableId(headOf(docs[32]!)._id);
     expect(run.error?.message).to.include(`db.c: encoding 16 documents in a worker thread, from the document with _id ${third}`).and.include('the encoding worker thread stopped (exit code 1)').and.include('--resume');
-    expect(encodeWorkerCounts().running).to.equal(0);
+    expect(run.runningAfterCollection).to.equal(0);
     expect(await exists(finalFile(run.dir))).to.equal(false);
     const lines = (await readFile(partialFile(run.dir), 'utf8')).split('\n');
     expect(lines.pop()).to.equal('');
@@ -178,8 +185,19 @@ describe('the encoding worker thread of an export', () => {
     );
     expect(runningWhenAborted).to.equal(1);
     expect(run.error).to.be.instanceOf(AbortError);
-    expect(encodeWorkerCounts().running).to.equal(0);
+    // Ended by the abort, before the sink was closed.
+    expect(run.runningAfterCollection).to.equal(0);
     expect(await exists(finalFile(run.dir))).to.equal(false);
+  });
+
+  it('one worker serves every collection of an export, until the sink is closed', async () => {
+    const before = encodeWorkerCounts().started;
+    const scopes = ['a', 'b', 'c'].map((collection) => ({ ...scope, collection }));
+    const run = await exportDocs(bsonSource(synthetic(50)), true, { scopes });
+    expect(run.error).to.equal(undefined);
+    expect(run.runningAfterCollection).to.equal(1);
+    expect(encodeWorkerCounts()).to.deep.equal({ running: 0, started: before + 1 });
+    for (const c of ['a', 'b', 'c']) expect((await readFile(join(run.dir, 'db', `${c}.json`), 'utf8')).trim().split('\n'), c).to.have.length(50);
   });
 
   it('a worker ended with chunks pending fails them, and every later one', async () => {

@@ -59,6 +59,8 @@ async function exportOnce(docs: Uint8Array[], giveBson: boolean, format: JsonFor
     await transferCollection({ source: bsonSource(docs, giveBson, asked), sink, scope, mode: 'upsert', batchSize: 37, batchBytes: 20_000, concurrency: 1, rejects, errorBudget: new ErrorBudget(), events: () => {} });
   } finally {
     await rejects.close();
+    // Ends the encoding worker, as the export does when it is done.
+    await sink.close();
   }
   const rejected = await readFile(join(rejectsDir, 'db.c.ndjson'), 'utf8').catch(() => '');
   return { files: await filesOf(dir), asked, rejects: rejected };

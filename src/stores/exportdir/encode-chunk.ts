@@ -1,4 +1,4 @@
-import { canonicalLineFromBson } from '../../core/bson-canonical.js';
+import { canonicalLineFromBson, canonicalLineInto } from '../../core/bson-canonical.js';
 import { relaxedFromCanonical } from '../../core/codec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,6 +24,12 @@ export interface EncodedChunk {
   lengths: Int32Array;
 }
 
+function grown(out: Buffer, used: number, needed: number): Buffer {
+  const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, needed));
+  out.copy(bigger, 0, 0, used);
+  return bigger;
+}
+
 /**
  * Encodes the BSON documents stored back to back in `bson`, document k ending at `docEnds[k]`.
  * `out` is not pooled (Buffer.allocUnsafeSlow), so that its ArrayBuffer can be transferred.
@@ -31,7 +37,7 @@ export interface EncodedChunk {
 export function encodeChunk(bson: Uint8Array, docEnds: Int32Array, relaxed: boolean): EncodedChunk {
   const src = Buffer.isBuffer(bson) ? bson : Buffer.from(bson.buffer, bson.byteOffset, bson.byteLength);
   const count = docEnds.length;
-  let out = Buffer.allocUnsafeSlow(Math.max(1024, Math.ceil(src.length * 1.5)));
+  let out: Buffer = Buffer.allocUnsafeSlow(Math.max(1024, Math.ceil(src.length * 1.5)));
   let used = 0;
   const ends = new Int32Array(count);
   const lengths = new Int32Array(count);
@@ -42,37 +48,39 @@ export function encodeChunk(bson: Uint8Array, docEnds: Int32Array, relaxed: bool
     // Whatever the bytes say (a malformed document's own length included): the walk checks them.
     const doc = src.subarray(at, docEnd);
     at = docEnd;
-    let bytes: Buffer | undefined;
-    let length: number;
     try {
-      const line = canonicalLineFromBson(doc);
-      if (!line) {
-        ends[k] = used;
-        lengths[k] = DECLINED;
-        continue;
-      }
       if (relaxed) {
+        const line = canonicalLineFromBson(doc);
+        if (!line) {
+          ends[k] = used;
+          lengths[k] = DECLINED;
+          continue;
+        }
+        // Relaxed lines are made from the canonical text, as DirCollectionSink.prepareBson makes them.
         const text = relaxedFromCanonical(line.bytes.toString('utf8'));
-        bytes = Buffer.from(text, 'utf8');
-        length = text.length;
+        const bytes = Buffer.from(text, 'utf8');
+        if (used + bytes.length > out.length) out = grown(out, used, used + bytes.length);
+        bytes.copy(out, used);
+        used += bytes.length;
+        ends[k] = used;
+        lengths[k] = text.length;
       } else {
-        bytes = line.bytes;
-        length = line.length;
+        // Written straight into the chunk: the bytes canonicalLineFromBson gives, one copy fewer.
+        const line = canonicalLineInto(doc, out, used);
+        if (!line) {
+          ends[k] = used;
+          lengths[k] = DECLINED;
+          continue;
+        }
+        out = line.target;
+        used = line.end;
+        ends[k] = used;
+        lengths[k] = line.length;
       }
     } catch {
       ends[k] = used;
       lengths[k] = FAILED;
-      continue;
     }
-    if (used + bytes.length > out.length) {
-      const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, used + bytes.length));
-      out.copy(bigger, 0, 0, used);
-      out = bigger;
-    }
-    bytes.copy(out, used);
-    used += bytes.length;
-    ends[k] = used;
-    lengths[k] = length;
   }
   if (at !== src.length) throw new Error(`BSON chunk: ${src.length - at} bytes after its ${count} documents`);
   return { out, used, ends, lengths };

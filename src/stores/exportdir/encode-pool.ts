@@ -148,6 +148,11 @@ export class EncodeWorker {
     });
   }
 
+  /** Whether it failed (or was ended): it encodes nothing more. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Ends the thread (pending chunks fail); resolves once it has exited. */
   async terminate(): Promise<void> {
     const worker = this.worker;

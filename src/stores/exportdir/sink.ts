@@ -72,7 +72,16 @@ export class DirSink implements SinkStore {
   readonly maxConcurrency = 1;
   readonly files: ManifestFile[] = [];
   /** The encoding worker's module when this export uses one (decided by prepareAll). */
-  private encodeWorker: URL | undefined;
+  private encodeWorkerUrl: URL | undefined;
+  /**
+   * One worker thread for the whole export, started by the first collection that hands it a
+   * chunk: a thread per collection paid its start-up (an isolate, the BSON library, the JIT's
+   * warm-up: ~0.1 s of CPU) again for every collection. Collections exported at once share it
+   * (each takes its own replies in order). Ended by `close`, and by the abort of the last
+   * collection using it; a worker that failed is replaced for the next collection.
+   */
+  private worker: EncodeWorker | undefined;
+  private workerUsers = 0;
 
   constructor(readonly options: DirSinkOptions) {}
 
@@ -81,7 +90,7 @@ export class DirSink implements SinkStore {
   }
 
   async prepareAll(scopes: CollectionScope[]): Promise<void> {
-    this.encodeWorker = isExtendedJson(this.options.format) ? encodeWorkerFor(this.options.encodeThreads) : undefined;
+    this.encodeWorkerUrl = isExtendedJson(this.options.format) ? encodeWorkerFor(this.options.encodeThreads) : undefined;
     for (const db of new Set(scopes.map((s) => s.database))) {
       try {
         await mkdirPrivate(join(this.options.dir, db));
@@ -106,7 +115,7 @@ export class DirSink implements SinkStore {
 
   async open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink> {
     const { relPath, finalPath, tempPath } = this.paths(scope);
-    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file), this.encodeWorker);
+    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file), this.encodeWorkerUrl ? this : undefined);
     await sink.start(isPartialState(resume) ? resume : undefined);
     return sink;
   }
@@ -122,7 +131,32 @@ export class DirSink implements SinkStore {
     return true;
   }
 
-  async close(): Promise<void> {}
+  /** The export's worker, for a collection that starts using it (`releaseWorker` when it is done). */
+  acquireWorker(): EncodeWorker {
+    if (!this.worker || this.worker.failed) {
+      void this.worker?.terminate();
+      this.worker = new EncodeWorker(this.encodeWorkerUrl!, this.options.format === 'relaxed');
+    }
+    this.workerUsers++;
+    return this.worker;
+  }
+
+  /** A collection is done with the worker; after an abort, a worker no other collection uses is ended. */
+  async releaseWorker(aborted: boolean): Promise<void> {
+    this.workerUsers--;
+    if (aborted && this.workerUsers === 0) await this.stopWorker();
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  /** Ends the encoding worker. */
+  async close(): Promise<void> {
+    await this.stopWorker();
+  }
 }
 
 function isPartialState(v: unknown): v is PartialFileState {
@@ -171,7 +205,7 @@ class DirCollectionSink implements CollectionSink {
   private bytes = 0;
   private documents = 0;
   private finished: ManifestFile | undefined;
-  /** Started with the first chunk this collection hands it; ended by finish and abort. */
+  /** The export's encoding worker, taken with the first chunk this collection hands it. */
   private worker: EncodeWorker | undefined;
   resumeProblem?: string;
   readonly bsonEncoder?: BsonChunkEncoder;
@@ -183,17 +217,17 @@ class DirCollectionSink implements CollectionSink {
     private readonly tempPath: string,
     private readonly options: DirSinkOptions,
     private readonly onFinished: (file: ManifestFile) => void,
-    encodeWorker?: URL,
+    workers?: DirSink,
   ) {
     if (isExtendedJson(options.format)) {
       this.prepareBson = (bson, head) => this.fromBson(bson, head);
-      if (encodeWorker) {
-        const relaxed = options.format === 'relaxed';
+      if (workers) {
+        this.workers = workers;
         this.bsonEncoder = {
           chunkDocs: options.encodeChunkDocs ?? ENCODE_CHUNK_DOCS,
           chunkBytes: ENCODE_CHUNK_BYTES,
           inFlight: ENCODE_IN_FLIGHT,
-          encode: (bsons, heads) => this.encodeInWorker((this.worker ??= new EncodeWorker(encodeWorker, relaxed)), bsons, heads),
+          encode: (bsons, heads) => this.encodeInWorker((this.worker ??= workers.acquireWorker()), bsons, heads),
         };
       }
     }
@@ -213,10 +247,12 @@ class DirCollectionSink implements CollectionSink {
     return items;
   }
 
-  private async stopWorker(): Promise<void> {
-    const worker = this.worker;
+  private workers: DirSink | undefined;
+
+  private async releaseWorker(aborted: boolean): Promise<void> {
+    if (!this.worker) return;
     this.worker = undefined;
-    await worker?.terminate();
+    await this.workers!.releaseWorker(aborted);
   }
 
   /** Opens the `.partial` file: fresh, or truncated back to what the checkpoint recorded. */
@@ -316,7 +352,7 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async finish(): Promise<void> {
-    await this.stopWorker();
+    await this.releaseWorker(false);
     try {
       await this.fh!.sync();
       await this.fh!.close();
@@ -342,7 +378,7 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async abort(): Promise<void> {
-    await this.stopWorker().catch(() => {});
+    await this.releaseWorker(true).catch(() => {});
     await this.fh?.close().catch(() => {});
     this.fh = undefined;
     // A checkpoint can only continue from bytes that were written; an empty partial is just noise.
