@@ -13,6 +13,8 @@ import { COPILOT_COLLECTIONS, generateDocuments, type SyntheticCollection } from
 import { runCli, spawnCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
 import { encodeWorkerCounts } from '../../src/stores/exportdir/encode-pool.js';
+import { exportData } from '../../src/api/run.js';
+import { AbortError } from '../../src/core/errors.js';
 import { MongoSource } from '../../src/stores/mongo/source.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
 import { latestRunRejectsDir } from '../support/rejects.js';
@@ -604,6 +606,40 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
     }
     const refused = await mongoExport(source.uri, layout, join(work, `threads-2-${counter}`), '--encode-threads', '2');
     expect(refused.code).to.equal(2);
+  });
+
+  it('an export cancelled mid-collection with the worker resumes with it and ends byte for byte the export without it', async () => {
+    const n = freshNames();
+    const layoutFile = await writeLayout(work, layoutFor(n));
+    await seedMongo(source.uri, n.copilot, 'messages', [...generateDocuments('messages', 1500, { seed: 13, flavor: 'mongodb' })]);
+    const base = { sourceType: 'mongodb', mongoUri: source.uri, layoutFile, collections: ['messages'], batchSize: 100 } as const;
+    const whole = join(work, `threads-whole-${counter}`);
+    await exportData({ ...base, outputDir: whole, encodeThreads: '0' });
+    const dir = join(work, `threads-resumed-${counter}`);
+    const controller = new AbortController();
+    let written = 0;
+    const cancelled = await exportData({
+      ...base,
+      outputDir: dir,
+      encodeThreads: '1',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress' && e.written >= 300 && written === 0) {
+          written = e.written;
+          controller.abort();
+        }
+      },
+    }).then(() => undefined, (err: unknown) => err);
+    expect(cancelled).to.be.instanceOf(AbortError);
+    expect(written).to.be.at.least(300);
+    expect(encodeWorkerCounts().running, 'ended by the abort').to.equal(0);
+    expect(existsSync(join(dir, n.copilot, 'messages.json'))).to.equal(false);
+    const started = encodeWorkerCounts().started;
+    const resumed = await exportData({ ...base, outputDir: dir, encodeThreads: '1', resume: true });
+    expect(resumed.collections[0]!.resumed).to.be.at.least(300).and.below(1500);
+    expect(encodeWorkerCounts()).to.deep.equal({ running: 0, started: started + 1 });
+    const [a, b] = await Promise.all([readFile(join(whole, n.copilot, 'messages.json')), readFile(join(dir, n.copilot, 'messages.json'))]);
+    expect(b.equals(a)).to.equal(true);
   });
 
   it('refuses --json-format json for a MongoDB source, and reads SRC_MONGO_URI / DST_MONGO_URI', async () => {
