@@ -81,7 +81,7 @@ export interface ExportCatalogueOptions {
    */
   pageSize?: number;
   /**
-   * MongoDB sources, canonical or relaxed Extended JSON: encode the lines in a worker thread (1) or on the main thread (0); auto: a worker when the process may use two cores or more (docs/BENCHMARKS.md, "Both cores").
+   * MongoDB sources, canonical or relaxed Extended JSON: encode the lines in a worker thread (1) or on the main thread (0); auto: a worker when the process may use four cores or more (docs/BENCHMARKS.md, "Both cores").
    * @defaultValue "auto"
    * CLI: `--encode-threads`.
    */

@@ -1126,7 +1126,7 @@ const EXPORT_OWN: readonly OptionDecl[] = [
     cliChoices: true,
     valueName: '<n>',
     cliDefault: 'auto',
-    help: 'MongoDB sources, canonical or relaxed Extended JSON: encode the lines in a worker thread (1) or on the main thread (0); auto: a worker when the process may use two cores or more (docs/BENCHMARKS.md, "Both cores")',
+    help: 'MongoDB sources, canonical or relaxed Extended JSON: encode the lines in a worker thread (1) or on the main thread (0); auto: a worker when the process may use four cores or more (docs/BENCHMARKS.md, "Both cores")',
     cliOnly: 'the task bundles are single files without the worker module: a task encodes on the main thread',
   },
 ];

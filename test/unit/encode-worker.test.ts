@@ -11,7 +11,7 @@ import type { CollectionScope } from '../../src/core/layout.js';
 import { RejectsWriter } from '../../src/engine/rejects.js';
 import { ErrorBudget, transferCollection } from '../../src/engine/transfer.js';
 import { DECLINED, encodeChunk } from '../../src/stores/exportdir/encode-chunk.js';
-import { EncodeWorker, encodeWorkerCounts, encodeWorkerFor, encodeWorkerUrl } from '../../src/stores/exportdir/encode-pool.js';
+import { AUTO_WORKER_CORES, EncodeWorker, encodeWorkerCounts, encodeWorkerFor, encodeWorkerUrl } from '../../src/stores/exportdir/encode-pool.js';
 import { DirSink } from '../../src/stores/exportdir/sink.js';
 import { headOf } from '../../src/stores/mongo/bson-head.js';
 import { RAW_BSON_READ } from '../../src/stores/mongo/connection.js';
@@ -116,7 +116,7 @@ describe('the encoding worker thread of an export', () => {
     expect(encodeWorkerUrl()?.href).to.match(/\/encode-worker\.ts$/);
     expect(encodeWorkerFor('0')).to.equal(undefined);
     expect(encodeWorkerFor('1')?.href).to.equal(encodeWorkerUrl()!.href);
-    expect(encodeWorkerFor('auto')?.href).to.equal(availableParallelism() >= 2 ? encodeWorkerUrl()!.href : undefined);
+    expect(encodeWorkerFor('auto')?.href).to.equal(availableParallelism() >= AUTO_WORKER_CORES ? encodeWorkerUrl()!.href : undefined);
   });
 
   it('a collection smaller than one chunk is encoded on the main thread: no worker is started for it', async () => {

@@ -10,13 +10,19 @@ import type { EncodeReply, EncodeRequest } from './encode-worker.js';
 // ---------------------------------------------------------------------------------------------
 // The export's encoding worker thread, main-thread side (docs/BENCHMARKS.md, "Both cores").
 //
-// `--encode-threads auto` (the default) starts one only where it can run beside the main thread:
-// os.availableParallelism() >= 2 (it follows the process's CPU affinity, so `taskset -c 0` is one
-// core), and only when the worker's module is where this one expects it. On one core the export
-// encodes on the main thread as it always did: the copies to and from a worker would be pure cost.
+// `--encode-threads auto` (the default) starts one only where a core is likely to be free for it:
+// os.availableParallelism() >= AUTO_WORKER_CORES (it follows the process's CPU affinity, so
+// `taskset -c 0` is one core), and only when the worker's module is where this one expects it.
+// On two cores measured beside the database (docs/BENCHMARKS.md, "Both cores") the worker took the
+// server's core and cost about 10 % more CPU a document for a small gain in docs/s: a 2-core agent
+// shared with a database or other jobs is the case issue #20 names, so it keeps the main thread
+// unless `--encode-threads 1` says otherwise.
 // ---------------------------------------------------------------------------------------------
 
 export const ENCODE_THREADS = ['auto', '0', '1'] as const;
+
+/** Cores `auto` asks for before it starts a worker. */
+export const AUTO_WORKER_CORES = 4;
 export type EncodeThreads = (typeof ENCODE_THREADS)[number];
 
 /**
@@ -44,7 +50,7 @@ export function encodeWorkerFor(setting: EncodeThreads | undefined): URL | undef
     if (!url) throw new DocferryError('--encode-threads 1: this build of docferry has no encoding worker (encode-worker.js beside its export sink); use --encode-threads 0 or auto.');
     return url;
   }
-  return availableParallelism() >= 2 ? encodeWorkerUrl() : undefined;
+  return availableParallelism() >= AUTO_WORKER_CORES ? encodeWorkerUrl() : undefined;
 }
 
 let running = 0;
