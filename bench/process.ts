@@ -18,9 +18,11 @@ export async function bundleCli(): Promise<string> {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
   // Split at the CLI's dynamic imports, as the compiled package is: a store's SDK loads only
-  // when a run uses it (a single file would hoist every SDK import to its top).
+  // when a run uses it (a single file would hoist every SDK import to its top). The export's
+  // encoding worker is an entry of its own, beside the CLI, where the export sink looks for it
+  // (src/stores/exportdir/encode-pool.ts), as dist/ has it beside the sink.
   await build({
-    entryPoints: { docferry: join(repoRoot, 'src', 'cli', 'main.ts') },
+    entryPoints: { docferry: join(repoRoot, 'src', 'cli', 'main.ts'), 'encode-worker': join(repoRoot, 'src', 'stores', 'exportdir', 'encode-worker.ts') },
     outdir,
     outExtension: { '.js': '.mjs' },
     splitting: true,
@@ -73,11 +75,13 @@ function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined
  * Runs the bundled CLI in its own process and samples its peak RSS from /proc (VmHWM is the
  * kernel's high-water mark, so a sample taken late still sees an early peak).
  */
-export function runDocferry(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Promise<ChildRun> {
+export function runDocferry(cli: string, args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = [], prefix: string[] = []): Promise<ChildRun> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const cpuFile = join(tmpdir(), `docferry-bench-cpu-${process.pid}-${runs++}.json`);
-    const child = spawn(process.execPath, ['--require', CPU_AT_EXIT, ...nodeArgs, cli, ...args], {
+    // `prefix`: a command that execs node in the same process (`taskset -c 0`), so /proc still follows it.
+    const command = [...prefix, process.execPath, '--require', CPU_AT_EXIT, ...nodeArgs, cli, ...args];
+    const child = spawn(command[0]!, command.slice(1), {
       cwd: repoRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, BENCH_CPU_FILE: cpuFile },
       stdio: ['ignore', 'pipe', 'pipe'],

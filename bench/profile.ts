@@ -85,7 +85,9 @@ async function main(): Promise<void> {
           ['--cpu-prof', '--cpu-prof-dir', profDir],
         );
         const summary = summaryOf(run, 'export');
-        const file = (await readdir(profDir)).find((f) => f.endsWith('.cpuprofile'))!;
+        // CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile: the main thread is thread 0 (an encoding worker writes its own).
+        const files = (await readdir(profDir)).filter((f) => f.endsWith('.cpuprofile'));
+        const file = files.find((f) => f.split('.')[4] === '0') ?? files[0]!;
         const profile = JSON.parse(await readFile(join(profDir, file), 'utf8')) as Profile;
         const top = selfTimes(profile).slice(0, Number(values.top));
         const n = summary.totals.written;

@@ -124,6 +124,7 @@ export function exportOptionsOf(c: ReadCall): ExportOptions {
     ...collectionsOf(v),
     ...(v.jsonFormat ? { format: v.jsonFormat as JsonFormat } : {}),
     ...(v.gzip ? { gzip: true } : {}),
+    ...(v.encodeThreads ? { encodeThreads: v.encodeThreads as NonNullable<ExportOptions['encodeThreads']> } : {}),
     ...(v.overwrite ? { overwrite: true } : {}),
     ...filterFrom(v),
     ...discoveryFrom(v),

@@ -255,24 +255,51 @@ function documentAt(start: number, isArray: boolean, depth: number): number {
 }
 
 /**
- * The canonical Extended JSON line of one BSON document, or undefined when the caller must
- * deserialise it and encode the document instead (see above).
+ * Writes the document's line into this module's scratch buffer: its end there, or -1 when the
+ * caller must deserialise it and encode the document instead (see above).
  */
-export function canonicalLineFromBson(bson: Uint8Array): EncodedLine | undefined {
+function encodeToScratch(bson: Uint8Array): number {
   src = Buffer.isBuffer(bson) ? bson : Buffer.from(bson.buffer, bson.byteOffset, bson.byteLength);
   pos = 0;
   extra16 = 0;
   keyTop = 0;
   try {
-    if (documentAt(0, false, 0) !== src.length) return undefined;
+    if (documentAt(0, false, 0) !== src.length) return -1;
   } catch {
     // Unhandled or malformed: the deserialiser accepts it or says what is wrong with it.
-    return undefined;
+    return -1;
   } finally {
     // Not to keep a batch of the driver's bytes alive through this module.
     src = out;
   }
-  const bytes = Buffer.allocUnsafe(pos);
-  out.copy(bytes, 0, 0, pos);
-  return { bytes, length: pos + extra16 };
+  return pos;
+}
+
+/**
+ * The canonical Extended JSON line of one BSON document, or undefined when the caller must
+ * deserialise it and encode the document instead (see above).
+ */
+export function canonicalLineFromBson(bson: Uint8Array): EncodedLine | undefined {
+  const end = encodeToScratch(bson);
+  if (end < 0) return undefined;
+  const bytes = Buffer.allocUnsafe(end);
+  out.copy(bytes, 0, 0, end);
+  return { bytes, length: end + extra16 };
+}
+
+/**
+ * The same line, copied into `target` at `at` (grown when it has no room: the buffer written to
+ * is returned) without a buffer of its own: what the export's encoding worker uses for a chunk of
+ * lines. Undefined as canonicalLineFromBson gives it.
+ */
+export function canonicalLineInto(bson: Uint8Array, target: Buffer, at: number): { target: Buffer; end: number; length: number } | undefined {
+  const end = encodeToScratch(bson);
+  if (end < 0) return undefined;
+  if (at + end > target.length) {
+    const bigger = Buffer.allocUnsafeSlow(Math.max(target.length * 2, at + end));
+    target.copy(bigger, 0, 0, at);
+    target = bigger;
+  }
+  out.copy(target, at, 0, end);
+  return { target, end: at + end, length: end + extra16 };
 }

@@ -11,6 +11,7 @@ import { redact } from '../core/secrets.js';
 import { readManifest, writeManifest } from '../stores/exportdir/manifest-io.js';
 import { readSchemas } from './schema-carry.js';
 import { mkdirPrivate } from '../stores/exportdir/fsync.js';
+import type { EncodeThreads } from '../stores/exportdir/encode-pool.js';
 import { DirSink } from '../stores/exportdir/sink.js';
 import { createSource, type DatabaseSpec } from '../stores/factory.js';
 import { databaseStore, databaseStoreOfType } from '../stores/registry.js';
@@ -51,6 +52,8 @@ export interface ExportOptions extends TuningOptions, DiscoveryOptions, FilterOp
    * and checkpoint are removed first. Refused for a directory that holds anything else.
    */
   overwrite?: boolean;
+  /** `--encode-threads`: Extended JSON from BSON in a worker thread (src/stores/exportdir/encode-pool.ts); default auto. */
+  encodeThreads?: EncodeThreads;
   /** Re-read the finished export and compare it with the source (exit 5 on differences). */
   verify?: boolean;
   /** With `verify`: every difference to this NDJSON file. */
@@ -186,7 +189,7 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     await source.close();
     throw err;
   }
-  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}), ...(o.shard ? { part: shardPart(o.shard) } : {}) });
+  const sink = new DirSink({ dir: o.outputDir, format, keepPartialOnAbort: true, ...(o.gzip ? { gzip: true } : {}), ...(o.shard ? { part: shardPart(o.shard) } : {}), ...(o.encodeThreads ? { encodeThreads: o.encodeThreads } : {}) });
   let checkpoint: RunCheckpoint;
   try {
     checkpoint = await RunCheckpoint.open({
@@ -283,6 +286,8 @@ export async function runExport(o: ExportOptions): Promise<RunSummary> {
     if (finished) await checkpoint.remove();
   } finally {
     await source.close();
+    // Ends the export's encoding worker thread, if it started one.
+    await sink.close().catch(() => {});
     await checkpoint.release();
   }
   const complete = summary.exitCode === ExitCode.ok;

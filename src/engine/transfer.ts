@@ -1,14 +1,15 @@
 import type { Doc } from '../core/documents.js';
 import { forEachLimit } from '../core/concurrency.js';
-import { abortErrorOf } from '../core/errors.js';
+import { DocferryError, abortErrorOf, errorMessage } from '../core/errors.js';
 import type { CollectionScope } from '../core/layout.js';
 import { printableId } from '../core/type-mapping.js';
-import { documentIdIn, namingStore } from '../stores/registry.js';
-import type { CollectionSink, SinkItem, SinkStore, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
+import { documentIdIn, namingStore, storeByKind } from '../stores/registry.js';
+import type { CollectionSink, SinkItem, SinkStore, SourceItem, SourceStore, StoreKind, WriteMode } from '../stores/types.js';
 import { zeroCounts, type CollectionSummary, type EventSink } from './events.js';
 import type { CollectionCheckpoint } from './checkpoint.js';
 import type { RejectsWriter } from './rejects.js';
 import { Batcher } from './transfer/batcher.js';
+import { EncodeAhead } from './transfer/encode-ahead.js';
 import { ErrorBudget } from './transfer/error-budget.js';
 import { UnitLedger, type JournalUnit } from './transfer/journal-units.js';
 import { ProgressReporter, countWithHeadStart } from './transfer/progress.js';
@@ -102,6 +103,18 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     if (ledger.refusedFull(o.batchSize, maxBatchBytes)) await settleRefused();
   };
 
+  /** A chunk the sink's encoder could not encode: the documents before it are written, none from it on. */
+  const encodingFailed = (first: SourceItem, count: number, err: unknown) => {
+    const id = first.doc ? idForMessages(first.doc, idStore) : undefined;
+    const field = storeByKind(idStore).identity?.field ?? 'id';
+    return new DocferryError(
+      `${scope.database}.${scope.collection}: encoding ${count} documents in a worker thread, from the document with ${field} ${id ?? '(none)'} on, failed: ${errorMessage(err)}. ` +
+        'The documents before it were exported; re-run with --resume to continue, or with --encode-threads 0 to encode on the main thread.',
+      undefined,
+      { cause: err },
+    );
+  };
+
   /** Reads, prepares and gathers the documents; yields each full batch with the journal unit it settles. */
   async function* batches(): AsyncGenerator<{ items: SinkItem[]; unit: JournalUnit }> {
     const batcher = new Batcher<SinkItem>(o.batchSize, maxBatchBytes);
@@ -113,7 +126,10 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
     };
     // A sink that encodes from BSON bytes (an export's canonical lines) skips the deserialisation.
     const bson = target.prepareBson !== undefined;
-    for await (const item of o.source.read(scope, bson ? { bson } : undefined)) {
+    const read = o.source.read(scope, bson ? { bson } : undefined);
+    // One that can encode them in chunks off this thread (an export's worker) gets them ahead, in order.
+    const ahead = bson && target.bsonEncoder ? new EncodeAhead(read, target.bsonEncoder, (item) => item.doc !== undefined && item.bson !== undefined && !(cp && resumed > 0 && cp.isConfirmed(item)), encodingFailed) : undefined;
+    for await (const item of ahead ?? read) {
       // Cancelled: the partial batch is dropped unsent (its documents are not confirmed, so a
       // resume reads them again), and the loop below throws once the batches in flight settled.
       if (stopped || o.signal?.aborted) return;
@@ -122,7 +138,9 @@ export async function transferCollection(o: TransferOptions): Promise<Collection
         await refuse(item, item.reason, { ...(item.id ? { id: item.id } : {}), ...(item.position ? { position: item.position } : {}), ...(item.raw !== undefined ? { raw: item.raw } : {}) });
         continue;
       }
-      let prepared = item.bson && target.prepareBson ? target.prepareBson(item.bson, item.doc) : undefined;
+      // Encoded ahead: its item, or null for `prepare`; undefined: not encoded ahead (or no encoder).
+      const early = ahead?.prepared;
+      let prepared = early === undefined ? (item.bson && target.prepareBson ? target.prepareBson(item.bson, item.doc) : undefined) : (early ?? undefined);
       if (prepared === undefined) {
         const doc = item.whole ? item.whole() : item.doc;
         const fromDoc = target.prepare(doc);

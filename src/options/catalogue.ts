@@ -1154,6 +1154,16 @@ const EXPORT_OWN: readonly OptionDecl[] = [
     help: 'Cosmos DB source: documents per query page (default: pages of about 4 MB, the service\'s cap, from the average document size; smaller pages mean less memory)',
     cliOnly: 'a measuring knob: the source sizes its pages by document size and RU budget, which is what a pipeline wants',
   },
+  {
+    key: 'encodeThreads',
+    kind: 'choice',
+    choices: ['auto', '0', '1'],
+    cliChoices: true,
+    valueName: '<n>',
+    cliDefault: 'auto',
+    help: 'MongoDB sources, canonical or relaxed Extended JSON: encode the lines in a worker thread (1) or on the main thread (0); auto: a worker when the process may use four cores or more (docs/BENCHMARKS.md, "Both cores")',
+    cliOnly: 'the task bundles are single files without the worker module: a task encodes on the main thread',
+  },
 ];
 
 /** mongorestore's flag: the schema travels by default, as its indexes do. */

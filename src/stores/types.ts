@@ -167,6 +167,12 @@ export interface CollectionSink {
    * cheaper than from the document; undefined when this one must go through `prepare`.
    */
   prepareBson?(bson: Uint8Array, head: Doc): SinkItem | undefined;
+  /**
+   * `prepareBson` for chunks of documents at once, off the main thread (an export's encoding
+   * worker, src/stores/exportdir/encode-pool.ts), for a sink that has one; the transfer loop
+   * hands it chunks ahead of its batches and takes the results in order (transfer/encode-ahead.ts).
+   */
+  readonly bsonEncoder?: BsonChunkEncoder;
   write(batch: SinkItem[], mode: WriteMode): Promise<WriteResult[]>;
   /** Called once after every write succeeded; makes the collection's output final. */
   finish(): Promise<void>;
@@ -180,6 +186,21 @@ export interface CollectionSink {
   checkpointState?(): unknown;
   /** Set when `open` was given a checkpoint state it could not trust: the sink started over. */
   readonly resumeProblem?: string;
+}
+
+/** See CollectionSink.bsonEncoder. */
+export interface BsonChunkEncoder {
+  /** A chunk is sent once it holds this many documents or this many BSON bytes; at most `inFlight` chunks are out at once. */
+  readonly chunkDocs: number;
+  readonly chunkBytes: number;
+  readonly inFlight: number;
+  /**
+   * Per document, in order: its item, as `prepareBson` would give it; null when `prepareBson`
+   * would give undefined (the document goes through `prepare`); undefined when it was not encoded
+   * (the caller runs `prepareBson` itself, which gives the result, or the error, it always gives).
+   * Rejects when the chunk could not be encoded at all.
+   */
+  encode(bsons: Uint8Array[], heads: Doc[]): Promise<(SinkItem | null | undefined)[]>;
 }
 
 export interface SinkStore {

@@ -12,6 +12,9 @@ import { redact } from '../../src/core/secrets.js';
 import { COPILOT_COLLECTIONS, generateDocuments, type SyntheticCollection } from '../../src/synthetic/copilot.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, type CosmosTestServer } from '../support/cosmos.js';
+import { encodeWorkerCounts } from '../../src/stores/exportdir/encode-pool.js';
+import { exportData } from '../../src/api/run.js';
+import { AbortError } from '../../src/core/errors.js';
 import { MongoSource } from '../../src/stores/mongo/source.js';
 import { startMongoTestServer, type MongoTestServer } from '../support/ferretdb.js';
 import { latestRunRejectsDir } from '../support/rejects.js';
@@ -579,6 +582,64 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include('The MongoDB URI "mongodb://<redacted>@db.example.net/');
     expect(bad.stderr).to.not.include('awsSecret-9').and.not.include('sessionTok-77');
+  });
+
+  it('--encode-threads 1 (the worker thread) and 0 (the main thread) write the same files, byte for byte, canonical, relaxed and gzip', async () => {
+    const n = freshNames();
+    const layout = await writeLayout(work, layoutFor(n, ['types']));
+    // More than a chunk (256 documents), so that the worker is used, with every BSON type FerretDB keeps among them.
+    await seedMongo(source.uri, n.copilot, 'types', [...typedDocuments(), ...generateDocuments('messages', 700, { seed: 12, flavor: 'mongodb' })]);
+    for (const extra of [[], ['--json-format', 'relaxed'], ['--gzip']]) {
+      const files: Buffer[] = [];
+      for (const threads of ['0', '1']) {
+        const dir = join(work, `threads-${threads}-${counter}-${extra.join('')}`);
+        const started = encodeWorkerCounts().started;
+        const exp = await mongoExport(source.uri, layout, dir, '--collections', 'types', '--encode-threads', threads, ...extra);
+        expect(exp.code, exp.stderr).to.equal(0);
+        expect(encodeWorkerCounts(), `--encode-threads ${threads}`).to.deep.equal({ running: 0, started: started + (threads === '1' ? 1 : 0) });
+        const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+        expect(manifest.status).to.equal('complete');
+        expect(manifest.document_counts[`${n.copilot}.types`]).to.equal(709);
+        files.push(await readFile(join(dir, manifest.files[0]!.path)));
+      }
+      expect(files[1]!.equals(files[0]!), extra.join(' ') || 'canonical').to.equal(true);
+    }
+    const refused = await mongoExport(source.uri, layout, join(work, `threads-2-${counter}`), '--encode-threads', '2');
+    expect(refused.code).to.equal(2);
+  });
+
+  it('an export cancelled mid-collection with the worker resumes with it and ends byte for byte the export without it', async () => {
+    const n = freshNames();
+    const layoutFile = await writeLayout(work, layoutFor(n));
+    await seedMongo(source.uri, n.copilot, 'messages', [...generateDocuments('messages', 1500, { seed: 13, flavor: 'mongodb' })]);
+    const base = { sourceType: 'mongodb', mongoUri: source.uri, layoutFile, collections: ['messages'], batchSize: 100 } as const;
+    const whole = join(work, `threads-whole-${counter}`);
+    await exportData({ ...base, outputDir: whole, encodeThreads: '0' });
+    const dir = join(work, `threads-resumed-${counter}`);
+    const controller = new AbortController();
+    let written = 0;
+    const cancelled = await exportData({
+      ...base,
+      outputDir: dir,
+      encodeThreads: '1',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type === 'progress' && e.written >= 300 && written === 0) {
+          written = e.written;
+          controller.abort();
+        }
+      },
+    }).then(() => undefined, (err: unknown) => err);
+    expect(cancelled).to.be.instanceOf(AbortError);
+    expect(written).to.be.at.least(300);
+    expect(encodeWorkerCounts().running, 'ended by the abort').to.equal(0);
+    expect(existsSync(join(dir, n.copilot, 'messages.json'))).to.equal(false);
+    const started = encodeWorkerCounts().started;
+    const resumed = await exportData({ ...base, outputDir: dir, encodeThreads: '1', resume: true });
+    expect(resumed.collections[0]!.resumed).to.be.at.least(300).and.below(1500);
+    expect(encodeWorkerCounts()).to.deep.equal({ running: 0, started: started + 1 });
+    const [a, b] = await Promise.all([readFile(join(whole, n.copilot, 'messages.json')), readFile(join(dir, n.copilot, 'messages.json'))]);
+    expect(b.equals(a)).to.equal(true);
   });
 
   it('refuses --json-format json for a MongoDB source, and reads SRC_MONGO_URI / DST_MONGO_URI', async () => {

@@ -7,6 +7,7 @@ import type { CollectionScope } from '../../src/core/layout.js';
 import type { JsonFormat } from '../../src/core/manifest.js';
 import { RejectsWriter } from '../../src/engine/rejects.js';
 import { ErrorBudget, transferCollection } from '../../src/engine/transfer.js';
+import { encodeWorkerCounts } from '../../src/stores/exportdir/encode-pool.js';
 import { DirSink } from '../../src/stores/exportdir/sink.js';
 import { headOf } from '../../src/stores/mongo/bson-head.js';
 import { RAW_BSON_READ } from '../../src/stores/mongo/connection.js';
@@ -45,10 +46,11 @@ async function filesOf(dir: string): Promise<Map<string, Buffer>> {
   return out;
 }
 
-async function exportOnce(docs: Uint8Array[], giveBson: boolean, format: JsonFormat, gzip: boolean): Promise<{ files: Map<string, Buffer>; asked: ReadOptions[]; rejects: string }> {
+/** `worker`: lines encoded in the encoding worker thread, in chunks of 16 documents (else on this thread). */
+async function exportOnce(docs: Uint8Array[], giveBson: boolean, format: JsonFormat, gzip: boolean, worker = false): Promise<{ files: Map<string, Buffer>; asked: ReadOptions[]; rejects: string }> {
   const dir = await tempDir('docferry-bson-path-');
   const rejectsDir = await tempDir('docferry-bson-path-rejects-');
-  const sink = new DirSink({ dir, format, ...(gzip ? { gzip } : {}) });
+  const sink = new DirSink({ dir, format, ...(gzip ? { gzip } : {}), encodeThreads: worker ? '1' : '0', encodeChunkDocs: 16 });
   const rejects = new RejectsWriter(rejectsDir);
   const asked: ReadOptions[] = [];
   try {
@@ -57,6 +59,8 @@ async function exportOnce(docs: Uint8Array[], giveBson: boolean, format: JsonFor
     await transferCollection({ source: bsonSource(docs, giveBson, asked), sink, scope, mode: 'upsert', batchSize: 37, batchBytes: 20_000, concurrency: 1, rejects, errorBudget: new ErrorBudget(), events: () => {} });
   } finally {
     await rejects.close();
+    // Ends the encoding worker, as the export does when it is done.
+    await sink.close();
   }
   const rejected = await readFile(join(rejectsDir, 'db.c.ndjson'), 'utf8').catch(() => '');
   return { files: await filesOf(dir), asked, rejects: rejected };
@@ -79,10 +83,20 @@ describe('an export of BSON bytes writes the same files as an export of the dese
       it(`${format}${gzip ? ', gzip' : ''}: byte for byte, and the source was asked for bytes`, async () => {
         const fromDocs = await exportOnce(docs, false, format, gzip);
         const fromBson = await exportOnce(docs, true, format, gzip);
+        const workersBefore = encodeWorkerCounts().started;
+        const fromWorker = await exportOnce(docs, true, format, gzip, true);
+        // The worker ran (a collection of 16 chunks) and was ended with the collection.
+        expect(encodeWorkerCounts()).to.deep.equal({ running: 0, started: workersBefore + 1 });
         expect(fromBson.asked).to.deep.equal([{ bson: true }]);
+        expect(fromWorker.asked).to.deep.equal([{ bson: true }]);
         expect([...fromBson.files.keys()]).to.deep.equal([...fromDocs.files.keys()]);
-        for (const [path, bytes] of fromDocs.files) expect(fromBson.files.get(path)!.equals(bytes), path).to.equal(true);
+        expect([...fromWorker.files.keys()]).to.deep.equal([...fromDocs.files.keys()]);
+        for (const [path, bytes] of fromDocs.files) {
+          expect(fromBson.files.get(path)!.equals(bytes), path).to.equal(true);
+          expect(fromWorker.files.get(path)!.equals(bytes), `${path}, worker`).to.equal(true);
+        }
         expect(fromBson.rejects).to.equal(fromDocs.rejects);
+        expect(fromWorker.rejects).to.equal(fromDocs.rejects);
         // Not an empty comparison: every document was written.
         const file = [...fromBson.files.keys()].find((p) => p.includes('c.json'))!;
         expect(file).to.not.equal(undefined);

@@ -41,6 +41,7 @@ export function exportOptionsFrom(values: OptionValues, ctx: CliContext, events?
     ...(collections ? { collections } : {}),
     ...(values.jsonFormat ? { format: values.jsonFormat as JsonFormat } : {}),
     ...(values.gzip ? { gzip: true } : {}),
+    ...(values.encodeThreads ? { encodeThreads: values.encodeThreads as NonNullable<ExportOptions['encodeThreads']> } : {}),
     ...(values.overwrite ? { overwrite: true } : {}),
     ...runControlFrom(values),
     ...filterFrom(values),

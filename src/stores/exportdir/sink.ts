@@ -10,7 +10,9 @@ import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
 import type { CollectionScope } from '../../core/layout.js';
 import type { JsonFormat, ManifestFile } from '../../core/manifest.js';
-import type { CollectionSink, SinkItem, SinkStore, WriteResult } from '../types.js';
+import type { BsonChunkEncoder, CollectionSink, SinkItem, SinkStore, WriteResult } from '../types.js';
+import { DECLINED } from './encode-chunk.js';
+import { EncodeWorker, encodeWorkerFor, type EncodeThreads } from './encode-pool.js';
 import { PRIVATE_FILE_MODE, fsyncDir, mkdirPrivate } from './fsync.js';
 
 export interface DirSinkOptions {
@@ -21,7 +23,19 @@ export interface DirSinkOptions {
   keepPartialOnAbort?: boolean;
   /** `part-2-of-4`: a shard's files are `<db>/<coll>.part-2-of-4.json` (docs/sharding.md). */
   part?: string;
+  /**
+   * `--encode-threads`: Extended JSON lines from BSON in a worker thread (`1`), on the main
+   * thread (`0`), or in a worker where there are two cores or more (`auto`, the default).
+   */
+  encodeThreads?: EncodeThreads;
+  /** Documents per chunk handed to the encoding worker (tests make it small, to cross chunk boundaries). */
+  encodeChunkDocs?: number;
 }
+
+/** Chunks for the encoding worker: ~1 MB of BSON or 256 documents, 3 out at once (what bounds its memory). */
+const ENCODE_CHUNK_DOCS = 256;
+const ENCODE_CHUNK_BYTES = 1 << 20;
+const ENCODE_IN_FLIGHT = 3;
 
 /** What a checkpoint records about a `.partial` file after each batch. */
 export interface PartialFileState {
@@ -57,6 +71,17 @@ export class DirSink implements SinkStore {
   readonly kind = 'dir' as const;
   readonly maxConcurrency = 1;
   readonly files: ManifestFile[] = [];
+  /** The encoding worker's module when this export uses one (decided by prepareAll). */
+  private encodeWorkerUrl: URL | undefined;
+  /**
+   * One worker thread for the whole export, started by the first collection that hands it a
+   * chunk: a thread per collection paid its start-up (an isolate, the BSON library, the JIT's
+   * warm-up: ~0.1 s of CPU) again for every collection. Collections exported at once share it
+   * (each takes its own replies in order). Ended by `close`, and by the abort of the last
+   * collection using it; a worker that failed is replaced for the next collection.
+   */
+  private worker: EncodeWorker | undefined;
+  private workerUsers = 0;
 
   constructor(readonly options: DirSinkOptions) {}
 
@@ -65,6 +90,7 @@ export class DirSink implements SinkStore {
   }
 
   async prepareAll(scopes: CollectionScope[]): Promise<void> {
+    this.encodeWorkerUrl = isExtendedJson(this.options.format) ? encodeWorkerFor(this.options.encodeThreads) : undefined;
     for (const db of new Set(scopes.map((s) => s.database))) {
       try {
         await mkdirPrivate(join(this.options.dir, db));
@@ -89,7 +115,7 @@ export class DirSink implements SinkStore {
 
   async open(scope: CollectionScope, resume?: unknown): Promise<CollectionSink> {
     const { relPath, finalPath, tempPath } = this.paths(scope);
-    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file));
+    const sink = new DirCollectionSink(scope, relPath, finalPath, tempPath, this.options, (file) => this.record(file), this.encodeWorkerUrl ? this : undefined);
     await sink.start(isPartialState(resume) ? resume : undefined);
     return sink;
   }
@@ -105,7 +131,32 @@ export class DirSink implements SinkStore {
     return true;
   }
 
-  async close(): Promise<void> {}
+  /** The export's worker, for a collection that starts using it (`releaseWorker` when it is done). */
+  acquireWorker(): EncodeWorker {
+    if (!this.worker || this.worker.failed) {
+      void this.worker?.terminate();
+      this.worker = new EncodeWorker(this.encodeWorkerUrl!, this.options.format === 'relaxed');
+    }
+    this.workerUsers++;
+    return this.worker;
+  }
+
+  /** A collection is done with the worker; after an abort, a worker no other collection uses is ended. */
+  async releaseWorker(aborted: boolean): Promise<void> {
+    this.workerUsers--;
+    if (aborted && this.workerUsers === 0) await this.stopWorker();
+  }
+
+  private async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  /** Ends the encoding worker. */
+  async close(): Promise<void> {
+    await this.stopWorker();
+  }
 }
 
 function isPartialState(v: unknown): v is PartialFileState {
@@ -154,7 +205,10 @@ class DirCollectionSink implements CollectionSink {
   private bytes = 0;
   private documents = 0;
   private finished: ManifestFile | undefined;
+  /** The export's encoding worker, taken with the first chunk this collection hands it. */
+  private worker: EncodeWorker | undefined;
   resumeProblem?: string;
+  readonly bsonEncoder?: BsonChunkEncoder;
 
   constructor(
     private readonly scope: CollectionScope,
@@ -163,8 +217,42 @@ class DirCollectionSink implements CollectionSink {
     private readonly tempPath: string,
     private readonly options: DirSinkOptions,
     private readonly onFinished: (file: ManifestFile) => void,
+    workers?: DirSink,
   ) {
-    if (isExtendedJson(options.format)) this.prepareBson = (bson, head) => this.fromBson(bson, head);
+    if (isExtendedJson(options.format)) {
+      this.prepareBson = (bson, head) => this.fromBson(bson, head);
+      if (workers) {
+        this.workers = workers;
+        this.bsonEncoder = {
+          chunkDocs: options.encodeChunkDocs ?? ENCODE_CHUNK_DOCS,
+          chunkBytes: ENCODE_CHUNK_BYTES,
+          inFlight: ENCODE_IN_FLIGHT,
+          encode: (bsons, heads) => this.encodeInWorker((this.worker ??= workers.acquireWorker()), bsons, heads),
+        };
+      }
+    }
+  }
+
+  /** fromBson for a chunk, in the worker: the same lines (encode-chunk.ts runs the same encoder). */
+  private async encodeInWorker(worker: EncodeWorker, bsons: Uint8Array[], heads: Doc[]): Promise<(EncodedItem | null | undefined)[]> {
+    const chunk = await worker.encode(bsons);
+    const items: (EncodedItem | null | undefined)[] = new Array(bsons.length);
+    let start = 0;
+    for (let k = 0; k < bsons.length; k++) {
+      const end = chunk.ends[k]!;
+      const length = chunk.lengths[k]!;
+      items[k] = length >= 0 ? { doc: heads[k]!, line: chunk.out.subarray(start, end), bytes: length } : length === DECLINED ? null : undefined;
+      start = end;
+    }
+    return items;
+  }
+
+  private workers: DirSink | undefined;
+
+  private async releaseWorker(aborted: boolean): Promise<void> {
+    if (!this.worker) return;
+    this.worker = undefined;
+    await this.workers!.releaseWorker(aborted);
   }
 
   /** Opens the `.partial` file: fresh, or truncated back to what the checkpoint recorded. */
@@ -264,6 +352,7 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async finish(): Promise<void> {
+    await this.releaseWorker(false);
     try {
       await this.fh!.sync();
       await this.fh!.close();
@@ -289,6 +378,7 @@ class DirCollectionSink implements CollectionSink {
   }
 
   async abort(): Promise<void> {
+    await this.releaseWorker(true).catch(() => {});
     await this.fh?.close().catch(() => {});
     this.fh = undefined;
     // A checkpoint can only continue from bytes that were written; an empty partial is just noise.
