@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large] [--no-write] [--export-only]
+ * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large] [--no-write] [--export-only] [--cosmos-export-args "..."]
  *
  * A reproducible benchmark on the local servers: MongoDB (FerretDB) and Cosmos DB
  * (cosmosdb-server behind an RU-charging, throttling proxy) with synthetic copilot data in the
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     // While working on the export: its rows only, no imports nor one-at-a-time samples.
     'export-only': { type: 'boolean', default: false },
+    // More arguments for the Cosmos DB export, space-separated (e.g. "--parallel-collections 1").
+    'cosmos-export-args': { type: 'string' },
   },
 });
 
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'cosmos') {
     log(`Cosmos DB (cosmosdb-server behind the RU proxy, ${budget} RU/s per container), ${cosmosDocs} documents`);
-    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget, exportOnly: values['export-only'] })));
+    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget, exportOnly: values['export-only'], exportArgs: values['cosmos-export-args']?.split(/\s+/).filter(Boolean) })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }
