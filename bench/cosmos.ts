@@ -22,6 +22,8 @@ export interface CosmosBenchOptions {
   budget: number;
   /** The export and its strategy only: no imports, no one-at-a-time sample. */
   exportOnly?: boolean | undefined;
+  /** More arguments for docferry's export (to measure an option, e.g. --parallel-collections 1). */
+  exportArgs?: string[] | undefined;
 }
 
 export async function createContainers(client: CosmosClient, collections: SyntheticCollection[]): Promise<void> {
@@ -80,6 +82,21 @@ function ruOf(proxy: RuProxy, seconds: number, budget?: number): NonNullable<Mea
   };
 }
 
+/** The order request kinds are listed in, the data first. */
+const KIND_ORDER = ['query page', 'query plan', 'count', 'top', 'container read', 'partition ranges', 'read feed', 'item', 'bulk', 'offers', 'metadata'];
+
+/**
+ * The server's share of a run, measured by the RU proxy: the time at least one request was
+ * outstanding upstream (an upper bound on cosmosdb-server's busy time: it is single-threaded and
+ * shares the benchmark process with the proxy), and the requests it was sent, by kind.
+ */
+export function upstreamNote(proxy: RuProxy, seconds: number): string {
+  const u = proxy.stats.upstream;
+  const kinds = Object.entries(u.byKind).sort(([a], [b]) => (KIND_ORDER.indexOf(a) + 1 || 99) - (KIND_ORDER.indexOf(b) + 1 || 99));
+  const list = kinds.map(([k, v]) => `${v.requests} ${k}${k === 'query page' || k === 'query plan' ? ` (${(v.ms / 1000).toFixed(1)} s, ${(v.bytes / 1024 / 1024).toFixed(0)} MB)` : ''}`).join(', ');
+  return `server busy (a request outstanding at cosmosdb-server) ${(u.busyMs / 1000).toFixed(1)} s of the ${seconds.toFixed(1)} s (${Math.round(u.busyMs / 10 / seconds)} %); requests: ${list}`;
+}
+
 /**
  * Cosmos DB through the RU proxy (test/support/ru-proxy.ts) in front of cosmosdb-server. Every
  * container is provisioned with `budget` RU/s; the import runs with --max-ru at that budget,
@@ -113,15 +130,16 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
       // cosmosdb-server and the RU proxy run in this process: its CPU time while docferry (a
       // child process) exports is theirs, measured rather than estimated.
       const { value: exp, cpuSeconds: serverCpu } = await timed(() =>
-        runDocferry(o.cli, ['export', '--source-type', 'cosmos', '--cosmos-endpoint', source.proxy.endpoint, '--cosmos-key', source.server.key, '--output-dir', exportDir, '--collections', collections.join(','), '--json']),
+        runDocferry(o.cli, ['export', '--source-type', 'cosmos', '--cosmos-endpoint', source.proxy.endpoint, '--cosmos-key', source.server.key, '--output-dir', exportDir, '--collections', collections.join(','), '--json', ...(o.exportArgs ?? [])]),
       );
       const expSummary = summaryOf(exp, 'docferry export (Cosmos DB)');
+      const exportServer = upstreamNote(source.proxy, exp.wallMs / 1000);
       const bytes = await exportBytes(exportDir);
       rawM.bytes = bytes;
       const expSeconds = expSummary.durationMs / 1000;
       const exportM: Measurement = {
         section: o.section,
-        what: 'docferry export (Cosmos DB -> dir), no budget',
+        what: `docferry export (Cosmos DB -> dir), no budget${o.exportArgs?.length ? ` (${o.exportArgs.join(' ')})` : ''}`,
         docs: expSummary.totals.written,
         bytes,
         seconds: expSeconds,
@@ -140,7 +158,8 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
       };
       source.proxy.reset();
       o.log('  the original scripts\' export strategy (one query per container, ~4 MB pages)...');
-      const strategy = await cosmosScriptStrategy(client, collections, join(o.work, `cosmos-strategy-${total}`), pageItems);
+      const { value: strategy, cpuSeconds: strategyCpu } = await timed(() => cosmosScriptStrategy(client, collections, join(o.work, `cosmos-strategy-${total}`), pageItems));
+      const strategyServer = upstreamNote(source.proxy, strategy.seconds);
       const strategyM: Measurement = {
         section: o.section,
         what: "the original scripts' strategy: one SELECT * FROM c per container, ~4 MB pages, JSON.stringify per document, one write per document",
@@ -149,10 +168,10 @@ export async function benchCosmos(o: CosmosBenchOptions): Promise<Measurement[]>
         seconds: strategy.seconds,
         cpuSeconds: strategy.cpuSeconds,
         ru: ruOf(source.proxy, strategy.seconds),
-        note: `stands for the original export script (FACTS.md §1), reimplemented in Node.js in the benchmark process (bench/strategy.ts), so its CPU per document includes cosmosdb-server's and the RU proxy's; pages of ${collections.map((c) => `${pageItems(c)} ${c}`).join(', ')}`,
+        note: `stands for the original export script (FACTS.md §1), reimplemented in Node.js in the benchmark process (bench/strategy.ts), so its CPU per document includes cosmosdb-server's and the RU proxy's (${strategyCpu.toFixed(1)} s in all); pages of ${collections.map((c) => `${pageItems(c)} ${c}`).join(', ')}; ${strategyServer}`,
       };
       exportM.versus = { label: "the scripts' strategy", ratio: exportM.docs / expSeconds / (strategy.docs / strategy.seconds) };
-      exportM.note = `cosmosdb-server and the RU proxy (in the benchmark process) used ${serverCpu.toFixed(1)} s of CPU meanwhile: ${Math.round((100 * serverCpu) / (exp.wallMs / 1000))} % of the run's ${(exp.wallMs / 1000).toFixed(1)} s, against docferry's ${exp.cpuSeconds.toFixed(1)} s`;
+      exportM.note = `cosmosdb-server and the RU proxy (in the benchmark process) used ${serverCpu.toFixed(1)} s of CPU meanwhile: ${Math.round((100 * serverCpu) / (exp.wallMs / 1000))} % of the run's ${(exp.wallMs / 1000).toFixed(1)} s, against docferry's ${exp.cpuSeconds.toFixed(1)} s; ${exportServer}`;
       out.push(rawM, strategyM, exportM);
       if (o.exportOnly) return out;
       out.push({

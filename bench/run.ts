@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --docs N] [--cosmos-docs N] [--budget RU/s] [--large] [--only mongo|cosmos|large|scaleout] [--no-write] [--export-only]
- *                 [--scaleout-docs N] [--scaleout-cosmos-docs N] [--scaleout-budget RU/s]
+ *                 [--scaleout-docs N] [--scaleout-cosmos-docs N] [--scaleout-budget RU/s] [--cosmos-export-args "..."]
  *
  * A reproducible benchmark on the local servers: MongoDB (FerretDB) and Cosmos DB
  * (cosmosdb-server behind an RU-charging, throttling proxy) with synthetic copilot data in the
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     'scaleout-docs': { type: 'string', default: '30000' },
     'scaleout-cosmos-docs': { type: 'string', default: '10000' },
     'scaleout-budget': { type: 'string', default: '10000' },
+    // More arguments for the Cosmos DB export, space-separated (e.g. "--parallel-collections 1").
+    'cosmos-export-args': { type: 'string' },
   },
 });
 
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   }
   if (!only || only === 'cosmos') {
     log(`Cosmos DB (cosmosdb-server behind the RU proxy, ${budget} RU/s per container), ${cosmosDocs} documents`);
-    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget, exportOnly: values['export-only'] })));
+    cosmosRows.push(...(await benchCosmos({ cli, work, log, counts: guideCounts(cosmosDocs), section: `Cosmos DB (cosmosdb-server + RU proxy, ${budget.toLocaleString('en-US')} RU/s per container), ${cosmosDocs.toLocaleString('en-US')} documents`, budget, exportOnly: values['export-only'], exportArgs: values['cosmos-export-args']?.split(/\s+/).filter(Boolean) })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }

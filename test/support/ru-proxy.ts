@@ -20,6 +20,12 @@ import type { AddressInfo, Socket } from 'node:net';
  * - `Prefer: return=minimal` drops the written documents from bulk responses, as the service does;
  * - offers: a query on `/offers` answers with `throughput` as the container's manual RU/s, so
  *   `--ru-share` can be tested; without `serveOffers` it answers 404 like cosmosdb-server.
+ *
+ * It also measures its upstream (`stats.upstream`): every request it forwards, by kind (a query
+ * page, the SDK's query-plan request, a COUNT, a TOP sample, a container read, ...), and the
+ * time at least one was outstanding. cosmosdb-server is single-threaded and in-process, so that
+ * time bounds the server's busy time from above (the proxy's own work on other requests
+ * interleaves with it).
  */
 export interface RuProxyOptions {
   /** Provisioned RU/s of every container; undefined: charge but never throttle. */
@@ -42,6 +48,47 @@ export interface RuProxyStats {
   lastChargeMs?: number;
   /** Values of x-ms-cosmos-priority-level seen on data requests, with their counts. */
   priorities: Record<string, number>;
+  upstream: UpstreamStats;
+}
+
+/** What the proxy forwarded upstream, measured. */
+export interface UpstreamStats {
+  /** Milliseconds with at least one forwarded request outstanding (overlaps counted once). */
+  busyMs: number;
+  /** Per kind of request: how many, their summed round trips (ms; overlapping ones each count), response bytes. */
+  byKind: Record<string, { requests: number; ms: number; bytes: number }>;
+  /** Every query page in order: its container (db/coll), the page size asked (x-ms-max-item-count) and the items returned. */
+  pages: { container: string; maxItemCount: number | undefined; items: number }[];
+}
+
+/**
+ * The kind of a forwarded request, for the benchmark's account of the server's time: what the
+ * SDK sends on a query (the plan request, which cosmosdb-server answers as a query page), a
+ * COUNT, a TOP, a page; bulk, item and metadata requests.
+ */
+export function requestKind(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>, body: Buffer): string {
+  const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+  const header = (name: string) => String(req.headers[name] ?? '').toLowerCase();
+  if (/\/pkranges$/.test(path)) return 'partition ranges';
+  if (/\/docs(\/[^/]+)?$/.test(path)) {
+    if (header('x-ms-cosmos-is-batch-request') === 'true') return 'bulk';
+    const isQuery = header('x-ms-documentdb-isquery') === 'true' || header('content-type').includes('query+json');
+    if (!isQuery) return req.method === 'GET' && /\/docs$/.test(path) ? 'read feed' : 'item';
+    if (header('x-ms-cosmos-is-query-plan-request') === 'true') return 'query plan';
+    let text = '';
+    try {
+      const parsed = JSON.parse(body.toString('utf8') || '{}') as { query?: unknown };
+      text = typeof parsed.query === 'string' ? parsed.query : '';
+    } catch {
+      text = '';
+    }
+    if (/\bCOUNT\s*\(/i.test(text)) return 'count';
+    if (/^\s*SELECT\s+TOP\b/i.test(text)) return 'top';
+    return 'query page';
+  }
+  if (/^\/dbs\/[^/]+\/colls\/[^/]+$/.test(path) && req.method === 'GET') return 'container read';
+  if (path.startsWith('/offers')) return 'offers';
+  return 'metadata';
 }
 
 export interface RuProxy {
@@ -123,8 +170,11 @@ export async function startRuProxy(upstream: string, options: RuProxyOptions = {
   const buckets = new Map<string, Bucket>();
   const sockets = new Set<Socket>();
   let started = performance.now();
-  const fresh = (): RuProxyStats => ({ requests: 0, throttledRequests: 0, operations: 0, throttledOperations: 0, totalCharge: 0, perSecond: [], priorities: {} });
+  const fresh = (): RuProxyStats => ({ requests: 0, throttledRequests: 0, operations: 0, throttledOperations: 0, totalCharge: 0, perSecond: [], priorities: {}, upstream: { busyMs: 0, byKind: {}, pages: [] } });
   const stats = fresh();
+  // Forwarded requests outstanding, and since when at least one has been (for upstream.busyMs).
+  let outstanding = 0;
+  let busySince = 0;
 
   const charge = (ru: number) => {
     stats.totalCharge += ru;
@@ -145,21 +195,53 @@ export async function startRuProxy(upstream: string, options: RuProxyOptions = {
     return b;
   };
 
-  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
-    new Promise((resolve, reject) => {
+  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> => {
+    const kind = requestKind(req, body);
+    const sent = performance.now();
+    if (outstanding++ === 0) busySince = sent;
+    let finished = false;
+    const done = (bytes: number, itemCount = 0) => {
+      if (finished) return;
+      finished = true;
+      const now = performance.now();
+      if (--outstanding === 0) stats.upstream.busyMs += now - Math.max(busySince, started);
+      // A request sent before a reset() belongs to the figures reset() cleared.
+      if (sent < started) return;
+      const k = (stats.upstream.byKind[kind] ??= { requests: 0, ms: 0, bytes: 0 });
+      k.requests++;
+      k.ms += now - sent;
+      k.bytes += bytes;
+      if (kind === 'query page') {
+        const asked = Number(req.headers['x-ms-max-item-count']);
+        const container = /^\/dbs\/([^/]+)\/colls\/([^/]+)\//.exec(req.url ?? '');
+        stats.upstream.pages.push({ container: container ? `${container[1]}/${container[2]}` : '', maxItemCount: Number.isFinite(asked) && asked > 0 ? asked : undefined, items: itemCount });
+      }
+    };
+    return new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
       const upstreamReq = client.request(
         { protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers, agent },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
-          res.on('error', reject);
+          res.on('end', () => {
+            const all = Buffer.concat(chunks);
+            done(all.length, Number(res.headers['x-ms-item-count'] ?? 0));
+            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: all });
+          });
+          res.on('error', (err) => {
+            done(0);
+            reject(err);
+          });
         },
       );
-      upstreamReq.on('error', reject);
+      upstreamReq.on('error', (err) => {
+        done(0);
+        reject(err);
+      });
       upstreamReq.end(body);
     });
+  };
 
   const send = (res: ServerResponse, status: number, headers: http.IncomingHttpHeaders, body: Buffer | string) => {
     const payload = typeof body === 'string' ? Buffer.from(body) : body;
@@ -297,6 +379,7 @@ export async function startRuProxy(upstream: string, options: RuProxyOptions = {
     reset: () => {
       Object.assign(stats, fresh());
       started = performance.now();
+      busySince = started;
       buckets.clear();
     },
     setThroughput: (ru) => {

@@ -1,6 +1,6 @@
 import type { CollectionSchema } from '../../core/layout.js';
 import { readCosmosSchema } from './schema.js';
-import type { Container, CosmosClient, FeedOptions, FeedRange } from '@azure/cosmos';
+import type { CosmosClient, FeedOptions, FeedRange } from '@azure/cosmos';
 import { stripSystemProperties, type Doc } from '../../core/documents.js';
 import type { CollectionScope } from '../../core/layout.js';
 import { redactUri } from '../../core/secrets.js';
@@ -24,7 +24,7 @@ export interface CosmosSourceOptions {
   ru?: CosmosRuOptions;
 }
 
-/** Documents per page when no document size is known (an empty sample, the change feed). */
+/** Documents per page when no document size is known (the change feed). */
 const DEFAULT_PAGE_SIZE = 1000;
 /**
  * Bytes per page to aim for: the service's own cap (about 4 MB), so that a read takes as few
@@ -38,7 +38,12 @@ const PAGE_BYTES = 4 * 1024 * 1024;
 const READ_BYTES = 8 * 1024 * 1024;
 /** Tiny documents: a page's objects cost more than its bytes say, so a page has at most this many. */
 const MAX_PAGE_ITEMS = 20_000;
-const SAMPLE_SIZE = 20;
+/**
+ * Documents of the first page, which sizes the pages after it (no separate sample request): small
+ * enough to be cheap whatever the documents, large enough for a fair average; a container that
+ * small is read in one request.
+ */
+export const FIRST_PAGE_ITEMS = 100;
 const DEFAULT_PARALLEL_RANGES = 8;
 
 /** The condition of a scope's filters (none: every document); a filter that cannot be taken is a usage error. */
@@ -88,9 +93,21 @@ export class CosmosSource implements SourceStore {
     return this.client.database(scope.database).container(scope.collection);
   }
 
+  /**
+   * The container's document count: the service's own figure (`documentsCount` of the usage
+   * header of a container read, a metadata request that reads no documents) when it sends one and
+   * no filter applies; else a `COUNT(1)` query (cosmosdb-server sends no usage header, and a filter
+   * needs the query), which the service answers by reading the index or, locally, the container.
+   */
   async count(scope: CollectionScope): Promise<number | undefined> {
+    const condition = conditionOf(scope);
     try {
-      const { resources } = await this.container(scope).items.query<number>(cosmosQueryText('VALUE COUNT(1)', conditionOf(scope)), requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
+      if (!condition) {
+        const { headers } = await this.container(scope).read({ populateQuotaInfo: true });
+        const counted = documentsCountOf((headers as Record<string, unknown>)['x-ms-resource-usage']);
+        if (counted !== undefined) return counted;
+      }
+      const { resources } = await this.container(scope).items.query<number>(cosmosQueryText('VALUE COUNT(1)', condition), requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
       return resources.reduce((a, b) => a + b, 0);
     } catch (err) {
       throw describeCosmosError(err, this.conn.endpoint, `counting ${scope.database}.${scope.collection}`, this.errorContext);
@@ -144,15 +161,26 @@ export class CosmosSource implements SourceStore {
       throw describeCosmosError(err, this.conn.endpoint, `reading the partition ranges of ${name}`, this.errorContext);
     }
     const parallel = Math.max(1, Math.min(ranges, this.options.maxParallelRanges ?? DEFAULT_PARALLEL_RANGES));
-    const condition = conditionOf(scope);
-    const avgBytes = await this.sampleDocumentBytes(container, controller, name, condition);
-    const query = container.items.query<Doc>(cosmosQueryText('*', condition), {
-      ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions),
-      maxItemCount: this.pageSizeFor(controller, avgBytes, parallel),
-      maxDegreeOfParallelism: parallel,
-      // One page ahead per range keeps every range busy while the engine writes the previous one.
-      bufferItems: parallel > 1,
-    });
+    const text = cosmosQueryText('*', conditionOf(scope));
+    const pages = (maxItemCount: number, continuationToken?: string, ahead = true) =>
+      container.items.query<Doc>(text, {
+        ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions),
+        maxItemCount,
+        maxDegreeOfParallelism: parallel,
+        // One page ahead per range keeps every range busy while the engine writes the previous
+        // one; with one range too (a small container, cosmosdb-server), the next page's round
+        // trip overlaps the writing of this one. The pages are sized for it (READ_BYTES).
+        bufferItems: ahead,
+        ...(continuationToken ? { continuationToken } : {}),
+      });
+    // `--page-size`: every page that size. Otherwise a first page of FIRST_PAGE_ITEMS sizes the
+    // rest (about 4 MB of its average document), read on from its continuation token by a query
+    // with the larger page: the SDK fixes a query's page size when it starts. No page is read
+    // ahead of the first, which the second query would not use.
+    let sizing = this.options.pageSize === undefined;
+    let query = sizing ? pages(this.pageSizeFor(controller, undefined, parallel, FIRST_PAGE_ITEMS), undefined, false) : pages(this.pageSizeFor(controller, undefined, parallel));
+    // Read again from the start (no continuation token to go on from): the first page's items, skipped once.
+    let skip: Set<string> | undefined;
     let lastCharge = 0;
     while (query.hasMoreResults()) {
       const permit = await controller.acquire(lastCharge);
@@ -170,7 +198,28 @@ export class CosmosSource implements SourceStore {
       spent.requestCharge += lastCharge;
       spent.throttled += retries;
       spent.requests++;
-      for (const item of page.resources) yield { doc: stripSystemProperties(item) };
+      let items = page.resources;
+      if (skip) {
+        const seen = skip;
+        items = items.filter((item) => !seen.delete(itemKey(item)));
+        if (seen.size === 0) skip = undefined;
+      }
+      // An empty first page (the service may send one) sizes nothing: the next one does.
+      if (sizing && items.length > 0) {
+        sizing = false;
+        if (query.hasMoreResults()) {
+          const size = this.pageSizeFor(controller, averageBytes(items), parallel);
+          const token = page.continuationToken;
+          if (token) query = pages(size, token);
+          else {
+            // The SDK keeps no token of a query it runs range by range itself: start again with
+            // the larger page, in the same order, and skip what was read.
+            query = pages(size);
+            skip = new Set(items.map(itemKey));
+          }
+        }
+      }
+      for (const item of items) yield { doc: stripSystemProperties(item) };
     }
   }
 
@@ -239,29 +288,15 @@ export class CosmosSource implements SourceStore {
   }
 
   /**
-   * Pages of about PAGE_BYTES of the sampled average document (fewer per range when many ranges
+   * Pages of about PAGE_BYTES of the first page's average document (fewer per range when many ranges
    * are read at once, READ_BYTES in all), or `--page-size` documents when given. A page is one
    * request and cannot be paced once sent: under a budget, pages are kept to about a quarter
    * second of it (at some 2 RU per document, 1 RU per KB of a typical item).
    */
-  private pageSizeFor(controller: RuController, avgBytes: number | undefined, parallel: number): number {
-    const size = this.options.pageSize ?? (avgBytes ? pageItemsFor(avgBytes, parallel) : DEFAULT_PAGE_SIZE);
+  private pageSizeFor(controller: RuController, avgBytes: number | undefined, parallel: number, unsized = DEFAULT_PAGE_SIZE): number {
+    const size = this.options.pageSize ?? (avgBytes ? pageItemsFor(avgBytes, parallel) : unsized);
     if (controller.budget === undefined) return size;
     return Math.min(size, Math.max(10, Math.floor((controller.budget * 0.25) / 2)));
-  }
-
-  /** The average size of a few documents, to size pages by bytes rather than by count. */
-  private async sampleDocumentBytes(container: Container, controller: RuController, name: string, condition: CosmosCondition | undefined): Promise<number | undefined> {
-    const permit = await controller.acquire(0);
-    try {
-      const page = await container.items.query<Doc>(cosmosQueryText(`TOP ${SAMPLE_SIZE} *`, condition), { ...(requestOptionsFor(this.options.ru ?? {}) as FeedOptions), maxItemCount: SAMPLE_SIZE }).fetchNext();
-      controller.complete(permit, { charge: page.requestCharge ?? 0 });
-      if (page.resources.length === 0) return undefined;
-      return page.resources.reduce((sum, d) => sum + JSON.stringify(d).length, 0) / page.resources.length;
-    } catch (err) {
-      controller.complete(permit, { charge: 0, throttled: statusOf(err) === 429 });
-      throw describeCosmosError(err, this.conn.endpoint, `reading ${name}`, this.errorContext);
-    }
   }
 
   /**
@@ -317,6 +352,23 @@ export class CosmosSource implements SourceStore {
 export function pageItemsFor(avgBytes: number, parallel: number): number {
   const bytes = Math.min(PAGE_BYTES, READ_BYTES / Math.max(1, parallel));
   return Math.max(10, Math.min(MAX_PAGE_ITEMS, Math.floor(bytes / Math.max(1, avgBytes))));
+}
+
+/** The average size of items as the service counts them (JSON text, system properties included). */
+function averageBytes(items: readonly Doc[]): number {
+  return items.reduce((sum, d) => sum + JSON.stringify(d).length, 0) / items.length;
+}
+
+/** An item's identity within a read: its resource id, which every item the service returns has. */
+function itemKey(item: Doc): string {
+  return typeof item._rid === 'string' ? item._rid : JSON.stringify(item);
+}
+
+/** `documentsSize=12;documentsCount=3;...` -> the container's document count; undefined without it. */
+export function documentsCountOf(header: unknown): number | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /(?:^|;)\s*documentsCount=(\d+)(?:;|$)/i.exec(header);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** `documentsSize=12;documentsCount=3;...` (sizes in kilobytes) -> bytes of the documents; undefined without it. */
