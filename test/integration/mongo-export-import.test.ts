@@ -611,7 +611,10 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
   it('an export cancelled mid-collection with the worker resumes with it and ends byte for byte the export without it', async () => {
     const n = freshNames();
     const layoutFile = await writeLayout(work, layoutFor(n));
-    await seedMongo(source.uri, n.copilot, 'messages', [...generateDocuments('messages', 1500, { seed: 13, flavor: 'mongodb' })]);
+    // Enough documents that the export outlasts the first progress event (250 ms) on an idle machine:
+    // with 1,500 it could finish before it, and the abort came after the end.
+    const total = 8000;
+    await seedMongo(source.uri, n.copilot, 'messages', [...generateDocuments('messages', total, { seed: 13, flavor: 'mongodb' })]);
     const base = { sourceType: 'mongodb', mongoUri: source.uri, layoutFile, collections: ['messages'], batchSize: 100 } as const;
     const whole = join(work, `threads-whole-${counter}`);
     await exportData({ ...base, outputDir: whole, encodeThreads: '0' });
@@ -636,7 +639,7 @@ describe('MongoDB export and import with full type fidelity (FerretDB)', functio
     expect(existsSync(join(dir, n.copilot, 'messages.json'))).to.equal(false);
     const started = encodeWorkerCounts().started;
     const resumed = await exportData({ ...base, outputDir: dir, encodeThreads: '1', resume: true });
-    expect(resumed.collections[0]!.resumed).to.be.at.least(300).and.below(1500);
+    expect(resumed.collections[0]!.resumed).to.be.at.least(300).and.below(total);
     expect(encodeWorkerCounts()).to.deep.equal({ running: 0, started: started + 1 });
     const [a, b] = await Promise.all([readFile(join(whole, n.copilot, 'messages.json')), readFile(join(dir, n.copilot, 'messages.json'))]);
     expect(b.equals(a)).to.equal(true);
