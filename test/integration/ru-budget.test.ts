@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { generateDocuments } from '../../src/synthetic/copilot.js';
 import { runCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
-import { startRuProxy, writeCharge, type RuProxy } from '../support/ru-proxy.js';
+import { startRuProxy, withRuTarget, writeCharge, type RuProxy } from '../support/ru-proxy.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 /**
@@ -48,19 +48,9 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
     return { ...r, seconds, ruPerSecond: proxy.stats.totalCharge / seconds };
   }
 
-  async function withTarget(options: Parameters<typeof startRuProxy>[1], run: (proxy: RuProxy, target: CosmosTestServer) => Promise<void>) {
-    const target = await startCosmosTestServer();
-    const proxy = await startRuProxy(target.endpoint, options);
-    try {
-      await run(proxy, target);
-    } finally {
-      await proxy.stop();
-      await target.stop();
-    }
-  }
 
   it('keeps consumption near --max-ru when that is what the container has, with few throttled requests', async () => {
-    await withTarget({ throughput: 2500 }, async (proxy, target) => {
+    await withRuTarget({ throughput: 2500 }, async (proxy, target) => {
       const r = await importThrough(proxy, ['--max-ru', '2500']);
       expect(r.code, r.stderr).to.equal(0);
       expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.have.length(CHUNKS);
@@ -73,7 +63,7 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
   });
 
   it('backs off on 429 when --max-ru is far above what the container has, and still writes every document', async () => {
-    await withTarget({ throughput: 1500 }, async (proxy, target) => {
+    await withRuTarget({ throughput: 1500 }, async (proxy, target) => {
       const r = await importThrough(proxy, ['--max-ru', '20000']);
       expect(r.code, r.stderr).to.equal(0);
       expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.have.length(CHUNKS);
@@ -85,7 +75,7 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
   });
 
   it('--ru-share takes its share of the container\'s provisioned throughput, read from the offer', async () => {
-    await withTarget({ throughput: 5000, serveOffers: true }, async (proxy) => {
+    await withRuTarget({ throughput: 5000, serveOffers: true }, async (proxy) => {
       const r = await importThrough(proxy, ['--ru-share', '40%']);
       expect(r.code, r.stderr).to.equal(0);
       expect(r.ruPerSecond).to.be.within(2000 * 0.5, 2000 * 1.25);
@@ -95,7 +85,7 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
   });
 
   it('without a budget, keeps to the container\'s provisioned throughput when the offer can be read: no 429 at all', async () => {
-    await withTarget({ throughput: 2500, serveOffers: true }, async (proxy) => {
+    await withRuTarget({ throughput: 2500, serveOffers: true }, async (proxy) => {
       const r = await importThrough(proxy, []);
       expect(r.code, r.stderr).to.equal(0);
       expect(proxy.stats.throttledOperations).to.equal(0);
@@ -105,7 +95,7 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
   });
 
   it('--ru-share fails clearly, before writing anything, where the throughput cannot be read', async () => {
-    await withTarget({ throughput: 5000 }, async (proxy, target) => {
+    await withRuTarget({ throughput: 5000 }, async (proxy, target) => {
       const r = await importThrough(proxy, ['--ru-share', '0.5']);
       expect(r.code).to.equal(2);
       expect(r.stderr).to.include('--ru-share needs the provisioned throughput of');
@@ -116,7 +106,7 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
   });
 
   it('--priority low sends x-ms-cosmos-priority-level: Low on every data request, writes and reads', async () => {
-    await withTarget({}, async (proxy) => {
+    await withRuTarget({}, async (proxy) => {
       const r = await importThrough(proxy, ['--priority', 'low'], 'threads');
       expect(r.code, r.stderr).to.equal(0);
       expect(proxy.stats.requests).to.be.above(0);
@@ -168,7 +158,7 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
   });
 
   it('migrate takes the budget and priority of each side: --to-max-ru, --to-priority', async () => {
-    await withTarget({ throughput: 2500 }, async (proxy, target) => {
+    await withRuTarget({ throughput: 2500 }, async (proxy, target) => {
       const started = proxy.elapsed();
       const r = await runCli([
         'migrate', '--from', 'cosmos', '--to', 'cosmos',

@@ -8,7 +8,7 @@ import { generateDocuments } from '../../src/synthetic/copilot.js';
 import { DEV_ACCOUNT_KEY, startBlobTestServer, type BlobTestServer, type TestContainer } from '../support/azurite.js';
 import { runCli, spawnCli } from '../support/cli.js';
 import { readAllCosmos, seedCosmos, startCosmosTestServer, testLayout, type CosmosTestServer } from '../support/cosmos.js';
-import { startRuProxy, writeCharge, type RuProxy } from '../support/ru-proxy.js';
+import { withRuTarget, writeCharge, type RuProxy } from '../support/ru-proxy.js';
 import { removeTempDirs, tempDir } from '../support/tmp.js';
 
 /**
@@ -49,16 +49,7 @@ describe('shard budget record: N shards share one RU budget through a blob', fun
     clearSecrets();
   });
 
-  async function withTarget(run: (proxy: RuProxy, target: CosmosTestServer) => Promise<void>) {
-    const target = await startCosmosTestServer();
-    const proxy = await startRuProxy(target.endpoint, { throughput: 100_000 });
-    try {
-      await run(proxy, target);
-    } finally {
-      await proxy.stop();
-      await target.stop();
-    }
-  }
+  const withTarget = (run: (proxy: RuProxy, target: CosmosTestServer) => Promise<void>) => withRuTarget({ throughput: 100_000 }, run);
 
   const importShard = (proxy: RuProxy, shard: string, extra: string[], spawn = false) =>
     (spawn ? spawnCli : runCli)([

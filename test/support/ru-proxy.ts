@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { startCosmosTestServer, type CosmosTestServer } from './cosmos.js';
 
 /**
  * An HTTP proxy in front of cosmosdb-server (which charges 1 RU for everything and never
@@ -394,4 +395,16 @@ export async function startRuProxy(upstream: string, options: RuProxyOptions = {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A fresh cosmosdb-server behind an RU proxy of its own for one test, both stopped afterwards. */
+export async function withRuTarget(options: RuProxyOptions, run: (proxy: RuProxy, target: CosmosTestServer) => Promise<void>): Promise<void> {
+  const target = await startCosmosTestServer();
+  const proxy = await startRuProxy(target.endpoint, options);
+  try {
+    await run(proxy, target);
+  } finally {
+    await proxy.stop();
+    await target.stop();
+  }
 }

@@ -103,8 +103,7 @@ export class CosmosSource implements SourceStore {
     const condition = conditionOf(scope);
     try {
       if (!condition) {
-        const { headers } = await this.container(scope).read({ populateQuotaInfo: true });
-        const counted = documentsCountOf((headers as Record<string, unknown>)['x-ms-resource-usage']);
+        const counted = documentsCountOf(await this.usageHeader(scope));
         if (counted !== undefined) return counted;
       }
       const { resources } = await this.container(scope).items.query<number>(cosmosQueryText('VALUE COUNT(1)', condition), requestOptionsFor(this.options.ru ?? {}) as FeedOptions).fetchAll();
@@ -304,13 +303,17 @@ export class CosmosSource implements SourceStore {
    * asked for quota information; undefined when the endpoint sends none (cosmosdb-server).
    */
   async size(scope: CollectionScope): Promise<number | undefined> {
-    let headers: Record<string, unknown>;
     try {
-      headers = (await this.container(scope).read({ populateQuotaInfo: true })).headers as Record<string, unknown>;
+      return documentsBytesOf(await this.usageHeader(scope));
     } catch (err) {
       throw describeCosmosError(err, this.conn.endpoint, `reading the usage of ${scope.database}.${scope.collection}`, this.errorContext);
     }
-    return documentsBytesOf(headers['x-ms-resource-usage']);
+  }
+
+  /** The container's `x-ms-resource-usage` header: a metadata read, which reads no documents. */
+  private async usageHeader(scope: CollectionScope): Promise<unknown> {
+    const { headers } = await this.container(scope).read({ populateQuotaInfo: true });
+    return (headers as Record<string, unknown>)['x-ms-resource-usage'];
   }
 
   /** The first `n` items the service returns: one bounded query, never the whole container. */
