@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { Decimal128 } from './bson.js';
+import type { LineSlab } from './line-slab.js';
 
 // ---------------------------------------------------------------------------------------------
 // Canonical Extended JSON straight from a document's BSON bytes
@@ -26,7 +28,6 @@ export interface EncodedLine {
   length: number;
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Thrown inside the walk for a document it leaves to the deserialiser. */
 const UNHANDLED = new Error('left to the deserialiser');
@@ -64,35 +65,117 @@ function ascii(s: string): void {
   for (let i = 0; i < s.length; i++) out[pos++] = s.charCodeAt(i);
 }
 
-function text(s: string): void {
-  ensure(s.length * 3);
-  const n = out.write(s, pos, 'utf8');
-  extra16 += s.length - n;
-  pos += n;
-}
+/** 1 for the bytes a JSON string holds as they are: printable ASCII but `"` and `\`. */
+const PLAIN = new Uint8Array(256);
+for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === 0x22 || c === 0x5c ? 0 : 1;
+/** JSON.stringify's short escapes (\b \t \n \f \r), by control character; the others are \u00xx. */
+const SHORT_ESCAPE: Record<number, number> = { 0x08: 0x62, 0x09: 0x74, 0x0a: 0x6e, 0x0c: 0x66, 0x0d: 0x72 };
+const HEX = [0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66];
+/** Below this many bytes a loop copies faster than Buffer.copy's call. */
+const NATIVE_COPY_BYTES = 48;
+/** From this many bytes on, a string is scanned four bytes at a time. */
+const WORD_SCAN_BYTES = 16;
 
-/** A JSON string of the UTF-8 bytes [start, end): copied when no byte needs escaping, else through JSON.stringify. */
-function jsonString(start: number, end: number): void {
-  let i = start;
-  while (i < end) {
-    const c = src[i]!;
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c >= 0x80) break;
+/** `src`'s memory as 32-bit words, made when a long string is scanned (one view a document). */
+let words: Int32Array | undefined;
+
+/**
+ * The index of the first byte in src[i, end) that a JSON string does not hold as it is, or end.
+ * Long stretches are tested a word at a time: a word has such a byte when one of its bytes is
+ * >= 0x80, < 0x20, `"` or `\` (the classic "has a byte less than n" and "has a zero byte" bit
+ * tests, exact about whether a word has one; the byte loop then finds it).
+ */
+function plainUntil(i: number, end: number): number {
+  const s = src;
+  if (end - i < WORD_SCAN_BYTES) {
+    while (i < end && PLAIN[s[i]!] === 1) i++;
+    return i;
+  }
+  const base = s.byteOffset;
+  while (((base + i) & 3) !== 0) {
+    if (PLAIN[s[i]!] !== 1) return i;
     i++;
   }
-  if (i === end) {
-    const n = end - start;
-    ensure(n + 2);
-    out[pos++] = 0x22;
-    src.copy(out, pos, start, end);
+  const w32 = (words ??= new Int32Array(s.buffer, 0, s.buffer.byteLength >> 2));
+  let w = (base + i) >> 2;
+  const wEnd = (base + end) >> 2;
+  while (w < wEnd) {
+    const x = w32[w]!;
+    const q = x ^ 0x22222222;
+    const b = x ^ 0x5c5c5c5c;
+    if (((x | ((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) !== 0) break;
+    w++;
+  }
+  i = (w << 2) - base;
+  while (i < end && PLAIN[s[i]!] === 1) i++;
+  return i;
+}
+
+/** Copies src[from, to) to the output (room for it was ensured). */
+function copyPlain(from: number, to: number): void {
+  const n = to - from;
+  if (n > NATIVE_COPY_BYTES) {
+    src.copy(out, pos, from, to);
     pos += n;
-    out[pos++] = 0x22;
     return;
   }
-  const value = src.toString('utf8', start, end);
-  // A replacement character is either in the bytes (EF BF BD) or stands for bytes that are not
-  // UTF-8, which the deserialiser refuses: those are left to it.
-  if (value.includes('\ufffd')) strictUtf8.decode(src.subarray(start, end));
-  text(JSON.stringify(value));
+  const s = src;
+  const o = out;
+  let p = pos;
+  for (let i = from; i < to; i++) o[p++] = s[i]!;
+  pos = p;
+}
+
+/**
+ * A JSON string of the UTF-8 bytes [start, end): the bytes as they are, with `"`, `\` and
+ * control characters escaped as JSON.stringify escapes them. For valid UTF-8 that is exactly
+ * JSON.stringify of the decoded string (it leaves every other character, U+2028 and U+2029
+ * included, as it is; valid UTF-8 holds no lone surrogate for it to escape). Bytes that are not
+ * valid UTF-8 are left to the deserialiser, whose own check decides.
+ */
+function jsonString(start: number, end: number): void {
+  const s = src;
+  ensure(end - start + 2);
+  out[pos++] = 0x22;
+  let plainFrom = start;
+  let i = start;
+  let nonAscii = false;
+  // UTF-16 length minus UTF-8 length: -1 a continuation byte, +1 a 4-byte sequence's lead (2 units).
+  let delta16 = 0;
+  for (;;) {
+    i = plainUntil(i, end);
+    if (i === end) break;
+    const c = s[i]!;
+    if (c >= 0x80) {
+      nonAscii = true;
+      if (c < 0xc0) delta16--;
+      else if (c >= 0xf0) delta16++;
+      i++;
+      continue;
+    }
+    copyPlain(plainFrom, i);
+    // The rest of the string, at most 6 bytes for this one and the closing quote.
+    ensure(end - i + 7);
+    const o = out;
+    o[pos++] = 0x5c;
+    if (c === 0x22 || c === 0x5c) o[pos++] = c;
+    else if (SHORT_ESCAPE[c] !== undefined) o[pos++] = SHORT_ESCAPE[c]!;
+    else {
+      o[pos++] = 0x75;
+      o[pos++] = 0x30;
+      o[pos++] = 0x30;
+      o[pos++] = HEX[c >> 4]!;
+      o[pos++] = HEX[c & 15]!;
+    }
+    i++;
+    plainFrom = i;
+  }
+  copyPlain(plainFrom, end);
+  out[pos++] = 0x22;
+  if (nonAscii) {
+    if (!isUtf8(s.subarray(start, end))) throw UNHANDLED;
+    extra16 += delta16;
+  }
 }
 
 function int32At(i: number): number {
@@ -271,6 +354,7 @@ function encodeToScratch(bson: Uint8Array): number {
   } finally {
     // Not to keep a batch of the driver's bytes alive through this module.
     src = out;
+    words = undefined;
   }
   return pos;
 }
@@ -285,6 +369,16 @@ export function canonicalLineFromBson(bson: Uint8Array): EncodedLine | undefined
   const bytes = Buffer.allocUnsafe(end);
   out.copy(bytes, 0, 0, end);
   return { bytes, length: end + extra16 };
+}
+
+/**
+ * The same line, appended to `slab` (followed by its newline there): what the export's sink
+ * uses, so that a batch's lines are written as they lie in the slab (src/core/line-slab.ts).
+ */
+export function canonicalLineToSlab(bson: Uint8Array, slab: LineSlab): EncodedLine | undefined {
+  const end = encodeToScratch(bson);
+  if (end < 0) return undefined;
+  return { bytes: slab.append(out, 0, end), length: end + extra16 };
 }
 
 /**

@@ -234,6 +234,37 @@ describe('canonical Extended JSON written from BSON bytes is byte for byte what 
     expect(written).to.include('"nz":{"$numberDouble":"-0.0"}').and.include('"whole":{"$numberDouble":"5.0"}').and.include('"unsafe":{"$numberLong":"9007199254740993"}');
   });
 
+
+  it('escapes a string exactly wherever its awkward byte falls: every position, every alignment, short and long strings', () => {
+    // Long strings are scanned four bytes at a time: the byte that needs care must be found in
+    // any of a word's four places, at the edges of the string and across the word boundaries.
+    const awkward = ['"', '\\', '\n', '\t', '\b', '\f', '\r', '\u0000', '\u0001', '\u001f', '\u007f', ' ', '~', 'é', '中', '😀', '\u2028', '\ufffd'];
+    for (const length of [1, 3, 15, 16, 17, 31, 64]) {
+      for (const shift of [0, 1, 2, 3]) {
+        for (const c of awkward) {
+          for (let at = 0; at < length; at++) {
+            const value = 'a'.repeat(at) + c + 'b'.repeat(length - at - 1);
+            // The key's length moves the string's place in the BSON, so its alignment in memory.
+            const bson = bsonOf({ [`k${'x'.repeat(shift)}`]: value, tail: `${value}${c}` });
+            expect(direct(bson), `${JSON.stringify(c)} at ${at} of ${length}, shifted ${shift}`).to.equal(reference(bson));
+          }
+        }
+      }
+    }
+  });
+
+  it('leaves a string that is not valid UTF-8 to the deserialiser, wherever the bad byte is', () => {
+    for (const bad of [[0xff], [0xc3], [0xed, 0xa0, 0x80], [0xf0, 0x9f, 0x98]]) {
+      for (const at of [0, 5, 20, 39]) {
+        const bytes = Buffer.from(`k${'y'.repeat(40)}`);
+        const doc = Buffer.from(bsonOf({ s: bytes.toString('latin1') }));
+        // Overwrite the string's bytes in place: s is the only field, its bytes start after type, key, length.
+        const start = 4 + 1 + 2 + 4;
+        Buffer.from(bad).copy(doc, start + at);
+        expect(canonicalLineFromBson(doc), `${bad.map((b) => b.toString(16)).join(' ')} at ${at}`).to.equal(undefined);
+      }
+    }
+  });
   it('leaves to the deserialiser what has rules of its own, and malformed bytes', () => {
     const cases: { what: string; bson: Uint8Array }[] = [
       { what: 'an integer key (JavaScript puts it first)', bson: bsonOf({ b: 1, 2: 'x' }) },

@@ -4,7 +4,8 @@ import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { canonicalLineFromBson } from '../../core/bson-canonical.js';
+import { canonicalLineFromBson, canonicalLineToSlab } from '../../core/bson-canonical.js';
+import { LineSlab, lineRuns } from '../../core/line-slab.js';
 import { encodeDocument, isExtendedJson, relaxedFromCanonical } from '../../core/codec.js';
 import type { Doc } from '../../core/documents.js';
 import { DocferryError } from '../../core/errors.js';
@@ -185,18 +186,29 @@ async function hashPrefix(path: string, limit: number): Promise<{ hash: Hash; by
   return { hash, bytes };
 }
 
-/** The lines, each followed by a newline, as UTF-8: Buffer.from(lines.join('\n') + '\n') when they are all text. */
-function joinLines(lines: (string | Buffer)[]): Buffer {
-  if (lines.every((l) => typeof l === 'string')) return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-  let size = 0;
-  for (const l of lines) size += (typeof l === 'string' ? Buffer.byteLength(l, 'utf8') : l.length) + 1;
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const l of lines) {
-    at += typeof l === 'string' ? out.write(l, at, 'utf8') : l.copy(out, at);
-    out[at++] = 0x0a;
+/**
+ * The lines, each followed by a newline, as UTF-8 buffers to write one after another: one buffer
+ * when they are all text; lines encoded from BSON as they lie in the sink's slab, without a copy.
+ */
+function linePieces(lines: (string | Buffer)[]): Buffer[] {
+  if (lines.every((l) => typeof l === 'string')) return [Buffer.from(`${lines.join('\n')}\n`, 'utf8')];
+  return lineRuns(lines.map((l) => (typeof l === 'string' ? Buffer.from(l, 'utf8') : l)));
+}
+
+/** Writes `pieces` one after another at `position`, however many calls the file system needs. */
+async function writeAllAt(fh: FileHandle, pieces: Buffer[], position: number): Promise<void> {
+  let rest = pieces;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, at);
+    // A regular file takes some bytes or fails with an error; nothing written would loop forever.
+    if (bytesWritten === 0) throw Object.assign(new Error('the file system wrote nothing'), { code: 'EIO' });
+    at += bytesWritten;
+    let done = bytesWritten;
+    let k = 0;
+    while (k < rest.length && done >= rest[k]!.length) done -= rest[k++]!.length;
+    rest = k < rest.length ? [rest[k]!.subarray(done), ...rest.slice(k + 1)] : [];
   }
-  return out;
 }
 
 class DirCollectionSink implements CollectionSink {
@@ -207,6 +219,8 @@ class DirCollectionSink implements CollectionSink {
   private finished: ManifestFile | undefined;
   /** The export's encoding worker, taken with the first chunk this collection hands it. */
   private worker: EncodeWorker | undefined;
+  /** Where this collection's lines from BSON are kept until written (src/core/line-slab.ts). */
+  private readonly slab = new LineSlab();
   resumeProblem?: string;
   readonly bsonEncoder?: BsonChunkEncoder;
 
@@ -316,9 +330,12 @@ class DirCollectionSink implements CollectionSink {
   readonly prepareBson?: (bson: Uint8Array, head: Doc) => EncodedItem | undefined;
 
   private fromBson(bson: Uint8Array, head: Doc): EncodedItem | undefined {
+    if (this.options.format === 'canonical') {
+      const line = canonicalLineToSlab(bson, this.slab);
+      return line && { doc: head, line: line.bytes, bytes: line.length };
+    }
     const line = canonicalLineFromBson(bson);
     if (!line) return undefined;
-    if (this.options.format === 'canonical') return { doc: head, line: line.bytes, bytes: line.length };
     // Relaxed lines are made from the canonical text (src/core/codec.ts).
     const relaxed = relaxedFromCanonical(line.bytes.toString('utf8'));
     return { doc: head, line: relaxed, bytes: relaxed.length };
@@ -328,19 +345,17 @@ class DirCollectionSink implements CollectionSink {
     const lines = (batch as EncodedItem[]).map((item) => item.line);
     const results: WriteResult[] = lines.map(() => ({ status: 'written' }));
     if (lines.length > 0) {
-      const text = joinLines(lines);
-      const chunk = this.options.gzip ? await gzipMember(text, { level: 6 }) : text;
+      const pieces = linePieces(lines);
+      const chunks = this.options.gzip ? [await gzipMember(pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces), { level: 6 })] : pieces;
+      let length = 0;
+      for (const chunk of chunks) length += chunk.length;
       try {
-        let offset = 0;
-        while (offset < chunk.length) {
-          const { bytesWritten } = await this.fh!.write(chunk, offset, chunk.length - offset, this.bytes + offset);
-          offset += bytesWritten;
-        }
+        await writeAllAt(this.fh!, chunks, this.bytes);
       } catch (err) {
         throw diskError(err, this.tempPath);
       }
-      this.hash.update(chunk);
-      this.bytes += chunk.length;
+      for (const chunk of chunks) this.hash.update(chunk);
+      this.bytes += length;
       this.documents += lines.length;
     }
     return results;
