@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunSummary } from '../src/engine/events.js';
@@ -22,6 +23,8 @@ export interface Measurement {
    * process for the raw and strategy rows, which run in it. Seconds.
    */
   cpuSeconds?: number;
+  /** CPU time the database server's process spent during the run (FerretDB, from /proc), seconds. */
+  serverCpuSeconds?: number;
   /** The limit this figure is a ratio to, and the ratio. */
   versus?: { label: string; ratio: number };
   /** Cosmos DB: consumption against the budget. */
@@ -42,6 +45,33 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seco
   const value = await work();
   const used = process.cpuUsage(cpu);
   return { value, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+/**
+ * CPU time (user + system, every thread) a process has used so far, from /proc/<pid>/stat;
+ * undefined where that cannot be read (no pid, not Linux, the process gone).
+ */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: the fields after it start past its ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Linux's USER_HZ: /proc counts CPU time in ticks of 1/100 s on every architecture Node.js runs on. */
+const CLOCK_TICKS = 100;
+
+/** Runs `work` and says how much CPU the server process `pid` used meanwhile (undefined when unreadable). */
+export async function withServerCpu<T>(pid: number | undefined, work: () => Promise<T>): Promise<{ value: T; serverCpuSeconds: number | undefined }> {
+  const before = processCpuSeconds(pid);
+  const value = await work();
+  const after = processCpuSeconds(pid);
+  return { value, serverCpuSeconds: before !== undefined && after !== undefined ? after - before : undefined };
 }
 
 /** The JSON summary docferry prints with --json; throws with its stderr when the run failed. */

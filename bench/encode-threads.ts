@@ -11,9 +11,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rm, mkdir } from 'node:fs/promises';
-import { MongoClient } from 'mongodb';
 import { generateDocuments, type SyntheticCollection } from '../src/synthetic/copilot.js';
-import { startMongoTestServer } from '../test/support/ferretdb.js';
+import { startBenchMongo } from './mongo-server.js';
 import { chunked, databaseOf, summaryOf, timed } from './common.js';
 import { guideCounts } from './mongo.js';
 import { bundleCli, repoRoot, runDocferry } from './process.js';
@@ -37,13 +36,12 @@ const VARIANTS: { label: string; args: string[]; prefix: string[] }[] = [
 async function main(): Promise<void> {
   const docs = Number(values.docs);
   const cli = values.cli ?? (await bundleCli());
-  const server = await startMongoTestServer();
-  const client = new MongoClient(server.uri);
+  const bench = await startBenchMongo();
+  const { server, client } = bench;
   const work = join(repoRoot, 'bench-output', 'encode-threads');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    await client.connect();
     const counts = guideCounts(docs);
     const collections = Object.keys(counts) as SyntheticCollection[];
     for (const [collection, n] of Object.entries(counts)) {
@@ -81,8 +79,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await client.close().catch(() => {});
-    await server.stop();
+    await bench.release();
   }
 }
 

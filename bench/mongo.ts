@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { MongoClient, type Document } from 'mongodb';
 import { generateDocuments, scaledCounts, type SyntheticCollection } from '../src/synthetic/copilot.js';
 import { forEachLimit } from '../src/core/concurrency.js';
-import { startMongoTestServer } from '../test/support/ferretdb.js';
+import { BENCH_DATABASES, startBenchMongo } from './mongo-server.js';
 import {
   ALL_COLLECTIONS,
   chunked,
+  withServerCpu,
   databaseOf,
   docsPerSecond,
   exportBytes,
@@ -40,7 +41,7 @@ function docsOf(collection: SyntheticCollection, count: number): Iterable<Docume
 }
 
 async function dropAll(client: MongoClient): Promise<void> {
-  for (const db of ['copilot', 'auth', 'raw_probe', 'one_at_a_time']) await client.db(db).dropDatabase().catch(() => {});
+  for (const db of BENCH_DATABASES) await client.db(db).dropDatabase().catch(() => {});
 }
 
 /** The raw driver's bulk insert: unordered insertMany of 1,000 documents, `concurrency` at once. */
@@ -64,11 +65,10 @@ export async function rawInsert(client: MongoClient, counts: MongoBenchOptions['
  */
 export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
   const out: Measurement[] = [];
-  const server = await startMongoTestServer();
-  const client = new MongoClient(server.uri);
+  const bench = await startBenchMongo();
+  const { server, client } = bench;
   const total = Object.values(o.counts).reduce((a, b) => a + (b ?? 0), 0);
   try {
-    await client.connect();
     await dropAll(client);
 
     // The raw driver's best: a short probe of concurrencies on chunks, then the whole data set at the best.
@@ -85,33 +85,35 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
     const rawWrite = await timed(() => rawInsert(client, o.counts, best.concurrency));
 
     o.log('  raw cursor read...');
-    const rawRead = await timed(async () => {
+    const rawRead = await withServerCpu(server.pid, () => timed(async () => {
       let n = 0;
       for (const collection of Object.keys(o.counts) as SyntheticCollection[]) {
         for await (const _ of client.db(databaseOf(collection)).collection(collection).find({}, { batchSize: 1000 })) n++;
       }
       return n;
-    });
+    }));
 
     // docferry reads in _id order so that a broken cursor can resume where it stopped; on
     // mongod that walks the _id index, FerretDB v1 sorts in memory first. Timed separately.
     o.log('  raw cursor read in _id order...');
-    const rawSorted = await timed(async () => {
+    const rawSorted = await withServerCpu(server.pid, () => timed(async () => {
       let n = 0;
       for (const collection of Object.keys(o.counts) as SyntheticCollection[]) {
         for await (const _ of client.db(databaseOf(collection)).collection(collection).find({}, { batchSize: 1000, sort: { _id: 1 } })) n++;
       }
       return n;
-    });
+    }));
 
     // The original script's strategy, then docferry, back to back on the same documents.
     o.log('  the original scripts\' export strategy...');
-    const strategy = await mongoScriptStrategy(client, Object.keys(o.counts) as SyntheticCollection[], join(o.work, `mongo-strategy-${total}`));
+    const strategy = await withServerCpu(server.pid, () => mongoScriptStrategy(client, Object.keys(o.counts) as SyntheticCollection[], join(o.work, `mongo-strategy-${total}`)));
 
     const exportDir = join(o.work, `mongo-export-${total}`);
     const collections = Object.keys(o.counts).join(',');
     o.log('  docferry export...');
-    const exp = await runDocferry(o.cli, ['export', '--source-type', 'mongodb', '--mongo-uri', server.uri, '--output-dir', exportDir, '--collections', collections, '--json']);
+    const { value: exp, serverCpuSeconds: exportServerCpu } = await withServerCpu(server.pid, () =>
+      runDocferry(o.cli, ['export', '--source-type', 'mongodb', '--mongo-uri', server.uri, '--output-dir', exportDir, '--collections', collections, '--json']),
+    );
     const expSummary = summaryOf(exp, 'docferry export (MongoDB)');
     const bytes = await exportBytes(exportDir);
     const exportM: Measurement = {
@@ -122,16 +124,18 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
       seconds: expSummary.durationMs / 1000,
       peakRssMb: exp.peakRssMb,
       cpuSeconds: exp.cpuSeconds,
+      ...serverCpu(exportServerCpu),
     };
-    const rawReadM: Measurement = { section: o.section, what: 'raw driver: cursor read (find, batchSize 1000)', docs: rawRead.value, bytes, seconds: rawRead.seconds, cpuSeconds: rawRead.cpuSeconds };
+    const rawReadM: Measurement = { section: o.section, what: 'raw driver: cursor read (find, batchSize 1000)', docs: rawRead.value.value, bytes, seconds: rawRead.value.seconds, cpuSeconds: rawRead.value.cpuSeconds, ...serverCpu(rawRead.serverCpuSeconds) };
     const strategyM: Measurement = {
       section: o.section,
       what: 'the original scripts\' strategy: find({}), JSON.stringify per document (_id as a string), one write per document',
-      docs: strategy.docs,
-      bytes: strategy.bytes,
-      seconds: strategy.seconds,
-      cpuSeconds: strategy.cpuSeconds,
-      note: `stands for the original export script (FACTS.md §1), reimplemented in Node.js in the benchmark process (bench/strategy.ts); plain JSON, ${(strategy.bytes / 2 ** 20).toFixed(0)} MB against docferry's ${(bytes / 2 ** 20).toFixed(0)} MB of canonical Extended JSON`,
+      docs: strategy.value.docs,
+      bytes: strategy.value.bytes,
+      seconds: strategy.value.seconds,
+      cpuSeconds: strategy.value.cpuSeconds,
+      ...serverCpu(strategy.serverCpuSeconds),
+      note: `stands for the original export script (FACTS.md §1), reimplemented in Node.js in the benchmark process (bench/strategy.ts); plain JSON, ${(strategy.value.bytes / 2 ** 20).toFixed(0)} MB against docferry's ${(bytes / 2 ** 20).toFixed(0)} MB of canonical Extended JSON`,
     };
     const rawWriteM: Measurement = {
       section: o.section,
@@ -140,12 +144,13 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
       bytes,
       seconds: rawWrite.seconds,
     };
-    const rawSortedM: Measurement = { section: o.section, what: 'raw driver: cursor read in _id order (sort {_id: 1})', docs: rawSorted.value, bytes, seconds: rawSorted.seconds, cpuSeconds: rawSorted.cpuSeconds };
+    const rawSortedM: Measurement = { section: o.section, what: 'raw driver: cursor read in _id order (sort {_id: 1})', docs: rawSorted.value.value, bytes, seconds: rawSorted.value.seconds, cpuSeconds: rawSorted.value.cpuSeconds, ...serverCpu(rawSorted.serverCpuSeconds) };
     exportM.versus = { label: 'raw read', ratio: docsPerSecond(exportM) / docsPerSecond(rawReadM) };
     const strategyRatio = docsPerSecond(exportM) / docsPerSecond(strategyM);
     exportM.note =
       `${strategyRatio.toFixed(2)}x the docs/s of the original scripts' strategy, at ${Math.round((100 * (exportM.cpuSeconds! / exportM.docs)) / (strategyM.cpuSeconds! / strategyM.docs))} % of its client CPU per document; ` +
-      `${Math.round((100 * docsPerSecond(exportM)) / docsPerSecond(rawSortedM))} % of the raw read in _id order, the order docferry reads in`;
+      `${Math.round((100 * docsPerSecond(exportM)) / docsPerSecond(rawSortedM))} % of the raw read in _id order, the order docferry reads in` +
+      serverShare([['docferry', exportM], ['the strategy', strategyM], ['the raw read', rawReadM], ['the read in _id order', rawSortedM]]);
     out.push(rawWriteM, rawReadM, rawSortedM, strategyM, exportM);
 
     for (const mode of o.exportOnly ? [] : o.merge ? (['upsert', 'merge'] as const) : (['upsert'] as const)) {
@@ -206,9 +211,20 @@ export async function benchMongo(o: MongoBenchOptions): Promise<Measurement[]> {
     }
     return out;
   } finally {
-    await client.close().catch(() => {});
-    await server.stop();
+    await bench.release();
   }
+}
+
+function serverCpu(seconds: number | undefined): Pick<Measurement, 'serverCpuSeconds'> {
+  return seconds === undefined ? {} : { serverCpuSeconds: seconds };
+}
+
+/** "; the server's CPU a document: docferry 412 µs, ..." when FerretDB's process could be read. */
+function serverShare(rows: [string, Measurement][]): string {
+  const known = rows.filter(([, m]) => m.serverCpuSeconds !== undefined && m.docs > 0);
+  if (known.length === 0) return '';
+  const each = known.map(([label, m]) => `${label} ${Math.round((1e6 * m.serverCpuSeconds!) / m.docs)} µs (${Math.round((100 * m.serverCpuSeconds!) / m.seconds)} % of a core)`);
+  return `; the server's CPU a document (FerretDB's process): ${each.join(', ')}`;
 }
 
 export function guideCounts(total: number): Partial<Record<SyntheticCollection, number>> {

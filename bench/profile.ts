@@ -10,9 +10,8 @@
 import { readdir, readFile, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MongoClient } from 'mongodb';
 import { generateDocuments } from '../src/synthetic/copilot.js';
-import { startMongoTestServer } from '../test/support/ferretdb.js';
+import { startBenchMongo } from './mongo-server.js';
 import { chunked, databaseOf, summaryOf } from './common.js';
 import { guideCounts } from './mongo.js';
 import { bundleCli, repoRoot, runDocferry } from './process.js';
@@ -59,13 +58,12 @@ export function selfTimes(profile: Profile): { fn: string; ms: number; share: nu
 async function main(): Promise<void> {
   const docs = Number(values.docs);
   const clis = values.cli ? values.cli.split(',') : [await bundleCli()];
-  const server = await startMongoTestServer();
-  const client = new MongoClient(server.uri);
+  const bench = await startBenchMongo();
+  const { server, client } = bench;
   const work = join(repoRoot, 'bench-output', 'profile');
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
   try {
-    await client.connect();
     const counts = guideCounts(docs);
     for (const [collection, n] of Object.entries(counts)) {
       const coll = client.db(databaseOf(collection as never)).collection(collection);
@@ -98,8 +96,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await client.close().catch(() => {});
-    await server.stop();
+    await bench.release();
   }
 }
 

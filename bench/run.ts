@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import type { Measurement } from './common.js';
 import { benchCosmos } from './cosmos.js';
 import { benchMongo, guideCounts } from './mongo.js';
+import { benchMongoLabel } from './mongo-server.js';
 import { bundleCli, repoRoot } from './process.js';
 import { machine, markdownTables, replaceBlock, textTable } from './report.js';
 import { scaleCosmos, scaleMongo, scaleTables, scaleText, type ScaleRow } from './scaleout.js';
@@ -66,8 +67,8 @@ async function main(): Promise<void> {
   const scaleRows: ScaleRow[] = [];
 
   if (!only || only === 'mongo') {
-    log(`MongoDB (FerretDB), ${docs} documents in the guide's proportions`);
-    mongoRows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (FerretDB 1.24, SQLite), ${docs.toLocaleString('en-US')} documents`, oneAtATime: !values['export-only'], merge: true, exportOnly: values['export-only'] })));
+    log(`MongoDB (${benchMongoLabel()}), ${docs} documents in the guide's proportions`);
+    mongoRows.push(...(await benchMongo({ cli, work, log, counts: guideCounts(docs), section: `MongoDB (${benchMongoLabel()}), ${docs.toLocaleString('en-US')} documents`, oneAtATime: !values['export-only'], merge: true, exportOnly: values['export-only'] })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
   }
@@ -79,8 +80,8 @@ async function main(): Promise<void> {
   }
   if (wantLarge) {
     for (const n of [100_000, 1_000_000]) {
-      log(`large: MongoDB (FerretDB), one collection of ${n} chunks`);
-      largeRows.push(...(await benchMongo({ cli, work, log, counts: { chunks: n }, section: `One collection of ${n.toLocaleString('en-US')} chunks (MongoDB/FerretDB and the export directory)` })));
+      log(`large: MongoDB (${benchMongoLabel()}), one collection of ${n} chunks`);
+      largeRows.push(...(await benchMongo({ cli, work, log, counts: { chunks: n }, section: `One collection of ${n.toLocaleString('en-US')} chunks (MongoDB/${benchMongoLabel().startsWith('FerretDB') ? 'FerretDB' : 'mongod'} and the export directory)` })));
       await rm(work, { recursive: true, force: true });
       await mkdir(work, { recursive: true });
     }
@@ -88,8 +89,8 @@ async function main(): Promise<void> {
 
   if (!only || only === 'scaleout') {
     const withImport = !values['export-only'];
-    log(`scale-out: MongoDB (FerretDB), ${scaleDocs} documents, 1, 2 and 4 shard processes`);
-    scaleRows.push(...(await scaleMongo({ cli, work, log, counts: guideCounts(scaleDocs), withImport, section: `Scale-out: MongoDB (FerretDB 1.24, SQLite), ${scaleDocs.toLocaleString('en-US')} documents` })));
+    log(`scale-out: MongoDB (${benchMongoLabel()}), ${scaleDocs} documents, 1, 2 and 4 shard processes`);
+    scaleRows.push(...(await scaleMongo({ cli, work, log, counts: guideCounts(scaleDocs), withImport, section: `Scale-out: MongoDB (${benchMongoLabel()}), ${scaleDocs.toLocaleString('en-US')} documents` })));
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
     log(`scale-out: Cosmos DB (cosmosdb-server + RU proxy), ${scaleCosmosDocs} documents, one budget of ${scaleBudget} RU/s shared by the shards`);

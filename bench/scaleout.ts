@@ -9,11 +9,10 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CosmosClient } from '@azure/cosmos';
-import { MongoClient } from 'mongodb';
 import type { Manifest } from '../src/core/manifest.js';
 import type { SyntheticCollection } from '../src/synthetic/copilot.js';
 import { cosmosClient, startCosmosTestServer } from '../test/support/cosmos.js';
-import { startMongoTestServer } from '../test/support/ferretdb.js';
+import { startBenchMongo } from './mongo-server.js';
 import { startRuProxy, type RuProxy } from '../test/support/ru-proxy.js';
 import { databaseOf, summaryOf, timed, type Log } from './common.js';
 import { createContainers, rawBulk } from './cosmos.js';
@@ -122,10 +121,9 @@ export async function scaleMongo(o: ScaleOptions): Promise<ScaleRow[]> {
   const rows: ScaleRow[] = [];
   const collections = Object.keys(o.counts) as SyntheticCollection[];
   const expected = expectedCounts(o.counts);
-  const server = await startMongoTestServer();
-  const client = new MongoClient(server.uri);
+  const bench = await startBenchMongo();
+  const { server, client } = bench;
   try {
-    await client.connect();
     for (const db of ['copilot', 'auth']) await client.db(db).dropDatabase().catch(() => {});
     o.log(`  seeding ${Object.values(expected).reduce((a, b) => a + b, 0)} documents with the raw driver...`);
     await rawInsert(client, o.counts, 2);
@@ -165,8 +163,7 @@ export async function scaleMongo(o: ScaleOptions): Promise<ScaleRow[]> {
     }
     return rows;
   } finally {
-    await client.close().catch(() => {});
-    await server.stop();
+    await bench.release();
   }
 }
 

@@ -19,6 +19,8 @@ export interface MongoTestServer {
   uri: string;
   /** true when pointed at DOCFERRY_TEST_MONGO_URI */
   external: boolean;
+  /** The FerretDB launcher's process id (absent for an external server): the benchmark reads its CPU time. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -198,6 +200,7 @@ export async function startMongoTestServer(opts: StartMongoTestServerOptions = {
     return {
       uri,
       external: false,
+      ...(child.pid !== undefined ? { pid: child.pid } : {}),
       stop: () => (stopping ??= cleanup(res)),
     };
   } catch (err) {
