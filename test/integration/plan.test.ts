@@ -262,7 +262,7 @@ describe('docferry plan: what a run would do, against the live servers, writing 
 
     const unreadable = await plan(false, ['--to-ru-share', '40%']);
     expect(unreadable.code).to.equal(5);
-    expect(unreadable.plan.problems.join('\n')).to.include('--ru-share needs the provisioned throughput of').and.to.include('Pass --max-ru');
+    expect(unreadable.plan.problems.join('\n')).to.include('--to-ru-share needs the provisioned throughput of').and.to.include('Pass --to-max-ru');
     expect(unreadable.plan.collections[0]!.estimate).to.equal(undefined);
   });
 });

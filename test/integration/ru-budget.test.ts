@@ -157,6 +157,22 @@ describe('Cosmos DB RU budget through an RU-charging, throttling proxy', functio
     }
   });
 
+  it('migrate names its own flags when --to-ru-share cannot read the throughput: --to-ru-share, --to-max-ru', async () => {
+    await withRuTarget({ throughput: 2500 }, async (proxy, target) => {
+      const r = await runCli([
+        'migrate', '--from', 'cosmos', '--to', 'cosmos',
+        '--from-cosmos-endpoint', source.endpoint, '--from-cosmos-key', source.key,
+        '--to-cosmos-endpoint', proxy.endpoint, '--to-cosmos-key', source.key,
+        '--layout', layoutFile, '--collections', 'chunks', '--to-ru-share', '0.5',
+      ]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.include('--to-ru-share needs the provisioned throughput of').and.to.include('Pass --to-max-ru <RU/s>');
+      expect(r.stderr).not.to.match(/(^|[^-])--ru-share|(^|[^-])--max-ru/);
+      expect(proxy.stats.operations).to.equal(0);
+      expect(await readAllCosmos(target, `copilot${source.suffix}`, 'chunks')).to.deep.equal([]);
+    });
+  });
+
   it('migrate takes the budget and priority of each side: --to-max-ru, --to-priority', async () => {
     await withRuTarget({ throughput: 2500 }, async (proxy, target) => {
       const started = proxy.elapsed();

@@ -69,6 +69,12 @@ describe('plan: the RU budget a run steers by', () => {
     expect(ruBudgetChoice({ ruShare: 0.5, maxRu: 2000 }, { ru: 10000, level: 'container', autoscale: false }, s)).to.deep.equal({ key: 'd/c', budget: 2000, from: '--ru-share' });
     expect(ruBudgetChoice({ ruShare: 0.5 }, undefined, s)).to.have.property('problem').that.contains('--max-ru');
   });
+  it('names the options as the user gave them: a migrate\'s --to-ru-share and --to-max-ru', () => {
+    const names = { maxRu: '--to-max-ru', ruShare: '--to-ru-share' };
+    expect(ruBudgetChoice({ ruShare: 0.5, names }, undefined, s)).to.deep.equal({
+      problem: '--to-ru-share: d.c has no provisioned throughput (a serverless account). Pass --to-max-ru <RU/s> instead.',
+    });
+  });
   it('reads documentsSize (KB) from the usage header', () => {
     expect(documentsBytesOf('documentSize=0;documentsSize=12;documentsCount=3;collectionSize=14')).to.equal(12 * 1024);
     expect(documentsBytesOf(undefined)).to.equal(undefined);

@@ -24,6 +24,7 @@ function ruBudget(values: ConnectionValues): { ru?: CosmosRuOptions } {
   if (maxRu !== undefined) ru.maxRu = maxRu as number;
   if (ruShare !== undefined) ru.ruShare = ruShare as number;
   if (priority) ru.priority = priority as 'low' | 'high';
+  if (maxRu !== undefined || ruShare !== undefined) ru.names = { maxRu: values.how('maxRu'), ruShare: values.how('ruShare') };
   return Object.keys(ru).length > 0 ? { ru } : {};
 }
 

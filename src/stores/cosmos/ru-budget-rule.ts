@@ -7,6 +7,16 @@ import type { CollectionScope } from '../../core/layout.js';
 import type { ProvisionedRu } from '../types.js';
 import type { CosmosRuOptions } from './ru-budget.js';
 
+export interface RuOptionNames {
+  maxRu: string;
+  ruShare: string;
+}
+
+/** The options' names for messages: the front door's, else export's and import's flags. */
+export function ruOptionNames(options: Pick<CosmosRuOptions, 'names'>): RuOptionNames {
+  return options.names ?? { maxRu: '--max-ru', ruShare: '--ru-share' };
+}
+
 export interface RuBudgetChoice {
   /** Collections with the same key share one budget: `*` (the whole run), a database, or `db/container`. */
   key: string;
@@ -27,7 +37,10 @@ export function ruBudgetChoice(options: CosmosRuOptions, provisioned: Provisione
   if (ruShare === undefined && maxRu !== undefined) return { key: '*', budget: maxRu, from: '--max-ru' };
   const key = provisioned?.level === 'database' ? scope.database : own;
   if (ruShare === undefined) return provisioned ? { key, budget: provisioned.ru, from: 'provisioned' } : { key: own, from: 'none' };
-  if (!provisioned) return { problem: `--ru-share: ${scope.database}.${scope.collection} has no provisioned throughput (a serverless account). Pass --max-ru <RU/s> instead.` };
+  if (!provisioned) {
+    const names = ruOptionNames(options);
+    return { problem: `${names.ruShare}: ${scope.database}.${scope.collection} has no provisioned throughput (a serverless account). Pass ${names.maxRu} <RU/s> instead.` };
+  }
   const share = Math.max(1, Math.floor(provisioned.ru * ruShare));
   return { key, budget: maxRu !== undefined ? Math.min(maxRu, share) : share, from: '--ru-share' };
 }

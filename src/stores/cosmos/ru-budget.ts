@@ -5,7 +5,7 @@ import { RuController, type RuControllerOptions } from '../../core/ru-controller
 import type { BudgetShare } from '../../core/shard-budget.js';
 import { describeCosmosError } from './connection.js';
 import type { ProvisionedRu } from '../types.js';
-import { ruBudgetChoice } from './ru-budget-rule.js';
+import { ruBudgetChoice, ruOptionNames, type RuOptionNames } from './ru-budget-rule.js';
 import { statusOf } from './status.js';
 
 /** How much of a Cosmos DB account a run may use, and how politely. */
@@ -24,7 +24,13 @@ export interface CosmosRuOptions {
    * (`--shard-budget`): it moves while the run goes, and every controller follows it.
    */
   share?: BudgetShare;
+  /**
+   * How the user gave `maxRu` and `ruShare` (`--to-ru-share` in a migrate, `input "ruShare"` in a
+   * task), so that a message names the option they typed.
+   */
+  names?: RuOptionNames;
 }
+
 
 /** The controller's least budget: a shard whose share is 0 for a moment waits at a trickle. */
 const MIN_SHARED_BUDGET = 1;
@@ -44,7 +50,7 @@ function throughputOf(offer: OfferDefinition | undefined): { ru: number; autosca
  * The container's provisioned RU/s, or its database's when the throughput is shared; undefined
  * on a serverless account. Reading offers needs an account key: a data-plane RBAC token cannot.
  */
-export async function readProvisionedThroughput(container: Container, endpoint: string): Promise<ProvisionedThroughput | undefined> {
+export async function readProvisionedThroughput(container: Container, endpoint: string, names: RuOptionNames = ruOptionNames({})): Promise<ProvisionedThroughput | undefined> {
   const name = `${container.database.id}.${container.id}`;
   try {
     const own = throughputOf((await container.readOffer()).resource);
@@ -60,7 +66,7 @@ export async function readProvisionedThroughput(container: Container, endpoint: 
         : code === 404 || code === 400
           ? 'the endpoint does not serve throughput offers (an emulator such as cosmosdb-server has none)'
           : describeCosmosError(err, endpoint, `reading the throughput of ${name}`).message;
-    throw new UsageError(`--ru-share needs the provisioned throughput of ${name}, which could not be read (HTTP ${code ?? 'error'}): ${why}. Pass --max-ru <RU/s> instead.`);
+    throw new UsageError(`${names.ruShare} needs the provisioned throughput of ${name}, which could not be read (HTTP ${code ?? 'error'}): ${why}. Pass ${names.maxRu} <RU/s> instead.`);
   }
 }
 
@@ -88,9 +94,10 @@ export class RuBudgets {
     readonly options: CosmosRuOptions = {},
     private readonly tuning: Omit<RuControllerOptions, 'budget'> = {},
   ) {
-    if (options.maxRu !== undefined && !(options.maxRu > 0)) throw new UsageError(`--max-ru takes a positive number of RU/s, not ${options.maxRu}.`);
+    const names = ruOptionNames(options);
+    if (options.maxRu !== undefined && !(options.maxRu > 0)) throw new UsageError(`${names.maxRu} takes a positive number of RU/s, not ${options.maxRu}.`);
     if (options.ruShare !== undefined && !(options.ruShare > 0 && options.ruShare <= 1)) {
-      throw new UsageError(`--ru-share takes a share between 0 and 1 (or a percentage up to 100%), not ${options.ruShare}.`);
+      throw new UsageError(`${names.ruShare} takes a share between 0 and 1 (or a percentage up to 100%), not ${options.ruShare}.`);
     }
     this.unwatch = options.share?.onChange((share) => {
       for (const [key, controller] of this.controllers) {
@@ -153,7 +160,7 @@ export class RuBudgets {
     const key = `${scope.database}/${scope.collection}`;
     let p = this.provisioned.get(key);
     if (!p) {
-      p = readProvisionedThroughput(this.client.database(scope.database).container(scope.collection), this.endpoint);
+      p = readProvisionedThroughput(this.client.database(scope.database).container(scope.collection), this.endpoint, ruOptionNames(this.options));
       this.provisioned.set(key, p);
     }
     return p;

@@ -11,6 +11,7 @@ import { createCosmosClient, describeCosmosError, type CosmosConnection, type Co
 import { statusOf } from './status.js';
 import type { RuController } from '../../core/ru-controller.js';
 import { RuBudgets, readProvisionedThroughput, requestOptionsFor, type CosmosRuOptions } from './ru-budget.js';
+import { ruOptionNames } from './ru-budget-rule.js';
 import { UsageError } from '../../core/errors.js';
 import { describeFilters } from '../../core/filter.js';
 import { cosmosCondition, cosmosQueryText, type CosmosCondition } from './filter.js';
@@ -335,7 +336,7 @@ export class CosmosSource implements SourceStore {
   }
 
   throughput(scope: CollectionScope): Promise<ProvisionedRu | undefined> {
-    return readProvisionedThroughput(this.container(scope), this.conn.endpoint);
+    return readProvisionedThroughput(this.container(scope), this.conn.endpoint, ruOptionNames(this.options.ru ?? {}));
   }
 
   stats(scope: CollectionScope): SinkStats | undefined {
