@@ -35,7 +35,7 @@ function refusal(run: () => unknown): string {
 describe('library API: store specs through the registry', () => {
   it('a Cosmos DB source: key, RU budget, page size and connect timeout, the key registered as a secret', () => {
     const s = spec('export', { sourceType: 'cosmos', cosmosEndpoint: endpoint, cosmosKey: 'api-key-123', maxRu: 800, priority: 'low', pageSize: 50, connectTimeout: '5s' });
-    expect(s).to.deep.equal({ type: 'cosmos', connection: { endpoint, key: 'api-key-123', connectTimeoutMs: 5000 }, pageSize: 50, ru: { maxRu: 800, priority: 'low' } });
+    expect(s).to.deep.equal({ type: 'cosmos', connection: { endpoint, key: 'api-key-123', connectTimeoutMs: 5000 }, pageSize: 50, ru: { maxRu: 800, priority: 'low', names: { maxRu: 'option "maxRu" of exportData', ruShare: 'option "ruShare" of exportData' } } });
     expect(redact('key api-key-123')).to.not.contain('api-key-123');
   });
 
@@ -86,7 +86,7 @@ describe('library API: store specs through the registry', () => {
     const v = readApiOptions('verify', { leftType: 'dir', leftDir: 'some/export', rightType: 'cosmos', rightCosmosEndpoint: endpoint, rightCosmosKey: 'k', rightMaxRu: 400 });
     expect(verifySideOf(v, {}, LEFT!)).to.deep.equal({ type: 'dir', path: 'some/export' });
     const right = verifySideOf(v, {}, RIGHT!);
-    expect(right.type === 'cosmos' && right.ru).to.deep.equal({ maxRu: 400 });
+    expect(right.type === 'cosmos' && right.ru).to.deep.equal({ maxRu: 400, names: { maxRu: 'option "rightMaxRu" of verify', ruShare: 'option "rightRuShare" of verify' } });
     expect(refusal(() => verifySideOf(readApiOptions('verify', { leftType: 'dir', rightType: 'dir', rightDir: 'x' }), {}, LEFT!))).to.equal(
       'verify: option "leftDir" is required with leftType: "dir" (the library has no default and reads no environment variable).',
     );

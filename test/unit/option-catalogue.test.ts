@@ -42,7 +42,7 @@ describe('Option catalogue', () => {
     const v = parse('verify', ['--left-type', 'dir', '--left-dir', 'x', '--right-type', 'cosmos', '--right-cosmos-endpoint', 'https://a.documents.azure.com:443/', '--right-cosmos-key', 'k', '--right-max-ru', '400', '--right-priority', 'low']);
     const [left, right] = sidesOf('verify');
     const spec = endpointFromValues(v, right!, ctx);
-    expect(spec.type === 'cosmos' && spec.ru).to.deep.equal({ maxRu: 400, priority: 'low' });
+    expect(spec.type === 'cosmos' && spec.ru).to.deep.equal({ maxRu: 400, priority: 'low', names: { maxRu: '--right-max-ru', ruShare: '--right-ru-share' } });
     expect(cosmosSpec({ ...v, leftCosmosEndpoint: 'https://l.documents.azure.com:443/', leftCosmosKey: 'k' }, left!, {}).ru).to.equal(undefined);
   });
 
